@@ -1,0 +1,107 @@
+//! Dispatch of the parsed command line: config, clock, logging, runtime, exit status.
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, ConfigError};
+use crate::quarter::parse_quarter_arg;
+use crate::run::{self, Job, RunOptions, RunSummary, UsageError};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit statuses (see the README).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("wfm: error: {e:#}");
+            ExitCode::from(exit_status(&e))
+        }
+    }
+}
+
+/// 2 for usage and configuration errors, 1 for everything else.
+pub fn exit_status(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// The logical clock: WFM_NOW (RFC 3339) when set, for tests and replay; else the real one.
+pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
+    match std::env::var("WFM_NOW") {
+        Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| UsageError(format!("WFM_NOW={s:?} is not an RFC 3339 time like 2026-11-24T10:16:00Z; unset it to use the real clock"))),
+        _ => Ok(Utc::now()),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn dispatch(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Loop(args) => {
+            let r = args.resolve();
+            crate::logging::init(r.debug);
+            let opts = RunOptions {
+                mode: r.mode,
+                debug: r.debug,
+                dry_run: args.dry_run,
+                now: logical_now()?,
+            };
+            let cfg = config::load(&r.config)?;
+            let summary = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts))?;
+            Ok(status_of(&summary))
+        }
+        Command::Rerun(args) => {
+            let r = args.resolve();
+            crate::logging::init(r.debug);
+            let (output, start, end) = args.range();
+            let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
+            let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
+            let opts = RunOptions {
+                mode: r.mode,
+                debug: r.debug,
+                dry_run: false,
+                now: logical_now()?,
+            };
+            let cfg = config::load(&r.config)?;
+            let job = Job::Rerun { output, start, end };
+            let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;
+            Ok(status_of(&summary))
+        }
+        Command::Demo(args) => {
+            crate::logging::init(1);
+            let _ = args; // TEMP demo
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+pub fn status_of(summary: &RunSummary) -> u8 {
+    if summary.ok() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}

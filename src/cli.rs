@@ -1,0 +1,313 @@
+//! Command-line interface: the flag forms and the old scripts' positional forms
+//! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
+
+use crate::run::DeliveryMode;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wfm",
+    version,
+    about = "Moves LivePerson statistics into NICE WFM: three XML reports per 15-minute quarter",
+    long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours). `wfm demo` shows the whole pipeline against a built-in simulator.",
+    after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error.\nConfiguration keys: see config.navomi.example."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build and deliver the quarter that just closed (run from cron every 15 minutes)
+    #[command(
+        after_help = "Old form: wfm loop CONFIG FTP_OPT OS_TYPE DEBUG_OPT, e.g. `wfm loop config.navomi 2 2 0`\n  FTP_OPT 1 push, 2 pull; OS_TYPE 1 macOS, 2 Linux (ignored); DEBUG_OPT 0 none, 1 basic, 2 verbose"
+    )]
+    Loop(LoopArgs),
+    /// Rebuild past quarters from START to END (UTC, within the last 24 hours)
+    #[command(
+        after_help = "Old form: wfm rerun CONFIG FTP_OPT OS_TYPE DEBUG_OPT OUTPUT START END,\n  e.g. `wfm rerun config.navomi 2 2 1 old-reports/ 112426.1000 112426.1045`\nSTART/END: MMDDYY.hhmm in UTC (as in the report names) or RFC 3339 (2026-11-24T10:00:00Z); minutes 00, 15, 30 or 45."
+    )]
+    Rerun(RerunArgs),
+    /// Run the whole pipeline against a built-in LivePerson simulator (no network, no credentials)
+    Demo(DemoArgs),
+}
+
+/// FTP option of the old scripts and of --ftp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FtpArg {
+    /// upload to FTP_HOST (old option 1)
+    Push,
+    /// write to REPORT_DIR for NICE to fetch (old option 2)
+    Pull,
+}
+
+impl From<FtpArg> for DeliveryMode {
+    fn from(f: FtpArg) -> Self {
+        match f {
+            FtpArg::Push => DeliveryMode::Push,
+            FtpArg::Pull => DeliveryMode::Pull,
+        }
+    }
+}
+
+fn parse_ftp_opt(s: &str) -> Result<FtpArg, String> {
+    match s {
+        "1" => Ok(FtpArg::Push),
+        "2" => Ok(FtpArg::Pull),
+        _ => Err("expected 1 (push) or 2 (pull)".into()),
+    }
+}
+
+fn parse_os_type(s: &str) -> Result<u8, String> {
+    match s {
+        "1" | "2" => Ok(s.as_bytes()[0] - b'0'),
+        _ => Err("expected 1 (macOS) or 2 (Linux); it is accepted and ignored".into()),
+    }
+}
+
+fn parse_debug(s: &str) -> Result<u8, String> {
+    match s {
+        "0" | "1" | "2" => Ok(s.as_bytes()[0] - b'0'),
+        _ => Err(
+            "expected 0 (errors only), 1 (one line per quarter) or 2 (verbose, saves raw replies)"
+                .into(),
+        ),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CommonFlags {
+    /// Configuration file [default: config.navomi]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Delivery: push uploads to FTP_HOST, pull leaves the files in REPORT_DIR [default: pull]
+    #[arg(long, value_enum)]
+    pub ftp: Option<FtpArg>,
+    /// 0 errors only, 1 one line per quarter, 2 verbose and save raw API replies in JSON_DIR [default: 0]
+    #[arg(long, value_name = "0|1|2", value_parser = parse_debug)]
+    pub debug: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoopArgs {
+    #[command(flatten)]
+    pub flags: CommonFlags,
+    /// Build and show what would be written, without writing or delivering anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Old form: configuration file
+    #[arg(value_name = "CONFIG", conflicts_with = "config", requires_all = ["ftp_opt", "os_type", "debug_opt"])]
+    pub config_pos: Option<PathBuf>,
+    /// Old form: 1 push, 2 pull
+    #[arg(value_name = "FTP_OPT", value_parser = parse_ftp_opt, conflicts_with = "ftp")]
+    pub ftp_opt: Option<FtpArg>,
+    /// Old form: 1 macOS, 2 Linux (ignored)
+    #[arg(value_name = "OS_TYPE", value_parser = parse_os_type)]
+    pub os_type: Option<u8>,
+    /// Old form: 0, 1 or 2
+    #[arg(value_name = "DEBUG_OPT", value_parser = parse_debug, conflicts_with = "debug")]
+    pub debug_opt: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct RerunArgs {
+    #[command(flatten)]
+    pub flags: CommonFlags,
+    /// Folder for the rebuilt files (not REPORT_DIR; they are copied there afterwards)
+    #[arg(long, value_name = "DIR", required_unless_present = "config_pos")]
+    pub output: Option<PathBuf>,
+    /// First quarter: MMDDYY.hhmm (UTC) or RFC 3339
+    #[arg(long, value_name = "T", required_unless_present = "config_pos")]
+    pub start: Option<String>,
+    /// Last quarter (= START for one quarter)
+    #[arg(long, value_name = "T", required_unless_present = "config_pos")]
+    pub end: Option<String>,
+    /// Old form: configuration file
+    #[arg(value_name = "CONFIG", conflicts_with_all = ["config", "output", "start", "end"], requires_all = ["ftp_opt", "os_type", "debug_opt", "output_pos", "start_pos", "end_pos"])]
+    pub config_pos: Option<PathBuf>,
+    /// Old form: 1 push, 2 pull
+    #[arg(value_name = "FTP_OPT", value_parser = parse_ftp_opt, conflicts_with = "ftp")]
+    pub ftp_opt: Option<FtpArg>,
+    /// Old form: 1 macOS, 2 Linux (ignored)
+    #[arg(value_name = "OS_TYPE", value_parser = parse_os_type)]
+    pub os_type: Option<u8>,
+    /// Old form: 0, 1 or 2
+    #[arg(value_name = "DEBUG_OPT", value_parser = parse_debug, conflicts_with = "debug")]
+    pub debug_opt: Option<u8>,
+    /// Old form: output folder
+    #[arg(value_name = "OUTPUT")]
+    pub output_pos: Option<PathBuf>,
+    /// Old form: first quarter
+    #[arg(value_name = "START")]
+    pub start_pos: Option<String>,
+    /// Old form: last quarter
+    #[arg(value_name = "END")]
+    pub end_pos: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its config, reports and logs [default: ./wfm-demo]
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+/// The settings common to `loop` and `rerun`, whichever form was used.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub config: PathBuf,
+    pub mode: DeliveryMode,
+    pub debug: u8,
+}
+
+fn resolve(
+    flags: &CommonFlags,
+    config_pos: &Option<PathBuf>,
+    ftp_opt: Option<FtpArg>,
+    debug_opt: Option<u8>,
+) -> Resolved {
+    Resolved {
+        config: config_pos
+            .clone()
+            .or_else(|| flags.config.clone())
+            .unwrap_or_else(|| PathBuf::from("config.navomi")),
+        mode: ftp_opt.or(flags.ftp).unwrap_or(FtpArg::Pull).into(),
+        debug: debug_opt.or(flags.debug).unwrap_or(0),
+    }
+}
+
+impl LoopArgs {
+    pub fn resolve(&self) -> Resolved {
+        resolve(&self.flags, &self.config_pos, self.ftp_opt, self.debug_opt)
+    }
+}
+
+impl RerunArgs {
+    pub fn resolve(&self) -> Resolved {
+        resolve(&self.flags, &self.config_pos, self.ftp_opt, self.debug_opt)
+    }
+
+    /// (OUTPUT, START, END) from whichever form was used; clap guarantees one is complete.
+    pub fn range(&self) -> (PathBuf, String, String) {
+        (
+            self.output_pos
+                .clone()
+                .or_else(|| self.output.clone())
+                .unwrap_or_default(),
+            self.start_pos
+                .clone()
+                .or_else(|| self.start.clone())
+                .unwrap_or_default(),
+            self.end_pos
+                .clone()
+                .or_else(|| self.end.clone())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wfm").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn loop_forms() {
+        let Command::Loop(a) = parse(&["loop", "config.navomi", "1", "2", "0"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let r = a.resolve();
+        assert_eq!(
+            (r.config, r.mode, r.debug),
+            (PathBuf::from("config.navomi"), DeliveryMode::Push, 0)
+        );
+        let Command::Loop(a) = parse(&["loop", "--config", "x", "--ftp", "pull", "--debug", "2"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let r = a.resolve();
+        assert_eq!(
+            (r.config, r.mode, r.debug),
+            (PathBuf::from("x"), DeliveryMode::Pull, 2)
+        );
+        let Command::Loop(a) = parse(&["loop"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(a.resolve().config, PathBuf::from("config.navomi"));
+    }
+
+    #[test]
+    fn bad_loop_arguments_name_the_argument() {
+        for (args, needle) in [
+            (&["loop", "c", "3", "2", "0"][..], "FTP_OPT"),
+            (&["loop", "c", "1", "5", "0"][..], "OS_TYPE"),
+            (&["loop", "c", "1", "2", "7"][..], "DEBUG_OPT"),
+            (&["loop", "c", "1"][..], "OS_TYPE"),
+            (
+                &["loop", "c", "1", "2", "0", "--config", "d"][..],
+                "--config",
+            ),
+            (&["loop", "--debug", "3"][..], "--debug"),
+            (&["loop", "--ftp", "sideways"][..], "--ftp"),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            let msg = e.to_string();
+            assert!(msg.contains(needle), "{args:?}: {msg}");
+        }
+    }
+
+    #[test]
+    fn rerun_forms() {
+        let Command::Rerun(a) = parse(&[
+            "rerun",
+            "config.navomi",
+            "2",
+            "1",
+            "1",
+            "old/",
+            "112426.1000",
+            "112426.1045",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.resolve().debug, 1);
+        assert_eq!(
+            a.range(),
+            (
+                PathBuf::from("old/"),
+                "112426.1000".into(),
+                "112426.1045".into()
+            )
+        );
+        let Command::Rerun(a) = parse(&["rerun", "--output", "o", "--start", "s", "--end", "e"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(a.range(), (PathBuf::from("o"), "s".into(), "e".into()));
+        assert!(parse(&["rerun", "--output", "o", "--start", "s"]).is_err());
+        assert!(parse(&["rerun", "c", "2", "1", "1", "o", "s"]).is_err());
+        assert!(parse(&["rerun", "c", "2", "1", "1", "o", "s", "e", "--start", "x"]).is_err());
+    }
+}

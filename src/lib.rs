@@ -1,0 +1,16 @@
+//! `wfm`: LivePerson Operational Realtime statistics into NICE WFM report files.
+//! See ARCHITECTURE.md for the map.
+
+pub mod aggregate;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod deliver;
+// pub mod demo;
+pub mod logging;
+pub mod lp;
+pub mod mapping;
+pub mod quarter;
+pub mod report;
+pub mod run;
+// pub mod simulator;

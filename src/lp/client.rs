@@ -1,0 +1,302 @@
+//! The LivePerson HTTP client: finds the data host (Domain API) and fetches the
+//! three methods, each request signed with OAuth 1.0a HMAC-SHA1. Returns the
+//! raw bodies; parsing lives in [`super::model`].
+
+use super::model::Method;
+use crate::config::{Config, IdSelection, LpCredentials};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use oauth1_request as oauth;
+use std::fmt::Display;
+use std::time::Duration;
+
+/// A failure talking to LivePerson. Every variant names the method or URL.
+#[derive(Debug, thiserror::Error)]
+pub enum LpError {
+    #[error("cannot look up the LivePerson data host at {url}: {reason}. Check LP_ACCOUNT and LP_DOMAIN_API, or set LP_BASE_URI (e.g. va.data.liveperson.net) to skip the lookup")]
+    Domain { url: String, reason: String },
+    #[error("LivePerson {method} answered HTTP {status}: {message}{hint}")]
+    Status {
+        method: Method,
+        status: u16,
+        message: String,
+        hint: &'static str,
+    },
+    #[error("cannot reach LivePerson for {method} at {url}: {reason}")]
+    Transport {
+        method: Method,
+        url: String,
+        reason: String,
+    },
+}
+
+impl LpError {
+    /// The HTTP status LivePerson answered, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            LpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// One raw reply, as received.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    pub method: Method,
+    pub fetched_at: DateTime<Utc>,
+    pub body: Bytes,
+}
+
+/// What to ask for in one run.
+#[derive(Debug, Clone)]
+pub struct FetchPlan {
+    pub timeframe: u32,
+    pub skills: IdSelection,
+    pub agents: IdSelection,
+}
+
+impl FetchPlan {
+    /// The query of `method`, in the order it is sent.
+    pub fn query(&self, method: Method, version: &str) -> Vec<(&'static str, String)> {
+        let mut q = vec![
+            ("timeframe", self.timeframe.to_string()),
+            ("interval", "5".to_string()),
+            ("v", version.to_string()),
+        ];
+        match method {
+            Method::QueueHealth => q.push(("skillIds", self.skills.query_value())),
+            // Always every agent: Q_ reports whole-queue totals, and LivePerson's
+            // per-skill totals only cover the agents asked for. AQ_ rows are
+            // limited to the configured agents after the fetch.
+            Method::EngActivity => {
+                q.push(("skillIds", self.skills.query_value()));
+                q.push(("agentIds", "all".to_string()));
+            }
+            Method::AgentActivity => q.push(("agentIds", self.agents.query_value())),
+        }
+        q
+    }
+}
+
+pub struct LpClient {
+    http: reqwest::Client,
+    base_url: String,
+    account: String,
+    version: String,
+    credentials: LpCredentials,
+}
+
+/// The HTTP client with the configured per-request timeout.
+pub fn http_client(timeout_secs: u32) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(timeout_secs.into()))
+        .connect_timeout(Duration::from_secs(timeout_secs.clamp(1, 10).into()))
+        .user_agent(concat!("wfm/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
+/// The data host's base URL: LP_BASE_URI, or the Domain API's answer.
+pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config) -> Result<String, LpError> {
+    if let Some(b) = &cfg.base_uri {
+        return Ok(b.clone());
+    }
+    let url = format!(
+        "{}/api/account/{}/service/leDataReporting/baseURI.json?version=1.0",
+        cfg.domain_api, cfg.account
+    );
+    let err = |reason: String| LpError::Domain {
+        url: url.clone(),
+        reason,
+    };
+    let resp = http.get(&url).send().await.map_err(|e| err(describe(&e)))?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| err(describe(&e)))?;
+    if !status.is_success() {
+        return Err(err(format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            api_message(&body)
+        )));
+    }
+    #[derive(serde::Deserialize)]
+    struct DomainReply {
+        #[serde(rename = "baseURI")]
+        base_uri: String,
+    }
+    let reply: DomainReply =
+        serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})")))?;
+    // LivePerson answers a bare host (HTTPS implied); a full URL is accepted too.
+    crate::config::normalize_base_uri(&reply.base_uri).map_err(|p| err(format!("baseURI {p}")))
+}
+
+impl LpClient {
+    pub fn new(http: reqwest::Client, base_url: String, cfg: &Config) -> Self {
+        LpClient {
+            http,
+            base_url,
+            account: cfg.account.clone(),
+            version: cfg.version.clone(),
+            credentials: cfg.credentials.clone(),
+        }
+    }
+
+    pub fn method_url(&self, method: Method) -> String {
+        format!(
+            "{}/operations/api/account/{}/{}",
+            self.base_url,
+            self.account,
+            method.path()
+        )
+    }
+
+    /// Fetch one method with a signed GET.
+    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
+        let url = self.method_url(method);
+        let query = plan.query(method, &self.version);
+        let params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(
+            query
+                .iter()
+                .map(|(k, v)| (*k, v as &dyn Display))
+                .collect::<Vec<_>>(),
+        );
+        let c = &self.credentials;
+        let token = oauth::Token::from_parts(
+            c.app_key.as_str(),
+            c.app_secret.expose(),
+            c.access_token.as_str(),
+            c.access_token_secret.expose(),
+        );
+        let authorization = oauth::authorize("GET", &url, &params, &token, oauth::HMAC_SHA1);
+        let full_url = oauth::to_query(url.clone(), &params);
+        let transport = |e: reqwest::Error| LpError::Transport {
+            method,
+            url: url.clone(),
+            reason: describe(&e),
+        };
+        let resp = self
+            .http
+            .get(&full_url)
+            .header(reqwest::header::AUTHORIZATION, authorization)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        let fetched_at = Utc::now();
+        let body = resp.bytes().await.map_err(transport)?;
+        if !status.is_success() {
+            return Err(LpError::Status {
+                method,
+                status: status.as_u16(),
+                message: api_message(&body),
+                hint: match status.as_u16() {
+                    401 | 403 => ". Check LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET, and that this machine's clock is right (OAuth allows only a few minutes of skew)",
+                    429 => ". LivePerson is rate limiting this account; try again in a minute",
+                    500..=599 => ". LivePerson had a server error; try again later (wfm rerun can rebuild the quarter within 24 h)",
+                    _ => "",
+                },
+            });
+        }
+        Ok(RawReply {
+            method,
+            fetched_at,
+            body,
+        })
+    }
+
+    /// Fetch the three methods concurrently. All or nothing: the first failure is returned.
+    pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[RawReply; 3], LpError> {
+        let (qh, ea, aa) = tokio::try_join!(
+            self.fetch(Method::QueueHealth, plan),
+            self.fetch(Method::EngActivity, plan),
+            self.fetch(Method::AgentActivity, plan),
+        )?;
+        Ok([qh, ea, aa])
+    }
+}
+
+/// A reqwest error in words, with its causes (e.g. "connection refused").
+fn describe(e: &reqwest::Error) -> String {
+    let mut s = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the reply was cut off".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(cause) = src {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        src = cause.source();
+    }
+    s
+}
+
+/// The API's own error text from a JSON body (`message`, `error`, ...), else the start of the body.
+pub fn api_message(body: &[u8]) -> String {
+    if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(body) {
+        for key in ["message", "error", "errorMessage", "Message", "reason"] {
+            if let Some(serde_json::Value::String(s)) = m.get(key) {
+                return s.clone();
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        "(empty reply)".to_string()
+    } else {
+        text.chars().take(200).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_per_method() {
+        let plan = FetchPlan {
+            timeframe: 25,
+            skills: IdSelection::List(vec!["199".into(), "10".into()]),
+            agents: IdSelection::List(vec!["7".into()]),
+        };
+        let q = |m| {
+            plan.query(m, "1")
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert_eq!(
+            q(Method::QueueHealth),
+            "timeframe=25&interval=5&v=1&skillIds=199,10"
+        );
+        assert_eq!(
+            q(Method::EngActivity),
+            "timeframe=25&interval=5&v=1&skillIds=199,10&agentIds=all"
+        );
+        assert_eq!(
+            q(Method::AgentActivity),
+            "timeframe=25&interval=5&v=1&agentIds=7"
+        );
+    }
+
+    #[test]
+    fn api_messages() {
+        assert_eq!(
+            api_message(br#"{"error":"Invalid signature"}"#),
+            "Invalid signature"
+        );
+        assert_eq!(api_message(b"  "), "(empty reply)");
+        assert_eq!(
+            api_message(b"<html>Bad Gateway</html>"),
+            "<html>Bad Gateway</html>"
+        );
+    }
+}

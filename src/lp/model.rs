@@ -1,0 +1,399 @@
+//! Typed shapes of the three Operational Realtime API replies, and their
+//! parsing into per-interval indexes keyed by the interval's END timestamp
+//! (the API does not guarantee the list order). Only the members `wfm` uses
+//! are modelled; everything else in a reply is ignored.
+
+use serde::{Deserialize, Deserializer};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// One of the three data methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    QueueHealth,
+    EngActivity,
+    AgentActivity,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [
+        Method::QueueHealth,
+        Method::EngActivity,
+        Method::AgentActivity,
+    ];
+
+    /// The path segment, which is also the name operators see in messages.
+    pub fn path(self) -> &'static str {
+        match self {
+            Method::QueueHealth => "queuehealth",
+            Method::EngActivity => "engactivity",
+            Method::AgentActivity => "agentactivity",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// A count or a duration in seconds. The API sends integers, but some accounts
+/// send integral floats (`140.0`); both are accepted. `-1` is the API's "no data".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Num(pub i64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Num, E> {
+                i64::try_from(v)
+                    .map(Num)
+                    .map_err(|_| E::custom(format!("number {v} is too large")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Num, E> {
+                // 2^53: beyond it floats are not exact integers any more.
+                if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+                    Ok(Num(v as i64))
+                } else {
+                    Err(E::custom(format!("{v} is not a whole number")))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Ids arrive as strings in maps but as numbers in some lists (`"id": 4`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(pub String);
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id (string or integer)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `null` in a member is treated like an absent member.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(bound = "M: Deserialize<'de> + Default")]
+struct Reply<M> {
+    #[serde(rename = "metricsByIntervals")]
+    intervals: Vec<Interval<M>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(bound = "M: Deserialize<'de> + Default")]
+struct Interval<M> {
+    timestamp: Num,
+    #[serde(rename = "metricsData", deserialize_with = "nullable", default)]
+    data: M,
+}
+
+// ---- queuehealth ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueHealthData {
+    #[serde(rename = "skillsMetrics", deserialize_with = "nullable", default)]
+    pub skills: HashMap<String, QueueHealthSkill>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QueueHealthSkill {
+    #[serde(deserialize_with = "nullable")]
+    pub entered_q_eng: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub connected_eng: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub abandoned_eng: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub total_time_to_answer: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub total_time_to_abandon: Num,
+    pub max_queue_size: Option<Num>,
+    #[serde(deserialize_with = "nullable")]
+    pub queue_size_sum: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub queue_size_count: Num,
+    pub max_available_slots: Option<Num>,
+    #[serde(deserialize_with = "nullable")]
+    pub available_slots_sum: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub available_slots_count: Num,
+    /// Not reported; parsed so both spellings the docs use are accepted.
+    #[serde(alias = "currentQueueState")]
+    pub current_queue_size: Option<serde_json::Number>,
+}
+
+// ---- engactivity ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EngActivityData {
+    #[serde(
+        rename = "skillsMetricsPerAgent",
+        deserialize_with = "nullable",
+        default
+    )]
+    pub per_agent: SkillsMetricsPerAgent,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SkillsMetricsPerAgent {
+    #[serde(rename = "metricsPerSkill", deserialize_with = "nullable", default)]
+    pub skills: HashMap<String, EngSkill>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EngSkill {
+    #[serde(rename = "metricsPerAgent", deserialize_with = "nullable", default)]
+    pub agents: HashMap<String, EngMetrics>,
+    /// The whole skill (every agent): what `Q_` reports.
+    #[serde(rename = "metricsTotals", default)]
+    pub totals: Option<EngMetrics>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EngMetrics {
+    #[serde(deserialize_with = "nullable")]
+    pub total_interactive_chats: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub total_non_interactive_chats: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub total_handling_time: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub non_interactive_total_handling_time: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub connected_engagements: Num,
+}
+
+// ---- agentactivity ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AgentActivityData {
+    #[serde(rename = "agentsMetrics", deserialize_with = "nullable", default)]
+    pub agents: AgentsMetrics,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AgentsMetrics {
+    #[serde(rename = "metricsPerAgent", deserialize_with = "nullable", default)]
+    pub per_agent: HashMap<String, Vec<AgentState>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentState {
+    pub id: Num,
+    #[serde(deserialize_with = "nullable", default)]
+    pub value: StateTimes,
+    #[serde(deserialize_with = "nullable", default)]
+    pub reasons: Vec<AwayReason>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AwayReason {
+    pub id: Id,
+    #[serde(deserialize_with = "nullable", default)]
+    pub value: StateTimes,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StateTimes {
+    #[serde(deserialize_with = "nullable")]
+    pub total: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub chatting: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub not_chatting: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub chatting_in_max_concurrency: Num,
+}
+
+/// A reply indexed by interval END timestamp (epoch milliseconds).
+#[derive(Debug, Default)]
+pub struct Intervals<M> {
+    pub by_end_ms: BTreeMap<i64, M>,
+}
+
+impl<M> Intervals<M> {
+    pub fn get(&self, end_ms: i64) -> Option<&M> {
+        self.by_end_ms.get(&end_ms)
+    }
+}
+
+/// Why a reply body could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("the reply is not the expected JSON: {0}")]
+    Json(String),
+    #[error("the reply lists the interval ending {0} twice")]
+    DuplicateInterval(String),
+}
+
+fn parse<M: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<Intervals<M>, ParseError> {
+    let reply: Reply<M> =
+        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let mut by_end_ms = BTreeMap::new();
+    for iv in reply.intervals {
+        if by_end_ms.insert(iv.timestamp.0, iv.data).is_some() {
+            let when = chrono::DateTime::from_timestamp_millis(iv.timestamp.0)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_else(|| iv.timestamp.0.to_string());
+            return Err(ParseError::DuplicateInterval(when));
+        }
+    }
+    Ok(Intervals { by_end_ms })
+}
+
+pub fn parse_queue_health(body: &[u8]) -> Result<Intervals<QueueHealthData>, ParseError> {
+    parse(body)
+}
+
+pub fn parse_eng_activity(body: &[u8]) -> Result<Intervals<EngActivityData>, ParseError> {
+    parse(body)
+}
+
+pub fn parse_agent_activity(body: &[u8]) -> Result<Intervals<AgentActivityData>, ParseError> {
+    parse(body)
+}
+
+/// The three parsed replies of one run.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub queue_health: Intervals<QueueHealthData>,
+    pub eng_activity: Intervals<EngActivityData>,
+    pub agent_activity: Intervals<AgentActivityData>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_health_from_the_spec_example() {
+        let body = br#"{"metricsByIntervals": [
+          {"timestamp": 1764064500000,
+           "metricsData": {"skillsMetrics": {"199": {"enteredQEng": 9, "connectedEng": 7, "abandonedEng": 2,
+               "totalTimeToAnswer": 140, "avgTimeToAnswer": 20, "totalTimeToAbandon": 300, "avgTimeToAbandon": 150,
+               "abandonmentRate": 0.22, "maxQueueSize": 4, "minQueueSize": 0, "averageQueueSize": 1.5,
+               "queueSizeSum": 45, "queueSizeCount": 30, "maxAvailableSlots": 12, "minAvailableSlots": 3,
+               "averageAvailableSlots": 7.2, "availableSlotsSum": 216, "availableSlotsCount": 30,
+               "currentQueueSize": -1, "currentAvailableSlots": -1}},
+             "metricsTotals": {"enteredQEng": 9}}}],
+          "skillsMetrics": {}, "metricsTotals": {}}"#;
+        let r = parse_queue_health(body).unwrap();
+        let s = &r.get(1764064500000).unwrap().skills["199"];
+        assert_eq!(s.entered_q_eng, Num(9));
+        assert_eq!(s.max_queue_size, Some(Num(4)));
+        assert_eq!(s.available_slots_sum, Num(216));
+        assert_eq!(
+            s.current_queue_size.as_ref().map(|n| n.to_string()),
+            Some("-1".into())
+        );
+        let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0}}}}]}"#;
+        let r = parse_queue_health(alt).unwrap();
+        let s = &r.get(1).unwrap().skills["5"];
+        assert_eq!(
+            s.current_queue_size.as_ref().map(|n| n.to_string()),
+            Some("3".into())
+        );
+        assert_eq!(s.connected_eng, Num(2));
+        assert_eq!(s.max_queue_size, None);
+    }
+
+    #[test]
+    fn eng_and_agent_activity_shapes() {
+        let body = br#"{"metricsByIntervals":[{"timestamp":1764064500000,"metricsData":{
+          "skillsMetricsPerAgent":{"metricsPerSkill":{"199":{"metricsPerAgent":{"2152260212":{
+            "totalInteractiveChats":2,"totalNonInteractiveChats":1,"totalHandlingTime":610,
+            "nonInteractiveTotalHandlingTime":40,"connectedEngagements":3}},
+            "metricsTotals":{"totalInteractiveChats":2}}},"metricsTotals":{}},
+          "agentsMetrics":{"metricsPerAgent":{},"metricsTotals":{}}}}]}"#;
+        let r = parse_eng_activity(body).unwrap();
+        let sk = &r.get(1764064500000).unwrap().per_agent.skills["199"];
+        assert_eq!(sk.agents["2152260212"].total_handling_time, Num(610));
+        assert_eq!(sk.totals.unwrap().total_interactive_chats, Num(2));
+        assert_eq!(sk.totals.unwrap().connected_engagements, Num(0));
+
+        let body = br#"{"metricsByIntervals":[{"timestamp":1764064500000,"metricsData":{"agentsMetrics":{"metricsPerAgent":{
+          "2152260212":[{"id":4,"name":"Away","value":{"total":100,"chatting":0,"notChatting":100,"chattingInMaxConcurrency":0},
+             "reasons":[{"id":"2642559712","value":{"total":60,"chatting":0,"notChatting":60,"chattingInMaxConcurrency":0}}]},
+            {"id":-1,"name":"Logged in","value":{"total":300,"chatting":120,"notChatting":180,"chattingInMaxConcurrency":30}},
+            {"id":2,"name":"Online","value":{"total":200},"reasons":null}]},
+          "metricsTotals":[]}}}],"agentsMetrics":{"metricsPerAgent":{},"metricsTotals":[]}}"#;
+        let r = parse_agent_activity(body).unwrap();
+        let states = &r.get(1764064500000).unwrap().agents.per_agent["2152260212"];
+        assert_eq!(states.len(), 3);
+        assert_eq!(states[0].reasons[0].id, Id("2642559712".into()));
+        assert_eq!(states[1].id, Num(-1));
+        assert_eq!(states[2].value.total, Num(200));
+        assert!(states[2].reasons.is_empty());
+    }
+
+    #[test]
+    fn order_does_not_matter_and_duplicates_are_refused() {
+        let body = br#"{"metricsByIntervals":[{"timestamp":600000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
+        let r = parse_queue_health(body).unwrap();
+        assert_eq!(
+            r.by_end_ms.keys().copied().collect::<Vec<_>>(),
+            [300000, 600000]
+        );
+        let body = br#"{"metricsByIntervals":[{"timestamp":300000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
+        assert!(matches!(
+            parse_queue_health(body),
+            Err(ParseError::DuplicateInterval(_))
+        ));
+    }
+
+    #[test]
+    fn bad_replies_are_errors_not_panics() {
+        for body in [
+            &b""[..],
+            b"{",
+            b"[]",
+            b"{}",
+            b"{\"metricsByIntervals\": {}}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": \"x\"}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": \"9\"}}}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1.5}}}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1e300}}}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 99999999999999999999}}}}]}",
+        ] {
+            assert!(parse_queue_health(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! Quarter-hour arithmetic: which quarter to build, which LivePerson intervals
+//! make it up, what `timeframe` covers a set of quarters, how START/END
+//! arguments parse, and what the report files are called. Pure and clock-free:
+//! every function takes `now` as an argument.
+
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Timelike, Utc};
+use std::fmt;
+
+/// Length of a NICE report quarter.
+pub const QUARTER_MINUTES: i64 = 15;
+/// LivePerson bucket length `wfm` always asks for.
+pub const INTERVAL_MINUTES: i64 = 5;
+/// LivePerson serves at most this many minutes back (`timeframe` <= 1440).
+pub const MAX_TIMEFRAME_MINUTES: i64 = 1440;
+
+/// A 15-minute report period `[start, start + 15 min)`, always aligned to :00/:15/:30/:45 UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    start: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuarterError {
+    #[error("{0:?} is not a quarter start: minutes must be 00, 15, 30 or 45 and seconds 00")]
+    NotAligned(String),
+    #[error("{input:?} is not a valid time: expected MMDDYY.hhmm in UTC (e.g. 112426.1000 for 24 Nov 2026 10:00) or RFC 3339 (e.g. 2026-11-24T10:00:00Z)")]
+    BadFormat { input: String },
+}
+
+impl Quarter {
+    /// The quarter starting at `start`; fails unless `start` is on a quarter boundary.
+    pub fn starting_at(start: DateTime<Utc>) -> Result<Self, QuarterError> {
+        if !start.minute().is_multiple_of(15) || start.second() != 0 || start.nanosecond() != 0 {
+            return Err(QuarterError::NotAligned(start.to_rfc3339()));
+        }
+        Ok(Quarter { start })
+    }
+
+    /// The quarter containing instant `t`.
+    pub fn containing(t: DateTime<Utc>) -> Self {
+        let secs = t.timestamp().div_euclid(QUARTER_MINUTES * 60) * QUARTER_MINUTES * 60;
+        Quarter {
+            start: Utc.timestamp_opt(secs, 0).single().unwrap_or(t),
+        }
+    }
+
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        self.start + Duration::minutes(QUARTER_MINUTES)
+    }
+
+    pub fn next(&self) -> Self {
+        Quarter { start: self.end() }
+    }
+
+    pub fn prev(&self) -> Self {
+        Quarter {
+            start: self.start - Duration::minutes(QUARTER_MINUTES),
+        }
+    }
+
+    /// END timestamps of the three LivePerson intervals that make up this quarter
+    /// (LivePerson names an interval by its end): start+5, start+10, start+15.
+    pub fn interval_ends(&self) -> [DateTime<Utc>; 3] {
+        [1, 2, 3].map(|i| self.start + Duration::minutes(INTERVAL_MINUTES * i))
+    }
+
+    /// `MMDDYY.hhmm` of the quarter start: the report-name stem and the START/END syntax.
+    pub fn stem(&self) -> String {
+        self.start.format("%m%d%y.%H%M").to_string()
+    }
+
+    /// The report file name for `prefix` (`Q`, `AQ` or `AS`).
+    pub fn file_name(&self, prefix: &str) -> String {
+        format!("{prefix}_{}.xml", self.stem())
+    }
+
+    /// Whether the quarter is complete and settled at `now`.
+    pub fn is_settled(&self, now: DateTime<Utc>, settle: Duration) -> bool {
+        self.end() + settle <= now
+    }
+}
+
+impl fmt::Display for Quarter {
+    /// `112426.1000 (2026-11-24 10:00-10:15 UTC)`: the stem operators know plus plain UTC times.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}-{} UTC)",
+            self.stem(),
+            self.start.format("%Y-%m-%d %H:%M"),
+            self.end().format("%H:%M")
+        )
+    }
+}
+
+/// The quarter `wfm loop` builds at `now`: the newest whose end plus `settle` is <= now.
+pub fn loop_quarter(now: DateTime<Utc>, settle: Duration) -> Quarter {
+    Quarter::containing(now - settle).prev()
+}
+
+/// Every quarter from `first` to `last` inclusive, oldest first.
+pub fn quarter_range(first: Quarter, last: Quarter) -> Vec<Quarter> {
+    let mut out = Vec::new();
+    let mut q = first;
+    while q <= last {
+        out.push(q);
+        q = q.next();
+    }
+    out
+}
+
+/// The `timeframe` (minutes back from `now`) that makes LivePerson return every
+/// interval of `oldest` and later: a multiple of 5 reaching back to the quarter's
+/// start plus one whole bucket of margin, because the oldest bucket of a reply
+/// may be partial. `None` when that exceeds the 24 h LivePerson serves.
+pub fn timeframe_covering(oldest: Quarter, now: DateTime<Utc>) -> Option<u32> {
+    let back_secs = (now - oldest.start()).num_seconds().max(0);
+    let back_min = (back_secs + 59) / 60;
+    let bucket = INTERVAL_MINUTES;
+    let tf = ((back_min + bucket - 1) / bucket) * bucket + bucket;
+    if tf > MAX_TIMEFRAME_MINUTES {
+        None
+    } else {
+        u32::try_from(tf).ok()
+    }
+}
+
+/// The oldest quarter LivePerson still serves whole at `now`.
+pub fn oldest_servable(now: DateTime<Utc>) -> Quarter {
+    let mut q = Quarter::containing(now - Duration::minutes(MAX_TIMEFRAME_MINUTES));
+    while timeframe_covering(q, now).is_none() {
+        q = q.next();
+    }
+    q
+}
+
+/// Parse a START/END argument: `MMDDYY.hhmm` (UTC) or RFC 3339; must be a quarter start.
+pub fn parse_quarter_arg(input: &str) -> Result<Quarter, QuarterError> {
+    let s = input.trim();
+    let t = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else {
+        let ok_shape = s.len() == 11
+            && s.as_bytes()[6] == b'.'
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| i == 6 || b.is_ascii_digit());
+        if !ok_shape {
+            return Err(QuarterError::BadFormat {
+                input: input.to_string(),
+            });
+        }
+        NaiveDateTime::parse_from_str(s, "%m%d%y.%H%M")
+            .map_err(|_| QuarterError::BadFormat {
+                input: input.to_string(),
+            })?
+            .and_utc()
+    };
+    Quarter::starting_at(t).map_err(|_| QuarterError::NotAligned(input.to_string()))
+}
+
+/// Why a START/END range cannot be rerun at `now`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    #[error("END {end} is before START {start}")]
+    EndBeforeStart { start: String, end: String },
+    #[error("START {start} is too old: LivePerson keeps 24 hours, so the oldest quarter it still serves whole is {oldest}")]
+    TooOld { start: String, oldest: String },
+    #[error("END {end} is not complete yet: it ends at {ends} UTC and is built {settle} s later; the newest complete quarter is {newest}")]
+    NotComplete {
+        end: String,
+        ends: String,
+        settle: i64,
+        newest: String,
+    },
+}
+
+/// Check a rerun range against LivePerson's window and the clock; returns its quarters.
+pub fn validate_range(
+    start: Quarter,
+    end: Quarter,
+    now: DateTime<Utc>,
+    settle: Duration,
+) -> Result<Vec<Quarter>, RangeError> {
+    if end < start {
+        return Err(RangeError::EndBeforeStart {
+            start: start.stem(),
+            end: end.stem(),
+        });
+    }
+    if !end.is_settled(now, settle) {
+        return Err(RangeError::NotComplete {
+            end: end.stem(),
+            ends: end.end().format("%Y-%m-%d %H:%M").to_string(),
+            settle: settle.num_seconds(),
+            newest: loop_quarter(now, settle).to_string(),
+        });
+    }
+    if timeframe_covering(start, now).is_none() {
+        return Err(RangeError::TooOld {
+            start: start.to_string(),
+            oldest: oldest_servable(now).to_string(),
+        });
+    }
+    Ok(quarter_range(start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+    const SETTLE: i64 = 60;
+
+    fn lq(now: &str) -> String {
+        loop_quarter(t(now), Duration::seconds(SETTLE)).stem()
+    }
+
+    #[test]
+    fn seed_readme_table() {
+        // Request time | report time | intervals
+        assert_eq!(lq("2026-11-24T10:16:00Z"), "112426.1000");
+        assert_eq!(lq("2026-11-24T10:29:59Z"), "112426.1000");
+        assert_eq!(lq("2026-11-24T10:31:00Z"), "112426.1015");
+        assert_eq!(lq("2026-11-24T10:44:59Z"), "112426.1015");
+        assert_eq!(lq("2026-11-24T10:46:00Z"), "112426.1030");
+        assert_eq!(lq("2026-11-24T10:59:59Z"), "112426.1030");
+        assert_eq!(lq("2026-11-24T11:01:00Z"), "112426.1045");
+        assert_eq!(lq("2026-11-24T11:14:59Z"), "112426.1045");
+        let q = parse_quarter_arg("112426.1045").unwrap();
+        let ends: Vec<String> = q
+            .interval_ends()
+            .iter()
+            .map(|e| e.format("%H:%M").to_string())
+            .collect();
+        assert_eq!(ends, ["10:50", "10:55", "11:00"]);
+        let q = parse_quarter_arg("112426.1000").unwrap();
+        let ends: Vec<String> = q
+            .interval_ends()
+            .iter()
+            .map(|e| e.format("%H:%M").to_string())
+            .collect();
+        assert_eq!(ends, ["10:05", "10:10", "10:15"]);
+    }
+
+    #[test]
+    fn settle_boundary_is_exact_to_the_second() {
+        // 10:15:00 + 60 s = 10:16:00 is the first second the 10:00 quarter is built.
+        assert_eq!(lq("2026-11-24T10:15:59Z"), "112426.0945");
+        assert_eq!(lq("2026-11-24T10:16:00Z"), "112426.1000");
+        assert_eq!(
+            loop_quarter(t("2026-11-24T10:15:00Z"), Duration::zero()).stem(),
+            "112426.1000"
+        );
+    }
+
+    #[test]
+    fn utc_boundaries() {
+        // midnight: the 23:45 quarter of the previous day
+        assert_eq!(lq("2026-11-25T00:01:00Z"), "112426.2345");
+        let q = parse_quarter_arg("112426.2345").unwrap();
+        assert_eq!(q.interval_ends()[2], t("2026-11-25T00:00:00Z"));
+        // month end, year end, 29 Feb
+        assert_eq!(lq("2026-12-01T00:05:00Z"), "113026.2345");
+        assert_eq!(lq("2027-01-01T00:10:00Z"), "123126.2345");
+        assert_eq!(lq("2028-03-01T00:02:00Z"), "022928.2345");
+        assert_eq!(lq("2028-02-29T12:20:00Z"), "022928.1200");
+        assert!(parse_quarter_arg("022927.1200").is_err()); // 2027 is not a leap year
+        assert!(parse_quarter_arg("022928.1200").is_ok());
+        assert_eq!(
+            parse_quarter_arg("123126.2345").unwrap().end(),
+            t("2027-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn file_names_use_the_quarter_start() {
+        let q = parse_quarter_arg("2026-11-24T10:00:00Z").unwrap();
+        assert_eq!(q.file_name("Q"), "Q_112426.1000.xml");
+        assert_eq!(q.file_name("AQ"), "AQ_112426.1000.xml");
+        assert_eq!(q.file_name("AS"), "AS_112426.1000.xml");
+        assert_eq!(q.to_string(), "112426.1000 (2026-11-24 10:00-10:15 UTC)");
+    }
+
+    #[test]
+    fn parse_rejects_bad_input() {
+        for bad in [
+            "180917.1000", // the seed README's own example: month 18
+            "112426.1007",
+            "112426.2400",
+            "113126.1000",
+            "1124261000",
+            "112426.100",
+            "11242a.1000",
+            "",
+            "2026-11-24T10:07:00Z",
+            "2026-11-24T10:00:30Z",
+            "2026-11-24 10:00",
+        ] {
+            assert!(parse_quarter_arg(bad).is_err(), "{bad} accepted");
+        }
+        assert!(matches!(
+            parse_quarter_arg("112426.1007"),
+            Err(QuarterError::NotAligned(_))
+        ));
+        // offsets are converted to UTC
+        assert_eq!(
+            parse_quarter_arg("2026-11-24T11:00:00+01:00")
+                .unwrap()
+                .stem(),
+            "112426.1000"
+        );
+    }
+
+    #[test]
+    fn timeframe_reaches_back_with_a_bucket_of_margin() {
+        let q = parse_quarter_arg("112426.1000").unwrap();
+        // at 10:16 the quarter start is 16 min back -> 20 + 5
+        assert_eq!(timeframe_covering(q, t("2026-11-24T10:16:00Z")), Some(25));
+        assert_eq!(timeframe_covering(q, t("2026-11-24T10:20:00Z")), Some(25));
+        assert_eq!(timeframe_covering(q, t("2026-11-24T10:20:01Z")), Some(30));
+        // 24 h limit
+        let now = t("2026-11-25T10:16:00Z");
+        assert_eq!(timeframe_covering(q, now), None);
+        let oldest = oldest_servable(now);
+        assert_eq!(oldest.stem(), "112426.1030");
+        assert_eq!(timeframe_covering(oldest, now), Some(1435));
+        assert_eq!(timeframe_covering(oldest.prev(), now), None);
+    }
+
+    #[test]
+    fn ranges() {
+        let now = t("2026-11-24T12:20:00Z");
+        let s = Duration::seconds(60);
+        let a = parse_quarter_arg("112426.1000").unwrap();
+        let b = parse_quarter_arg("112426.1045").unwrap();
+        assert_eq!(validate_range(a, b, now, s).unwrap().len(), 4);
+        assert_eq!(validate_range(a, a, now, s).unwrap().len(), 1);
+        assert!(matches!(
+            validate_range(b, a, now, s),
+            Err(RangeError::EndBeforeStart { .. })
+        ));
+        let future = parse_quarter_arg("112426.1215").unwrap();
+        assert!(matches!(
+            validate_range(a, future, now, s),
+            Err(RangeError::NotComplete { .. })
+        ));
+        let old = parse_quarter_arg("112326.1000").unwrap();
+        assert!(matches!(
+            validate_range(old, a, now, s),
+            Err(RangeError::TooOld { .. })
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn loop_quarter_is_the_newest_settled(secs in 0i64..4_000_000_000, settle in 0i64..600) {
+            let now = Utc.timestamp_opt(secs, 0).unwrap();
+            let settle = Duration::seconds(settle);
+            let q = loop_quarter(now, settle);
+            proptest::prop_assert!(q.is_settled(now, settle));
+            proptest::prop_assert!(!q.next().is_settled(now, settle));
+            proptest::prop_assert_eq!(q.start().minute() % 15, 0);
+            // MMDDYY round-trips inside chrono's two-digit-year window (2000-2068).
+            if (2000..2069).contains(&q.start().year()) {
+                proptest::prop_assert_eq!(parse_quarter_arg(&q.stem()), Ok(q));
+            }
+        }
+
+        #[test]
+        fn timeframe_covers_all_three_intervals(secs in 100_000i64..4_000_000_000, back_q in 0i64..100) {
+            let now = Utc.timestamp_opt(secs, 0).unwrap();
+            let q = Quarter::containing(now - Duration::minutes(15 * back_q + 15));
+            if let Some(tf) = timeframe_covering(q, now) {
+                proptest::prop_assert_eq!(tf % 5, 0);
+                proptest::prop_assert!(tf <= 1440);
+                // The window start is at least one bucket before the quarter start,
+                // so the bucket ending at start+5 is whole.
+                let window_start = now - Duration::minutes(tf as i64);
+                proptest::prop_assert!(window_start <= q.start() - Duration::minutes(5));
+                proptest::prop_assert!(window_start > q.start() - Duration::minutes(11));
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Every element and attribute name of the three NICE report files, in one
+//! place: a site that holds the NICE Data Connector document adapts the layout
+//! here (and in `schema/wfm-reports.xsd`) and nowhere else.
+
+/// File-name prefixes, in delivery order.
+pub const PREFIX_QUEUE: &str = "Q";
+pub const PREFIX_AGENT_QUEUE: &str = "AQ";
+pub const PREFIX_AGENT_SYSTEM: &str = "AS";
+pub const PREFIXES: [&str; 3] = [PREFIX_QUEUE, PREFIX_AGENT_QUEUE, PREFIX_AGENT_SYSTEM];
+
+// Root attributes shared by the three files.
+pub const ATTR_ACCOUNT: &str = "account";
+pub const ATTR_START: &str = "start";
+pub const ATTR_END: &str = "end";
+
+// Q_: Queue Data
+pub const QUEUE_ROOT: &str = "QueueData";
+pub const QUEUE_ROW: &str = "Queue";
+pub const QUEUE_ID: &str = "id";
+pub const OFFERED: &str = "Offered";
+pub const HANDLED: &str = "Handled";
+pub const ABANDONED: &str = "Abandoned";
+pub const TIME_TO_ANSWER: &str = "TimeToAnswer";
+pub const TIME_TO_ABANDON: &str = "TimeToAbandon";
+pub const AVG_TIME_TO_ANSWER: &str = "AvgTimeToAnswer";
+pub const AVG_TIME_TO_ABANDON: &str = "AvgTimeToAbandon";
+pub const MAX_QUEUE_SIZE: &str = "MaxQueueSize";
+pub const AVG_QUEUE_SIZE: &str = "AvgQueueSize";
+pub const MAX_AVAILABLE_SLOTS: &str = "MaxAvailableSlots";
+pub const AVG_AVAILABLE_SLOTS: &str = "AvgAvailableSlots";
+pub const INTERACTIVE_CLOSED: &str = "InteractiveClosed";
+pub const NON_INTERACTIVE_CLOSED: &str = "NonInteractiveClosed";
+pub const HANDLE_TIME: &str = "HandleTime";
+pub const NON_INTERACTIVE_HANDLE_TIME: &str = "NonInteractiveHandleTime";
+
+// AQ_: Agent Queue Data
+pub const AGENT_QUEUE_ROOT: &str = "AgentQueueData";
+pub const AGENT_QUEUE_ROW: &str = "AgentQueue";
+pub const ATTR_EMPLOYEE_ID: &str = "employeeId";
+pub const ATTR_AGENT_ID: &str = "agentId";
+pub const ATTR_QUEUE_ID: &str = "queueId";
+pub const CONNECTED: &str = "Connected";
+
+// AS_: Agent System Data
+pub const AGENT_SYSTEM_ROOT: &str = "AgentSystemData";
+pub const AGENT_ROW: &str = "Agent";
+pub const LOGGED_IN: &str = "LoggedIn";
+pub const ONLINE: &str = "Online";
+pub const BACK_SOON: &str = "BackSoon";
+pub const AWAY: &str = "Away";
+pub const REASON: &str = "Reason";
+pub const REASON_ID: &str = "id";
+pub const ATTR_TOTAL: &str = "total";
+pub const ATTR_CHATTING: &str = "chatting";
+pub const ATTR_NOT_CHATTING: &str = "notChatting";
+pub const ATTR_MAX_CONCURRENCY: &str = "maxConcurrency";

@@ -1,0 +1,377 @@
+//! One run of `loop` or `rerun`: choose the quarters, fetch the three methods
+//! once for all of them, build, render and deliver each quarter. This is the
+//! imperative shell around the pure core (quarter, model, aggregate, render).
+
+use crate::aggregate::{build_quarter, Selection};
+use crate::config::Config;
+use crate::deliver::local;
+use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply};
+use crate::lp::model::{self, Method, Snapshot};
+use crate::mapping::AgentMap;
+use crate::quarter::{self, Quarter};
+use crate::report::render::render_quarter;
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tracing::{debug, error, info, warn};
+
+/// A usage error found while planning a run (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    Push,
+    Pull,
+}
+
+#[derive(Debug, Clone)]
+pub enum Job {
+    Loop,
+    Rerun {
+        output: PathBuf,
+        start: Quarter,
+        end: Quarter,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub mode: DeliveryMode,
+    pub debug: u8,
+    pub dry_run: bool,
+    /// The logical clock: quarter choice and `timeframe` (WFM_NOW in tests).
+    pub now: DateTime<Utc>,
+}
+
+/// What happened to one quarter.
+#[derive(Debug, Clone)]
+pub struct QuarterOutcome {
+    pub quarter: Quarter,
+    /// (file name, rows, final path) of each delivered file.
+    pub files: Vec<(String, usize, PathBuf)>,
+    pub error: Option<String>,
+}
+
+/// What a run did, for the summary line, the demo and the failure mail.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub quarters: Vec<QuarterOutcome>,
+    pub requests: usize,
+    /// Set when nothing could be built (fetch or parse failed).
+    pub fatal: Option<String>,
+}
+
+impl RunSummary {
+    pub fn ok(&self) -> bool {
+        self.fatal.is_none() && self.quarters.iter().all(|q| q.error.is_none())
+    }
+}
+
+/// The quarters a job covers at `now`, or a usage error.
+pub fn plan_quarters(
+    cfg: &Config,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<Vec<Quarter>, UsageError> {
+    let settle = Duration::seconds(cfg.settle_seconds.into());
+    match job {
+        Job::Loop => Ok(vec![quarter::loop_quarter(now, settle)]),
+        Job::Rerun { start, end, .. } => quarter::validate_range(*start, *end, now, settle)
+            .map_err(|e| UsageError(e.to_string())),
+    }
+}
+
+/// Check the folders a job writes to; creates them. OUTPUT must differ from REPORT_DIR.
+fn prepare_dirs(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<()> {
+    if opts.dry_run {
+        return Ok(());
+    }
+    local::ensure_dir(&cfg.report_dir, "REPORT_DIR")?;
+    if let Job::Rerun { output, .. } = job {
+        local::ensure_dir(output, "the rerun OUTPUT folder")?;
+        let a = output
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", output.display()))?;
+        let b = cfg
+            .report_dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", cfg.report_dir.display()))?;
+        if a == b {
+            return Err(UsageError(format!(
+                "OUTPUT {} is the configured REPORT_DIR; rerun writes into a separate folder and then copies into REPORT_DIR. Choose another OUTPUT, e.g. old-reports/",
+                output.display()
+            ))
+            .into());
+        }
+    }
+    if opts.debug >= 2 {
+        local::ensure_dir(&cfg.json_dir, "JSON_DIR")?;
+    }
+    Ok(())
+}
+
+/// Save a raw reply under JSON_DIR, named by method and fetch time.
+fn save_raw(dir: &Path, reply: &RawReply) -> Result<PathBuf> {
+    let name = format!(
+        "{}-{}.json",
+        reply.method.path(),
+        reply.fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
+    );
+    local::write_atomic(dir, &name, &reply.body)
+}
+
+fn quarters_label(qs: &[Quarter]) -> String {
+    match (qs.first(), qs.last()) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{} to {}", a, b),
+        _ => "none".to_string(),
+    }
+}
+
+/// Parse the three replies into a snapshot; the error names the method.
+fn parse_snapshot(replies: &[RawReply; 3], label: &str) -> Result<Snapshot> {
+    let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
+    Ok(Snapshot {
+        queue_health: model::parse_queue_health(&replies[0].body)
+            .with_context(|| ctx(Method::QueueHealth))?,
+        eng_activity: model::parse_eng_activity(&replies[1].body)
+            .with_context(|| ctx(Method::EngActivity))?,
+        agent_activity: model::parse_agent_activity(&replies[2].body)
+            .with_context(|| ctx(Method::AgentActivity))?,
+    })
+}
+
+/// Run a job. `Err` is a usage/config problem found before any work (exit 2);
+/// failures of the run itself are in the summary (exit 1).
+pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
+    for w in &cfg.warnings {
+        warn!("{w}");
+    }
+    if opts.mode == DeliveryMode::Push {
+        return Err(UsageError(
+            "FTP push (FTP option 1 / --ftp push) is not built yet in this version of wfm; use pull (2 / --ftp pull) and let NICE fetch REPORT_DIR".into(),
+        )
+        .into());
+    }
+    let quarters = plan_quarters(cfg, job, opts.now)?;
+    let agent_map = match &cfg.agent_map_file {
+        Some(p) => AgentMap::load(p)?,
+        None => AgentMap::default(),
+    };
+    prepare_dirs(cfg, job, opts)?;
+    let label = quarters_label(&quarters);
+    let oldest = quarters[0];
+    let Some(timeframe) = quarter::timeframe_covering(oldest, opts.now) else {
+        return Err(UsageError(format!(
+            "{oldest} is older than the 24 hours LivePerson serves"
+        ))
+        .into());
+    };
+    let mut summary = RunSummary::default();
+    let started = std::time::Instant::now();
+
+    // ---- fetch: one request per method for every quarter of the run ----
+    let http = http_client(cfg.lp_timeout_seconds);
+    let fetched = async {
+        let base = resolve_base_url(&http, cfg).await?;
+        debug!("LivePerson data host: {base}");
+        let client = LpClient::new(http.clone(), base, cfg);
+        let plan = FetchPlan {
+            timeframe,
+            skills: cfg.skills.clone(),
+            agents: cfg.agents.clone(),
+        };
+        debug!("fetching timeframe={timeframe} for {label}");
+        client.fetch_all(&plan).await
+    }
+    .await;
+    summary.requests = 3;
+    let replies = match fetched {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!("{label}: no files written: {e}");
+            error!("{msg}");
+            summary.fatal = Some(msg);
+            summary.quarters = quarters
+                .iter()
+                .map(|q| QuarterOutcome {
+                    quarter: *q,
+                    files: vec![],
+                    error: Some(e.to_string()),
+                })
+                .collect();
+            return Ok(summary);
+        }
+    };
+    if opts.debug >= 2 && !opts.dry_run {
+        for r in &replies {
+            match save_raw(&cfg.json_dir, r) {
+                Ok(p) => debug!("saved raw {} reply to {}", r.method, p.display()),
+                Err(e) => warn!("cannot save the raw {} reply: {e:#}", r.method),
+            }
+        }
+    }
+    let snapshot = match parse_snapshot(&replies, &label) {
+        Ok(s) => s,
+        Err(e) => {
+            let msg = format!("{e:#}; no files written");
+            error!("{msg}");
+            summary.fatal = Some(msg.clone());
+            summary.quarters = quarters
+                .iter()
+                .map(|q| QuarterOutcome {
+                    quarter: *q,
+                    files: vec![],
+                    error: Some(msg.clone()),
+                })
+                .collect();
+            return Ok(summary);
+        }
+    };
+
+    // ---- build and deliver each quarter ----
+    let sel = Selection {
+        skills: &cfg.skills,
+        agents: &cfg.agents,
+        agent_map: &agent_map,
+        unmapped: cfg.unmapped_agents,
+    };
+    let (write_dir, copy_to_reports) = match job {
+        Job::Loop => (cfg.report_dir.clone(), false),
+        Job::Rerun { output, .. } => (output.clone(), true),
+    };
+    let mut unmapped = BTreeSet::new();
+    for q in &quarters {
+        let outcome = build_and_deliver(
+            cfg,
+            *q,
+            &snapshot,
+            &sel,
+            &write_dir,
+            copy_to_reports,
+            opts,
+            &mut unmapped,
+        );
+        summary.quarters.push(outcome);
+    }
+    if !unmapped.is_empty() {
+        let list: Vec<_> = unmapped.into_iter().collect();
+        let verb = match cfg.unmapped_agents {
+            crate::config::UnmappedAgents::Keep => "reported under their LivePerson id",
+            crate::config::UnmappedAgents::Skip => "left out (UNMAPPED_AGENTS=skip)",
+        };
+        warn!(
+            "{} agent(s) have no employee id in the agent map and were {verb}: {}",
+            list.len(),
+            list.join(", ")
+        );
+    }
+    let delivered = summary
+        .quarters
+        .iter()
+        .filter(|q| q.error.is_none())
+        .count();
+    info!(
+        "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {:.1} s, {}",
+        delivered,
+        summary.quarters.len(),
+        summary
+            .quarters
+            .iter()
+            .map(|q| q.files.len())
+            .sum::<usize>(),
+        summary.requests,
+        started.elapsed().as_secs_f64(),
+        if summary.ok() { "ok" } else { "FAILED" }
+    );
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_and_deliver(
+    cfg: &Config,
+    q: Quarter,
+    snapshot: &Snapshot,
+    sel: &Selection<'_>,
+    write_dir: &Path,
+    copy_to_reports: bool,
+    opts: &RunOptions,
+    unmapped: &mut BTreeSet<String>,
+) -> QuarterOutcome {
+    let fail = |msg: String| {
+        error!("quarter {q}: {msg}");
+        QuarterOutcome {
+            quarter: q,
+            files: vec![],
+            error: Some(msg),
+        }
+    };
+    let report = match build_quarter(snapshot, q, sel) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("{e}; no files written")),
+    };
+    unmapped.extend(report.unmapped_agents.iter().cloned());
+    if !report.ignored_state_ids.is_empty() {
+        debug!(
+            "quarter {q}: agent state ids {:?} are not reported",
+            report.ignored_state_ids
+        );
+    }
+    let files = render_quarter(&report, &cfg.account);
+    if opts.dry_run {
+        for f in &files {
+            info!(
+                "dry run: would write {} ({} rows)",
+                write_dir.join(&f.name).display(),
+                f.rows
+            );
+        }
+        return QuarterOutcome {
+            quarter: q,
+            files: files
+                .iter()
+                .map(|f| (f.name.clone(), f.rows, write_dir.join(&f.name)))
+                .collect(),
+            error: None,
+        };
+    }
+    let written = match local::write_quarter(write_dir, &files) {
+        Ok(p) => p,
+        Err(e) => return fail(format!("{e:#}")),
+    };
+    let delivered = if copy_to_reports {
+        match local::copy_into(&cfg.report_dir, &written) {
+            Ok(p) => p,
+            Err(e) => {
+                return fail(format!(
+                    "written to {} but not copied into REPORT_DIR: {e:#}",
+                    write_dir.display()
+                ))
+            }
+        }
+    } else {
+        written
+    };
+    info!(
+        "built {}: {} in {}",
+        q,
+        files
+            .iter()
+            .map(|f| format!("{} ({} rows)", f.name, f.rows))
+            .collect::<Vec<_>>()
+            .join(", "),
+        cfg.report_dir.display()
+    );
+    QuarterOutcome {
+        quarter: q,
+        files: files
+            .iter()
+            .zip(delivered)
+            .map(|(f, p)| (f.name.clone(), f.rows, p))
+            .collect(),
+        error: None,
+    }
+}
