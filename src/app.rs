@@ -92,7 +92,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
         }
         Command::Demo(args) => {
             crate::logging::init(1);
-            let _ = args; // TEMP demo
+            runtime()?.block_on(crate::demo::run(args.output))?;
             Ok(EXIT_OK)
         }
     }

@@ -245,24 +245,11 @@ impl RawConfig {
                     raw.values.insert(key, (value, origin));
                 }
                 Err(dotenvy::Error::LineParse(bad, _)) => {
-                    // Never echo the line: it may hold a secret. Name its key instead.
-                    let key = bad
-                        .split('=')
-                        .next()
-                        .unwrap_or("")
-                        .trim()
-                        .trim_start_matches("export ")
-                        .to_string();
-                    let first = bad.lines().next().unwrap_or("");
-                    let line = text
-                        .lines()
-                        .position(|l| l == first)
-                        .map(|i| i + 1)
-                        .unwrap_or(0);
-                    let what = if key.is_empty() || key.contains(char::is_whitespace) {
-                        "this line".to_string()
-                    } else {
-                        format!("the value of {key}")
+                    // Never echo the line: it may hold a secret. Name its number and key.
+                    let (line, key) = locate_syntax_error(text, &bad);
+                    let what = match key {
+                        Some(k) => format!("the value of {k}"),
+                        None => "this line".to_string(),
                     };
                     return Err(ConfigError::Syntax {
                         path: path.to_string(),
@@ -572,6 +559,27 @@ pub fn normalize_base_uri(v: &str) -> Result<String, String> {
     Ok(url)
 }
 
+/// Line number and key of a line dotenvy refused: the first line that fails on
+/// its own, else the line holding the refused text (dotenvy reports the value only).
+fn locate_syntax_error(text: &str, bad: &str) -> (usize, Option<String>) {
+    let first_bad = bad.lines().next().unwrap_or("");
+    let idx = text
+        .lines()
+        .position(|l| dotenvy::from_read_iter(l.as_bytes()).any(|r| r.is_err()))
+        .or_else(|| {
+            text.lines()
+                .position(|l| !first_bad.is_empty() && l.contains(first_bad))
+        });
+    match idx {
+        Some(i) => {
+            let line = text.lines().nth(i).unwrap_or("");
+            let key = key_lines(line).into_keys().next();
+            (i + 1, key)
+        }
+        None => (0, None),
+    }
+}
+
 /// The line each key is (last) set on, for messages.
 fn key_lines(text: &str) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
@@ -590,12 +598,20 @@ fn key_lines(text: &str) -> BTreeMap<String, usize> {
 
 /// Load, override from the process environment and validate the config at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_with_env(path, |k| std::env::var(k).ok())
+}
+
+/// [`load`] with an explicit environment lookup (the demo ignores `WFM_*` overrides).
+pub fn load_with_env(
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
     let mut raw = RawConfig::parse(&text, &path.display().to_string())?;
-    raw.apply_env(|k| std::env::var(k).ok());
+    raw.apply_env(env);
     let base = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -749,6 +765,15 @@ mod tests {
     }
 
     #[test]
+    fn unquoted_spaces_are_a_syntax_error_naming_line_and_key() {
+        let text = format!("{MINIMAL}LP_SKILL_IDS=1, 2\n");
+        let e = RawConfig::parse(&text, "config.navomi")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 7") && e.contains("LP_SKILL_IDS"), "{e}");
+    }
+
+    #[test]
     fn secrets_are_redacted_in_debug() {
         let c = validate(MINIMAL).unwrap();
         let dbg = format!("{c:?}");
@@ -756,6 +781,19 @@ mod tests {
             !dbg.contains("appsecret") && !dbg.contains("toksecret"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid_and_documents_every_key() {
+        let text = include_str!("../config.navomi.example");
+        let c = validate(text).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        for key in KNOWN_KEYS {
+            assert!(
+                text.contains(&format!("{key}=")),
+                "{key} is not documented in config.navomi.example"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! `wfm demo`: the whole pipeline against the built-in LivePerson simulator,
+//! with no network and no credentials. Writes a config for the simulator, runs
+//! one `loop` and a three-quarter `rerun` in pull mode, and prints a summary.
+
+use crate::config;
+use crate::quarter;
+use crate::run::{self, DeliveryMode, Job, RunOptions, RunSummary};
+use crate::simulator::{SimOptions, Simulator};
+use anyhow::{bail, Context, Result};
+use chrono::{Duration, Utc};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const DEMO_ACCOUNT: &str = "12345678";
+
+/// The config the demo writes: every path inside the demo folder.
+fn demo_config(sim: &Simulator, agent_map: &str) -> String {
+    let c = sim.credentials();
+    format!(
+        "# Written by `wfm demo` for its built-in LivePerson simulator.\n\
+         LP_ACCOUNT={DEMO_ACCOUNT}\n\
+         LP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\n\
+         # The data host is looked up with the (simulated) Domain API, as in production.\n\
+         LP_DOMAIN_API={}\n\
+         LP_SKILL_IDS=all\nLP_AGENT_IDS=all\n\
+         AGENT_MAP_FILE={agent_map}\nUNMAPPED_AGENTS=keep\n\
+         REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n",
+        c.consumer_key,
+        c.consumer_secret,
+        c.token,
+        c.token_secret,
+        sim.base_url()
+    )
+}
+
+pub async fn run(output: Option<PathBuf>) -> Result<()> {
+    let dir = output.unwrap_or_else(|| PathBuf::from("wfm-demo"));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
+    let sim = Simulator::start(SimOptions::demo(DEMO_ACCOUNT))
+        .await
+        .context("cannot start the LivePerson simulator on 127.0.0.1")?;
+
+    // Map every other agent to a NICE employee id, so both cases show.
+    let mut map = String::from("agent_id,employee_id\n");
+    for (i, a) in sim
+        .generator()
+        .agent_ids()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0)
+    {
+        let _ = writeln!(map, "{a},E{:04}", 1001 + i);
+    }
+    crate::deliver::local::write_atomic(&dir, "agents.csv", map.as_bytes())?;
+    let cfg_path = crate::deliver::local::write_atomic(
+        &dir,
+        "config.navomi",
+        demo_config(&sim, "agents.csv").as_bytes(),
+    )?;
+    restrict_permissions(&cfg_path);
+    // WFM_* overrides are for real deployments; the demo must not pick them up.
+    let cfg = config::load_with_env(&cfg_path, |_| None)?;
+
+    let now = Utc::now();
+    let opts = RunOptions {
+        mode: DeliveryMode::Pull,
+        debug: 1,
+        dry_run: false,
+        now,
+    };
+    let looped = run::execute(&cfg, &Job::Loop, &opts).await?;
+    let newest = quarter::loop_quarter(now, Duration::seconds(cfg.settle_seconds.into()));
+    let rerun_dir = dir.join("rerun");
+    let (start, end) = (newest.prev().prev().prev(), newest.prev());
+    let rerun = run::execute(
+        &cfg,
+        &Job::Rerun {
+            output: rerun_dir.clone(),
+            start,
+            end,
+        },
+        &opts,
+    )
+    .await?;
+    let requests = sim.data_requests();
+    let (agents, skills) = (
+        sim.generator().agent_ids().len(),
+        sim.generator().skill_ids().len(),
+    );
+    sim.shutdown().await;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nwfm demo: LivePerson simulator with {agents} agents and {skills} skills; config {}",
+        cfg_path.display()
+    );
+    section(
+        &mut out,
+        &format!(
+            "loop  (quarter that just closed, into {})",
+            cfg.report_dir.display()
+        ),
+        &looped,
+    );
+    section(
+        &mut out,
+        &format!(
+            "rerun {} to {} (into {}, then copied into {})",
+            start.stem(),
+            end.stem(),
+            rerun_dir.display(),
+            cfg.report_dir.display()
+        ),
+        &rerun,
+    );
+    let _ = writeln!(
+        out,
+        "\n{requests} LivePerson data requests in all: 3 per run, whatever the number of quarters."
+    );
+    let _ = writeln!(out, "Check the files against the schema: xmllint --noout --schema schema/wfm-reports.xsd {}/*.xml", cfg.report_dir.display());
+    print!("{out}");
+    if !(looped.ok() && rerun.ok()) {
+        bail!("the demo run failed; see the messages above");
+    }
+    Ok(())
+}
+
+fn section(out: &mut String, title: &str, s: &RunSummary) {
+    let _ = writeln!(out, "\n{title}");
+    for q in &s.quarters {
+        let _ = writeln!(out, "  {}", q.quarter);
+        if let Some(e) = &q.error {
+            let _ = writeln!(out, "    FAILED: {e}");
+        }
+        for (name, rows, path) in &q.files {
+            let _ = writeln!(out, "    {name:<20} {rows:>3} rows  {}", path.display());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_p: &Path) {}

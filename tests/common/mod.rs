@@ -1,0 +1,604 @@
+//! Shared helpers of the integration tests: start the LivePerson simulator,
+//! write a config for it, run the real `wfm` binary, read the XML it wrote,
+//! and compute what it should contain straight from the simulator's generator.
+#![allow(dead_code)]
+
+use chrono::{DateTime, Duration, Utc};
+use quick_xml::events::Event;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wfm::simulator::{
+    Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimClock, SimOptions, Simulator,
+    STATE_AWAY,
+};
+
+pub const ACCOUNT: &str = "12345678";
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+pub fn sim_options(now: DateTime<Utc>, order: IntervalOrder) -> SimOptions {
+    SimOptions {
+        account: ACCOUNT.into(),
+        credentials: OAuthCredentials {
+            consumer_key: "test-key".into(),
+            consumer_secret: "test-app-secret-XYZ".into(),
+            token: "test-token".into(),
+            token_secret: "test-token-secret-XYZ".into(),
+        },
+        generator: GeneratorConfig {
+            seed: 7,
+            agents: 10,
+            skills: 5,
+        },
+        clock: SimClock::Fixed(now),
+        order,
+    }
+}
+
+pub async fn start_sim(now: DateTime<Utc>, order: IntervalOrder) -> Simulator {
+    Simulator::start(sim_options(now, order))
+        .await
+        .expect("simulator starts")
+}
+
+/// A test folder with a config for `sim`; `extra` lines are appended (later keys win).
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Setup {
+    pub fn new(sim: &Simulator, extra: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let c = sim.credentials();
+        let text = format!(
+            "LP_ACCOUNT={ACCOUNT}\nLP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\nLP_BASE_URI={}\nREPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n",
+            c.consumer_key,
+            c.consumer_secret,
+            c.token,
+            c.token_secret,
+            sim.base_url()
+        );
+        let config = dir.path().join("config.navomi");
+        std::fs::write(&config, text).unwrap();
+        Setup { dir, config }
+    }
+
+    pub fn reports(&self) -> PathBuf {
+        self.dir.path().join("reports")
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+}
+
+/// Run the real binary (off the async runtime, so the simulator keeps serving).
+pub async fn wfm(args: &[&str], now: DateTime<Utc>) -> Output {
+    wfm_env(args, now, &[]).await
+}
+
+pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) -> Output {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
+        cmd.args(&args).env("WFM_NOW", now.to_rfc3339());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("WFM_") && k != "WFM_NOW" {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("wfm runs")
+    })
+    .await
+    .unwrap()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Names of the files in `dir` (empty when it does not exist).
+pub fn files_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Validate files against the project's XSD with xmllint.
+pub fn xmllint(files: &[PathBuf]) {
+    if files.is_empty() {
+        return;
+    }
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/wfm-reports.xsd");
+    let out = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .args(files)
+        .output()
+        .expect("xmllint is installed (Debian package libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "xmllint: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One report row, flattened: attributes and child values by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Row {
+    pub attrs: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A report file: root attributes and its rows in order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    pub root: String,
+    pub attrs: BTreeMap<String, String>,
+    pub rows: Vec<Row>,
+}
+
+fn attrs_of(e: &quick_xml::events::BytesStart<'_>) -> BTreeMap<String, String> {
+    e.attributes()
+        .map(|a| {
+            let a = a.unwrap();
+            (
+                String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                a.unescape_value().unwrap().into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Read a report: depth-1 elements are rows; deeper elements become fields
+/// (`Offered` -> text, `LoggedIn.total` -> attribute, `Away.Reason.17.total`).
+pub fn read_report(path: &Path) -> Report {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut r = quick_xml::Reader::from_str(&text);
+    let mut report = Report::default();
+    let mut stack: Vec<String> = Vec::new();
+    let mut row = Row::default();
+    let open = |e: &quick_xml::events::BytesStart<'_>,
+                stack: &Vec<String>,
+                row: &mut Row,
+                report: &mut Report| {
+        let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+        let attrs = attrs_of(e);
+        match stack.len() {
+            0 => {
+                report.root = name.clone();
+                report.attrs = attrs;
+            }
+            1 => {
+                *row = Row {
+                    attrs,
+                    fields: BTreeMap::new(),
+                }
+            }
+            _ => {
+                let mut key = stack[2..].join(".");
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(&name);
+                if name == "Reason" {
+                    key = format!("{key}.{}", attrs["id"]);
+                }
+                for (k, v) in attrs {
+                    if !(name == "Reason" && k == "id") {
+                        row.fields.insert(format!("{key}.{k}"), v);
+                    }
+                }
+            }
+        }
+        name
+    };
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = open(&e, &stack, &mut row, &mut report);
+                stack.push(name);
+            }
+            Event::Empty(e) => {
+                open(&e, &stack, &mut row, &mut report);
+                if stack.len() == 1 {
+                    report.rows.push(std::mem::take(&mut row));
+                }
+            }
+            Event::Text(t) => {
+                let s = t.unescape().unwrap().trim().to_string();
+                if !s.is_empty() && stack.len() >= 3 {
+                    row.fields.insert(stack[2..].join("."), s);
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+                if stack.len() == 1 {
+                    report.rows.push(std::mem::take(&mut row));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    report
+}
+
+/// Numeric order of numeric ids (9 < 10 < 199).
+pub fn numeric_sort(v: &mut [String]) {
+    v.sort_by_key(|s| (s.len(), s.clone()));
+}
+
+/// Half-up integer division, written independently of the product's code.
+fn div_half_up(sum: i64, count: i64) -> i64 {
+    let (q, r) = (sum / count, sum % count);
+    if 2 * r >= count {
+        q + 1
+    } else {
+        q
+    }
+}
+
+/// What the three files of a quarter must hold, computed from the generator alone.
+pub struct Expect<'a> {
+    pub gen: &'a Generator,
+    /// `None` = all.
+    pub skills: Option<Vec<String>>,
+    pub agents: Option<Vec<String>>,
+    pub map: BTreeMap<String, String>,
+    pub skip_unmapped: bool,
+}
+
+impl Expect<'_> {
+    fn ends(start: DateTime<Utc>) -> [DateTime<Utc>; 3] {
+        [5, 10, 15].map(|m| start + Duration::minutes(m))
+    }
+
+    fn root(start: DateTime<Utc>, name: &str) -> Report {
+        let f = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        Report {
+            root: name.into(),
+            attrs: BTreeMap::from([
+                ("account".into(), ACCOUNT.into()),
+                ("start".into(), f(start)),
+                ("end".into(), f(start + Duration::minutes(15))),
+            ]),
+            rows: vec![],
+        }
+    }
+
+    fn employee(&self, agent: &str) -> Option<String> {
+        match self.map.get(agent) {
+            Some(e) => Some(e.clone()),
+            None if self.skip_unmapped => None,
+            None => Some(agent.to_string()),
+        }
+    }
+
+    fn agent_listed(&self, a: &str) -> bool {
+        self.agents
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|x| x == a))
+    }
+
+    fn skill_listed(&self, s: &str) -> bool {
+        self.skills
+            .as_ref()
+            .is_none_or(|l| l.iter().any(|x| x == s))
+    }
+
+    pub fn queue(&self, start: DateTime<Utc>) -> Report {
+        let ends = Self::ends(start);
+        let g = self.gen;
+        let mut skills: Vec<String> = match &self.skills {
+            Some(l) => l.clone(),
+            None => g
+                .skill_ids()
+                .into_iter()
+                .filter(|s| {
+                    ends.iter().any(|e| {
+                        g.queue_health(s, *e).is_some()
+                            || g.agent_ids()
+                                .iter()
+                                .any(|a| g.eng_activity(s, a, *e).is_some())
+                    })
+                })
+                .collect(),
+        };
+        numeric_sort(&mut skills);
+        let mut rep = Self::root(start, "QueueData");
+        for s in skills {
+            let qh: Vec<_> = ends.iter().filter_map(|e| g.queue_health(&s, *e)).collect();
+            let sum =
+                |f: fn(&wfm::simulator::QueueHealthValues) -> i64| qh.iter().map(f).sum::<i64>();
+            let (offered, handled, abandoned) = (
+                sum(|v| v.entered_q_eng),
+                sum(|v| v.connected_eng),
+                sum(|v| v.abandoned_eng),
+            );
+            let (tta, ttab) = (
+                sum(|v| v.total_time_to_answer),
+                sum(|v| v.total_time_to_abandon),
+            );
+            let mut f = BTreeMap::new();
+            let mut put = |k: &str, v: String| {
+                f.insert(k.to_string(), v);
+            };
+            put("Offered", offered.to_string());
+            put("Handled", handled.to_string());
+            put("Abandoned", abandoned.to_string());
+            put("TimeToAnswer", tta.to_string());
+            put("TimeToAbandon", ttab.to_string());
+            put(
+                "AvgTimeToAnswer",
+                if handled == 0 {
+                    0
+                } else {
+                    div_half_up(tta, handled)
+                }
+                .to_string(),
+            );
+            put(
+                "AvgTimeToAbandon",
+                if abandoned == 0 {
+                    0
+                } else {
+                    div_half_up(ttab, abandoned)
+                }
+                .to_string(),
+            );
+            if let Some(m) = qh
+                .iter()
+                .map(|v| v.max_queue_size)
+                .filter(|m| *m >= 0)
+                .max()
+            {
+                put("MaxQueueSize", m.to_string());
+            }
+            let (qs, qc) = (sum(|v| v.queue_size_sum), sum(|v| v.queue_size_count));
+            if qc > 0 {
+                let c = div_half_up(qs * 100, qc);
+                put("AvgQueueSize", format!("{}.{:02}", c / 100, c % 100));
+            }
+            if let Some(m) = qh
+                .iter()
+                .map(|v| v.max_available_slots)
+                .filter(|m| *m >= 0)
+                .max()
+            {
+                put("MaxAvailableSlots", m.to_string());
+            }
+            let (avs, avc) = (
+                sum(|v| v.available_slots_sum),
+                sum(|v| v.available_slots_count),
+            );
+            if avc > 0 {
+                let c = div_half_up(avs * 100, avc);
+                put("AvgAvailableSlots", format!("{}.{:02}", c / 100, c % 100));
+            }
+            // Whole queue: every agent of the account, whatever LP_AGENT_IDS says.
+            let ea: Vec<_> = ends
+                .iter()
+                .flat_map(|e| {
+                    let s = &s;
+                    g.agent_ids()
+                        .into_iter()
+                        .filter_map(move |a| g.eng_activity(s, &a, *e))
+                })
+                .collect();
+            put(
+                "InteractiveClosed",
+                ea.iter()
+                    .map(|v| v.total_interactive_chats)
+                    .sum::<i64>()
+                    .to_string(),
+            );
+            put(
+                "NonInteractiveClosed",
+                ea.iter()
+                    .map(|v| v.total_non_interactive_chats)
+                    .sum::<i64>()
+                    .to_string(),
+            );
+            put(
+                "HandleTime",
+                ea.iter()
+                    .map(|v| v.total_handling_time)
+                    .sum::<i64>()
+                    .to_string(),
+            );
+            put(
+                "NonInteractiveHandleTime",
+                ea.iter()
+                    .map(|v| v.non_interactive_total_handling_time)
+                    .sum::<i64>()
+                    .to_string(),
+            );
+            rep.rows.push(Row {
+                attrs: BTreeMap::from([("id".into(), s.clone())]),
+                fields: f,
+            });
+        }
+        rep
+    }
+
+    pub fn agent_queue(&self, start: DateTime<Utc>) -> Report {
+        let ends = Self::ends(start);
+        let g = self.gen;
+        let mut agents = g.agent_ids();
+        numeric_sort(&mut agents);
+        let mut skills = g.skill_ids();
+        numeric_sort(&mut skills);
+        let mut rep = Self::root(start, "AgentQueueData");
+        for a in agents.iter().filter(|a| self.agent_listed(a)) {
+            let Some(emp) = self.employee(a) else {
+                continue;
+            };
+            for s in skills.iter().filter(|s| self.skill_listed(s)) {
+                let v: Vec<_> = ends
+                    .iter()
+                    .filter_map(|e| g.eng_activity(s, a, *e))
+                    .collect();
+                if v.is_empty() {
+                    continue;
+                }
+                let f = BTreeMap::from([
+                    (
+                        "InteractiveClosed".to_string(),
+                        v.iter()
+                            .map(|x| x.total_interactive_chats)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                    (
+                        "NonInteractiveClosed".to_string(),
+                        v.iter()
+                            .map(|x| x.total_non_interactive_chats)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                    (
+                        "Connected".to_string(),
+                        v.iter()
+                            .map(|x| x.connected_engagements)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                    (
+                        "HandleTime".to_string(),
+                        v.iter()
+                            .map(|x| x.total_handling_time)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                    (
+                        "NonInteractiveHandleTime".to_string(),
+                        v.iter()
+                            .map(|x| x.non_interactive_total_handling_time)
+                            .sum::<i64>()
+                            .to_string(),
+                    ),
+                ]);
+                rep.rows.push(Row {
+                    attrs: BTreeMap::from([
+                        ("employeeId".into(), emp.clone()),
+                        ("agentId".into(), a.clone()),
+                        ("queueId".into(), s.clone()),
+                    ]),
+                    fields: f,
+                });
+            }
+        }
+        rep
+    }
+
+    pub fn agent_system(&self, start: DateTime<Utc>) -> Report {
+        let ends = Self::ends(start);
+        let g = self.gen;
+        let mut agents: Vec<String> = match &self.agents {
+            Some(l) => l.clone(),
+            None => g
+                .agent_ids()
+                .into_iter()
+                .filter(|a| ends.iter().any(|e| g.agent_states(a, *e).is_some()))
+                .collect(),
+        };
+        numeric_sort(&mut agents);
+        let mut rep = Self::root(start, "AgentSystemData");
+        for a in agents {
+            let Some(emp) = self.employee(&a) else {
+                continue;
+            };
+            let states: Vec<_> = ends
+                .iter()
+                .filter_map(|e| g.agent_states(&a, *e))
+                .flatten()
+                .collect();
+            let mut f = BTreeMap::new();
+            for (id, name) in [
+                (-1, "LoggedIn"),
+                (2, "Online"),
+                (3, "BackSoon"),
+                (4, "Away"),
+            ] {
+                let sel: Vec<_> = states
+                    .iter()
+                    .filter(|s| s.id == id)
+                    .map(|s| &s.value)
+                    .collect();
+                let t = wfm::simulator::sum_times(sel);
+                f.insert(format!("{name}.total"), t.total.to_string());
+                f.insert(format!("{name}.chatting"), t.chatting.to_string());
+                f.insert(format!("{name}.notChatting"), t.not_chatting.to_string());
+                f.insert(
+                    format!("{name}.maxConcurrency"),
+                    t.chatting_in_max_concurrency.to_string(),
+                );
+            }
+            let mut reasons: BTreeMap<String, Vec<&wfm::simulator::StateTimes>> = BTreeMap::new();
+            for s in states.iter().filter(|s| s.id == STATE_AWAY) {
+                for (rid, times) in s.reasons.iter().flatten() {
+                    reasons.entry(rid.clone()).or_default().push(times);
+                }
+            }
+            for (rid, times) in reasons {
+                let t = wfm::simulator::sum_times(times);
+                f.insert(format!("Away.Reason.{rid}.total"), t.total.to_string());
+                f.insert(
+                    format!("Away.Reason.{rid}.chatting"),
+                    t.chatting.to_string(),
+                );
+                f.insert(
+                    format!("Away.Reason.{rid}.notChatting"),
+                    t.not_chatting.to_string(),
+                );
+                f.insert(
+                    format!("Away.Reason.{rid}.maxConcurrency"),
+                    t.chatting_in_max_concurrency.to_string(),
+                );
+            }
+            rep.rows.push(Row {
+                attrs: BTreeMap::from([("employeeId".into(), emp), ("agentId".into(), a.clone())]),
+                fields: f,
+            });
+        }
+        rep
+    }
+
+    /// Compare the three files of the quarter starting at `start` in `dir`, field by field.
+    pub fn check_quarter(&self, dir: &Path, start: DateTime<Utc>) {
+        let stem = start.format("%m%d%y.%H%M").to_string();
+        let q = read_report(&dir.join(format!("Q_{stem}.xml")));
+        assert_eq!(q, self.queue(start), "Q_{stem}");
+        let aq = read_report(&dir.join(format!("AQ_{stem}.xml")));
+        assert_eq!(aq, self.agent_queue(start), "AQ_{stem}");
+        let as_ = read_report(&dir.join(format!("AS_{stem}.xml")));
+        assert_eq!(as_, self.agent_system(start), "AS_{stem}");
+    }
+}
+
+/// The three file names of the quarter starting at `start`.
+pub fn names(start: DateTime<Utc>) -> [String; 3] {
+    let stem = start.format("%m%d%y.%H%M").to_string();
+    ["Q", "AQ", "AS"].map(|p| format!("{p}_{stem}.xml"))
+}

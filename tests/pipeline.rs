@@ -1,0 +1,524 @@
+//! End to end: the real `wfm` binary against the LivePerson simulator over HTTP
+//! on loopback. Every field of the files is compared with values computed
+//! straight from the simulator's generator, and every file is validated
+//! against the XSD.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use wfm::simulator::{Fault, IntervalOrder, Method};
+
+fn all_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    files_in(dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".xml"))
+        .map(|n| dir.join(n))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "debug 0 prints nothing on success");
+    let start = t("2026-11-24T10:00:00Z");
+    assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    exp.check_quarter(&s.reports(), start);
+    // The data is not trivially empty.
+    let q = read_report(&s.reports().join("Q_112426.1000.xml"));
+    assert!(q.rows.len() >= 3, "{q:?}");
+    assert!(
+        read_report(&s.reports().join("AS_112426.1000.xml"))
+            .rows
+            .len()
+            >= 5
+    );
+    xmllint(&all_files(&s.reports()));
+    assert_eq!(sim.data_requests(), 3);
+    // The same quarter twice gives byte-identical files.
+    let first: Vec<Vec<u8>> = names(start)
+        .iter()
+        .map(|n| std::fs::read(s.reports().join(n)).unwrap())
+        .collect();
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let again: Vec<Vec<u8>> = names(start)
+        .iter()
+        .map(|n| std::fs::read(s.reports().join(n)).unwrap())
+        .collect();
+    assert_eq!(first, again);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
+    let now = t("2026-11-24T14:47:10Z");
+    let sim = start_sim(now, IntervalOrder::Descending).await;
+    let g = sim.generator();
+    let (agents, skills) = (g.agent_ids(), g.skill_ids());
+    let listed_agents = vec![
+        agents[0].clone(),
+        agents[3].clone(),
+        agents[5].clone(),
+        "424242".to_string(),
+    ];
+    let listed_skills = vec![skills[1].clone(), skills[2].clone(), "999999".to_string()];
+    let map: BTreeMap<String, String> = BTreeMap::from([
+        (agents[0].clone(), "E<1>&1".to_string()),
+        (agents[5].clone(), "E0005".to_string()),
+    ]);
+    let s = Setup::new(
+        &sim,
+        &format!(
+            "LP_AGENT_IDS={}\nLP_SKILL_IDS=\"{}\"\nAGENT_MAP_FILE=agents.csv\n",
+            listed_agents.join(","),
+            listed_skills.join(", ")
+        ),
+    );
+    let csv: String = std::iter::once("agent,employee\n".to_string())
+        .chain(map.iter().map(|(a, e)| format!("{a},\"{e}\"\n")))
+        .collect();
+    std::fs::write(s.path("agents.csv"), csv).unwrap();
+    let out = wfm(
+        &[
+            "loop",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--debug",
+            "1",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no employee id") && err.contains("424242"),
+        "{err}"
+    );
+    assert!(err.contains("built 112426.1430"), "{err}");
+    let start = t("2026-11-24T14:30:00Z");
+    let exp = Expect {
+        gen: g,
+        skills: Some(listed_skills.clone()),
+        agents: Some(listed_agents.clone()),
+        map: map.clone(),
+        skip_unmapped: false,
+    };
+    exp.check_quarter(&s.reports(), start);
+    let q = read_report(&s.reports().join("Q_112426.1430.xml"));
+    let absent = q
+        .rows
+        .iter()
+        .find(|r| r.attrs["id"] == "999999")
+        .expect("listed skill without data has a row");
+    assert_eq!(absent.fields["Offered"], "0");
+    assert!(!absent.fields.contains_key("AvgQueueSize"));
+    let as_ = read_report(&s.reports().join("AS_112426.1430.xml"));
+    assert!(as_
+        .rows
+        .iter()
+        .any(|r| r.attrs["agentId"] == "424242" && r.fields["LoggedIn.total"] == "0"));
+    let raw = std::fs::read_to_string(s.reports().join("AQ_112426.1430.xml")).unwrap();
+    assert!(
+        !raw.contains("E<1>") || raw.contains("E&lt;1&gt;&amp;1"),
+        "escaped"
+    );
+    xmllint(&all_files(&s.reports()));
+
+    // UNMAPPED_AGENTS=skip leaves unmapped agents out of AQ_ and AS_.
+    std::fs::write(
+        &s.config,
+        std::fs::read_to_string(&s.config).unwrap() + "UNMAPPED_AGENTS=skip\n",
+    )
+    .unwrap();
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = Expect {
+        skip_unmapped: true,
+        ..exp
+    };
+    exp.check_quarter(&s.reports(), start);
+    let as_ = read_report(&s.reports().join("AS_112426.1430.xml"));
+    assert_eq!(as_.rows.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quarter_before_midnight_utc() {
+    let now = t("2026-11-25T00:01:00Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "1", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let start = t("2026-11-24T23:45:00Z");
+    assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    exp.check_quarter(&s.reports(), start);
+    let q = read_report(&s.reports().join("Q_112426.2345.xml"));
+    assert_eq!(q.attrs["end"], "2026-11-25T00:00:00Z");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rerun_of_twelve_quarters_makes_three_requests() {
+    let now = t("2026-11-24T18:07:00Z");
+    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let s = Setup::new(&sim, "");
+    let out_dir = s.path("old-reports");
+    let out = wfm(
+        &[
+            "rerun",
+            s.config.to_str().unwrap(),
+            "2",
+            "2",
+            "0",
+            out_dir.to_str().unwrap(),
+            "112426.1400",
+            "112426.1645",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        sim.data_requests(),
+        3,
+        "one request per method for all 12 quarters"
+    );
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    let mut start = t("2026-11-24T14:00:00Z");
+    for _ in 0..12 {
+        exp.check_quarter(&out_dir, start);
+        for n in names(start) {
+            assert_eq!(
+                std::fs::read(out_dir.join(&n)).unwrap(),
+                std::fs::read(s.reports().join(&n)).unwrap(),
+                "{n}"
+            );
+        }
+        start += chrono::Duration::minutes(15);
+    }
+    assert_eq!(files_in(&out_dir).len(), 36);
+    assert_eq!(files_in(&s.reports()).len(), 36);
+    xmllint(&all_files(&out_dir));
+    // The timeframe asked for covers the oldest quarter with a bucket of margin.
+    let tf: Vec<String> = sim
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            r.query
+                .iter()
+                .find(|(k, _)| k == "timeframe")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert_eq!(tf, ["255", "255", "255"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "LP_APP_SECRET=wrong-secret-value\n");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("401") && err.contains("LP_APP_SECRET") && err.contains("clock"),
+        "{err}"
+    );
+    assert!(err.contains("112426.1000"), "names the quarter: {err}");
+    assert!(!err.contains("wrong-secret-value"), "{err}");
+    assert!(
+        files_in(&s.reports()).is_empty(),
+        "{:?}",
+        files_in(&s.reports())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faulty_replies_fail_the_run_and_write_nothing() {
+    let now = t("2026-11-24T10:16:30Z");
+    for (fault, method, needle) in [
+        (Fault::Malformed, Method::QueueHealth, "queuehealth reply"),
+        (Fault::Truncated, Method::EngActivity, "engactivity"),
+        (Fault::ServerError(503), Method::AgentActivity, "503"),
+        (
+            Fault::TooManyRequests {
+                retry_after_secs: Some(1),
+            },
+            Method::QueueHealth,
+            "429",
+        ),
+    ] {
+        let sim = start_sim(now, IntervalOrder::Ascending).await;
+        sim.inject(Some(method), fault.clone(), 1);
+        let s = Setup::new(&sim, "");
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(needle), "{fault:?}: {err}");
+        assert!(files_in(&s.reports()).is_empty(), "{fault:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_2_saves_raw_replies_without_credentials() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = files_in(&s.path("json"));
+    assert_eq!(json.len(), 3, "{json:?}");
+    for m in ["queuehealth", "engactivity", "agentactivity"] {
+        assert!(
+            json.iter()
+                .any(|n| n.starts_with(&format!("{m}-")) && n.ends_with(".json")),
+            "{json:?}"
+        );
+    }
+    let secrets = [
+        "test-app-secret-XYZ",
+        "test-token-secret-XYZ",
+        "oauth_signature",
+        "Authorization",
+    ];
+    for n in &json {
+        let body = std::fs::read_to_string(s.path("json").join(n)).unwrap();
+        assert!(body.contains("metricsByIntervals"));
+        for sec in secrets {
+            assert!(!body.contains(sec), "{n} holds {sec}");
+        }
+    }
+    let err = stderr(&out);
+    for sec in secrets.iter().take(2) {
+        assert!(!err.contains(sec), "log holds {sec}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domain_api_lookup_finds_the_data_host() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(
+        &sim,
+        &format!("LP_BASE_URI=\nLP_DOMAIN_API={}\n", sim.base_url()),
+    );
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files_in(&s.reports()).len(), 3);
+    assert!(sim
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("baseURI.json")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_and_config_errors_exit_2_and_write_nothing() {
+    let now = t("2026-11-24T12:20:00Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let reports = s.reports();
+    let o = s.path("o");
+    let o = o.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["loop", &cfg, "3", "2", "0"], "FTP_OPT"),
+        (vec!["loop", &cfg, "2", "2", "9"], "DEBUG_OPT"),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                o,
+                "180917.1000",
+                "180917.1045",
+            ],
+            "MMDDYY.hhmm",
+        ),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                o,
+                "112426.1007",
+                "112426.1045",
+            ],
+            "00, 15, 30 or 45",
+        ),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                o,
+                "112426.1045",
+                "112426.1000",
+            ],
+            "before START",
+        ),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                o,
+                "112326.1000",
+                "112426.1000",
+            ],
+            "24 hours",
+        ),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                o,
+                "112426.1200",
+                "112426.1215",
+            ],
+            "not complete",
+        ),
+        (
+            vec![
+                "rerun",
+                &cfg,
+                "2",
+                "2",
+                "0",
+                reports.to_str().unwrap(),
+                "112426.1000",
+                "112426.1000",
+            ],
+            "REPORT_DIR",
+        ),
+        (
+            vec!["loop", "--config", "/nonexistent/config.navomi"],
+            "cannot read config file",
+        ),
+    ];
+    for (args, needle) in cases {
+        let out = wfm(&args, now).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            all_files(&reports).is_empty() && all_files(std::path::Path::new(o)).is_empty(),
+            "{args:?}"
+        );
+    }
+    // A bad key names the key and the line.
+    std::fs::write(
+        &s.config,
+        std::fs::read_to_string(&s.config).unwrap() + "LP_INTERVAL=15\n",
+    )
+    .unwrap();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("LP_INTERVAL") && stderr(&out).contains("line 11"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sim.data_requests(), 0);
+}
+
+/// Golden files pin the exact bytes of a simulated quarter. Regenerate with
+/// `UPDATE_GOLDEN=1 cargo test --test pipeline golden` after an intended change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golden_bytes_of_a_simulated_quarter() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let s = Setup::new(&sim, "AGENT_MAP_FILE=agents.csv\n");
+    let agents = sim.generator().agent_ids();
+    std::fs::write(
+        s.path("agents.csv"),
+        format!("{},E1001\n{},E1002\n", agents[0], agents[1]),
+    )
+    .unwrap();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sim-seed7");
+    for n in names(t("2026-11-24T10:00:00Z")) {
+        let got = std::fs::read(s.reports().join(&n)).unwrap();
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(&golden).unwrap();
+            std::fs::write(golden.join(&n), &got).unwrap();
+        }
+        let want = std::fs::read(golden.join(&n)).unwrap_or_default();
+        assert!(got == want, "{n} differs from tests/golden/sim-seed7 (UPDATE_GOLDEN=1 to regenerate after an intended change)");
+    }
+    xmllint(
+        &std::fs::read_dir(&golden)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>(),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking({
+        let d = dir.path().join("demo");
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
+                .args(["demo", "--output", d.to_str().unwrap()])
+                .env_remove("WFM_NOW")
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("loop") && text.contains("rerun") && text.contains("rows"),
+        "{text}"
+    );
+    assert!(text.contains("6 LivePerson data requests"), "{text}");
+    let reports = dir.path().join("demo/reports");
+    let files = all_files(&reports);
+    assert_eq!(
+        files.len(),
+        12,
+        "one loop quarter + three rerun quarters: {files:?}"
+    );
+    xmllint(&files);
+}
