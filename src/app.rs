@@ -91,7 +91,8 @@ fn dispatch(cli: Cli) -> Result<u8> {
             Ok(status_of(&summary))
         }
         Command::Demo(args) => {
-            crate::logging::init(1);
+            // The demo prints its own summary; the log shows only errors.
+            crate::logging::init(0);
             runtime()?.block_on(crate::demo::run(args.output))?;
             Ok(EXIT_OK)
         }

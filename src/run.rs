@@ -10,6 +10,7 @@ use crate::lp::model::{self, Method, Snapshot};
 use crate::mapping::AgentMap;
 use crate::quarter::{self, Quarter};
 use crate::report::render::render_quarter;
+use crate::{lock, state};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
@@ -59,14 +60,40 @@ pub struct QuarterOutcome {
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
     pub quarters: Vec<QuarterOutcome>,
+    /// Undelivered quarters found out of LivePerson's window in this run.
+    pub lost: Vec<Quarter>,
+    /// Data requests sent, retries included.
     pub requests: usize,
+    pub retries: usize,
     /// Set when nothing could be built (fetch or parse failed).
     pub fatal: Option<String>,
 }
 
 impl RunSummary {
     pub fn ok(&self) -> bool {
-        self.fatal.is_none() && self.quarters.iter().all(|q| q.error.is_none())
+        self.fatal.is_none()
+            && self.lost.is_empty()
+            && self.quarters.iter().all(|q| q.error.is_none())
+    }
+
+    /// Every failure of the run in words, one per line.
+    pub fn failures(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.fatal.iter().cloned().collect();
+        if self.fatal.is_none() {
+            out.extend(
+                self.quarters
+                    .iter()
+                    .filter_map(|q| q.error.as_ref().map(|e| format!("{}: {e}", q.quarter))),
+            );
+        }
+        if !self.lost.is_empty() {
+            out.push(format!(
+                "{} quarter(s) were never delivered and LivePerson no longer serves them (lost): {}",
+                self.lost.len(),
+                self.lost.iter().map(|q| q.stem()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        out
     }
 }
 
@@ -144,8 +171,8 @@ fn parse_snapshot(replies: &[RawReply; 3], label: &str) -> Result<Snapshot> {
     })
 }
 
-/// Run a job. `Err` is a usage/config problem found before any work (exit 2);
-/// failures of the run itself are in the summary (exit 1).
+/// Run a job. `Err` is a usage/config problem found before any work (exit 2)
+/// or a busy lock (exit 3); failures of the run itself are in the summary (exit 1).
 pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
     for w in &cfg.warnings {
         warn!("{w}");
@@ -156,55 +183,142 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         )
         .into());
     }
-    let quarters = plan_quarters(cfg, job, opts.now)?;
+    // Usage errors first: they must not depend on the state or the lock.
+    let rerun_quarters = match job {
+        Job::Loop => None,
+        Job::Rerun { .. } => Some(plan_quarters(cfg, job, opts.now)?),
+    };
     let agent_map = match &cfg.agent_map_file {
         Some(p) => AgentMap::load(p)?,
         None => AgentMap::default(),
     };
     prepare_dirs(cfg, job, opts)?;
-    let label = quarters_label(&quarters);
-    let oldest = quarters[0];
-    let Some(timeframe) = quarter::timeframe_covering(oldest, opts.now) else {
-        return Err(UsageError(format!(
-            "{oldest} is older than the 24 hours LivePerson serves"
-        ))
-        .into());
-    };
-    let mut summary = RunSummary::default();
     let started = std::time::Instant::now();
+
+    // One run at a time; the state is read under the lock.
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        if let Some(dir) = cfg
+            .state_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            local::ensure_dir(dir, "the STATE_FILE folder")?;
+        }
+        Some(lock::acquire(&lock::lock_path(&cfg.state_file), opts.now)?)
+    };
+    let (mut st, state_warning) = state::load(&cfg.state_file, opts.now)?;
+    if let Some(w) = state_warning {
+        warn!("{w}");
+    }
+    let settle = Duration::seconds(cfg.settle_seconds.into());
+    let (quarters, lost) = match rerun_quarters {
+        Some(qs) => (qs, vec![]),
+        None => {
+            let plan = st.plan_loop(opts.now, settle);
+            (plan.build, plan.newly_lost)
+        }
+    };
+    let mut summary = RunSummary {
+        lost: lost.clone(),
+        ..Default::default()
+    };
+    for q in &lost {
+        error!("quarter {q} was never delivered and LivePerson no longer serves it: it is lost");
+    }
+    if quarters.is_empty() {
+        info!(
+            "nothing to build: {} is delivered already",
+            quarter::loop_quarter(opts.now, settle)
+        );
+    } else {
+        build_all(cfg, job, opts, &agent_map, &quarters, &mut st, &mut summary).await;
+    }
+    if !opts.dry_run {
+        for q in &lost {
+            st.lost.insert(q.start());
+        }
+        st.prune(opts.now);
+        if let Err(e) = state::save(&cfg.state_file, &st) {
+            error!("{e:#}");
+            summary.fatal.get_or_insert_with(|| format!("{e:#}"));
+        }
+    }
+    let delivered = summary
+        .quarters
+        .iter()
+        .filter(|q| q.error.is_none())
+        .count();
+    info!(
+        "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+        delivered,
+        summary.quarters.len(),
+        summary.quarters.iter().map(|q| q.files.len()).sum::<usize>(),
+        summary.requests,
+        summary.retries,
+        if summary.retries == 1 { "y" } else { "ies" },
+        summary.lost.len(),
+        started.elapsed().as_secs_f64(),
+        if summary.ok() { "ok" } else { "FAILED" }
+    );
+    Ok(summary)
+}
+
+/// Fetch once for all `quarters`, then build and deliver each; delivered
+/// quarters are recorded in the state file as they complete.
+async fn build_all(
+    cfg: &Config,
+    job: &Job,
+    opts: &RunOptions,
+    agent_map: &AgentMap,
+    quarters: &[Quarter],
+    st: &mut state::State,
+    summary: &mut RunSummary,
+) {
+    let label = quarters_label(quarters);
+    let fail_all = |summary: &mut RunSummary, msg: String| {
+        error!("{msg}");
+        summary.quarters = quarters
+            .iter()
+            .map(|q| QuarterOutcome {
+                quarter: *q,
+                files: vec![],
+                error: Some(msg.clone()),
+            })
+            .collect();
+        summary.fatal = Some(msg);
+    };
+    let Some(timeframe) = quarter::timeframe_covering(quarters[0], opts.now) else {
+        return fail_all(
+            summary,
+            format!(
+                "{} is older than the 24 hours LivePerson serves",
+                quarters[0]
+            ),
+        );
+    };
 
     // ---- fetch: one request per method for every quarter of the run ----
     let http = http_client(cfg.lp_timeout_seconds);
-    let fetched = async {
-        let base = resolve_base_url(&http, cfg).await?;
-        debug!("LivePerson data host: {base}");
-        let client = LpClient::new(http.clone(), base, cfg);
-        let plan = FetchPlan {
-            timeframe,
-            skills: cfg.skills.clone(),
-            agents: cfg.agents.clone(),
-        };
-        debug!("fetching timeframe={timeframe} for {label}");
-        client.fetch_all(&plan).await
-    }
-    .await;
-    summary.requests = 3;
+    let base = match resolve_base_url(&http, cfg).await {
+        Ok(b) => b,
+        Err(e) => return fail_all(summary, format!("{label}: no files written: {e}")),
+    };
+    debug!("LivePerson data host: {base}");
+    let client = LpClient::new(http, base, cfg);
+    let plan = FetchPlan {
+        timeframe,
+        skills: cfg.skills.clone(),
+        agents: cfg.agents.clone(),
+    };
+    debug!("fetching timeframe={timeframe} for {label}");
+    let fetched = client.fetch_all(&plan).await;
+    summary.requests = client.requests();
+    summary.retries = client.retries();
     let replies = match fetched {
         Ok(r) => r,
-        Err(e) => {
-            let msg = format!("{label}: no files written: {e}");
-            error!("{msg}");
-            summary.fatal = Some(msg);
-            summary.quarters = quarters
-                .iter()
-                .map(|q| QuarterOutcome {
-                    quarter: *q,
-                    files: vec![],
-                    error: Some(e.to_string()),
-                })
-                .collect();
-            return Ok(summary);
-        }
+        Err(e) => return fail_all(summary, format!("{label}: no files written: {e}")),
     };
     if opts.debug >= 2 && !opts.dry_run {
         for r in &replies {
@@ -216,27 +330,14 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     }
     let snapshot = match parse_snapshot(&replies, &label) {
         Ok(s) => s,
-        Err(e) => {
-            let msg = format!("{e:#}; no files written");
-            error!("{msg}");
-            summary.fatal = Some(msg.clone());
-            summary.quarters = quarters
-                .iter()
-                .map(|q| QuarterOutcome {
-                    quarter: *q,
-                    files: vec![],
-                    error: Some(msg.clone()),
-                })
-                .collect();
-            return Ok(summary);
-        }
+        Err(e) => return fail_all(summary, format!("{e:#}; no files written")),
     };
 
     // ---- build and deliver each quarter ----
     let sel = Selection {
         skills: &cfg.skills,
         agents: &cfg.agents,
-        agent_map: &agent_map,
+        agent_map,
         unmapped: cfg.unmapped_agents,
     };
     let (write_dir, copy_to_reports) = match job {
@@ -244,7 +345,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         Job::Rerun { output, .. } => (output.clone(), true),
     };
     let mut unmapped = BTreeSet::new();
-    for q in &quarters {
+    for q in quarters {
         let outcome = build_and_deliver(
             cfg,
             *q,
@@ -255,6 +356,13 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             opts,
             &mut unmapped,
         );
+        if outcome.error.is_none() && !opts.dry_run {
+            st.mark_delivered(*q);
+            // Saved after each quarter, so a run killed mid-way keeps its progress.
+            if let Err(e) = state::save(&cfg.state_file, st) {
+                warn!("{e:#}");
+            }
+        }
         summary.quarters.push(outcome);
     }
     if !unmapped.is_empty() {
@@ -269,25 +377,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             list.join(", ")
         );
     }
-    let delivered = summary
-        .quarters
-        .iter()
-        .filter(|q| q.error.is_none())
-        .count();
-    info!(
-        "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {:.1} s, {}",
-        delivered,
-        summary.quarters.len(),
-        summary
-            .quarters
-            .iter()
-            .map(|q| q.files.len())
-            .sum::<usize>(),
-        summary.requests,
-        started.elapsed().as_secs_f64(),
-        if summary.ok() { "ok" } else { "FAILED" }
-    );
-    Ok(summary)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -52,6 +52,7 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
         .iter()
         .map(|n| std::fs::read(s.reports().join(n)).unwrap())
         .collect();
+    s.forget_state();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let again: Vec<Vec<u8>> = names(start)
@@ -143,6 +144,7 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
         std::fs::read_to_string(&s.config).unwrap() + "UNMAPPED_AGENTS=skip\n",
     )
     .unwrap();
+    s.forget_state();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let exp = Expect {
@@ -259,28 +261,83 @@ async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn faulty_replies_fail_the_run_and_write_nothing() {
+async fn passing_faults_are_retried_and_the_files_are_right() {
     let now = t("2026-11-24T10:16:30Z");
-    for (fault, method, needle) in [
-        (Fault::Malformed, Method::QueueHealth, "queuehealth reply"),
-        (Fault::Truncated, Method::EngActivity, "engactivity"),
-        (Fault::ServerError(503), Method::AgentActivity, "503"),
+    for (fault, method) in [
+        (Fault::Truncated, Method::EngActivity),
+        (Fault::ServerError(503), Method::AgentActivity),
         (
             Fault::TooManyRequests {
                 retry_after_secs: Some(1),
             },
             Method::QueueHealth,
-            "429",
+        ),
+        (
+            Fault::Slow(std::time::Duration::from_secs(3)),
+            Method::QueueHealth,
         ),
     ] {
         let sim = start_sim(now, IntervalOrder::Ascending).await;
         sim.inject(Some(method), fault.clone(), 1);
+        let s = Setup::new(&sim, "LP_TIMEOUT_SECONDS=1\n");
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
+        assert_eq!(out.status.code(), Some(0), "{fault:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("retry 1 of 3") && err.contains("1 retry"),
+            "{fault:?}: {err}"
+        );
+        assert_eq!(sim.data_requests(), 4, "{fault:?}");
+        let exp = Expect {
+            gen: sim.generator(),
+            skills: None,
+            agents: None,
+            map: BTreeMap::new(),
+            skip_unmapped: false,
+        };
+        exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lasting_faults_fail_the_run_and_write_nothing() {
+    let now = t("2026-11-24T10:16:30Z");
+    for (fault, method, needle, requests) in [
+        (
+            Fault::Malformed,
+            Method::QueueHealth,
+            "queuehealth reply",
+            3,
+        ),
+        (
+            Fault::ServerError(503),
+            Method::AgentActivity,
+            "agentactivity answered HTTP 503",
+            6,
+        ),
+        (
+            Fault::ServerError(400),
+            Method::QueueHealth,
+            "queuehealth answered HTTP 400",
+            3,
+        ),
+    ] {
+        let sim = start_sim(now, IntervalOrder::Ascending).await;
+        sim.inject(Some(method), fault.clone(), 100);
         let s = Setup::new(&sim, "");
         let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
         assert_eq!(out.status.code(), Some(1), "{fault:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains(needle), "{fault:?}: {err}");
+        assert!(
+            err.contains(needle) && err.contains("112426.1000"),
+            "{fault:?}: {err}"
+        );
         assert!(files_in(&s.reports()).is_empty(), "{fault:?}");
+        assert_eq!(
+            sim.data_requests(),
+            requests,
+            "{fault:?}: 4 attempts for 5xx, none again for other errors"
+        );
     }
 }
 

@@ -20,6 +20,8 @@ pub enum LpError {
         method: Method,
         status: u16,
         message: String,
+        /// The server's Retry-After, when it sent one in seconds.
+        retry_after: Option<Duration>,
         hint: &'static str,
     },
     #[error("cannot reach LivePerson for {method} at {url}: {reason}")]
@@ -79,12 +81,58 @@ impl FetchPlan {
     }
 }
 
+/// How failed requests are retried: 429 (honouring Retry-After), 5xx, connection
+/// errors, timeouts and cut-off replies. Other 4xx are final.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per method, the first included.
+    pub max_attempts: u32,
+    /// First backoff; doubled on each retry, plus up to 25 % jitter.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// No retry starts after this much time since the run's first request:
+    /// a run must end well inside its 15 minutes.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            budget: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1-based), or `None` when it would pass the budget.
+    fn delay(
+        &self,
+        retry: u32,
+        retry_after: Option<Duration>,
+        elapsed: Duration,
+    ) -> Option<Duration> {
+        let backoff = self
+            .base_delay
+            .saturating_mul(1u32 << (retry - 1).min(16))
+            .min(self.max_delay);
+        let jitter = backoff.mul_f64(fastrand::f64() * 0.25);
+        let wait = retry_after.map_or(backoff + jitter, |r| r.max(backoff));
+        (elapsed + wait <= self.budget).then_some(wait)
+    }
+}
+
 pub struct LpClient {
     http: reqwest::Client,
     base_url: String,
     account: String,
     version: String,
     credentials: LpCredentials,
+    policy: RetryPolicy,
+    retries: std::sync::atomic::AtomicUsize,
+    requests: std::sync::atomic::AtomicUsize,
 }
 
 /// The HTTP client with the configured per-request timeout.
@@ -139,6 +187,61 @@ impl LpClient {
             account: cfg.account.clone(),
             version: cfg.version.clone(),
             credentials: cfg.credentials.clone(),
+            policy: RetryPolicy::default(),
+            retries: Default::default(),
+            requests: Default::default(),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Retries made so far (all methods).
+    pub fn retries(&self) -> usize {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Data requests sent so far, retries included.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Fetch one method, retrying what is worth retrying. Each attempt is signed
+    /// anew (fresh nonce and timestamp).
+    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
+        let started = std::time::Instant::now();
+        let mut attempt = 1;
+        loop {
+            let err = match self.fetch_once(method, plan).await {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            let (retryable, retry_after) = match &err {
+                LpError::Status {
+                    status,
+                    retry_after,
+                    ..
+                } => (*status == 429 || *status >= 500, *retry_after),
+                LpError::Transport { .. } => (true, None),
+                LpError::Domain { .. } => (false, None),
+            };
+            if !retryable || attempt >= self.policy.max_attempts {
+                return Err(err);
+            }
+            let Some(wait) = self.policy.delay(attempt, retry_after, started.elapsed()) else {
+                return Err(err);
+            };
+            tracing::warn!(
+                "{err}; retry {attempt} of {} in {:.1} s",
+                self.policy.max_attempts - 1,
+                wait.as_secs_f64()
+            );
+            self.retries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
     }
 
@@ -151,8 +254,10 @@ impl LpClient {
         )
     }
 
-    /// Fetch one method with a signed GET.
-    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
+    /// One signed GET.
+    async fn fetch_once(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let url = self.method_url(method);
         let query = plan.query(method, &self.version);
         let params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(
@@ -184,6 +289,12 @@ impl LpClient {
             .await
             .map_err(transport)?;
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let fetched_at = Utc::now();
         let body = resp.bytes().await.map_err(transport)?;
         if !status.is_success() {
@@ -191,6 +302,7 @@ impl LpClient {
                 method,
                 status: status.as_u16(),
                 message: api_message(&body),
+                retry_after,
                 hint: match status.as_u16() {
                     401 | 403 => ". Check LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET, and that this machine's clock is right (OAuth allows only a few minutes of skew)",
                     429 => ". LivePerson is rate limiting this account; try again in a minute",
@@ -239,12 +351,18 @@ fn describe(e: &reqwest::Error) -> String {
 
 /// The API's own error text from a JSON body (`message`, `error`, ...), else the start of the body.
 pub fn api_message(body: &[u8]) -> String {
-    if let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(body) {
-        for key in ["message", "error", "errorMessage", "Message", "reason"] {
-            if let Some(serde_json::Value::String(s)) = m.get(key) {
-                return s.clone();
-            }
-        }
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        #[serde(
+            alias = "error",
+            alias = "errorMessage",
+            alias = "Message",
+            alias = "reason"
+        )]
+        message: Option<String>,
+    }
+    if let Ok(ErrorBody { message: Some(m) }) = serde_json::from_slice::<ErrorBody>(body) {
+        return m;
     }
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
@@ -285,6 +403,27 @@ mod tests {
             q(Method::AgentActivity),
             "timeframe=25&interval=5&v=1&agentIds=7"
         );
+    }
+
+    #[test]
+    fn backoff_doubles_honours_retry_after_and_stops_at_the_budget() {
+        let p = RetryPolicy::default();
+        let zero = Duration::ZERO;
+        for (retry, base) in [(1, 1.0), (2, 2.0), (3, 4.0)] {
+            let d = p.delay(retry, None, zero).unwrap().as_secs_f64();
+            assert!(d >= base && d <= base * 1.25, "{retry}: {d}");
+        }
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(7)), zero),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            p.delay(10, None, zero)
+                .map(|d| d <= Duration::from_secs(38)),
+            Some(true)
+        );
+        assert_eq!(p.delay(1, Some(Duration::from_secs(600)), zero), None);
+        assert_eq!(p.delay(1, None, Duration::from_secs(299)), None);
     }
 
     #[test]

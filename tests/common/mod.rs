@@ -67,6 +67,11 @@ impl Setup {
         Setup { dir, config }
     }
 
+    /// Remove the state file, so the next `loop` builds the newest quarter again.
+    pub fn forget_state(&self) {
+        let _ = std::fs::remove_file(self.reports().join(".wfm-state.json"));
+    }
+
     pub fn reports(&self) -> PathBuf {
         self.dir.path().join("reports")
     }
@@ -112,8 +117,8 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Names of the files in `dir` (empty when it does not exist).
-pub fn files_in(dir: &Path) -> BTreeSet<String> {
+/// Every name in `dir`, hidden ones included (empty when it does not exist).
+pub fn all_names_in(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())
@@ -121,6 +126,18 @@ pub fn files_in(dir: &Path) -> BTreeSet<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The visible files in `dir` (the state and lock files are hidden); also
+/// asserts that no temporary `.part` file is left behind.
+pub fn files_in(dir: &Path) -> BTreeSet<String> {
+    let all = all_names_in(dir);
+    assert!(
+        !all.iter().any(|n| n.ends_with(".part")),
+        "temporary files left in {}: {all:?}",
+        dir.display()
+    );
+    all.into_iter().filter(|n| !n.starts_with('.')).collect()
 }
 
 /// Validate files against the project's XSD with xmllint.

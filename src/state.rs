@@ -1,0 +1,297 @@
+//! The state file: which quarters were delivered, which were lost, and the
+//! current failure streak (so an outage gives one mail, and one "recovered").
+//! Planning the catch-up is pure; loading and saving are atomic file I/O.
+
+use crate::deliver::local;
+use crate::quarter::{self, Quarter};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+pub const STATE_VERSION: u32 = 1;
+
+/// How long delivered/lost quarters are remembered: LivePerson's 24 h plus a day.
+const MEMORY_HOURS: i64 = 48;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    /// Start times of delivered quarters (recent ones; the newest is always kept).
+    #[serde(default)]
+    pub delivered: BTreeSet<DateTime<Utc>>,
+    /// Quarters that fell out of LivePerson's window before they were delivered.
+    #[serde(default)]
+    pub lost: BTreeSet<DateTime<Utc>>,
+    /// The current failure streak, if the last run failed.
+    #[serde(default)]
+    pub outage: Option<Outage>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            version: STATE_VERSION,
+            delivered: BTreeSet::new(),
+            lost: BTreeSet::new(),
+            outage: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outage {
+    /// When the first failing run of the streak ran.
+    pub since: DateTime<Utc>,
+    /// Whether the failure mail of this streak went out.
+    pub mailed: bool,
+    /// Quarters that failed during the streak.
+    #[serde(default)]
+    pub failed: BTreeSet<DateTime<Utc>>,
+    /// The latest failure, in words.
+    pub last_error: String,
+}
+
+/// What a `loop` run at `now` should build, and what can no longer be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoopPlan {
+    /// Oldest first; the newest complete quarter is always last.
+    pub build: Vec<Quarter>,
+    /// Undelivered quarters LivePerson no longer serves, not reported before.
+    pub newly_lost: Vec<Quarter>,
+}
+
+impl State {
+    pub fn is_delivered(&self, q: Quarter) -> bool {
+        self.delivered.contains(&q.start())
+    }
+
+    pub fn mark_delivered(&mut self, q: Quarter) {
+        self.delivered.insert(q.start());
+    }
+
+    /// Every quarter after the oldest remembered delivery that is not delivered
+    /// yet, up to the newest complete one; those LivePerson no longer serves are lost.
+    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
+        let newest = quarter::loop_quarter(now, settle);
+        let Some(anchor) = self.delivered.iter().next().copied() else {
+            return LoopPlan {
+                build: vec![newest],
+                newly_lost: vec![],
+            };
+        };
+        let Ok(anchor) = Quarter::starting_at(anchor) else {
+            return LoopPlan {
+                build: vec![newest],
+                newly_lost: vec![],
+            };
+        };
+        // Never look further back than the memory: older gaps were reported already.
+        let floor = Quarter::containing(now - Duration::hours(MEMORY_HOURS));
+        let first = if anchor.next() > floor {
+            anchor.next()
+        } else {
+            floor
+        };
+        let mut build = Vec::new();
+        let mut newly_lost = Vec::new();
+        for q in quarter::quarter_range(first, newest) {
+            if self.is_delivered(q) {
+                continue;
+            }
+            if quarter::timeframe_covering(q, now).is_some() {
+                build.push(q);
+            } else if !self.lost.contains(&q.start()) {
+                newly_lost.push(q);
+            }
+        }
+        if build.last() != Some(&newest) && !self.is_delivered(newest) {
+            build.push(newest);
+        }
+        LoopPlan { build, newly_lost }
+    }
+
+    /// Forget what is older than the memory, keeping the newest delivery as the anchor.
+    pub fn prune(&mut self, now: DateTime<Utc>) {
+        let cut = now - Duration::hours(MEMORY_HOURS);
+        let newest = self.delivered.iter().next_back().copied();
+        self.delivered.retain(|t| *t >= cut || Some(*t) == newest);
+        self.lost.retain(|t| *t >= cut);
+    }
+}
+
+/// Read the state file. A missing file is a fresh start. An unreadable one is
+/// set aside (renamed `*.corrupt-<time>`) with a warning, so it never blocks cron.
+pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(State, Option<String>)> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read the state file {}", path.display()))
+        }
+    };
+    match serde_json::from_slice::<State>(&bytes) {
+        Ok(s) if s.version == STATE_VERSION => Ok((s, None)),
+        other => {
+            let why = match other {
+                Ok(s) => format!("version {} is not {STATE_VERSION}", s.version),
+                Err(e) => e.to_string(),
+            };
+            let aside =
+                path.with_extension(format!("json.corrupt-{}", now.format("%Y%m%dT%H%M%SZ")));
+            std::fs::rename(path, &aside).with_context(|| {
+                format!(
+                    "cannot move the unreadable state file {} aside",
+                    path.display()
+                )
+            })?;
+            Ok((
+                State::default(),
+                Some(format!(
+                    "the state file {} was unreadable ({why}); it was moved to {} and this run starts fresh (only the newest quarter is built)",
+                    path.display(),
+                    aside.display()
+                )),
+            ))
+        }
+    }
+}
+
+/// Write the state file atomically.
+pub fn save(path: &Path, state: &State) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .with_context(|| format!("STATE_FILE {} has no file name", path.display()))?;
+    let mut bytes = serde_json::to_vec_pretty(state).context("cannot encode the state")?;
+    bytes.push(b'\n');
+    local::write_atomic(dir, name, &bytes).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::parse_quarter_arg;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+    fn stems(qs: &[Quarter]) -> Vec<String> {
+        qs.iter().map(|q| q.stem()).collect()
+    }
+    const SETTLE: i64 = 60;
+
+    #[test]
+    fn without_state_only_the_newest_quarter() {
+        let p = State::default().plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        assert_eq!(stems(&p.build), ["112426.1000"]);
+        assert!(p.newly_lost.is_empty());
+    }
+
+    #[test]
+    fn catches_up_every_missing_quarter_oldest_first() {
+        let mut s = State::default();
+        s.mark_delivered(parse_quarter_arg("112426.0800").unwrap());
+        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        assert_eq!(
+            stems(&p.build),
+            [
+                "112426.0815",
+                "112426.0830",
+                "112426.0845",
+                "112426.0900",
+                "112426.0915",
+                "112426.0930",
+                "112426.0945",
+                "112426.1000"
+            ]
+        );
+        // a gap in the middle is filled too
+        for q in &p.build[..3] {
+            s.mark_delivered(*q);
+        }
+        s.mark_delivered(p.build[4]);
+        let p2 = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        assert_eq!(
+            stems(&p2.build),
+            ["112426.0900", "112426.0930", "112426.0945", "112426.1000"]
+        );
+        // nothing to do when the newest is delivered
+        let mut s3 = State::default();
+        s3.mark_delivered(parse_quarter_arg("112426.1000").unwrap());
+        assert!(s3
+            .plan_loop(t("2026-11-24T10:20:00Z"), Duration::seconds(SETTLE))
+            .build
+            .is_empty());
+    }
+
+    #[test]
+    fn quarters_out_of_the_window_are_lost_once() {
+        let mut s = State::default();
+        s.mark_delivered(parse_quarter_arg("112326.0900").unwrap());
+        let now = t("2026-11-24T10:16:00Z");
+        let p = s.plan_loop(now, Duration::seconds(SETTLE));
+        // 23 Nov 09:15 .. 10:15 are out of the 24 h window (oldest servable is 10:30)
+        assert_eq!(
+            stems(&p.newly_lost),
+            [
+                "112326.0915",
+                "112326.0930",
+                "112326.0945",
+                "112326.1000",
+                "112326.1015"
+            ]
+        );
+        assert_eq!(p.build.first().unwrap().stem(), "112326.1030");
+        assert_eq!(p.build.last().unwrap().stem(), "112426.1000");
+        assert_eq!(p.build.len(), 95);
+        for q in &p.newly_lost {
+            s.lost.insert(q.start());
+        }
+        assert!(s
+            .plan_loop(now, Duration::seconds(SETTLE))
+            .newly_lost
+            .is_empty());
+    }
+
+    #[test]
+    fn prune_keeps_the_anchor() {
+        let mut s = State::default();
+        s.mark_delivered(parse_quarter_arg("111026.0900").unwrap());
+        s.mark_delivered(parse_quarter_arg("111126.0900").unwrap());
+        s.prune(t("2026-11-24T10:16:00Z"));
+        assert_eq!(s.delivered.len(), 1);
+        // a very old anchor does not make a run plan days of quarters
+        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        assert!(p.build.len() <= 97, "{}", p.build.len());
+        assert!(p.newly_lost.len() <= 4 * 24 + 1, "{}", p.newly_lost.len());
+    }
+
+    #[test]
+    fn load_and_save_round_trip_and_set_aside_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".wfm-state.json");
+        let now = t("2026-11-24T10:16:00Z");
+        assert_eq!(load(&path, now).unwrap().0, State::default());
+        let mut s = State::default();
+        s.mark_delivered(parse_quarter_arg("112426.1000").unwrap());
+        s.outage = Some(Outage {
+            since: now,
+            mailed: true,
+            failed: BTreeSet::new(),
+            last_error: "x".into(),
+        });
+        save(&path, &s).unwrap();
+        assert_eq!(load(&path, now).unwrap().0, s);
+        std::fs::write(&path, b"{\"version\": 1, \"delivered\": [tru").unwrap();
+        let (fresh, warning) = load(&path, now).unwrap();
+        assert_eq!(fresh, State::default());
+        assert!(warning.unwrap().contains("moved to"));
+        assert!(!path.exists());
+    }
+}
