@@ -154,13 +154,7 @@ struct Acc<'a> {
 
 impl Acc<'_> {
     /// A counter: -1 (no data) counts as 0; other negatives are refused.
-    fn add(
-        &self,
-        into: &mut u64,
-        n: Num,
-        field: &'static str,
-        id: &str,
-    ) -> Result<(), AggregateError> {
+    fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
         let v = match n.0 {
             -1 => 0,
             v if v < 0 => {
@@ -174,14 +168,12 @@ impl Acc<'_> {
             }
             v => v as u64,
         };
-        *into = into
-            .checked_add(v)
-            .ok_or_else(|| AggregateError::Overflow {
-                method: self.method,
-                quarter: self.quarter.to_string(),
-                field,
-                id: id.to_string(),
-            })?;
+        *into = into.checked_add(v).ok_or_else(|| AggregateError::Overflow {
+            method: self.method,
+            quarter: self.quarter.to_string(),
+            field,
+            id: id.to_string(),
+        })?;
         Ok(())
     }
 
@@ -197,12 +189,7 @@ impl Acc<'_> {
     fn state(&self, into: &mut StateSums, t: &StateTimes, id: &str) -> Result<(), AggregateError> {
         self.add(&mut into.total, t.total, "value.total", id)?;
         self.add(&mut into.chatting, t.chatting, "value.chatting", id)?;
-        self.add(
-            &mut into.not_chatting,
-            t.not_chatting,
-            "value.notChatting",
-            id,
-        )?;
+        self.add(&mut into.not_chatting, t.not_chatting, "value.notChatting", id)?;
         self.add(
             &mut into.max_concurrency,
             t.chatting_in_max_concurrency,
@@ -213,42 +200,30 @@ impl Acc<'_> {
 }
 
 /// The three intervals of `q` in `intervals`, or which one is missing.
-fn pick<M>(
-    intervals: &crate::lp::model::Intervals<M>,
-    q: Quarter,
-    method: Method,
-) -> Result<[&M; 3], AggregateError> {
+fn pick<M>(intervals: &crate::lp::model::Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
     let ends = q.interval_ends();
     let mut out = Vec::with_capacity(3);
     for end in ends {
-        let m = intervals.get(end.timestamp_millis()).ok_or_else(|| {
-            AggregateError::MissingInterval {
+        let m = intervals
+            .get(end.timestamp_millis())
+            .ok_or_else(|| AggregateError::MissingInterval {
                 method,
                 quarter: q.stem(),
                 end: end.format("%Y-%m-%d %H:%M").to_string(),
-            }
-        })?;
+            })?;
         out.push(m);
     }
     Ok([out[0], out[1], out[2]])
 }
 
 fn sorted_ids(ids: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = ids
-        .into_iter()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut v: Vec<String> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
     v.sort_by(|a, b| cmp_ids(a, b));
     v
 }
 
 /// Build one quarter's rows from the run's snapshot.
-pub fn build_quarter(
-    snap: &Snapshot,
-    q: Quarter,
-    sel: &Selection<'_>,
-) -> Result<QuarterReport, AggregateError> {
+pub fn build_quarter(snap: &Snapshot, q: Quarter, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
     let stem = q.stem();
     let qh = pick(&snap.queue_health, q, Method::QueueHealth)?;
     let ea = pick(&snap.eng_activity, q, Method::EngActivity)?;
@@ -316,18 +291,8 @@ pub fn build_quarter(
             acc_qh.max(&mut r.max_available_slots, m.max_available_slots);
             acc_qh.add(&mut qs_sum, m.queue_size_sum, "queueSizeSum", skill)?;
             acc_qh.add(&mut qs_count, m.queue_size_count, "queueSizeCount", skill)?;
-            acc_qh.add(
-                &mut as_sum,
-                m.available_slots_sum,
-                "availableSlotsSum",
-                skill,
-            )?;
-            acc_qh.add(
-                &mut as_count,
-                m.available_slots_count,
-                "availableSlotsCount",
-                skill,
-            )?;
+            acc_qh.add(&mut as_sum, m.available_slots_sum, "availableSlotsSum", skill)?;
+            acc_qh.add(&mut as_count, m.available_slots_count, "availableSlotsCount", skill)?;
         }
         r.avg_time_to_answer = avg_rounded(r.time_to_answer, r.handled);
         r.avg_time_to_abandon = avg_rounded(r.time_to_abandon, r.abandoned);
@@ -355,12 +320,7 @@ pub fn build_quarter(
                     "totalNonInteractiveChats",
                     skill,
                 )?;
-                acc_ea.add(
-                    &mut r.handle_time,
-                    t.total_handling_time,
-                    "totalHandlingTime",
-                    skill,
-                )?;
+                acc_ea.add(&mut r.handle_time, t.total_handling_time, "totalHandlingTime", skill)?;
                 acc_ea.add(
                     &mut r.non_interactive_handle_time,
                     t.non_interactive_total_handling_time,
@@ -403,18 +363,8 @@ pub fn build_quarter(
                     "totalNonInteractiveChats",
                     &id,
                 )?;
-                acc_ea.add(
-                    &mut row.connected,
-                    m.connected_engagements,
-                    "connectedEngagements",
-                    &id,
-                )?;
-                acc_ea.add(
-                    &mut row.handle_time,
-                    m.total_handling_time,
-                    "totalHandlingTime",
-                    &id,
-                )?;
+                acc_ea.add(&mut row.connected, m.connected_engagements, "connectedEngagements", &id)?;
+                acc_ea.add(&mut row.handle_time, m.total_handling_time, "totalHandlingTime", &id)?;
                 acc_ea.add(
                     &mut row.non_interactive_handle_time,
                     m.non_interactive_total_handling_time,
@@ -431,9 +381,7 @@ pub fn build_quarter(
             Some(r)
         })
         .collect();
-    agent_queues.sort_by(|a, b| {
-        cmp_ids(&a.agent_id, &b.agent_id).then_with(|| cmp_ids(&a.queue_id, &b.queue_id))
-    });
+    agent_queues.sort_by(|a, b| cmp_ids(&a.agent_id, &b.agent_id).then_with(|| cmp_ids(&a.queue_id, &b.queue_id)));
 
     // ---- AS_ ----
     let agent_ids = match sel.agents {
@@ -475,11 +423,7 @@ pub fn build_quarter(
                 if st.id.0 == 4 {
                     for r in &st.reasons {
                         let sums = reasons.entry(r.id.0.clone()).or_default();
-                        acc_aa.state(
-                            sums,
-                            &r.value,
-                            &format!("agent {agent} away reason {}", r.id.0),
-                        )?;
+                        acc_aa.state(sums, &r.value, &format!("agent {agent} away reason {}", r.id.0))?;
                     }
                 }
             }
@@ -609,17 +553,10 @@ mod tests {
         assert_eq!(r.agent_queues.len(), 1);
         let aq = &r.agent_queues[0];
         assert_eq!(
-            (
-                aq.agent_id.as_str(),
-                aq.queue_id.as_str(),
-                aq.employee_id.as_str()
-            ),
+            (aq.agent_id.as_str(), aq.queue_id.as_str(), aq.employee_id.as_str()),
             ("3", "199", "3")
         );
-        assert_eq!(
-            (aq.interactive_closed, aq.connected, aq.handle_time),
-            (1, 2, 7)
-        );
+        assert_eq!((aq.interactive_closed, aq.connected, aq.handle_time), (1, 2, 7));
         assert!(r.unmapped_agents.contains("3"));
     }
 
@@ -648,10 +585,7 @@ mod tests {
             &sel(&skills, &agents, &map, UnmappedAgents::Keep),
         )
         .unwrap();
-        assert_eq!(
-            r.queues.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(),
-            ["5", "11"]
-        );
+        assert_eq!(r.queues.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), ["5", "11"]);
         assert_eq!(
             r.queues[1],
             QueueRow {
@@ -663,10 +597,7 @@ mod tests {
         assert_eq!(r.agent_queues.len(), 1);
         assert_eq!(r.agent_queues[0].employee_id, "E2");
         assert_eq!(
-            r.agents
-                .iter()
-                .map(|a| a.agent_id.as_str())
-                .collect::<Vec<_>>(),
+            r.agents.iter().map(|a| a.agent_id.as_str()).collect::<Vec<_>>(),
             ["2", "4"]
         );
         let a = &r.agents[0];

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_BUSY: u8 = 3;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -31,10 +32,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// 2 for usage and configuration errors, 1 for everything else.
+/// 2 for usage and configuration errors, 3 when another run holds the lock, 1 for everything else.
 pub fn exit_status(e: &anyhow::Error) -> u8 {
     if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
         EXIT_USAGE
+    } else if e.downcast_ref::<crate::lock::LockBusy>().is_some() {
+        EXIT_BUSY
     } else {
         EXIT_FAILED
     }
@@ -45,7 +48,11 @@ pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
     match std::env::var("WFM_NOW") {
         Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| UsageError(format!("WFM_NOW={s:?} is not an RFC 3339 time like 2026-11-24T10:16:00Z; unset it to use the real clock"))),
+            .map_err(|_| {
+                UsageError(format!(
+                    "WFM_NOW={s:?} is not an RFC 3339 time like 2026-11-24T10:16:00Z; unset it to use the real clock"
+                ))
+            }),
         _ => Ok(Utc::now()),
     }
 }
@@ -62,20 +69,18 @@ fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
-            crate::logging::init(r.debug);
             let opts = RunOptions {
                 mode: r.mode,
                 debug: r.debug,
                 dry_run: args.dry_run,
                 now: logical_now()?,
             };
-            let cfg = config::load(&r.config)?;
+            let cfg = load_config_and_log(&r.config, r.debug)?;
             let summary = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts))?;
             Ok(status_of(&summary))
         }
         Command::Rerun(args) => {
             let r = args.resolve();
-            crate::logging::init(r.debug);
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
@@ -85,7 +90,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 dry_run: false,
                 now: logical_now()?,
             };
-            let cfg = config::load(&r.config)?;
+            let cfg = load_config_and_log(&r.config, r.debug)?;
             let job = Job::Rerun { output, start, end };
             let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;
             Ok(status_of(&summary))
@@ -97,6 +102,16 @@ fn dispatch(cli: Cli) -> Result<u8> {
             Ok(EXIT_OK)
         }
     }
+}
+
+/// Load the config, then log to stderr and to LOG_DIR. A config error is
+/// printed by `main` (there is no log folder to write to yet).
+fn load_config_and_log(path: &std::path::Path, debug: u8) -> Result<config::Config> {
+    let cfg = config::load(path)?;
+    if let Some(w) = crate::logging::init_with_file(debug, &cfg.log_dir, cfg.log_keep_days) {
+        tracing::warn!("{w}");
+    }
+    Ok(cfg)
 }
 
 pub fn status_of(summary: &RunSummary) -> u8 {

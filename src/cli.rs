@@ -70,10 +70,7 @@ fn parse_os_type(s: &str) -> Result<u8, String> {
 fn parse_debug(s: &str) -> Result<u8, String> {
     match s {
         "0" | "1" | "2" => Ok(s.as_bytes()[0] - b'0'),
-        _ => Err(
-            "expected 0 (errors only), 1 (one line per quarter) or 2 (verbose, saves raw replies)"
-                .into(),
-        ),
+        _ => Err("expected 0 (errors only), 1 (one line per quarter) or 2 (verbose, saves raw replies)".into()),
     }
 }
 
@@ -200,10 +197,7 @@ impl RerunArgs {
                 .clone()
                 .or_else(|| self.start.clone())
                 .unwrap_or_default(),
-            self.end_pos
-                .clone()
-                .or_else(|| self.end.clone())
-                .unwrap_or_default(),
+            self.end_pos.clone().or_else(|| self.end.clone()).unwrap_or_default(),
         )
     }
 }
@@ -224,10 +218,7 @@ mod tests {
 
     #[test]
     fn loop_forms() {
-        let Command::Loop(a) = parse(&["loop", "config.navomi", "1", "2", "0"])
-            .unwrap()
-            .command
-        else {
+        let Command::Loop(a) = parse(&["loop", "config.navomi", "1", "2", "0"]).unwrap().command else {
             panic!()
         };
         let r = a.resolve();
@@ -242,10 +233,7 @@ mod tests {
             panic!()
         };
         let r = a.resolve();
-        assert_eq!(
-            (r.config, r.mode, r.debug),
-            (PathBuf::from("x"), DeliveryMode::Pull, 2)
-        );
+        assert_eq!((r.config, r.mode, r.debug), (PathBuf::from("x"), DeliveryMode::Pull, 2));
         let Command::Loop(a) = parse(&["loop"]).unwrap().command else {
             panic!()
         };
@@ -259,10 +247,7 @@ mod tests {
             (&["loop", "c", "1", "5", "0"][..], "OS_TYPE"),
             (&["loop", "c", "1", "2", "7"][..], "DEBUG_OPT"),
             (&["loop", "c", "1"][..], "OS_TYPE"),
-            (
-                &["loop", "c", "1", "2", "0", "--config", "d"][..],
-                "--config",
-            ),
+            (&["loop", "c", "1", "2", "0", "--config", "d"][..], "--config"),
             (&["loop", "--debug", "3"][..], "--debug"),
             (&["loop", "--ftp", "sideways"][..], "--ftp"),
         ] {
@@ -293,11 +278,7 @@ mod tests {
         assert_eq!(a.resolve().debug, 1);
         assert_eq!(
             a.range(),
-            (
-                PathBuf::from("old/"),
-                "112426.1000".into(),
-                "112426.1045".into()
-            )
+            (PathBuf::from("old/"), "112426.1000".into(), "112426.1045".into())
         );
         let Command::Rerun(a) = parse(&["rerun", "--output", "o", "--start", "s", "--end", "e"])
             .unwrap()

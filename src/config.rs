@@ -35,11 +35,7 @@ pub enum ConfigError {
     #[error("cannot read config file {path}: {reason}. Pass the right file with --config FILE (default: config.navomi in the working directory)")]
     Unreadable { path: String, reason: String },
     #[error("{path}, line {line}: cannot parse {what}: use KEY=VALUE, quote values that hold spaces or '#', and close every quote")]
-    Syntax {
-        path: String,
-        line: usize,
-        what: String,
-    },
+    Syntax { path: String, line: usize, what: String },
     #[error("{key} is required but {where_}; set it in the config file (see config.navomi.example) or as WFM_{key}")]
     Missing { key: String, where_: String },
     #[error("{key} {where_}: {problem}")]
@@ -49,11 +45,7 @@ pub enum ConfigError {
         problem: String,
     },
     #[error("agent map {path}, line {line}: {problem}")]
-    AgentMap {
-        path: String,
-        line: usize,
-        problem: String,
-    },
+    AgentMap { path: String, line: usize, problem: String },
 }
 
 /// Which ids to ask LivePerson for: every id, or a configured list.
@@ -278,9 +270,9 @@ impl RawConfig {
     }
 
     pub fn holds_secret_in_file(&self) -> bool {
-        self.values.iter().any(|(k, (v, o))| {
-            SECRET_KEYS.contains(&k.as_str()) && !v.is_empty() && matches!(o, Origin::File { .. })
-        })
+        self.values
+            .iter()
+            .any(|(k, (v, o))| SECRET_KEYS.contains(&k.as_str()) && !v.is_empty() && matches!(o, Origin::File { .. }))
     }
 
     fn where_(&self, key: &str) -> String {
@@ -293,10 +285,7 @@ impl RawConfig {
 
     /// The value, `None` when absent or empty (an empty value means "use the default").
     fn get(&self, key: &str) -> Option<&str> {
-        self.values
-            .get(key)
-            .map(|(v, _)| v.trim())
-            .filter(|v| !v.is_empty())
+        self.values.get(key).map(|(v, _)| v.trim()).filter(|v| !v.is_empty())
     }
 
     fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
@@ -308,16 +297,14 @@ impl RawConfig {
     }
 
     fn required(&self, key: &str) -> Result<String, ConfigError> {
-        self.get(key)
-            .map(str::to_string)
-            .ok_or_else(|| ConfigError::Missing {
-                key: key.to_string(),
-                where_: if self.values.contains_key(key) {
-                    format!("empty {}", self.where_(key))
-                } else {
-                    format!("not set in {}", self.path)
-                },
-            })
+        self.get(key).map(str::to_string).ok_or_else(|| ConfigError::Missing {
+            key: key.to_string(),
+            where_: if self.values.contains_key(key) {
+                format!("empty {}", self.where_(key))
+            } else {
+                format!("not set in {}", self.path)
+            },
+        })
     }
 
     fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
@@ -330,12 +317,9 @@ impl RawConfig {
         let Some(v) = self.get(key) else {
             return Ok(default);
         };
-        let n: T = v.parse().map_err(|_| {
-            self.invalid(
-                key,
-                format!("{v:?} is not a whole number; expected {min} to {max}"),
-            )
-        })?;
+        let n: T = v
+            .parse()
+            .map_err(|_| self.invalid(key, format!("{v:?} is not a whole number; expected {min} to {max}")))?;
         if n < min || n > max {
             return Err(self.invalid(key, format!("{n} is out of range; expected {min} to {max}")));
         }
@@ -406,30 +390,23 @@ impl RawConfig {
         if !(domain_api.starts_with("https://") || domain_api.starts_with("http://")) {
             return Err(self.invalid(
                 "LP_DOMAIN_API",
-                format!(
-                    "{domain_api:?} must be an http(s):// URL, e.g. https://api.liveperson.net"
-                ),
+                format!("{domain_api:?} must be an http(s):// URL, e.g. https://api.liveperson.net"),
             ));
         }
         let interval = self.number("LP_INTERVAL", 5u32, 0, u32::MAX)?;
         if interval != 5 {
             return Err(self.invalid(
                 "LP_INTERVAL",
-                format!("{interval} is not supported: the reports are built from 5-minute intervals; set LP_INTERVAL=5"),
+                format!(
+                    "{interval} is not supported: the reports are built from 5-minute intervals; set LP_INTERVAL=5"
+                ),
             ));
         }
         let version = self.get("LP_VERSION").unwrap_or("1").to_string();
         if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.invalid(
-                "LP_VERSION",
-                format!("{version:?} is not an API version; expected 1"),
-            ));
+            return Err(self.invalid("LP_VERSION", format!("{version:?} is not an API version; expected 1")));
         }
-        let unmapped_agents = match self
-            .get("UNMAPPED_AGENTS")
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        let unmapped_agents = match self.get("UNMAPPED_AGENTS").map(str::to_ascii_lowercase).as_deref() {
             None | Some("keep") => UnmappedAgents::Keep,
             Some("skip") => UnmappedAgents::Skip,
             Some(v) => {
@@ -439,12 +416,12 @@ impl RawConfig {
                 ))
             }
         };
-        let report_dir =
-            self.path("REPORT_DIR", base, None)
-                .ok_or_else(|| ConfigError::Missing {
-                    key: "REPORT_DIR".into(),
-                    where_: format!("not set in {}", self.path),
-                })?;
+        let report_dir = self
+            .path("REPORT_DIR", base, None)
+            .ok_or_else(|| ConfigError::Missing {
+                key: "REPORT_DIR".into(),
+                where_: format!("not set in {}", self.path),
+            })?;
         let state_file = self
             .path("STATE_FILE", base, None)
             .unwrap_or_else(|| report_dir.join(".wfm-state.json"));
@@ -476,10 +453,7 @@ impl RawConfig {
                 let to = self.required("EMAIL_TO")?;
                 for (k, v) in [("EMAIL_FROM", &from), ("EMAIL_TO", &to)] {
                     if !v.contains('@') || v.contains(',') || v.contains(char::is_whitespace) {
-                        return Err(self.invalid(
-                            k,
-                            format!("{v:?} is not one mail address like ops@example.com"),
-                        ));
+                        return Err(self.invalid(k, format!("{v:?} is not one mail address like ops@example.com")));
                     }
                 }
                 Some(EmailConfig {
@@ -487,11 +461,7 @@ impl RawConfig {
                     port: self.number("EMAIL_PORT", 587u16, 1, u16::MAX)?,
                     user: self.get("EMAIL_USER").unwrap_or(&from).to_string(),
                     password: self.get("EMAIL_PASSWORD").map(Secret::new),
-                    tls: match self
-                        .get("EMAIL_TLS")
-                        .map(str::to_ascii_lowercase)
-                        .as_deref()
-                    {
+                    tls: match self.get("EMAIL_TLS").map(str::to_ascii_lowercase).as_deref() {
                         None | Some("starttls") => EmailTls::StartTls,
                         Some("tls") => EmailTls::Tls,
                         Some("none") => EmailTls::None,
@@ -504,10 +474,7 @@ impl RawConfig {
                     },
                     from,
                     to,
-                    subject: self
-                        .get("EMAIL_SUBJECT")
-                        .unwrap_or("wfm: report failure")
-                        .to_string(),
+                    subject: self.get("EMAIL_SUBJECT").unwrap_or("wfm: report failure").to_string(),
                 })
             }
         };
@@ -525,9 +492,7 @@ impl RawConfig {
             unmapped_agents,
             report_dir,
             log_dir: self.path("LOG_DIR", base, Some("logs")).unwrap_or_default(),
-            json_dir: self
-                .path("JSON_DIR", base, Some("json"))
-                .unwrap_or_default(),
+            json_dir: self.path("JSON_DIR", base, Some("json")).unwrap_or_default(),
             state_file,
             settle_seconds: self.number("SETTLE_SECONDS", 60u32, 0, 840)?,
             lp_timeout_seconds: self.number("LP_TIMEOUT_SECONDS", 30u32, 1, 300)?,
@@ -602,10 +567,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// [`load`] with an explicit environment lookup (the demo ignores `WFM_*` overrides).
-pub fn load_with_env(
-    path: &Path,
-    env: impl Fn(&str) -> Option<String>,
-) -> Result<Config, ConfigError> {
+pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -652,8 +614,7 @@ mod tests {
     const MINIMAL: &str = "LP_ACCOUNT=12345678\nLP_APP_KEY=key\nLP_APP_SECRET=appsecret\nLP_ACCESS_TOKEN=tok\nLP_ACCESS_TOKEN_SECRET=toksecret\nREPORT_DIR=reports\n";
 
     fn validate(text: &str) -> Result<Config, ConfigError> {
-        RawConfig::parse(text, "config.navomi")?
-            .validate(Path::new("/etc/wfm/config.navomi"), Path::new("/etc/wfm"))
+        RawConfig::parse(text, "config.navomi")?.validate(Path::new("/etc/wfm/config.navomi"), Path::new("/etc/wfm"))
     }
 
     #[test]
@@ -663,10 +624,7 @@ mod tests {
         assert_eq!(c.agents, IdSelection::All);
         assert_eq!(c.skills, IdSelection::All);
         assert_eq!(c.report_dir, PathBuf::from("/etc/wfm/reports"));
-        assert_eq!(
-            c.state_file,
-            PathBuf::from("/etc/wfm/reports/.wfm-state.json")
-        );
+        assert_eq!(c.state_file, PathBuf::from("/etc/wfm/reports/.wfm-state.json"));
         assert_eq!(c.log_dir, PathBuf::from("/etc/wfm/logs"));
         assert_eq!(c.json_dir, PathBuf::from("/etc/wfm/json"));
         assert_eq!(c.settle_seconds, 60);
@@ -692,10 +650,7 @@ mod tests {
         assert_eq!(c.credentials.app_secret.expose(), "fromenv");
         let ftp = c.ftp.unwrap();
         assert_eq!(ftp.password.expose(), "p#ss word");
-        assert_eq!(
-            (ftp.port, ftp.remote_dir.as_str(), ftp.tls),
-            (21, "/", FtpTls::None)
-        );
+        assert_eq!((ftp.port, ftp.remote_dir.as_str(), ftp.tls), (21, "/", FtpTls::None));
         assert_eq!(c.warnings.len(), 1);
         assert!(c.warnings[0].contains("MYSTERY") && c.warnings[0].contains("line 14"));
     }
@@ -704,9 +659,7 @@ mod tests {
     fn errors_name_key_and_line() {
         let e = validate("LP_ACCOUNT=1\n").unwrap_err().to_string();
         assert!(e.contains("LP_APP_KEY is required"), "{e}");
-        let e = validate(&format!("{MINIMAL}LP_INTERVAL=15\n"))
-            .unwrap_err()
-            .to_string();
+        let e = validate(&format!("{MINIMAL}LP_INTERVAL=15\n")).unwrap_err().to_string();
         assert!(
             e.contains("LP_INTERVAL") && e.contains("line 7") && e.contains("LP_INTERVAL=5"),
             "{e}"
@@ -714,10 +667,7 @@ mod tests {
         let e = validate(&format!("{MINIMAL}LP_SIGNATURE_METHOD=PLAINTEXT\n"))
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("LP_SIGNATURE_METHOD") && e.contains("HMAC-SHA1"),
-            "{e}"
-        );
+        assert!(e.contains("LP_SIGNATURE_METHOD") && e.contains("HMAC-SHA1"), "{e}");
         let e = validate(&format!("{MINIMAL}FTP_HOST=h\nFTP_PORT=70000\n"))
             .unwrap_err()
             .to_string();
@@ -737,9 +687,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("LP_SKILL_IDS"), "{e}");
-        let e = validate(&MINIMAL.replace("12345678", "12ab"))
-            .unwrap_err()
-            .to_string();
+        let e = validate(&MINIMAL.replace("12345678", "12ab")).unwrap_err().to_string();
         assert!(e.contains("LP_ACCOUNT") && e.contains("line 1"), "{e}");
         let e = validate(&format!("{MINIMAL}LP_BASE_URI=ftp://x\n"))
             .unwrap_err()
@@ -748,18 +696,13 @@ mod tests {
         let e = validate(&format!("{MINIMAL}UNMAPPED_AGENTS=drop\n"))
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("UNMAPPED_AGENTS") && e.contains("keep or skip"),
-            "{e}"
-        );
+        assert!(e.contains("UNMAPPED_AGENTS") && e.contains("keep or skip"), "{e}");
     }
 
     #[test]
     fn syntax_error_never_echoes_the_secret() {
         let text = format!("{MINIMAL}LP_APP_SECRET=\"s3cr3t-value\n");
-        let e = RawConfig::parse(&text, "config.navomi")
-            .unwrap_err()
-            .to_string();
+        let e = RawConfig::parse(&text, "config.navomi").unwrap_err().to_string();
         assert!(!e.contains("s3cr3t"), "{e}");
         assert!(e.contains("line 7") && e.contains("LP_APP_SECRET"), "{e}");
     }
@@ -767,9 +710,7 @@ mod tests {
     #[test]
     fn unquoted_spaces_are_a_syntax_error_naming_line_and_key() {
         let text = format!("{MINIMAL}LP_SKILL_IDS=1, 2\n");
-        let e = RawConfig::parse(&text, "config.navomi")
-            .unwrap_err()
-            .to_string();
+        let e = RawConfig::parse(&text, "config.navomi").unwrap_err().to_string();
         assert!(e.contains("line 7") && e.contains("LP_SKILL_IDS"), "{e}");
     }
 
@@ -777,10 +718,7 @@ mod tests {
     fn secrets_are_redacted_in_debug() {
         let c = validate(MINIMAL).unwrap();
         let dbg = format!("{c:?}");
-        assert!(
-            !dbg.contains("appsecret") && !dbg.contains("toksecret"),
-            "{dbg}"
-        );
+        assert!(!dbg.contains("appsecret") && !dbg.contains("toksecret"), "{dbg}");
     }
 
     #[test]

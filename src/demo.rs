@@ -35,8 +35,7 @@ fn demo_config(sim: &Simulator, agent_map: &str) -> String {
 
 pub async fn run(output: Option<PathBuf>) -> Result<()> {
     let dir = output.unwrap_or_else(|| PathBuf::from("wfm-demo"));
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
     let sim = Simulator::start(SimOptions::demo(DEMO_ACCOUNT))
         .await
         .context("cannot start the LivePerson simulator on 127.0.0.1")?;
@@ -53,11 +52,8 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         let _ = writeln!(map, "{a},E{:04}", 1001 + i);
     }
     crate::deliver::local::write_atomic(&dir, "agents.csv", map.as_bytes())?;
-    let cfg_path = crate::deliver::local::write_atomic(
-        &dir,
-        "config.navomi",
-        demo_config(&sim, "agents.csv").as_bytes(),
-    )?;
+    let cfg_path =
+        crate::deliver::local::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv").as_bytes())?;
     restrict_permissions(&cfg_path);
     // WFM_* overrides are for real deployments; the demo must not pick them up.
     let cfg = config::load_with_env(&cfg_path, |_| None)?;
@@ -84,10 +80,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     )
     .await?;
     let requests = sim.data_requests();
-    let (agents, skills) = (
-        sim.generator().agent_ids().len(),
-        sim.generator().skill_ids().len(),
-    );
+    let (agents, skills) = (sim.generator().agent_ids().len(), sim.generator().skill_ids().len());
     sim.shutdown().await;
 
     let mut out = String::new();
@@ -98,10 +91,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     );
     section(
         &mut out,
-        &format!(
-            "loop  (quarter that just closed, into {})",
-            cfg.report_dir.display()
-        ),
+        &format!("loop  (quarter that just closed, into {})", cfg.report_dir.display()),
         &looped,
     );
     section(
@@ -119,7 +109,11 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         out,
         "\n{requests} LivePerson data requests in all: 3 per run, whatever the number of quarters."
     );
-    let _ = writeln!(out, "Check the files against the schema: xmllint --noout --schema schema/wfm-reports.xsd {}/*.xml", cfg.report_dir.display());
+    let _ = writeln!(
+        out,
+        "Check the files against the schema: xmllint --noout --schema schema/wfm-reports.xsd {}/*.xml",
+        cfg.report_dir.display()
+    );
     print!("{out}");
     if !(looped.ok() && rerun.ok()) {
         bail!("the demo run failed; see the messages above");

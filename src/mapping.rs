@@ -16,8 +16,7 @@ impl AgentMap {
     }
 
     pub fn insert(&mut self, agent: &str, employee: &str) {
-        self.employees
-            .insert(agent.to_string(), employee.to_string());
+        self.employees.insert(agent.to_string(), employee.to_string());
     }
 
     pub fn len(&self) -> usize {
@@ -47,10 +46,7 @@ impl AgentMap {
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                err(
-                    line,
-                    format!("not valid CSV ({e}); expected `agent id,employee id`"),
-                )
+                err(line, format!("not valid CSV ({e}); expected `agent id,employee id`"))
             })?;
             let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
             if rec.iter().all(str::is_empty) {

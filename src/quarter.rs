@@ -146,9 +146,7 @@ pub fn parse_quarter_arg(input: &str) -> Result<Quarter, QuarterError> {
     } else {
         let ok_shape = s.len() == 11
             && s.as_bytes()[6] == b'.'
-            && s.bytes()
-                .enumerate()
-                .all(|(i, b)| i == 6 || b.is_ascii_digit());
+            && s.bytes().enumerate().all(|(i, b)| i == 6 || b.is_ascii_digit());
         if !ok_shape {
             return Err(QuarterError::BadFormat {
                 input: input.to_string(),
@@ -168,7 +166,9 @@ pub fn parse_quarter_arg(input: &str) -> Result<Quarter, QuarterError> {
 pub enum RangeError {
     #[error("END {end} is before START {start}")]
     EndBeforeStart { start: String, end: String },
-    #[error("START {start} is too old: LivePerson keeps 24 hours, so the oldest quarter it still serves whole is {oldest}")]
+    #[error(
+        "START {start} is too old: LivePerson keeps 24 hours, so the oldest quarter it still serves whole is {oldest}"
+    )]
     TooOld { start: String, oldest: String },
     #[error("END {end} is not complete yet: it ends at {ends} UTC and is built {settle} s later; the newest complete quarter is {newest}")]
     NotComplete {
@@ -312,9 +312,7 @@ mod tests {
         ));
         // offsets are converted to UTC
         assert_eq!(
-            parse_quarter_arg("2026-11-24T11:00:00+01:00")
-                .unwrap()
-                .stem(),
+            parse_quarter_arg("2026-11-24T11:00:00+01:00").unwrap().stem(),
             "112426.1000"
         );
     }
@@ -353,10 +351,7 @@ mod tests {
             Err(RangeError::NotComplete { .. })
         ));
         let old = parse_quarter_arg("112326.1000").unwrap();
-        assert!(matches!(
-            validate_range(old, a, now, s),
-            Err(RangeError::TooOld { .. })
-        ));
+        assert!(matches!(validate_range(old, a, now, s), Err(RangeError::TooOld { .. })));
     }
 
     proptest::proptest! {

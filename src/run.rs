@@ -71,9 +71,7 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn ok(&self) -> bool {
-        self.fatal.is_none()
-            && self.lost.is_empty()
-            && self.quarters.iter().all(|q| q.error.is_none())
+        self.fatal.is_none() && self.lost.is_empty() && self.quarters.iter().all(|q| q.error.is_none())
     }
 
     /// Every failure of the run in words, one per line.
@@ -98,16 +96,13 @@ impl RunSummary {
 }
 
 /// The quarters a job covers at `now`, or a usage error.
-pub fn plan_quarters(
-    cfg: &Config,
-    job: &Job,
-    now: DateTime<Utc>,
-) -> Result<Vec<Quarter>, UsageError> {
+pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<Quarter>, UsageError> {
     let settle = Duration::seconds(cfg.settle_seconds.into());
     match job {
         Job::Loop => Ok(vec![quarter::loop_quarter(now, settle)]),
-        Job::Rerun { start, end, .. } => quarter::validate_range(*start, *end, now, settle)
-            .map_err(|e| UsageError(e.to_string())),
+        Job::Rerun { start, end, .. } => {
+            quarter::validate_range(*start, *end, now, settle).map_err(|e| UsageError(e.to_string()))
+        }
     }
 }
 
@@ -162,12 +157,9 @@ fn quarters_label(qs: &[Quarter]) -> String {
 fn parse_snapshot(replies: &[RawReply; 3], label: &str) -> Result<Snapshot> {
     let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
     Ok(Snapshot {
-        queue_health: model::parse_queue_health(&replies[0].body)
-            .with_context(|| ctx(Method::QueueHealth))?,
-        eng_activity: model::parse_eng_activity(&replies[1].body)
-            .with_context(|| ctx(Method::EngActivity))?,
-        agent_activity: model::parse_agent_activity(&replies[2].body)
-            .with_context(|| ctx(Method::AgentActivity))?,
+        queue_health: model::parse_queue_health(&replies[0].body).with_context(|| ctx(Method::QueueHealth))?,
+        eng_activity: model::parse_eng_activity(&replies[1].body).with_context(|| ctx(Method::EngActivity))?,
+        agent_activity: model::parse_agent_activity(&replies[2].body).with_context(|| ctx(Method::AgentActivity))?,
     })
 }
 
@@ -199,14 +191,26 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     let _lock = if opts.dry_run {
         None
     } else {
-        if let Some(dir) = cfg
-            .state_file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
+        if let Some(dir) = cfg.state_file.parent().filter(|p| !p.as_os_str().is_empty()) {
             local::ensure_dir(dir, "the STATE_FILE folder")?;
         }
-        Some(lock::acquire(&lock::lock_path(&cfg.state_file), opts.now)?)
+        let held = lock::acquire(&lock::lock_path(&cfg.state_file), opts.now)?;
+        // Under the lock no other run writes: any temporary file is a killed run's.
+        let mut dirs = vec![cfg.report_dir.clone()];
+        dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
+        if let Job::Rerun { output, .. } = job {
+            dirs.push(output.clone());
+        }
+        for d in dirs {
+            let n = local::remove_stale_temporaries(&d);
+            if n > 0 {
+                info!(
+                    "removed {n} temporary file(s) left in {} by an interrupted run",
+                    d.display()
+                );
+            }
+        }
+        Some(held)
     };
     let (mut st, state_warning) = state::load(&cfg.state_file, opts.now)?;
     if let Some(w) = state_warning {
@@ -245,11 +249,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             summary.fatal.get_or_insert_with(|| format!("{e:#}"));
         }
     }
-    let delivered = summary
-        .quarters
-        .iter()
-        .filter(|q| q.error.is_none())
-        .count();
+    let delivered = summary.quarters.iter().filter(|q| q.error.is_none()).count();
     info!(
         "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
         delivered,
@@ -292,10 +292,7 @@ async fn build_all(
     let Some(timeframe) = quarter::timeframe_covering(quarters[0], opts.now) else {
         return fail_all(
             summary,
-            format!(
-                "{} is older than the 24 hours LivePerson serves",
-                quarters[0]
-            ),
+            format!("{} is older than the 24 hours LivePerson serves", quarters[0]),
         );
     };
 

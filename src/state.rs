@@ -89,11 +89,7 @@ impl State {
         };
         // Never look further back than the memory: older gaps were reported already.
         let floor = Quarter::containing(now - Duration::hours(MEMORY_HOURS));
-        let first = if anchor.next() > floor {
-            anchor.next()
-        } else {
-            floor
-        };
+        let first = if anchor.next() > floor { anchor.next() } else { floor };
         let mut build = Vec::new();
         let mut newly_lost = Vec::new();
         for q in quarter::quarter_range(first, newest) {
@@ -127,9 +123,7 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(State, Option<String>)> 
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read the state file {}", path.display()))
-        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read the state file {}", path.display())),
     };
     match serde_json::from_slice::<State>(&bytes) {
         Ok(s) if s.version == STATE_VERSION => Ok((s, None)),
@@ -138,14 +132,9 @@ pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(State, Option<String>)> 
                 Ok(s) => format!("version {} is not {STATE_VERSION}", s.version),
                 Err(e) => e.to_string(),
             };
-            let aside =
-                path.with_extension(format!("json.corrupt-{}", now.format("%Y%m%dT%H%M%SZ")));
-            std::fs::rename(path, &aside).with_context(|| {
-                format!(
-                    "cannot move the unreadable state file {} aside",
-                    path.display()
-                )
-            })?;
+            let aside = path.with_extension(format!("json.corrupt-{}", now.format("%Y%m%dT%H%M%SZ")));
+            std::fs::rename(path, &aside)
+                .with_context(|| format!("cannot move the unreadable state file {} aside", path.display()))?;
             Ok((
                 State::default(),
                 Some(format!(
@@ -253,10 +242,7 @@ mod tests {
         for q in &p.newly_lost {
             s.lost.insert(q.start());
         }
-        assert!(s
-            .plan_loop(now, Duration::seconds(SETTLE))
-            .newly_lost
-            .is_empty());
+        assert!(s.plan_loop(now, Duration::seconds(SETTLE)).newly_lost.is_empty());
     }
 
     #[test]

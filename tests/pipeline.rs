@@ -39,14 +39,19 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
     // The data is not trivially empty.
     let q = read_report(&s.reports().join("Q_112426.1000.xml"));
     assert!(q.rows.len() >= 3, "{q:?}");
-    assert!(
-        read_report(&s.reports().join("AS_112426.1000.xml"))
-            .rows
-            .len()
-            >= 5
-    );
+    assert!(read_report(&s.reports().join("AS_112426.1000.xml")).rows.len() >= 5);
     xmllint(&all_files(&s.reports()));
     assert_eq!(sim.data_requests(), 3);
+    // The daily log file has the run's summary line, whatever the debug level.
+    let logs = files_in(&s.path("logs"));
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let log = std::fs::read_to_string(s.path("logs").join(logs.iter().next().unwrap())).unwrap();
+    assert!(
+        log.contains("built 112426.1000")
+            && log.contains("run finished: 1 of 1 quarter(s) delivered, 3 file(s), 3 request(s), 0 retries"),
+        "{log}"
+    );
+    assert!(!log.contains("test-app-secret-XYZ") && !log.contains("test-token-secret-XYZ"));
     // The same quarter twice gives byte-identical files.
     let first: Vec<Vec<u8>> = names(start)
         .iter()
@@ -91,23 +96,10 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
         .chain(map.iter().map(|(a, e)| format!("{a},\"{e}\"\n")))
         .collect();
     std::fs::write(s.path("agents.csv"), csv).unwrap();
-    let out = wfm(
-        &[
-            "loop",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--debug",
-            "1",
-        ],
-        now,
-    )
-    .await;
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(
-        err.contains("no employee id") && err.contains("424242"),
-        "{err}"
-    );
+    assert!(err.contains("no employee id") && err.contains("424242"), "{err}");
     assert!(err.contains("built 112426.1430"), "{err}");
     let start = t("2026-11-24T14:30:00Z");
     let exp = Expect {
@@ -132,10 +124,7 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
         .iter()
         .any(|r| r.attrs["agentId"] == "424242" && r.fields["LoggedIn.total"] == "0"));
     let raw = std::fs::read_to_string(s.reports().join("AQ_112426.1430.xml")).unwrap();
-    assert!(
-        !raw.contains("E<1>") || raw.contains("E&lt;1&gt;&amp;1"),
-        "escaped"
-    );
+    assert!(!raw.contains("E<1>") || raw.contains("E&lt;1&gt;&amp;1"), "escaped");
     xmllint(&all_files(&s.reports()));
 
     // UNMAPPED_AGENTS=skip leaves unmapped agents out of AQ_ and AS_.
@@ -198,11 +187,7 @@ async fn rerun_of_twelve_quarters_makes_three_requests() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        sim.data_requests(),
-        3,
-        "one request per method for all 12 quarters"
-    );
+    assert_eq!(sim.data_requests(), 3, "one request per method for all 12 quarters");
     let exp = Expect {
         gen: sim.generator(),
         skills: None,
@@ -229,12 +214,7 @@ async fn rerun_of_twelve_quarters_makes_three_requests() {
     let tf: Vec<String> = sim
         .requests()
         .iter()
-        .filter_map(|r| {
-            r.query
-                .iter()
-                .find(|(k, _)| k == "timeframe")
-                .map(|(_, v)| v.clone())
-        })
+        .filter_map(|r| r.query.iter().find(|(k, _)| k == "timeframe").map(|(_, v)| v.clone()))
         .collect();
     assert_eq!(tf, ["255", "255", "255"]);
 }
@@ -253,11 +233,7 @@ async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
     );
     assert!(err.contains("112426.1000"), "names the quarter: {err}");
     assert!(!err.contains("wrong-secret-value"), "{err}");
-    assert!(
-        files_in(&s.reports()).is_empty(),
-        "{:?}",
-        files_in(&s.reports())
-    );
+    assert!(files_in(&s.reports()).is_empty(), "{:?}", files_in(&s.reports()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,10 +248,7 @@ async fn passing_faults_are_retried_and_the_files_are_right() {
             },
             Method::QueueHealth,
         ),
-        (
-            Fault::Slow(std::time::Duration::from_secs(3)),
-            Method::QueueHealth,
-        ),
+        (Fault::Slow(std::time::Duration::from_secs(3)), Method::QueueHealth),
     ] {
         let sim = start_sim(now, IntervalOrder::Ascending).await;
         sim.inject(Some(method), fault.clone(), 1);
@@ -303,12 +276,7 @@ async fn passing_faults_are_retried_and_the_files_are_right() {
 async fn lasting_faults_fail_the_run_and_write_nothing() {
     let now = t("2026-11-24T10:16:30Z");
     for (fault, method, needle, requests) in [
-        (
-            Fault::Malformed,
-            Method::QueueHealth,
-            "queuehealth reply",
-            3,
-        ),
+        (Fault::Malformed, Method::QueueHealth, "queuehealth reply", 3),
         (
             Fault::ServerError(503),
             Method::AgentActivity,
@@ -328,10 +296,7 @@ async fn lasting_faults_fail_the_run_and_write_nothing() {
         let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
         assert_eq!(out.status.code(), Some(1), "{fault:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(
-            err.contains(needle) && err.contains("112426.1000"),
-            "{fault:?}: {err}"
-        );
+        assert!(err.contains(needle) && err.contains("112426.1000"), "{fault:?}: {err}");
         assert!(files_in(&s.reports()).is_empty(), "{fault:?}");
         assert_eq!(
             sim.data_requests(),
@@ -380,17 +345,11 @@ async fn debug_2_saves_raw_replies_without_credentials() {
 async fn domain_api_lookup_finds_the_data_host() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim(now, IntervalOrder::Ascending).await;
-    let s = Setup::new(
-        &sim,
-        &format!("LP_BASE_URI=\nLP_DOMAIN_API={}\n", sim.base_url()),
-    );
+    let s = Setup::new(&sim, &format!("LP_BASE_URI=\nLP_DOMAIN_API={}\n", sim.base_url()));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(files_in(&s.reports()).len(), 3);
-    assert!(sim
-        .requests()
-        .iter()
-        .any(|r| r.path.contains("baseURI.json")));
+    assert!(sim.requests().iter().any(|r| r.path.contains("baseURI.json")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -406,68 +365,23 @@ async fn usage_and_config_errors_exit_2_and_write_nothing() {
         (vec!["loop", &cfg, "3", "2", "0"], "FTP_OPT"),
         (vec!["loop", &cfg, "2", "2", "9"], "DEBUG_OPT"),
         (
-            vec![
-                "rerun",
-                &cfg,
-                "2",
-                "2",
-                "0",
-                o,
-                "180917.1000",
-                "180917.1045",
-            ],
+            vec!["rerun", &cfg, "2", "2", "0", o, "180917.1000", "180917.1045"],
             "MMDDYY.hhmm",
         ),
         (
-            vec![
-                "rerun",
-                &cfg,
-                "2",
-                "2",
-                "0",
-                o,
-                "112426.1007",
-                "112426.1045",
-            ],
+            vec!["rerun", &cfg, "2", "2", "0", o, "112426.1007", "112426.1045"],
             "00, 15, 30 or 45",
         ),
         (
-            vec![
-                "rerun",
-                &cfg,
-                "2",
-                "2",
-                "0",
-                o,
-                "112426.1045",
-                "112426.1000",
-            ],
+            vec!["rerun", &cfg, "2", "2", "0", o, "112426.1045", "112426.1000"],
             "before START",
         ),
         (
-            vec![
-                "rerun",
-                &cfg,
-                "2",
-                "2",
-                "0",
-                o,
-                "112326.1000",
-                "112426.1000",
-            ],
+            vec!["rerun", &cfg, "2", "2", "0", o, "112326.1000", "112426.1000"],
             "24 hours",
         ),
         (
-            vec![
-                "rerun",
-                &cfg,
-                "2",
-                "2",
-                "0",
-                o,
-                "112426.1200",
-                "112426.1215",
-            ],
+            vec!["rerun", &cfg, "2", "2", "0", o, "112426.1200", "112426.1215"],
             "not complete",
         ),
         (
@@ -538,7 +452,10 @@ async fn golden_bytes_of_a_simulated_quarter() {
             std::fs::write(golden.join(&n), &got).unwrap();
         }
         let want = std::fs::read(golden.join(&n)).unwrap_or_default();
-        assert!(got == want, "{n} differs from tests/golden/sim-seed7 (UPDATE_GOLDEN=1 to regenerate after an intended change)");
+        assert!(
+            got == want,
+            "{n} differs from tests/golden/sim-seed7 (UPDATE_GOLDEN=1 to regenerate after an intended change)"
+        );
     }
     xmllint(
         &std::fs::read_dir(&golden)
@@ -572,10 +489,6 @@ async fn demo_runs_end_to_end() {
     assert!(text.contains("6 LivePerson data requests"), "{text}");
     let reports = dir.path().join("demo/reports");
     let files = all_files(&reports);
-    assert_eq!(
-        files.len(),
-        12,
-        "one loop quarter + three rerun quarters: {files:?}"
-    );
+    assert_eq!(files.len(), 12, "one loop quarter + three rerun quarters: {files:?}");
     xmllint(&files);
 }

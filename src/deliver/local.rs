@@ -77,6 +77,21 @@ pub fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Remove temporary files (`.<name>.<random>.part`) that a killed run left in
+/// `dir`. Only call this while holding the run lock: then no other run is writing.
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.starts_with('.') && n.ends_with(".part") && e.file_type().map(|t| t.is_file()).unwrap_or(false)
+        })
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Make renames durable. Best effort: not every file system supports it.
 fn sync_dir(dir: &Path) {
     if let Ok(d) = fs::File::open(dir) {
@@ -99,13 +114,9 @@ mod tests {
     #[test]
     fn writes_all_files_and_leaves_no_temporaries() {
         let dir = tempfile::tempdir().unwrap();
-        let paths =
-            write_quarter(dir.path(), &[file("Q_1.xml", "q"), file("AQ_1.xml", "aq")]).unwrap();
+        let paths = write_quarter(dir.path(), &[file("Q_1.xml", "q"), file("AQ_1.xml", "aq")]).unwrap();
         assert_eq!(paths.len(), 2);
-        assert_eq!(
-            fs::read_to_string(dir.path().join("AQ_1.xml")).unwrap(),
-            "aq"
-        );
+        assert_eq!(fs::read_to_string(dir.path().join("AQ_1.xml")).unwrap(), "aq");
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -116,10 +127,17 @@ mod tests {
         assert_eq!(fs::read(dir.path().join("Q_1.xml")).unwrap(), b"new");
         let out = tempfile::tempdir().unwrap();
         copy_into(out.path(), &paths).unwrap();
-        assert_eq!(
-            fs::read_to_string(out.path().join("Q_1.xml")).unwrap(),
-            "new"
-        );
+        assert_eq!(fs::read_to_string(out.path().join("Q_1.xml")).unwrap(), "new");
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".Q_1.xml.a1B2.part"), "half").unwrap();
+        fs::write(dir.path().join("Q_1.xml"), "whole").unwrap();
+        fs::write(dir.path().join(".wfm-state.json"), "{}").unwrap();
+        assert_eq!(remove_stale_temporaries(dir.path()), 1);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

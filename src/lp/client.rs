@@ -108,12 +108,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The wait before retry number `retry` (1-based), or `None` when it would pass the budget.
-    fn delay(
-        &self,
-        retry: u32,
-        retry_after: Option<Duration>,
-        elapsed: Duration,
-    ) -> Option<Duration> {
+    fn delay(&self, retry: u32, retry_after: Option<Duration>, elapsed: Duration) -> Option<Duration> {
         let backoff = self
             .base_delay
             .saturating_mul(1u32 << (retry - 1).min(16))
@@ -162,19 +157,14 @@ pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config) -> Result<St
     let status = resp.status();
     let body = resp.bytes().await.map_err(|e| err(describe(&e)))?;
     if !status.is_success() {
-        return Err(err(format!(
-            "HTTP {}: {}",
-            status.as_u16(),
-            api_message(&body)
-        )));
+        return Err(err(format!("HTTP {}: {}", status.as_u16(), api_message(&body))));
     }
     #[derive(serde::Deserialize)]
     struct DomainReply {
         #[serde(rename = "baseURI")]
         base_uri: String,
     }
-    let reply: DomainReply =
-        serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})")))?;
+    let reply: DomainReply = serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})")))?;
     // LivePerson answers a bare host (HTTPS implied); a full URL is accepted too.
     crate::config::normalize_base_uri(&reply.base_uri).map_err(|p| err(format!("baseURI {p}")))
 }
@@ -220,9 +210,7 @@ impl LpClient {
             };
             let (retryable, retry_after) = match &err {
                 LpError::Status {
-                    status,
-                    retry_after,
-                    ..
+                    status, retry_after, ..
                 } => (*status == 429 || *status >= 500, *retry_after),
                 LpError::Transport { .. } => (true, None),
                 LpError::Domain { .. } => (false, None),
@@ -238,8 +226,7 @@ impl LpClient {
                 self.policy.max_attempts - 1,
                 wait.as_secs_f64()
             );
-            self.retries
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
@@ -256,16 +243,11 @@ impl LpClient {
 
     /// One signed GET.
     async fn fetch_once(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let url = self.method_url(method);
         let query = plan.query(method, &self.version);
-        let params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(
-            query
-                .iter()
-                .map(|(k, v)| (*k, v as &dyn Display))
-                .collect::<Vec<_>>(),
-        );
+        let params: oauth::ParameterList<&str, &dyn Display> =
+            oauth::ParameterList::new(query.iter().map(|(k, v)| (*k, v as &dyn Display)).collect::<Vec<_>>());
         let c = &self.credentials;
         let token = oauth::Token::from_parts(
             c.app_key.as_str(),
@@ -353,12 +335,7 @@ fn describe(e: &reqwest::Error) -> String {
 pub fn api_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
-        #[serde(
-            alias = "error",
-            alias = "errorMessage",
-            alias = "Message",
-            alias = "reason"
-        )]
+        #[serde(alias = "error", alias = "errorMessage", alias = "Message", alias = "reason")]
         message: Option<String>,
     }
     if let Ok(ErrorBody { message: Some(m) }) = serde_json::from_slice::<ErrorBody>(body) {
@@ -391,18 +368,12 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join("&")
         };
-        assert_eq!(
-            q(Method::QueueHealth),
-            "timeframe=25&interval=5&v=1&skillIds=199,10"
-        );
+        assert_eq!(q(Method::QueueHealth), "timeframe=25&interval=5&v=1&skillIds=199,10");
         assert_eq!(
             q(Method::EngActivity),
             "timeframe=25&interval=5&v=1&skillIds=199,10&agentIds=all"
         );
-        assert_eq!(
-            q(Method::AgentActivity),
-            "timeframe=25&interval=5&v=1&agentIds=7"
-        );
+        assert_eq!(q(Method::AgentActivity), "timeframe=25&interval=5&v=1&agentIds=7");
     }
 
     #[test]
@@ -418,8 +389,7 @@ mod tests {
             Some(Duration::from_secs(7))
         );
         assert_eq!(
-            p.delay(10, None, zero)
-                .map(|d| d <= Duration::from_secs(38)),
+            p.delay(10, None, zero).map(|d| d <= Duration::from_secs(38)),
             Some(true)
         );
         assert_eq!(p.delay(1, Some(Duration::from_secs(600)), zero), None);
@@ -428,14 +398,8 @@ mod tests {
 
     #[test]
     fn api_messages() {
-        assert_eq!(
-            api_message(br#"{"error":"Invalid signature"}"#),
-            "Invalid signature"
-        );
+        assert_eq!(api_message(br#"{"error":"Invalid signature"}"#), "Invalid signature");
         assert_eq!(api_message(b"  "), "(empty reply)");
-        assert_eq!(
-            api_message(b"<html>Bad Gateway</html>"),
-            "<html>Bad Gateway</html>"
-        );
+        assert_eq!(api_message(b"<html>Bad Gateway</html>"), "<html>Bad Gateway</html>");
     }
 }

@@ -16,11 +16,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 3] = [
-        Method::QueueHealth,
-        Method::EngActivity,
-        Method::AgentActivity,
-    ];
+    pub const ALL: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
 
     /// The path segment, which is also the name operators see in messages.
     pub fn path(self) -> &'static str {
@@ -162,11 +158,7 @@ pub struct QueueHealthSkill {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct EngActivityData {
-    #[serde(
-        rename = "skillsMetricsPerAgent",
-        deserialize_with = "nullable",
-        default
-    )]
+    #[serde(rename = "skillsMetricsPerAgent", deserialize_with = "nullable", default)]
     pub per_agent: SkillsMetricsPerAgent,
 }
 
@@ -265,8 +257,7 @@ pub enum ParseError {
 }
 
 fn parse<M: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<Intervals<M>, ParseError> {
-    let reply: Reply<M> =
-        serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    let reply: Reply<M> = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     let mut by_end_ms = BTreeMap::new();
     for iv in reply.intervals {
         if by_end_ms.insert(iv.timestamp.0, iv.data).is_some() {
@@ -320,17 +311,11 @@ mod tests {
         assert_eq!(s.entered_q_eng, Num(9));
         assert_eq!(s.max_queue_size, Some(Num(4)));
         assert_eq!(s.available_slots_sum, Num(216));
-        assert_eq!(
-            s.current_queue_size.as_ref().map(|n| n.to_string()),
-            Some("-1".into())
-        );
+        assert_eq!(s.current_queue_size.as_ref().map(|n| n.to_string()), Some("-1".into()));
         let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0}}}}]}"#;
         let r = parse_queue_health(alt).unwrap();
         let s = &r.get(1).unwrap().skills["5"];
-        assert_eq!(
-            s.current_queue_size.as_ref().map(|n| n.to_string()),
-            Some("3".into())
-        );
+        assert_eq!(s.current_queue_size.as_ref().map(|n| n.to_string()), Some("3".into()));
         assert_eq!(s.connected_eng, Num(2));
         assert_eq!(s.max_queue_size, None);
     }
@@ -366,13 +351,12 @@ mod tests {
 
     #[test]
     fn order_does_not_matter_and_duplicates_are_refused() {
-        let body = br#"{"metricsByIntervals":[{"timestamp":600000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
+        let body =
+            br#"{"metricsByIntervals":[{"timestamp":600000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
         let r = parse_queue_health(body).unwrap();
-        assert_eq!(
-            r.by_end_ms.keys().copied().collect::<Vec<_>>(),
-            [300000, 600000]
-        );
-        let body = br#"{"metricsByIntervals":[{"timestamp":300000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
+        assert_eq!(r.by_end_ms.keys().copied().collect::<Vec<_>>(), [300000, 600000]);
+        let body =
+            br#"{"metricsByIntervals":[{"timestamp":300000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
         assert!(matches!(
             parse_queue_health(body),
             Err(ParseError::DuplicateInterval(_))

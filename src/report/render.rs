@@ -38,9 +38,7 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
         },
         RenderedFile {
             name: q.file_name(l::PREFIX_AGENT_SYSTEM),
-            bytes: document(l::AGENT_SYSTEM_ROOT, &root, |w| {
-                agent_rows(w, &report.agents)
-            }),
+            bytes: document(l::AGENT_SYSTEM_ROOT, &root, |w| agent_rows(w, &report.agents)),
             rows: report.agents.len(),
         },
     ]
@@ -54,11 +52,7 @@ struct Root<'a> {
 
 type W = Writer<Vec<u8>>;
 
-fn document(
-    root_name: &str,
-    root: &Root<'_>,
-    body: impl FnOnce(&mut W) -> io::Result<()>,
-) -> Vec<u8> {
+fn document(root_name: &str, root: &Root<'_>, body: impl FnOnce(&mut W) -> io::Result<()>) -> Vec<u8> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     // Writing into a Vec cannot fail; the io::Result only exists for generic writers.
     let _ = (|| -> io::Result<()> {
@@ -123,11 +117,7 @@ fn queue_rows(w: &mut W, report: &QuarterReport) -> io::Result<()> {
                 int(w, l::INTERACTIVE_CLOSED, r.interactive_closed)?;
                 int(w, l::NON_INTERACTIVE_CLOSED, r.non_interactive_closed)?;
                 int(w, l::HANDLE_TIME, r.handle_time)?;
-                int(
-                    w,
-                    l::NON_INTERACTIVE_HANDLE_TIME,
-                    r.non_interactive_handle_time,
-                )
+                int(w, l::NON_INTERACTIVE_HANDLE_TIME, r.non_interactive_handle_time)
             })?;
     }
     Ok(())
@@ -144,11 +134,7 @@ fn agent_queue_rows(w: &mut W, report: &QuarterReport) -> io::Result<()> {
                 int(w, l::NON_INTERACTIVE_CLOSED, r.non_interactive_closed)?;
                 int(w, l::CONNECTED, r.connected)?;
                 int(w, l::HANDLE_TIME, r.handle_time)?;
-                int(
-                    w,
-                    l::NON_INTERACTIVE_HANDLE_TIME,
-                    r.non_interactive_handle_time,
-                )
+                int(w, l::NON_INTERACTIVE_HANDLE_TIME, r.non_interactive_handle_time)
             })?;
     }
     Ok(())
@@ -300,14 +286,7 @@ mod tests {
     fn renders_the_spec_examples_byte_for_byte() {
         let files = render_quarter(&spec_example(), "12345678");
         let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "Q_112426.1000.xml",
-                "AQ_112426.1000.xml",
-                "AS_112426.1000.xml"
-            ]
-        );
+        assert_eq!(names, ["Q_112426.1000.xml", "AQ_112426.1000.xml", "AS_112426.1000.xml"]);
         let golden = [
             include_str!("../../tests/golden/spec-example/Q_112426.1000.xml"),
             include_str!("../../tests/golden/spec-example/AQ_112426.1000.xml"),
@@ -325,10 +304,7 @@ mod tests {
         r.queues[0].id = "a&b".into();
         let files = render_quarter(&r, "1");
         let aq = String::from_utf8(files[1].bytes.clone()).unwrap();
-        assert!(
-            aq.contains("employeeId=\"E&lt;1&gt;&amp;&quot;x&quot;\""),
-            "{aq}"
-        );
+        assert!(aq.contains("employeeId=\"E&lt;1&gt;&amp;&quot;x&quot;\""), "{aq}");
         let q = String::from_utf8(files[0].bytes.clone()).unwrap();
         assert!(q.contains("id=\"a&amp;b\""), "{q}");
 

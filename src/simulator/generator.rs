@@ -91,9 +91,9 @@ fn hash_str(s: &str) -> u64 {
 }
 
 pub(crate) fn hash(parts: &[u64]) -> u64 {
-    parts.iter().fold(0x005E_ED0F_11FE_u64, |acc, p| {
-        splitmix64(acc ^ splitmix64(*p))
-    })
+    parts
+        .iter()
+        .fold(0x005E_ED0F_11FE_u64, |acc, p| splitmix64(acc ^ splitmix64(*p)))
 }
 
 /// A small splitmix64 stream seeded from a hash.
@@ -189,22 +189,13 @@ impl Generator {
                 .map(|si| Rng::new(&[cfg.seed, TAG_AGENT_SKILLS, ai as u64, si as u64]).chance(55))
                 .collect();
             if !skills.is_empty() && !row.iter().any(|w| *w) {
-                let pick =
-                    Rng::new(&[cfg.seed, TAG_AGENT_SKILLS, ai as u64]).below(skills.len() as i64);
+                let pick = Rng::new(&[cfg.seed, TAG_AGENT_SKILLS, ai as u64]).below(skills.len() as i64);
                 row[pick as usize] = true;
             }
             works.push(row);
         }
-        let agent_index = agents
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.clone(), i))
-            .collect();
-        let skill_index = skills
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i))
-            .collect();
+        let agent_index = agents.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        let skill_index = skills.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();
         Generator {
             seed: cfg.seed,
             agents,
@@ -244,22 +235,12 @@ impl Generator {
 
     pub fn queue_health(&self, skill: &str, end: DateTime<Utc>) -> Option<QueueHealthValues> {
         let si = *self.skill_index.get(skill)?;
-        let mut r = Rng::new(&[
-            self.seed,
-            TAG_QUEUE,
-            si as u64,
-            hash_str(skill),
-            slot_of(end),
-        ]);
+        let mut r = Rng::new(&[self.seed, TAG_QUEUE, si as u64, hash_str(skill), slot_of(end)]);
         if r.chance(8) {
             return None;
         }
         let busy = load(end);
-        let entered = if r.chance(25) {
-            0
-        } else {
-            r.range(1, 3 * busy)
-        };
+        let entered = if r.chance(25) { 0 } else { r.range(1, 3 * busy) };
         let connected = entered * r.range(55, 100) / 100;
         let abandoned = r.below(entered - connected + 1);
         let total_time_to_answer = (0..connected).map(|_| r.range(3, 180)).sum();
@@ -307,22 +288,14 @@ impl Generator {
         }
         // A logged-out agent handles nothing.
         self.agent_states(agent, end)?;
-        let mut r = Rng::new(&[
-            self.seed,
-            TAG_ENG,
-            si as u64,
-            ai as u64,
-            hash_str(agent),
-            slot_of(end),
-        ]);
+        let mut r = Rng::new(&[self.seed, TAG_ENG, si as u64, ai as u64, hash_str(agent), slot_of(end)]);
         if r.chance(25) {
             return None;
         }
         let interactive = r.below(4);
         let non_interactive = if r.chance(60) { 0 } else { r.range(1, 2) };
         let total_handling_time = (0..interactive).map(|_| r.range(20, 300)).sum();
-        let non_interactive_total_handling_time =
-            (0..non_interactive).map(|_| r.range(5, 120)).sum();
+        let non_interactive_total_handling_time = (0..non_interactive).map(|_| r.range(5, 120)).sum();
         let connected_engagements = r.below(interactive + 2);
         Some(EngValues {
             total_interactive_chats: interactive,
@@ -335,28 +308,14 @@ impl Generator {
 
     pub fn agent_states(&self, agent: &str, end: DateTime<Utc>) -> Option<Vec<StateValues>> {
         let ai = *self.agent_index.get(agent)?;
-        let mut r = Rng::new(&[
-            self.seed,
-            TAG_STATES,
-            ai as u64,
-            hash_str(agent),
-            slot_of(end),
-        ]);
+        let mut r = Rng::new(&[self.seed, TAG_STATES, ai as u64, hash_str(agent), slot_of(end)]);
         if r.chance(15) {
             return None;
         }
         let logged = if r.chance(80) { 300 } else { r.range(30, 300) };
-        let extra = if r.chance(10) {
-            r.range(10, 10 + logged / 4)
-        } else {
-            0
-        };
+        let extra = if r.chance(10) { r.range(10, 10 + logged / 4) } else { 0 };
         let rest = logged - extra;
-        let away = if r.chance(50) {
-            0
-        } else {
-            r.below(rest / 2 + 1)
-        };
+        let away = if r.chance(50) { 0 } else { r.below(rest / 2 + 1) };
         let back = if r.chance(60) {
             0
         } else {
@@ -372,11 +331,7 @@ impl Generator {
             chatting_in_max_concurrency: r.below(online_chat + 1),
         };
         let idle_times = |r: &mut Rng, total: i64| {
-            let chatting = if r.chance(20) {
-                r.below(total / 4 + 1)
-            } else {
-                0
-            };
+            let chatting = if r.chance(20) { r.below(total / 4 + 1) } else { 0 };
             StateTimes {
                 total,
                 chatting,
@@ -394,11 +349,7 @@ impl Generator {
             reasons: None,
         }];
         if back > 0 || r.chance(50) {
-            let name = if r.chance(50) {
-                "Back soon"
-            } else {
-                "Back in 5"
-            };
+            let name = if r.chance(50) { "Back soon" } else { "Back in 5" };
             states.push(StateValues {
                 id: STATE_BACK_SOON,
                 name: name.into(),
@@ -439,11 +390,7 @@ impl Generator {
             });
         }
         if extra > 0 {
-            let (id, name) = if r.chance(50) {
-                (5, "Occupied")
-            } else {
-                (6, "Training")
-            };
+            let (id, name) = if r.chance(50) { (5, "Occupied") } else { (6, "Training") };
             let pos = r.below(states.len() as i64 + 1) as usize;
             states.insert(
                 pos,
@@ -462,12 +409,7 @@ impl Generator {
         }
         let logged_in = StateValues {
             id: STATE_LOGGED_IN,
-            name: if r.chance(50) {
-                "Logged in"
-            } else {
-                "Logged In"
-            }
-            .into(),
+            name: if r.chance(50) { "Logged in" } else { "Logged In" }.into(),
             value: sum_times(states.iter().map(|s| &s.value)),
             reasons: None,
         };
@@ -482,14 +424,12 @@ impl Generator {
 
 /// Field-wise sum of state times.
 pub fn sum_times<'a>(it: impl IntoIterator<Item = &'a StateTimes>) -> StateTimes {
-    it.into_iter()
-        .fold(StateTimes::default(), |acc, t| StateTimes {
-            total: acc.total + t.total,
-            chatting: acc.chatting + t.chatting,
-            not_chatting: acc.not_chatting + t.not_chatting,
-            chatting_in_max_concurrency: acc.chatting_in_max_concurrency
-                + t.chatting_in_max_concurrency,
-        })
+    it.into_iter().fold(StateTimes::default(), |acc, t| StateTimes {
+        total: acc.total + t.total,
+        chatting: acc.chatting + t.chatting,
+        not_chatting: acc.not_chatting + t.not_chatting,
+        chatting_in_max_concurrency: acc.chatting_in_max_concurrency + t.chatting_in_max_concurrency,
+    })
 }
 
 #[cfg(test)]
@@ -507,9 +447,7 @@ mod tests {
 
     fn ends() -> Vec<DateTime<Utc>> {
         let start = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
-        (1..=288)
-            .map(|i| start + Duration::minutes(5 * i))
-            .collect()
+        (1..=288).map(|i| start + Duration::minutes(5 * i)).collect()
     }
 
     #[test]
@@ -520,9 +458,7 @@ mod tests {
             dedup.sort();
             dedup.dedup();
             assert_eq!(dedup.len(), ids.len());
-            assert!(ids
-                .iter()
-                .all(|i| i.parse::<u64>().is_ok() && !i.starts_with('0')));
+            assert!(ids.iter().all(|i| i.parse::<u64>().is_ok() && !i.starts_with('0')));
             let lens: std::collections::HashSet<usize> = ids.iter().map(|i| i.len()).collect();
             assert!(lens.len() >= 3, "{ids:?}");
             let mut numeric = ids.clone();
@@ -595,9 +531,7 @@ mod tests {
                     minus_s += 1;
                     assert_eq!(q.max_available_slots, -1);
                 } else {
-                    assert!(
-                        q.available_slots_sum <= q.max_available_slots * q.available_slots_count
-                    );
+                    assert!(q.available_slots_sum <= q.max_available_slots * q.available_slots_count);
                 }
             }
         }
@@ -627,10 +561,7 @@ mod tests {
                             present += 1;
                             assert!(g.agent_states(&a, end).is_some());
                             assert!(v.total_handling_time <= 300 * v.total_interactive_chats);
-                            assert!(
-                                v.non_interactive_total_handling_time
-                                    <= 300 * v.total_non_interactive_chats
-                            );
+                            assert!(v.non_interactive_total_handling_time <= 300 * v.total_non_interactive_chats);
                         }
                         None => absent_worked += 1,
                     }
@@ -653,12 +584,7 @@ mod tests {
                 };
                 let logged: Vec<_> = states.iter().filter(|s| s.id == STATE_LOGGED_IN).collect();
                 assert_eq!(logged.len(), 1);
-                let others = sum_times(
-                    states
-                        .iter()
-                        .filter(|s| s.id != STATE_LOGGED_IN)
-                        .map(|s| &s.value),
-                );
+                let others = sum_times(states.iter().filter(|s| s.id != STATE_LOGGED_IN).map(|s| &s.value));
                 assert_eq!(logged[0].value, others);
                 assert!(others.total <= 300 && others.total > 0);
                 for s in &states {

@@ -25,9 +25,7 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper::header::{
-    HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER,
-};
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -175,9 +173,7 @@ impl Shared {
 
     fn pop_fault(&self, method: Method) -> Option<Fault> {
         let mut faults = lock(&self.faults);
-        let i = faults
-            .iter()
-            .position(|(m, _, _)| m.is_none_or(|m| m == method))?;
+        let i = faults.iter().position(|(m, _, _)| m.is_none_or(|m| m == method))?;
         let entry = faults.get_mut(i)?;
         let fault = entry.1.clone();
         entry.2 = entry.2.saturating_sub(1);
@@ -325,10 +321,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::
     }
     drop(listener);
     let drain = async { while conns.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(2), drain)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(Duration::from_secs(2), drain).await.is_err() {
         conns.abort_all();
     }
     tracing::info!("LivePerson simulator stopped");
@@ -365,10 +358,7 @@ impl hyper::body::Body for SimBody {
     type Data = Bytes;
     type Error = std::io::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         if let Some(d) = self.data.take() {
             self.declared_left = self.declared_left.saturating_sub(d.len() as u64);
             return Poll::Ready(Some(Ok(Frame::data(d))));
@@ -376,9 +366,7 @@ impl hyper::body::Body for SimBody {
         if let Some(sleep) = self.fail.as_mut() {
             std::task::ready!(sleep.as_mut().poll(cx));
             self.fail = None;
-            return Poll::Ready(Some(Err(std::io::Error::other(
-                "body truncated by fault injection",
-            ))));
+            return Poll::Ready(Some(Err(std::io::Error::other("body truncated by fault injection"))));
         }
         Poll::Ready(None)
     }
@@ -406,22 +394,15 @@ fn error_response(status: StatusCode, msg: impl std::fmt::Display) -> Response<S
 }
 
 enum Route<'a> {
-    Domain {
-        account: &'a str,
-    },
-    Data {
-        account: &'a str,
-        method: Option<Method>,
-    },
+    Domain { account: &'a str },
+    Data { account: &'a str, method: Option<Method> },
     NotFound,
 }
 
 fn route(path: &str) -> Route<'_> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segs.as_slice() {
-        ["api", "account", account, "service", "leDataReporting", "baseURI.json"] => {
-            Route::Domain { account }
-        }
+        ["api", "account", account, "service", "leDataReporting", "baseURI.json"] => Route::Domain { account },
         ["operations", "api", "account", account, method] => Route::Data {
             account,
             method: Method::from_path_name(method),
@@ -454,11 +435,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<SimBody
     resp
 }
 
-async fn respond(
-    shared: &Shared,
-    req: Request<Incoming>,
-    query: &mut Vec<(String, String)>,
-) -> Response<SimBody> {
+async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(String, String)>) -> Response<SimBody> {
     let path = req.uri().path().to_string();
     match route(&path) {
         Route::NotFound => error_response(StatusCode::NOT_FOUND, "not found"),
@@ -487,8 +464,7 @@ async fn respond(
 
 fn method_not_allowed(allow: &'static str) -> Response<SimBody> {
     let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    resp.headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allow));
+    resp.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
     resp
 }
 
@@ -512,8 +488,7 @@ async fn data_request(
             .get(name)
             .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
     };
-    let host = header_text(HOST)
-        .unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string());
+    let host = header_text(HOST).unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string());
     let authorization = header_text(AUTHORIZATION);
     if let Err(why) = oauth_verify::verify(
         req.method().as_str(),
@@ -538,8 +513,7 @@ async fn data_request(
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             let mut resp = error_response(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             if let Some(secs) = retry_after_secs {
-                resp.headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from(*secs));
+                resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(*secs));
             }
             return resp;
         }
@@ -566,18 +540,13 @@ async fn data_request(
         }
     }
     let resp = match DataParams::parse(&params, method) {
-        Ok(p) => json_response(
-            StatusCode::OK,
-            &build_reply(shared, method, &p, shared.now()),
-        ),
+        Ok(p) => json_response(StatusCode::OK, &build_reply(shared, method, &p, shared.now())),
         Err(msg) => error_response(StatusCode::BAD_REQUEST, msg),
     };
     if fault == Some(Fault::Truncated) {
         let (mut parts, body) = resp.into_parts();
         let data = body.data.unwrap_or_default();
-        parts
-            .headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(data.len()));
+        parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(data.len()));
         return Response::from_parts(parts, SimBody::truncated(data));
     }
     resp
@@ -603,8 +572,7 @@ async fn read_json_params(body: Incoming) -> Result<Vec<(String, String)>, Strin
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| format!("body is not JSON: {e}"))?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| format!("body is not JSON: {e}"))?;
     let Value::Object(obj) = value else {
         return Err("body must be a JSON object".into());
     };
@@ -666,14 +634,9 @@ impl DataParams {
                 .parse::<i64>()
                 .map_err(|_| format!("{k} must be an integer, got {v:?}"))
         };
-        let timeframe = int(
-            "timeframe",
-            get("timeframe").ok_or("timeframe is required")?,
-        )?;
+        let timeframe = int("timeframe", get("timeframe").ok_or("timeframe is required")?)?;
         if !(1..=1440).contains(&timeframe) {
-            return Err(format!(
-                "timeframe must be between 1 and 1440 minutes, got {timeframe}"
-            ));
+            return Err(format!("timeframe must be between 1 and 1440 minutes, got {timeframe}"));
         }
         let interval = match get("interval") {
             None => None,
@@ -748,12 +711,7 @@ fn floor_to(v: i64, step: i64) -> i64 {
 fn build_reply(shared: &Shared, method: Method, p: &DataParams, now: DateTime<Utc>) -> Value {
     let now_ms = now.timestamp_millis();
     let w = now_ms - p.timeframe * 60_000;
-    let all_slots = slots_between(
-        floor_to(w, SLOT_MS),
-        floor_to(now_ms, SLOT_MS) + SLOT_MS,
-        w,
-        now_ms,
-    );
+    let all_slots = slots_between(floor_to(w, SLOT_MS), floor_to(now_ms, SLOT_MS) + SLOT_MS, w, now_ms);
     let data = |slots: &[Slot]| match method {
         Method::QueueHealth => queue_data(shared, p, slots),
         Method::EngActivity => eng_data(shared, p, slots),
@@ -767,16 +725,11 @@ fn build_reply(shared: &Shared, method: Method, p: &DataParams, now: DateTime<Ut
         let b = interval * 60_000;
         let first = floor_to(w, b) + b;
         let last = floor_to(now_ms, b) + b;
-        let mut ends: Vec<i64> = (0..)
-            .map(|k| first + k * b)
-            .take_while(|e| *e <= last)
-            .collect();
+        let mut ends: Vec<i64> = (0..).map(|k| first + k * b).take_while(|e| *e <= last).collect();
         match shared.order {
             IntervalOrder::Ascending => {}
             IntervalOrder::Descending => ends.reverse(),
-            IntervalOrder::Shuffled => {
-                ends.sort_by_key(|e| generator::hash(&[shared.seed, *e as u64]))
-            }
+            IntervalOrder::Shuffled => ends.sort_by_key(|e| generator::hash(&[shared.seed, *e as u64])),
         }
         let list: Vec<Value> = ends
             .into_iter()
@@ -845,11 +798,7 @@ impl QStats {
         let q_sum = slot.scale(v.queue_size_sum);
         let s_sum = slot.scale(v.available_slots_sum);
         let max_q = if q_count > 0 { v.max_queue_size } else { -1 };
-        let max_s = if s_count > 0 {
-            v.max_available_slots
-        } else {
-            -1
-        };
+        let max_s = if s_count > 0 { v.max_available_slots } else { -1 };
         QStats {
             entered: slot.scale(v.entered_q_eng),
             connected: slot.scale(v.connected_eng),
@@ -897,19 +846,10 @@ impl QStats {
         m.insert("connectedEng".into(), json!(self.connected));
         m.insert("abandonedEng".into(), json!(self.abandoned));
         m.insert("totalTimeToAnswer".into(), json!(self.tta));
-        m.insert(
-            "avgTimeToAnswer".into(),
-            json!(ratio(self.tta, self.connected)),
-        );
+        m.insert("avgTimeToAnswer".into(), json!(ratio(self.tta, self.connected)));
         m.insert("totalTimeToAbandon".into(), json!(self.tab));
-        m.insert(
-            "avgTimeToAbandon".into(),
-            json!(ratio(self.tab, self.abandoned)),
-        );
-        m.insert(
-            "abandonmentRate".into(),
-            json!(ratio(self.abandoned, self.entered)),
-        );
+        m.insert("avgTimeToAbandon".into(), json!(ratio(self.tab, self.abandoned)));
+        m.insert("abandonmentRate".into(), json!(ratio(self.abandoned, self.entered)));
         m.insert("maxQueueSize".into(), json!(self.max_q));
         m.insert("minQueueSize".into(), json!(self.min_q));
         m.insert("averageQueueSize".into(), avg(self.q_sum, self.q_count));
@@ -917,10 +857,7 @@ impl QStats {
         m.insert("queueSizeCount".into(), json!(self.q_count));
         m.insert("maxAvailableSlots".into(), json!(self.max_s));
         m.insert("minAvailableSlots".into(), json!(self.min_s));
-        m.insert(
-            "averageAvailableSlots".into(),
-            avg(self.s_sum, self.s_count),
-        );
+        m.insert("averageAvailableSlots".into(), avg(self.s_sum, self.s_count));
         m.insert("availableSlotsSum".into(), json!(self.s_sum));
         m.insert("availableSlotsCount".into(), json!(self.s_count));
         m.insert(current_key.into(), json!(-1));
@@ -1004,8 +941,7 @@ fn eng_data(shared: &Shared, p: &DataParams, slots: &[Slot]) -> Value {
                         total_interactive_chats: slot.scale(v.total_interactive_chats),
                         total_non_interactive_chats: slot.scale(v.total_non_interactive_chats),
                         total_handling_time: slot.scale(v.total_handling_time),
-                        non_interactive_total_handling_time: slot
-                            .scale(v.non_interactive_total_handling_time),
+                        non_interactive_total_handling_time: slot.scale(v.non_interactive_total_handling_time),
                         connected_engagements: slot.scale(v.connected_engagements),
                     };
                     add_eng(acc.get_or_insert_with(zero_eng), &scaled);
@@ -1028,10 +964,7 @@ fn eng_data(shared: &Shared, p: &DataParams, slots: &[Slot]) -> Value {
             );
         }
     }
-    let agents_json: Map<String, Value> = per_agent
-        .iter()
-        .map(|(a, v)| (a.clone(), eng_json(v)))
-        .collect();
+    let agents_json: Map<String, Value> = per_agent.iter().map(|(a, v)| (a.clone(), eng_json(v))).collect();
     json!({
         "skillsMetricsPerAgent": {"metricsPerSkill": per_skill, "metricsTotals": eng_json(&all_totals)},
         "agentsMetrics": {"metricsPerAgent": agents_json, "metricsTotals": eng_json(&all_totals)},
@@ -1062,19 +995,13 @@ fn scale_states(states: Vec<StateValues>, slot: &Slot) -> Vec<StateValues> {
         .into_iter()
         .map(|s| StateValues {
             value: scale_times(&s.value, slot),
-            reasons: s.reasons.map(|rs| {
-                rs.iter()
-                    .map(|(id, t)| (id.clone(), scale_times(t, slot)))
-                    .collect()
-            }),
+            reasons: s
+                .reasons
+                .map(|rs| rs.iter().map(|(id, t)| (id.clone(), scale_times(t, slot))).collect()),
             ..s
         })
         .collect();
-    let others = sum_times(
-        out.iter()
-            .filter(|s| s.id != STATE_LOGGED_IN)
-            .map(|s| &s.value),
-    );
+    let others = sum_times(out.iter().filter(|s| s.id != STATE_LOGGED_IN).map(|s| &s.value));
     for s in out.iter_mut().filter(|s| s.id == STATE_LOGGED_IN) {
         s.value = others.clone();
     }
@@ -1166,19 +1093,11 @@ mod tests {
     }
 
     fn data_url(sim: &Simulator, method: &str) -> String {
-        format!(
-            "{}/operations/api/account/{ACCOUNT}/{method}",
-            sim.base_url()
-        )
+        format!("{}/operations/api/account/{ACCOUNT}/{method}", sim.base_url())
     }
 
     /// (full URL with query, Authorization header) signed by oauth1-request.
-    fn sign(
-        creds: &OAuthCredentials,
-        http_method: &str,
-        uri: &str,
-        query: &[(&str, &str)],
-    ) -> (String, String) {
+    fn sign(creds: &OAuthCredentials, http_method: &str, uri: &str, query: &[(&str, &str)]) -> (String, String) {
         let token = oauth1_request::Token::from_parts(
             creds.consumer_key.as_str(),
             creds.consumer_secret.as_str(),
@@ -1186,8 +1105,7 @@ mod tests {
             creds.token_secret.as_str(),
         );
         let req = oauth1_request::ParameterList::new(query.to_vec());
-        let auth =
-            oauth1_request::authorize(http_method, uri, &req, &token, oauth1_request::HMAC_SHA1);
+        let auth = oauth1_request::authorize(http_method, uri, &req, &token, oauth1_request::HMAC_SHA1);
         (oauth1_request::to_query(uri.to_string(), &req), auth)
     }
 
@@ -1264,10 +1182,7 @@ mod tests {
             ("totalInteractiveChats", v.total_interactive_chats),
             ("totalNonInteractiveChats", v.total_non_interactive_chats),
             ("totalHandlingTime", v.total_handling_time),
-            (
-                "nonInteractiveTotalHandlingTime",
-                v.non_interactive_total_handling_time,
-            ),
+            ("nonInteractiveTotalHandlingTime", v.non_interactive_total_handling_time),
             ("connectedEngagements", v.connected_engagements),
         ]
     }
@@ -1287,11 +1202,7 @@ mod tests {
             v,
             json!({"service": "leDataReporting", "account": ACCOUNT, "baseURI": sim.base_url()})
         );
-        let resp = client
-            .get(url.replace(ACCOUNT, "999"))
-            .send()
-            .await
-            .unwrap();
+        let resp = client.get(url.replace(ACCOUNT, "999")).send().await.unwrap();
         assert_eq!(resp.status(), 404);
         assert_eq!(
             client
@@ -1306,14 +1217,8 @@ mod tests {
         let reqs = sim.requests();
         assert_eq!(reqs.len(), 3);
         assert_eq!(reqs[0].method, None);
-        assert_eq!(
-            reqs[0].query,
-            vec![("version".to_string(), "1.0".to_string())]
-        );
-        assert_eq!(
-            reqs.iter().map(|r| r.status).collect::<Vec<_>>(),
-            vec![200, 404, 404]
-        );
+        assert_eq!(reqs[0].query, vec![("version".to_string(), "1.0".to_string())]);
+        assert_eq!(reqs.iter().map(|r| r.status).collect::<Vec<_>>(), vec![200, 404, 404]);
         sim.shutdown().await;
     }
 
@@ -1325,21 +1230,11 @@ mod tests {
         let v = get_json(
             &sim,
             "queuehealth",
-            &[
-                ("timeframe", "60"),
-                ("interval", "5"),
-                ("v", "1"),
-                ("skillIds", "all"),
-            ],
+            &[("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")],
         )
         .await;
-        let ends: Vec<DateTime<Utc>> = (0..13)
-            .map(|k| at(9, 10, 0) + CDuration::minutes(5 * k))
-            .collect();
-        assert_eq!(
-            timestamps(&v),
-            ends.iter().map(|e| ts(*e)).collect::<Vec<_>>()
-        );
+        let ends: Vec<DateTime<Utc>> = (0..13).map(|k| at(9, 10, 0) + CDuration::minutes(5 * k)).collect();
+        assert_eq!(timestamps(&v), ends.iter().map(|e| ts(*e)).collect::<Vec<_>>());
         assert!(v["skillsMetrics"].is_object() && v["metricsTotals"].is_object());
         let mut scaled_differs = false;
         for (k, e) in ends.iter().enumerate() {
@@ -1375,8 +1270,7 @@ mod tests {
                     if want != got[name].as_i64().unwrap() {
                         panic!("{skill} {e} {name}: want {want}, got {}", got[name]);
                     }
-                    scaled_differs |=
-                        num != den && want != q_fields(&q).iter().find(|f| f.0 == name).unwrap().1;
+                    scaled_differs |= num != den && want != q_fields(&q).iter().find(|f| f.0 == name).unwrap().1;
                 }
                 entered_sum += got["enteredQEng"].as_i64().unwrap();
                 let (present, absent) = if i % 2 == 0 {
@@ -1391,10 +1285,7 @@ mod tests {
                     assert_eq!(got["minQueueSize"], json!(-1));
                 }
             }
-            assert_eq!(
-                data["metricsTotals"]["enteredQEng"].as_i64(),
-                Some(entered_sum)
-            );
+            assert_eq!(data["metricsTotals"]["enteredQEng"].as_i64(), Some(entered_sum));
         }
         assert!(scaled_differs);
 
@@ -1404,12 +1295,7 @@ mod tests {
         let v = get_json(
             &sim,
             "queuehealth",
-            &[
-                ("timeframe", "60"),
-                ("interval", "15"),
-                ("v", "1"),
-                ("skillIds", &list),
-            ],
+            &[("timeframe", "60"), ("interval", "15"), ("v", "1"), ("skillIds", &list)],
         )
         .await;
         assert_eq!(timestamps(&v).len(), 5);
@@ -1471,11 +1357,7 @@ mod tests {
                         Some(want) => {
                             seen_agents += 1;
                             for (name, val) in e_fields(&want) {
-                                assert_eq!(
-                                    got[name].as_i64(),
-                                    Some(val),
-                                    "{skill}/{agent} {e} {name}"
-                                );
+                                assert_eq!(got[name].as_i64(), Some(val), "{skill}/{agent} {e} {name}");
                             }
                             add_eng(&mut tot, &want);
                         }
@@ -1488,14 +1370,8 @@ mod tests {
                 add_eng(&mut grand, &tot);
             }
             for (name, val) in e_fields(&grand) {
-                assert_eq!(
-                    data["skillsMetricsPerAgent"]["metricsTotals"][name].as_i64(),
-                    Some(val)
-                );
-                assert_eq!(
-                    data["agentsMetrics"]["metricsTotals"][name].as_i64(),
-                    Some(val)
-                );
+                assert_eq!(data["skillsMetricsPerAgent"]["metricsTotals"][name].as_i64(), Some(val));
+                assert_eq!(data["agentsMetrics"]["metricsTotals"][name].as_i64(), Some(val));
             }
         }
         assert!(seen_agents > 0);
@@ -1547,12 +1423,7 @@ mod tests {
         let v = get_json(
             &sim,
             "agentactivity",
-            &[
-                ("timeframe", "60"),
-                ("interval", "5"),
-                ("v", "1"),
-                ("agentIds", "all"),
-            ],
+            &[("timeframe", "60"), ("interval", "5"), ("v", "1"), ("agentIds", "all")],
         )
         .await;
         assert_eq!(timestamps(&v).len(), 13);
@@ -1579,10 +1450,7 @@ mod tests {
         assert!(present > 0 && absent > 0);
         // Newest (10:30-10:35, 1 of 5 minutes): scaled, Logged in still the sum of the others.
         let newest = by_ts(&v, at(11, 35, 0));
-        for (_, states) in newest["agentsMetrics"]["metricsPerAgent"]
-            .as_object()
-            .unwrap()
-        {
+        for (_, states) in newest["agentsMetrics"]["metricsPerAgent"].as_object().unwrap() {
             let states = states.as_array().unwrap();
             let total = |logged_in: bool| -> i64 {
                 states
@@ -1614,12 +1482,7 @@ mod tests {
         let got = get_json(
             &sim,
             "agentactivity",
-            &[
-                ("timeframe", "60"),
-                ("interval", "5"),
-                ("v", "1"),
-                ("agentIds", &list),
-            ],
+            &[("timeframe", "60"), ("interval", "5"), ("v", "1"), ("agentIds", &list)],
         )
         .await;
         assert_eq!(posted, got);
@@ -1653,12 +1516,7 @@ mod tests {
     #[tokio::test]
     async fn interval_orders() {
         let now = at(8, 7, 0);
-        let q = [
-            ("timeframe", "60"),
-            ("interval", "5"),
-            ("v", "1"),
-            ("skillIds", "all"),
-        ];
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
         let asc = start(Some(now), IntervalOrder::Ascending).await;
         let a = timestamps(&get_json(&asc, "queuehealth", &q).await);
         assert_eq!(a.len(), 13);
@@ -1694,12 +1552,7 @@ mod tests {
     #[tokio::test]
     async fn oauth_rejections() {
         let sim = start(Some(at(12, 0, 0)), IntervalOrder::Ascending).await;
-        let q = [
-            ("timeframe", "60"),
-            ("interval", "5"),
-            ("v", "1"),
-            ("skillIds", "all"),
-        ];
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
         let mut bad = sim.credentials().clone();
         bad.token_secret = "wrong".into();
         let resp = get_with(&sim, &bad, "queuehealth", &q).await;
@@ -1708,16 +1561,10 @@ mod tests {
         assert!(v["error"].as_str().unwrap().contains("signature"), "{v}");
         let mut bad_key = sim.credentials().clone();
         bad_key.consumer_key = "someone-else".into();
-        assert_eq!(
-            get_with(&sim, &bad_key, "queuehealth", &q).await.status(),
-            401
-        );
-        let resp = reqwest::get(format!(
-            "{}?timeframe=60&v=1",
-            data_url(&sim, "queuehealth")
-        ))
-        .await
-        .unwrap();
+        assert_eq!(get_with(&sim, &bad_key, "queuehealth", &q).await.status(), 401);
+        let resp = reqwest::get(format!("{}?timeframe=60&v=1", data_url(&sim, "queuehealth")))
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 401);
         // A replayed header is refused.
         let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "engactivity"), &q);
@@ -1786,10 +1633,7 @@ mod tests {
             ("v", "1"),
             ("skillIds", "all"),
         ];
-        assert_eq!(
-            timestamps(&get_json(&sim, "queuehealth", &ok).await).len(),
-            289
-        );
+        assert_eq!(timestamps(&get_json(&sim, "queuehealth", &ok).await).len(), 289);
         assert_eq!(get(&sim, "msgqueuehealth", &ok).await.status(), 404);
         let other = format!("{}/operations/api/account/999/queuehealth", sim.base_url());
         let (url, auth) = sign(sim.credentials(), "GET", &other, &ok);
@@ -1801,12 +1645,7 @@ mod tests {
             .unwrap();
         assert_eq!(resp.status(), 404);
         // POST is for agentactivity only.
-        let (url, auth) = sign(
-            sim.credentials(),
-            "POST",
-            &data_url(&sim, "queuehealth"),
-            &ok,
-        );
+        let (url, auth) = sign(sim.credentials(), "POST", &data_url(&sim, "queuehealth"), &ok);
         let resp = reqwest::Client::new()
             .post(url)
             .header("Authorization", auth)
@@ -1820,18 +1659,8 @@ mod tests {
     #[tokio::test]
     async fn faults() {
         let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
-        let q = [
-            ("timeframe", "60"),
-            ("interval", "5"),
-            ("v", "1"),
-            ("skillIds", "all"),
-        ];
-        let aq = [
-            ("timeframe", "60"),
-            ("interval", "5"),
-            ("v", "1"),
-            ("agentIds", "all"),
-        ];
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        let aq = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("agentIds", "all")];
 
         sim.inject(
             None,
@@ -1850,13 +1679,7 @@ mod tests {
             assert_eq!(resp.headers()["retry-after"], "7");
         }
         assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
-        sim.inject(
-            None,
-            Fault::TooManyRequests {
-                retry_after_secs: None,
-            },
-            1,
-        );
+        sim.inject(None, Fault::TooManyRequests { retry_after_secs: None }, 1);
         let resp = get(&sim, "engactivity", &q).await;
         assert_eq!(resp.status(), 429);
         assert!(resp.headers().get("retry-after").is_none());
@@ -1911,11 +1734,7 @@ mod tests {
                     .map(|v| v.trim().parse().unwrap())
             })
             .unwrap();
-        assert!(
-            !body.is_empty() && body.len() < len,
-            "{} of {len}",
-            body.len()
-        );
+        assert!(!body.is_empty() && body.len() < len, "{} of {len}", body.len());
         assert_eq!(body.len(), len / 2);
 
         assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);

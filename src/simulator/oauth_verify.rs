@@ -11,11 +11,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_AL
 use sha1::Sha1;
 
 /// RFC 3986 unreserved characters stay as they are; everything else is %XX (RFC 5849 3.6).
-const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Allowed distance between `oauth_timestamp` and the real clock.
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
@@ -52,9 +48,7 @@ pub enum OAuthRejection {
     UnsupportedVersion(String),
     #[error("invalid timestamp {0}")]
     InvalidTimestamp(String),
-    #[error(
-        "timestamp {timestamp} is more than {MAX_CLOCK_SKEW_SECS} s from the server clock {now}"
-    )]
+    #[error("timestamp {timestamp} is more than {MAX_CLOCK_SKEW_SECS} s from the server clock {now}")]
     TimestampOutOfRange { timestamp: i64, now: i64 },
     #[error("nonce already used")]
     NonceReused,
@@ -151,11 +145,7 @@ fn mac(base_string: &str, consumer_secret: &str, token_secret: &str) -> Hmac<Sha
 
 /// RFC 5849 3.4.2: base64 of HMAC-SHA1 keyed with `enc(consumer_secret)&enc(token_secret)`.
 pub fn hmac_sha1_signature(base_string: &str, consumer_secret: &str, token_secret: &str) -> String {
-    BASE64.encode(
-        mac(base_string, consumer_secret, token_secret)
-            .finalize()
-            .into_bytes(),
-    )
+    BASE64.encode(mac(base_string, consumer_secret, token_secret).finalize().into_bytes())
 }
 
 /// Parses `OAuth k="v", ...` into decoded pairs (RFC 5849 3.5.1).
@@ -176,20 +166,14 @@ pub fn parse_authorization(header: &str) -> Result<Vec<(String, String)>, OAuthR
         if s.is_empty() {
             break;
         }
-        let (name, after) = s
-            .split_once('=')
-            .ok_or_else(|| bad("parameter without '='"))?;
+        let (name, after) = s.split_once('=').ok_or_else(|| bad("parameter without '='"))?;
         let name = name.trim();
         if name.is_empty() || name.contains(|c: char| c.is_ascii_whitespace() || c == ',') {
             return Err(bad("bad parameter name"));
         }
         let after = after.trim_start();
-        let after = after
-            .strip_prefix('"')
-            .ok_or_else(|| bad("value not quoted"))?;
-        let (value, tail) = after
-            .split_once('"')
-            .ok_or_else(|| bad("unterminated value"))?;
+        let after = after.strip_prefix('"').ok_or_else(|| bad("value not quoted"))?;
+        let (value, tail) = after.split_once('"').ok_or_else(|| bad("unterminated value"))?;
         out.push((decode(name), decode(value)));
         let tail = tail.trim_start();
         if !(tail.is_empty() || tail.starts_with(',')) {
@@ -254,9 +238,7 @@ pub fn verify(
     let nonce = get("oauth_nonce")?;
     let signature = get("oauth_signature")?;
     if sig_method != "HMAC-SHA1" {
-        return Err(OAuthRejection::UnsupportedSignatureMethod(
-            sig_method.to_string(),
-        ));
+        return Err(OAuthRejection::UnsupportedSignatureMethod(sig_method.to_string()));
     }
     if let Some(v) = one.get("oauth_version") {
         if *v != "1.0" {
@@ -397,16 +379,11 @@ mod tests {
         wrong.token_secret = "nope".into();
         assert_eq!(check(&wrong, 137131202), Err(OAuthRejection::BadSignature));
         assert_eq!(
-            check(&photos_creds(), 137131202 + 301)
-                .unwrap_err()
-                .to_string(),
+            check(&photos_creds(), 137131202 + 301).unwrap_err().to_string(),
             "timestamp 137131202 is more than 300 s from the server clock 137131503"
         );
         assert_eq!(check(&photos_creds(), 137131202 - 250), Ok(()));
-        assert_eq!(
-            check(&photos_creds(), 137131202),
-            Err(OAuthRejection::NonceReused)
-        );
+        assert_eq!(check(&photos_creds(), 137131202), Err(OAuthRejection::NonceReused));
         // A changed query no longer matches.
         let r = verify(
             "GET",
@@ -462,18 +439,14 @@ mod tests {
         );
         assert_eq!(
             v(Some(&PHOTOS_HEADER.replace("HMAC-SHA1", "PLAINTEXT"))),
-            Err(OAuthRejection::UnsupportedSignatureMethod(
-                "PLAINTEXT".into()
-            ))
+            Err(OAuthRejection::UnsupportedSignatureMethod("PLAINTEXT".into()))
         );
         assert_eq!(
             v(Some(&PHOTOS_HEADER.replace("137131202", "soon"))),
             Err(OAuthRejection::InvalidTimestamp("soon".into()))
         );
         assert_eq!(
-            v(Some(
-                &PHOTOS_HEADER.replace("MdpQcU8iPSUjWoN", "XdpQcU8iPSUjWoN")
-            )),
+            v(Some(&PHOTOS_HEADER.replace("MdpQcU8iPSUjWoN", "XdpQcU8iPSUjWoN"))),
             Err(OAuthRejection::BadSignature)
         );
         assert_eq!(
@@ -481,10 +454,7 @@ mod tests {
             Err(OAuthRejection::BadSignature)
         );
         let dup = format!("{PHOTOS_HEADER}, oauth_nonce=\"x\"");
-        assert_eq!(
-            v(Some(&dup)),
-            Err(OAuthRejection::DuplicateParam("oauth_nonce".into()))
-        );
+        assert_eq!(v(Some(&dup)), Err(OAuthRejection::DuplicateParam("oauth_nonce".into())));
         assert_eq!(v(Some(PHOTOS_HEADER)), Ok(()));
     }
 
@@ -540,16 +510,10 @@ mod tests {
         assert_eq!(v(&wrong, raw_query), Err(OAuthRejection::BadSignature));
         let mut wrong_key = creds.clone();
         wrong_key.consumer_key = "other".into();
-        assert_eq!(
-            v(&wrong_key, raw_query),
-            Err(OAuthRejection::WrongConsumerKey)
-        );
+        assert_eq!(v(&wrong_key, raw_query), Err(OAuthRejection::WrongConsumerKey));
         // Commas left unencoded in the query decode the same.
         assert_eq!(
-            v(
-                &creds,
-                "timeframe=60&interval=5&v=1&skillIds=12,7+8&x=a%2Bb%26c%3Dd"
-            ),
+            v(&creds, "timeframe=60&interval=5&v=1&skillIds=12,7+8&x=a%2Bb%26c%3Dd"),
             Ok(())
         );
         assert_eq!(v(&creds, raw_query), Err(OAuthRejection::NonceReused));

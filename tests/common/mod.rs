@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wfm::simulator::{
-    Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimClock, SimOptions, Simulator,
-    STATE_AWAY,
+    Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimClock, SimOptions, Simulator, STATE_AWAY,
 };
 
 pub const ACCOUNT: &str = "12345678";
@@ -88,10 +87,7 @@ pub async fn wfm(args: &[&str], now: DateTime<Utc>) -> Output {
 
 pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) -> Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tokio::task::spawn_blocking(move || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
         cmd.args(&args).env("WFM_NOW", now.to_rfc3339());
@@ -195,10 +191,7 @@ pub fn read_report(path: &Path) -> Report {
     let mut report = Report::default();
     let mut stack: Vec<String> = Vec::new();
     let mut row = Row::default();
-    let open = |e: &quick_xml::events::BytesStart<'_>,
-                stack: &Vec<String>,
-                row: &mut Row,
-                report: &mut Report| {
+    let open = |e: &quick_xml::events::BytesStart<'_>, stack: &Vec<String>, row: &mut Row, report: &mut Report| {
         let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
         let attrs = attrs_of(e);
         match stack.len() {
@@ -313,15 +306,11 @@ impl Expect<'_> {
     }
 
     fn agent_listed(&self, a: &str) -> bool {
-        self.agents
-            .as_ref()
-            .is_none_or(|l| l.iter().any(|x| x == a))
+        self.agents.as_ref().is_none_or(|l| l.iter().any(|x| x == a))
     }
 
     fn skill_listed(&self, s: &str) -> bool {
-        self.skills
-            .as_ref()
-            .is_none_or(|l| l.iter().any(|x| x == s))
+        self.skills.as_ref().is_none_or(|l| l.iter().any(|x| x == s))
     }
 
     pub fn queue(&self, start: DateTime<Utc>) -> Report {
@@ -335,9 +324,7 @@ impl Expect<'_> {
                 .filter(|s| {
                     ends.iter().any(|e| {
                         g.queue_health(s, *e).is_some()
-                            || g.agent_ids()
-                                .iter()
-                                .any(|a| g.eng_activity(s, a, *e).is_some())
+                            || g.agent_ids().iter().any(|a| g.eng_activity(s, a, *e).is_some())
                     })
                 })
                 .collect(),
@@ -346,17 +333,13 @@ impl Expect<'_> {
         let mut rep = Self::root(start, "QueueData");
         for s in skills {
             let qh: Vec<_> = ends.iter().filter_map(|e| g.queue_health(&s, *e)).collect();
-            let sum =
-                |f: fn(&wfm::simulator::QueueHealthValues) -> i64| qh.iter().map(f).sum::<i64>();
+            let sum = |f: fn(&wfm::simulator::QueueHealthValues) -> i64| qh.iter().map(f).sum::<i64>();
             let (offered, handled, abandoned) = (
                 sum(|v| v.entered_q_eng),
                 sum(|v| v.connected_eng),
                 sum(|v| v.abandoned_eng),
             );
-            let (tta, ttab) = (
-                sum(|v| v.total_time_to_answer),
-                sum(|v| v.total_time_to_abandon),
-            );
+            let (tta, ttab) = (sum(|v| v.total_time_to_answer), sum(|v| v.total_time_to_abandon));
             let mut f = BTreeMap::new();
             let mut put = |k: &str, v: String| {
                 f.insert(k.to_string(), v);
@@ -368,12 +351,7 @@ impl Expect<'_> {
             put("TimeToAbandon", ttab.to_string());
             put(
                 "AvgTimeToAnswer",
-                if handled == 0 {
-                    0
-                } else {
-                    div_half_up(tta, handled)
-                }
-                .to_string(),
+                if handled == 0 { 0 } else { div_half_up(tta, handled) }.to_string(),
             );
             put(
                 "AvgTimeToAbandon",
@@ -384,12 +362,7 @@ impl Expect<'_> {
                 }
                 .to_string(),
             );
-            if let Some(m) = qh
-                .iter()
-                .map(|v| v.max_queue_size)
-                .filter(|m| *m >= 0)
-                .max()
-            {
+            if let Some(m) = qh.iter().map(|v| v.max_queue_size).filter(|m| *m >= 0).max() {
                 put("MaxQueueSize", m.to_string());
             }
             let (qs, qc) = (sum(|v| v.queue_size_sum), sum(|v| v.queue_size_count));
@@ -397,18 +370,10 @@ impl Expect<'_> {
                 let c = div_half_up(qs * 100, qc);
                 put("AvgQueueSize", format!("{}.{:02}", c / 100, c % 100));
             }
-            if let Some(m) = qh
-                .iter()
-                .map(|v| v.max_available_slots)
-                .filter(|m| *m >= 0)
-                .max()
-            {
+            if let Some(m) = qh.iter().map(|v| v.max_available_slots).filter(|m| *m >= 0).max() {
                 put("MaxAvailableSlots", m.to_string());
             }
-            let (avs, avc) = (
-                sum(|v| v.available_slots_sum),
-                sum(|v| v.available_slots_count),
-            );
+            let (avs, avc) = (sum(|v| v.available_slots_sum), sum(|v| v.available_slots_count));
             if avc > 0 {
                 let c = div_half_up(avs * 100, avc);
                 put("AvgAvailableSlots", format!("{}.{:02}", c / 100, c % 100));
@@ -418,17 +383,12 @@ impl Expect<'_> {
                 .iter()
                 .flat_map(|e| {
                     let s = &s;
-                    g.agent_ids()
-                        .into_iter()
-                        .filter_map(move |a| g.eng_activity(s, &a, *e))
+                    g.agent_ids().into_iter().filter_map(move |a| g.eng_activity(s, &a, *e))
                 })
                 .collect();
             put(
                 "InteractiveClosed",
-                ea.iter()
-                    .map(|v| v.total_interactive_chats)
-                    .sum::<i64>()
-                    .to_string(),
+                ea.iter().map(|v| v.total_interactive_chats).sum::<i64>().to_string(),
             );
             put(
                 "NonInteractiveClosed",
@@ -439,10 +399,7 @@ impl Expect<'_> {
             );
             put(
                 "HandleTime",
-                ea.iter()
-                    .map(|v| v.total_handling_time)
-                    .sum::<i64>()
-                    .to_string(),
+                ea.iter().map(|v| v.total_handling_time).sum::<i64>().to_string(),
             );
             put(
                 "NonInteractiveHandleTime",
@@ -472,41 +429,26 @@ impl Expect<'_> {
                 continue;
             };
             for s in skills.iter().filter(|s| self.skill_listed(s)) {
-                let v: Vec<_> = ends
-                    .iter()
-                    .filter_map(|e| g.eng_activity(s, a, *e))
-                    .collect();
+                let v: Vec<_> = ends.iter().filter_map(|e| g.eng_activity(s, a, *e)).collect();
                 if v.is_empty() {
                     continue;
                 }
                 let f = BTreeMap::from([
                     (
                         "InteractiveClosed".to_string(),
-                        v.iter()
-                            .map(|x| x.total_interactive_chats)
-                            .sum::<i64>()
-                            .to_string(),
+                        v.iter().map(|x| x.total_interactive_chats).sum::<i64>().to_string(),
                     ),
                     (
                         "NonInteractiveClosed".to_string(),
-                        v.iter()
-                            .map(|x| x.total_non_interactive_chats)
-                            .sum::<i64>()
-                            .to_string(),
+                        v.iter().map(|x| x.total_non_interactive_chats).sum::<i64>().to_string(),
                     ),
                     (
                         "Connected".to_string(),
-                        v.iter()
-                            .map(|x| x.connected_engagements)
-                            .sum::<i64>()
-                            .to_string(),
+                        v.iter().map(|x| x.connected_engagements).sum::<i64>().to_string(),
                     ),
                     (
                         "HandleTime".to_string(),
-                        v.iter()
-                            .map(|x| x.total_handling_time)
-                            .sum::<i64>()
-                            .to_string(),
+                        v.iter().map(|x| x.total_handling_time).sum::<i64>().to_string(),
                     ),
                     (
                         "NonInteractiveHandleTime".to_string(),
@@ -546,23 +488,10 @@ impl Expect<'_> {
             let Some(emp) = self.employee(&a) else {
                 continue;
             };
-            let states: Vec<_> = ends
-                .iter()
-                .filter_map(|e| g.agent_states(&a, *e))
-                .flatten()
-                .collect();
+            let states: Vec<_> = ends.iter().filter_map(|e| g.agent_states(&a, *e)).flatten().collect();
             let mut f = BTreeMap::new();
-            for (id, name) in [
-                (-1, "LoggedIn"),
-                (2, "Online"),
-                (3, "BackSoon"),
-                (4, "Away"),
-            ] {
-                let sel: Vec<_> = states
-                    .iter()
-                    .filter(|s| s.id == id)
-                    .map(|s| &s.value)
-                    .collect();
+            for (id, name) in [(-1, "LoggedIn"), (2, "Online"), (3, "BackSoon"), (4, "Away")] {
+                let sel: Vec<_> = states.iter().filter(|s| s.id == id).map(|s| &s.value).collect();
                 let t = wfm::simulator::sum_times(sel);
                 f.insert(format!("{name}.total"), t.total.to_string());
                 f.insert(format!("{name}.chatting"), t.chatting.to_string());
@@ -581,14 +510,8 @@ impl Expect<'_> {
             for (rid, times) in reasons {
                 let t = wfm::simulator::sum_times(times);
                 f.insert(format!("Away.Reason.{rid}.total"), t.total.to_string());
-                f.insert(
-                    format!("Away.Reason.{rid}.chatting"),
-                    t.chatting.to_string(),
-                );
-                f.insert(
-                    format!("Away.Reason.{rid}.notChatting"),
-                    t.not_chatting.to_string(),
-                );
+                f.insert(format!("Away.Reason.{rid}.chatting"), t.chatting.to_string());
+                f.insert(format!("Away.Reason.{rid}.notChatting"), t.not_chatting.to_string());
                 f.insert(
                     format!("Away.Reason.{rid}.maxConcurrency"),
                     t.chatting_in_max_concurrency.to_string(),

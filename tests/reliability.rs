@@ -1,0 +1,289 @@
+//! Never lose a quarter: catch-up from the state file, one run at a time,
+//! and `kill -9` at many points leaving no broken file under a final name.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use wfm::simulator::{Fault, IntervalOrder, Method};
+
+fn spawn_wfm(args: &[&str], now: chrono::DateTime<chrono::Utc>) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_wfm"))
+        .args(args)
+        .env("WFM_NOW", now.to_rfc3339())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wait until the lock file names a holder (the run is inside its critical part).
+async fn wait_for_lock_holder(lock: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(s) = std::fs::read_to_string(lock) {
+            if s.contains("pid") {
+                return s;
+            }
+        }
+        assert!(Instant::now() < deadline, "no run took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every visible XML file in `dir` is whole (valid against the XSD); returns how many.
+fn assert_whole_files(dir: &Path) -> usize {
+    let files: Vec<PathBuf> = files_in(dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".xml"))
+        .map(|n| dir.join(n))
+        .collect();
+    xmllint(&files);
+    files.len()
+}
+
+fn state_json(dir: &Path) -> Option<serde_json::Value> {
+    std::fs::read(dir.join(".wfm-state.json"))
+        .ok()
+        .map(|b| serde_json::from_slice(&b).expect("the state file is always whole JSON"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
+    let earlier = t("2026-11-24T08:16:30Z");
+    let sim = start_sim(earlier, IntervalOrder::Shuffled).await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files_in(&s.reports()).len(), 3);
+
+    let now = t("2026-11-24T10:16:30Z");
+    sim.set_now(now);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sim.data_requests(), 6, "one fetch per method for all eight quarters");
+    assert!(stderr(&out).contains("8 of 8 quarter(s) delivered"), "{}", stderr(&out));
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    let mut start = t("2026-11-24T08:00:00Z");
+    for _ in 0..9 {
+        exp.check_quarter(&s.reports(), start);
+        start += chrono::Duration::minutes(15);
+    }
+    assert_eq!(files_in(&s.reports()).len(), 27);
+    let st = state_json(&s.reports()).unwrap();
+    assert_eq!(st["delivered"].as_array().unwrap().len(), 9);
+    assert!(st["outage"].is_null());
+
+    // Nothing left to do in the same quarter: no request, exit 0.
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sim.data_requests(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_quarter_is_built_by_the_next_run() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    // First run: LivePerson refuses; nothing delivered, but the failure is remembered.
+    sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    // Without a delivered quarter there is nothing to catch up from: the next
+    // quarter's run builds only its own quarter, so deliver one first.
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let later = t("2026-11-24T10:46:30Z");
+    sim.set_now(later);
+    sim.inject(Some(Method::QueueHealth), Fault::ServerError(400), 1);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(files_in(&s.reports()).len(), 3);
+    let even_later = t("2026-11-24T11:01:30Z");
+    sim.set_now(even_later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], even_later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // 10:15, 10:30 (failed before) and 10:45 (new) are all there now.
+    assert_eq!(files_in(&s.reports()).len(), 12);
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    for q in ["2026-11-24T10:15:00Z", "2026-11-24T10:30:00Z", "2026-11-24T10:45:00Z"] {
+        exp.check_quarter(&s.reports(), t(q));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarters_out_of_the_window_are_reported_lost() {
+    let earlier = t("2026-11-23T08:16:30Z");
+    let sim = start_sim(earlier, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let now = t("2026-11-24T10:16:30Z");
+    sim.set_now(now);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "lost quarters fail the run: {err}");
+    assert!(err.contains("112326.0815") && err.contains("lost"), "{err}");
+    assert!(
+        err.contains("112326.1015") && !err.contains("quarter 112326.1030"),
+        "{err}"
+    );
+    // Everything LivePerson still serves was delivered: 23 Nov 10:30 .. 24 Nov 10:00.
+    assert_eq!(files_in(&s.reports()).len(), 3 + 95 * 3);
+    assert_eq!(sim.data_requests(), 6);
+    // Lost quarters are reported once.
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_exits_at_once_naming_the_holder() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(2)), 1);
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let first = spawn_wfm(&["loop", &cfg, "2", "2", "0"], now);
+    let holder = wait_for_lock_holder(&s.reports().join(".wfm-state.json.lock")).await;
+    assert!(holder.contains(&format!("pid {}", first.id())), "{holder}");
+    let started = Instant::now();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the second run must not wait"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("another wfm run is in progress") && err.contains(&format!("pid {}", first.id())),
+        "{err}"
+    );
+    let first = tokio::task::spawn_blocking(move || first.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(files_in(&s.reports()).len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_never_blocks_the_next_one() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    // LivePerson holds its reply back; the run is killed while waiting.
+    sim.inject(Some(Method::AgentActivity), Fault::Slow(Duration::from_secs(20)), 1);
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let mut victim = spawn_wfm(&["loop", &cfg, "2", "2", "0"], now);
+    wait_for_lock_holder(&s.reports().join(".wfm-state.json.lock")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    assert!(
+        files_in(&s.reports()).is_empty(),
+        "nothing written while the fetch was pending"
+    );
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
+}
+
+/// kill -9 at many moments of a 12-quarter rerun (fetch, render, write, copy,
+/// state): never a broken file under a final name, never an unreadable state,
+/// and the next run completes everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_any_moment_leaves_no_broken_file() {
+    let now = t("2026-11-24T18:07:00Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out_dir = s.path("old");
+    let args = [
+        "rerun",
+        &cfg,
+        "2",
+        "2",
+        "0",
+        out_dir.to_str().unwrap(),
+        "112426.1400",
+        "112426.1645",
+    ];
+    let mut kills = 0;
+    let mut partial_seen = 0;
+    for delay_ms in [
+        0u64, 2, 5, 8, 12, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250,
+    ] {
+        let mut child = spawn_wfm(&args, now);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        for dir in [s.reports(), out_dir.clone()] {
+            let names = all_names_in(&dir);
+            let files: Vec<PathBuf> = names
+                .iter()
+                .filter(|n| !n.starts_with('.') && n.ends_with(".xml"))
+                .map(|n| dir.join(n))
+                .collect();
+            for f in &files {
+                let text = std::fs::read_to_string(f).unwrap();
+                if !text.ends_with("Data>\n") {
+                    partial_seen += 1;
+                }
+            }
+            xmllint(&files);
+        }
+        let _ = state_json(&s.reports());
+    }
+    assert_eq!(partial_seen, 0);
+    assert!(kills >= 5, "the runs were killed mid-way ({kills} kills)");
+    // The next run finishes the job and cleans up the temporaries.
+    let out = wfm(&args, now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    let mut start = t("2026-11-24T14:00:00Z");
+    for _ in 0..12 {
+        exp.check_quarter(&s.reports(), start);
+        start += chrono::Duration::minutes(15);
+    }
+    assert_eq!(files_in(&s.reports()).len(), 36, "no quarter lost");
+    assert_eq!(assert_whole_files(&out_dir), 36);
+    let st = state_json(&s.reports()).unwrap();
+    assert_eq!(st["delivered"].as_array().unwrap().len(), 12);
+}
