@@ -2,6 +2,7 @@
 //! line per quarter, 2 verbose), and a daily file in LOG_DIR that always gets
 //! the info lines, so operators have the history whatever cron passed.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use tracing::Level;
 use tracing_subscriber::filter::LevelFilter;
@@ -19,6 +20,7 @@ fn stderr_level(debug: u8) -> Level {
 pub fn init(debug: u8) {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_max_level(stderr_level(debug))
         .with_target(false)
         .try_init();
@@ -63,6 +65,7 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
     };
     let stderr_layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::from_level(stderr_level(debug)));
     let _ = tracing_subscriber::registry()

@@ -26,9 +26,16 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// A complete, synced temporary file in `dir`, named after `name` so it is recognisable.
 fn stage(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".part")
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    // tempfile creates 0600; reports must be readable by the FTP pull account (umask applies).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
@@ -128,6 +135,16 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         copy_into(out.path(), &paths).unwrap();
         assert_eq!(fs::read_to_string(out.path().join("Q_1.xml")).unwrap(), "new");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reports_are_readable_by_others() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = write_atomic(dir.path(), "Q_1.xml", b"x").unwrap();
+        let mode = fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "{mode:o}");
     }
 
     #[test]

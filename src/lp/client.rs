@@ -140,33 +140,69 @@ pub fn http_client(timeout_secs: u32) -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-/// The data host's base URL: LP_BASE_URI, or the Domain API's answer.
+/// The data host's base URL: LP_BASE_URI, or the Domain API's answer. A failed
+/// lookup is retried like a data request (DNS hiccups and 5xx pass).
 pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config) -> Result<String, LpError> {
     if let Some(b) = &cfg.base_uri {
         return Ok(b.clone());
     }
+    let policy = RetryPolicy::default();
+    let started = std::time::Instant::now();
+    let mut attempt = 1;
+    loop {
+        let (e, retryable) = match lookup_base_url(http, cfg).await {
+            Ok(b) => return Ok(b),
+            Err(e) => e,
+        };
+        match policy.delay(attempt, None, started.elapsed()) {
+            Some(wait) if retryable && attempt < policy.max_attempts => {
+                tracing::warn!(
+                    "{e}; retry {attempt} of {} in {:.1} s",
+                    policy.max_attempts - 1,
+                    wait.as_secs_f64()
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            _ => return Err(e),
+        }
+    }
+}
+
+/// One Domain API lookup; the flag says whether trying again may help.
+async fn lookup_base_url(http: &reqwest::Client, cfg: &Config) -> Result<String, (LpError, bool)> {
     let url = format!(
         "{}/api/account/{}/service/leDataReporting/baseURI.json?version=1.0",
         cfg.domain_api, cfg.account
     );
-    let err = |reason: String| LpError::Domain {
-        url: url.clone(),
-        reason,
+    let err = |reason: String, retryable: bool| {
+        (
+            LpError::Domain {
+                url: url.clone(),
+                reason,
+            },
+            retryable,
+        )
     };
-    let resp = http.get(&url).send().await.map_err(|e| err(describe(&e)))?;
+    let resp = http.get(&url).send().await.map_err(|e| err(describe(&e), true))?;
     let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| err(describe(&e)))?;
+    let body = resp.bytes().await.map_err(|e| err(describe(&e), true))?;
     if !status.is_success() {
-        return Err(err(format!("HTTP {}: {}", status.as_u16(), api_message(&body))));
+        let retryable = status.as_u16() == 429 || status.is_server_error();
+        return Err(err(
+            format!("HTTP {}: {}", status.as_u16(), api_message(&body)),
+            retryable,
+        ));
     }
     #[derive(serde::Deserialize)]
     struct DomainReply {
         #[serde(rename = "baseURI")]
         base_uri: String,
     }
-    let reply: DomainReply = serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})")))?;
+    let reply: DomainReply =
+        serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})"), false))?;
     // LivePerson answers a bare host (HTTPS implied); a full URL is accepted too.
-    crate::config::normalize_base_uri(&reply.base_uri).map_err(|p| err(format!("baseURI {p}")))
+    crate::config::normalize_base_uri(&reply.base_uri).map_err(|p| err(format!("baseURI {p}"), false))
 }
 
 impl LpClient {

@@ -1,0 +1,242 @@
+//! Bad input, everywhere: every case exits 2 with a message naming the
+//! problem, never panics, writes no report and sends no LivePerson request.
+
+mod common;
+
+use common::*;
+use wfm::simulator::IntervalOrder;
+
+/// A config line to drop (by key) and lines to add.
+struct ConfigCase {
+    drop: &'static str,
+    add: &'static str,
+    map: Option<&'static str>,
+    needle: &'static str,
+}
+
+const fn cfg(drop: &'static str, add: &'static str, needle: &'static str) -> ConfigCase {
+    ConfigCase {
+        drop,
+        add,
+        map: None,
+        needle,
+    }
+}
+
+const fn map(contents: &'static str, needle: &'static str) -> ConfigCase {
+    ConfigCase {
+        drop: "",
+        add: "AGENT_MAP_FILE=agents.csv",
+        map: Some(contents),
+        needle,
+    }
+}
+
+const CONFIG_CASES: &[ConfigCase] = &[
+    cfg("LP_ACCOUNT", "", "LP_ACCOUNT is required"),
+    cfg("", "LP_ACCOUNT=acme", "LP_ACCOUNT"),
+    cfg("LP_APP_KEY", "", "LP_APP_KEY is required"),
+    cfg("LP_APP_SECRET", "", "LP_APP_SECRET is required"),
+    cfg("", "LP_ACCESS_TOKEN=", "LP_ACCESS_TOKEN is required"),
+    cfg("LP_ACCESS_TOKEN_SECRET", "", "LP_ACCESS_TOKEN_SECRET is required"),
+    cfg("", "LP_INTERVAL=15", "LP_INTERVAL=5"),
+    cfg("", "LP_INTERVAL=five", "LP_INTERVAL"),
+    cfg("", "LP_SIGNATURE_METHOD=RSA-SHA1", "HMAC-SHA1"),
+    cfg("", "LP_BASE_URI=ftp://va.data.liveperson.net", "LP_BASE_URI"),
+    cfg("", "LP_BASE_URI=\nLP_DOMAIN_API=api.liveperson.net", "LP_DOMAIN_API"),
+    cfg("", "LP_VERSION=one", "LP_VERSION"),
+    cfg("", "LP_AGENT_IDS=12,abc", "LP_AGENT_IDS"),
+    cfg("", "LP_SKILL_IDS=12,,13", "LP_SKILL_IDS"),
+    cfg("", "UNMAPPED_AGENTS=drop", "keep or skip"),
+    cfg("REPORT_DIR", "", "REPORT_DIR is required"),
+    cfg("", "SETTLE_SECONDS=-5", "SETTLE_SECONDS"),
+    cfg("", "SETTLE_SECONDS=900", "SETTLE_SECONDS"),
+    cfg("", "LP_TIMEOUT_SECONDS=0", "LP_TIMEOUT_SECONDS"),
+    cfg("", "LOG_KEEP_DAYS=0", "LOG_KEEP_DAYS"),
+    cfg("", "FTP_HOST=ftp.example.com\nFTP_TLS=ssl", "FTP_TLS"),
+    cfg("", "FTP_HOST=ftp.example.com\nFTP_PORT=0", "FTP_PORT"),
+    cfg("", "FTP_HOST=ftp.example.com\nFTP_PORT=99999", "FTP_PORT"),
+    cfg(
+        "",
+        "EMAIL_SERVER=smtp.example.com\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\nEMAIL_TLS=maybe",
+        "EMAIL_TLS",
+    ),
+    cfg(
+        "",
+        "EMAIL_SERVER=smtp.example.com\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\nEMAIL_PORT=smtp",
+        "EMAIL_PORT",
+    ),
+    cfg(
+        "",
+        "EMAIL_SERVER=smtp.example.com\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=nobody",
+        "EMAIL_TO",
+    ),
+    cfg(
+        "",
+        "EMAIL_SERVER=smtp.example.com\nEMAIL_TO=ops@example.com",
+        "EMAIL_FROM is required",
+    ),
+    cfg("", "LP_APP_SECRET=\"unterminated-s3cret", "LP_APP_SECRET"),
+    cfg("", "AGENT_MAP_FILE=missing.csv", "AGENT_MAP_FILE"),
+    map("agent,employee\n1,E1,extra\n", "line 2"),
+    map("agent,employee\n1,E1\nbob,E2\n", "not a LivePerson agent id"),
+    map("1,E1\n1,E2\n", "mapped twice"),
+    map("1,E1\n2,\n", "empty employee id"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_config_and_mapping_files() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let base = Setup::new(&sim, "");
+    let good = std::fs::read_to_string(&base.config).unwrap();
+    for (i, c) in CONFIG_CASES.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = good
+            .lines()
+            .filter(|l| c.drop.is_empty() || !l.starts_with(&format!("{}=", c.drop)))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            + c.add
+            + "\n";
+        let config = dir.path().join("config.navomi");
+        std::fs::write(&config, text).unwrap();
+        if let Some(m) = c.map {
+            std::fs::write(dir.path().join("agents.csv"), m).unwrap();
+        }
+        let out = wfm(&["loop", config.to_str().unwrap(), "2", "2", "0"], now).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "case {i} ({}): {err}", c.add);
+        assert!(err.contains(c.needle), "case {i}: wanted {:?} in: {err}", c.needle);
+        assert!(!err.contains("panicked") && !err.contains("s3cret"), "case {i}: {err}");
+        assert!(files_in(&dir.path().join("reports")).is_empty(), "case {i} wrote files");
+    }
+    assert_eq!(sim.data_requests(), 0, "no case reached LivePerson");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_command_lines_and_times() {
+    let now = t("2026-11-24T12:20:00Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let c = s.config.to_str().unwrap().to_string();
+    let o = s.path("old").to_str().unwrap().to_string();
+    let r = s.reports().to_str().unwrap().to_string();
+    let rerun = |start: &str, end: &str| -> Vec<String> {
+        ["rerun", &c, "2", "2", "0", &o, start, end]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cases: Vec<(Vec<String>, &str, Option<&str>)> = vec![
+        (
+            vec!["loop".into(), c.clone(), "3".into(), "2".into(), "0".into()],
+            "FTP_OPT",
+            None,
+        ),
+        (
+            vec!["loop".into(), c.clone(), "2".into(), "0".into(), "0".into()],
+            "OS_TYPE",
+            None,
+        ),
+        (
+            vec!["loop".into(), c.clone(), "2".into(), "2".into(), "5".into()],
+            "DEBUG_OPT",
+            None,
+        ),
+        (vec!["loop".into(), c.clone(), "2".into()], "OS_TYPE", None),
+        (
+            vec![
+                "loop".into(),
+                c.clone(),
+                "2".into(),
+                "2".into(),
+                "0".into(),
+                "--debug".into(),
+                "1".into(),
+            ],
+            "--debug",
+            None,
+        ),
+        (vec!["loop".into(), "--ftp".into(), "both".into()], "--ftp", None),
+        (vec!["loop".into(), "--frobnicate".into()], "--frobnicate", None),
+        (vec!["launch".into()], "launch", None),
+        (rerun("023026.1000", "023026.1000"), "MMDDYY.hhmm", None),
+        (rerun("112426.1010", "112426.1045"), "00, 15, 30 or 45", None),
+        (rerun("112426.1000", "112426.2410"), "END", None),
+        (rerun("112426.1045", "112426.1000"), "before START", None),
+        (rerun("112326.1000", "112426.1000"), "24 hours", None),
+        (rerun("112426.1200", "112426.1215"), "not complete", None),
+        (rerun("next tuesday", "112426.1000"), "START", None),
+        (rerun("2026-11-24T10:00:00", "112426.1000"), "START", None),
+        (
+            ["rerun", &c, "2", "2", "0", &r, "112426.1000", "112426.1000"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            "REPORT_DIR",
+            None,
+        ),
+        (
+            ["rerun", "--config", &c, "--output", &o, "--start", "112426.1000"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            "--end",
+            None,
+        ),
+        (
+            vec!["loop".into(), c.clone(), "2".into(), "2".into(), "0".into()],
+            "WFM_NOW",
+            Some("yesterday"),
+        ),
+        (
+            vec![
+                "loop".into(),
+                "--config".into(),
+                s.path("nope.navomi").to_str().unwrap().into(),
+            ],
+            "nope.navomi",
+            None,
+        ),
+    ];
+    for (args, needle, wfm_now) in cases {
+        let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = match wfm_now {
+            Some(v) => wfm_env(&args_ref, now, &[("WFM_NOW", v)]).await,
+            None => wfm(&args_ref, now).await,
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: wanted {needle:?} in: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(files_in(&s.reports()).is_empty(), "{args:?} wrote files");
+        assert!(files_in(&s.path("old")).is_empty(), "{args:?} wrote files");
+    }
+    assert_eq!(sim.data_requests(), 0);
+}
+
+#[test]
+fn garbage_config_files_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, bytes) in [
+        &b""[..],
+        b"\xff\xfe\x00garbage",
+        b"=\n==\n",
+        b"export\n",
+        b"LP_ACCOUNT='''\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = dir.path().join(format!("c{i}"));
+        std::fs::write(&p, bytes).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
+            .args(["loop", "--config", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+    }
+}
