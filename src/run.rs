@@ -154,12 +154,20 @@ fn quarters_label(qs: &[Quarter]) -> String {
 }
 
 /// Parse the three replies into a snapshot; the error names the method.
-fn parse_snapshot(replies: &[RawReply; 3], label: &str) -> Result<Snapshot> {
+fn parse_snapshot(replies: [RawReply; 3], label: &str) -> Result<Snapshot> {
     let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
+    // Each body is dropped as soon as it is parsed: a 24 h rerun of a large
+    // account holds hundreds of MB of JSON.
+    let [qh, ea, aa] = replies;
+    let queue_health = model::parse_queue_health(&qh.body).with_context(|| ctx(Method::QueueHealth))?;
+    drop(qh);
+    let eng_activity = model::parse_eng_activity(&ea.body).with_context(|| ctx(Method::EngActivity))?;
+    drop(ea);
+    let agent_activity = model::parse_agent_activity(&aa.body).with_context(|| ctx(Method::AgentActivity))?;
     Ok(Snapshot {
-        queue_health: model::parse_queue_health(&replies[0].body).with_context(|| ctx(Method::QueueHealth))?,
-        eng_activity: model::parse_eng_activity(&replies[1].body).with_context(|| ctx(Method::EngActivity))?,
-        agent_activity: model::parse_agent_activity(&replies[2].body).with_context(|| ctx(Method::AgentActivity))?,
+        queue_health,
+        eng_activity,
+        agent_activity,
     })
 }
 
@@ -325,7 +333,7 @@ async fn build_all(
             }
         }
     }
-    let snapshot = match parse_snapshot(&replies, &label) {
+    let snapshot = match parse_snapshot(replies, &label) {
         Ok(s) => s,
         Err(e) => return fail_all(summary, format!("{e:#}; no files written")),
     };

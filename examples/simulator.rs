@@ -1,0 +1,36 @@
+//! Run the LivePerson simulator on its own, for benchmarks and manual trials:
+//! `cargo run --release --example simulator -- AGENTS SKILLS [NOW]`
+//! prints its base URL and credentials as config lines, then serves until killed.
+
+use chrono::{DateTime, Utc};
+use wfm::simulator::{SimClock, SimOptions, Simulator};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let agents: usize = args.first().map(|s| s.parse()).transpose()?.unwrap_or(8);
+    let skills: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(4);
+    let clock = match args.get(2) {
+        Some(t) => SimClock::Fixed(DateTime::parse_from_rfc3339(t)?.with_timezone(&Utc)),
+        None => SimClock::Real,
+    };
+    let mut opts = SimOptions::demo("12345678");
+    opts.generator.agents = agents;
+    opts.generator.skills = skills;
+    opts.clock = clock;
+    let sim = Simulator::start(opts).await?;
+    let c = sim.credentials();
+    println!(
+        "LP_ACCOUNT=12345678\nLP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\nLP_BASE_URI={}",
+        c.consumer_key,
+        c.consumer_secret,
+        c.token,
+        c.token_secret,
+        sim.base_url()
+    );
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    // Serve until the process is killed.
+    std::future::pending::<()>().await;
+    Ok(())
+}
