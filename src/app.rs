@@ -95,6 +95,18 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;
             Ok(status_of(&summary))
         }
+        Command::Check(args) => {
+            crate::logging::init(0);
+            let path = args.config.unwrap_or_else(|| std::path::PathBuf::from("config.navomi"));
+            let cfg = config::load(&path)?;
+            let items = runtime()?.block_on(crate::check::run(&cfg));
+            print!("{}", crate::check::render(&items));
+            Ok(if items.iter().all(|i| i.result.is_ok()) {
+                EXIT_OK
+            } else {
+                EXIT_FAILED
+            })
+        }
         Command::Demo(args) => {
             // The demo prints its own summary; the log shows only errors.
             crate::logging::init(0);

@@ -30,6 +30,8 @@ pub enum Command {
         after_help = "Old form: wfm rerun CONFIG FTP_OPT OS_TYPE DEBUG_OPT OUTPUT START END,\n  e.g. `wfm rerun config.navomi 2 2 1 old-reports/ 112426.1000 112426.1045`\nSTART/END: MMDDYY.hhmm in UTC (as in the report names) or RFC 3339 (2026-11-24T10:00:00Z); minutes 00, 15, 30 or 45."
     )]
     Rerun(RerunArgs),
+    /// Check a config: validate it, reach LivePerson, log in to FTP and SMTP; sends and uploads nothing
+    Check(CheckArgs),
     /// Run the whole pipeline against a built-in LivePerson simulator (no network, no credentials)
     Demo(DemoArgs),
 }
@@ -142,6 +144,13 @@ pub struct RerunArgs {
     /// Old form: last quarter
     #[arg(value_name = "END")]
     pub end_pos: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Configuration file [default: config.navomi]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,9 @@
 //! See ARCHITECTURE.md for the map.
 
 pub mod aggregate;
+pub mod alert;
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;

@@ -3,8 +3,9 @@
 //! imperative shell around the pure core (quarter, model, aggregate, render).
 
 use crate::aggregate::{build_quarter, Selection};
+use crate::alert::mail;
 use crate::config::Config;
-use crate::deliver::local;
+use crate::deliver::{ftp, local};
 use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply};
 use crate::lp::model::{self, Method, Snapshot};
 use crate::mapping::AgentMap;
@@ -177,10 +178,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     for w in &cfg.warnings {
         warn!("{w}");
     }
-    if opts.mode == DeliveryMode::Push {
-        return Err(UsageError(
-            "FTP push (FTP option 1 / --ftp push) is not built yet in this version of wfm; use pull (2 / --ftp pull) and let NICE fetch REPORT_DIR".into(),
-        )
+    if opts.mode == DeliveryMode::Push && cfg.ftp.is_none() {
+        return Err(UsageError(format!(
+            "FTP push (FTP option 1 / --ftp push) needs FTP_HOST (and FTP_USER, FTP_PASSWORD, FTP_REMOTE_DIR) in {}; or use pull (2 / --ftp pull)",
+            cfg.source.display()
+        ))
         .into());
     }
     // Usage errors first: they must not depend on the state or the lock.
@@ -255,6 +257,12 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         if let Err(e) = state::save(&cfg.state_file, &st) {
             error!("{e:#}");
             summary.fatal.get_or_insert_with(|| format!("{e:#}"));
+        }
+    }
+    if !opts.dry_run {
+        notify(cfg, job, opts, &summary, &mut st).await;
+        if let Err(e) = state::save(&cfg.state_file, &st) {
+            error!("{e:#}");
         }
     }
     let delivered = summary.quarters.iter().filter(|q| q.error.is_none()).count();
@@ -350,6 +358,8 @@ async fn build_all(
         Job::Rerun { output, .. } => (output.clone(), true),
     };
     let mut unmapped = BTreeSet::new();
+    let push = opts.mode == DeliveryMode::Push && !opts.dry_run;
+    let mut to_push: Vec<usize> = Vec::new();
     for q in quarters {
         let outcome = build_and_deliver(
             cfg,
@@ -357,18 +367,21 @@ async fn build_all(
             &snapshot,
             &sel,
             &write_dir,
-            copy_to_reports,
+            copy_to_reports && !push,
             opts,
             &mut unmapped,
         );
         if outcome.error.is_none() && !opts.dry_run {
-            st.mark_delivered(*q);
-            // Saved after each quarter, so a run killed mid-way keeps its progress.
-            if let Err(e) = state::save(&cfg.state_file, st) {
-                warn!("{e:#}");
+            if push {
+                to_push.push(summary.quarters.len());
+            } else {
+                mark_delivered(cfg, st, *q);
             }
         }
         summary.quarters.push(outcome);
+    }
+    if !to_push.is_empty() {
+        push_quarters(cfg, &to_push, st, summary).await;
     }
     if !unmapped.is_empty() {
         let list: Vec<_> = unmapped.into_iter().collect();
@@ -382,6 +395,190 @@ async fn build_all(
             list.join(", ")
         );
     }
+}
+
+/// Record a delivered quarter. Saved at once, so a run killed mid-way keeps its progress.
+fn mark_delivered(cfg: &Config, st: &mut state::State, q: Quarter) {
+    st.mark_delivered(q);
+    if let Err(e) = state::save(&cfg.state_file, st) {
+        warn!("{e:#}");
+    }
+}
+
+/// Upload the written quarters in one FTP connection; a failed upload is retried
+/// once on a fresh connection (re-uploads are byte-identical, so repeating is safe).
+/// A quarter is delivered only when its three files are renamed on the server.
+async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summary: &mut RunSummary) {
+    let Some(ftp_cfg) = cfg.ftp.clone() else { return };
+    let files: Vec<PathBuf> = idx
+        .iter()
+        .flat_map(|&i| summary.quarters[i].files.iter().map(|f| f.2.clone()))
+        .collect();
+    let timeout = std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS);
+    let mut result = Err(String::new());
+    for attempt in 1..=2 {
+        let (c, f) = (ftp_cfg.clone(), files.clone());
+        result = tokio::task::spawn_blocking(move || ftp::push_files(&c, &f, timeout))
+            .await
+            .map_err(|e| format!("the upload did not finish: {e}"))
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        match &result {
+            Err(e) if attempt == 1 => warn!("{e}; retrying the upload once on a fresh connection"),
+            _ => break,
+        }
+    }
+    match result {
+        Ok(report) => {
+            for &i in idx {
+                let out = &mut summary.quarters[i];
+                if out.files.iter().all(|f| report.uploaded.contains(&f.0)) {
+                    info!(
+                        "pushed {} to {}:{}{}",
+                        out.quarter, ftp_cfg.host, ftp_cfg.port, ftp_cfg.remote_dir
+                    );
+                    let q = out.quarter;
+                    mark_delivered(cfg, st, q);
+                } else {
+                    out.error = Some(format!(
+                        "not all files of {} were confirmed on the FTP server",
+                        out.quarter
+                    ));
+                }
+            }
+        }
+        Err(e) => {
+            error!("FTP push failed: {e}");
+            for &i in idx {
+                summary.quarters[i].error =
+                    Some(format!("written to {} but not uploaded: {e}", cfg.report_dir.display()));
+            }
+        }
+    }
+}
+
+/// Timeout of one FTP connect/read/write.
+const FTP_TIMEOUT_SECONDS: u64 = 30;
+
+/// One mail per outage: the first failing run of a streak mails the operators,
+/// later failing runs only log; the first good run after it mails "recovered".
+async fn notify(cfg: &Config, job: &Job, opts: &RunOptions, summary: &RunSummary, st: &mut state::State) {
+    let failures = summary.failures();
+    let command = match job {
+        Job::Loop => "wfm loop",
+        Job::Rerun { .. } => "wfm rerun",
+    };
+    if !failures.is_empty() {
+        let outage = st.outage.get_or_insert_with(|| state::Outage {
+            since: opts.now,
+            mailed: false,
+            failed: Default::default(),
+            last_error: String::new(),
+        });
+        for q in summary
+            .quarters
+            .iter()
+            .filter(|q| q.error.is_some())
+            .map(|q| q.quarter)
+            .chain(summary.lost.iter().copied())
+        {
+            outage.failed.insert(q.start());
+        }
+        outage.last_error = failures.join("\n");
+        if outage.mailed {
+            info!(
+                "failure mail for this outage (since {}) was sent already",
+                outage.since.format("%Y-%m-%d %H:%M UTC")
+            );
+            return;
+        }
+        let Some(mail_cfg) = cfg.email.clone() else { return };
+        let mut quarters: Vec<Quarter> = summary
+            .quarters
+            .iter()
+            .filter(|q| q.error.is_some())
+            .map(|q| q.quarter)
+            .collect();
+        quarters.extend(summary.lost.iter().copied());
+        quarters.sort();
+        let report = mail::FailureReport {
+            command: command.to_string(),
+            quarters,
+            what_failed: failures.join("\n"),
+            hint: failure_hint(summary),
+            host: host_name(),
+            log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
+        };
+        let (subject, body) = mail::compose(&mail_cfg, &report);
+        if send_mail(mail_cfg, subject, body).await {
+            outage.mailed = true;
+        }
+    } else if let Some(outage) = st.outage.take() {
+        info!(
+            "recovered from the failures since {}",
+            outage.since.format("%Y-%m-%d %H:%M UTC")
+        );
+        let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
+            return;
+        };
+        let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
+        let subject = format!("{}: recovered", mail_cfg.subject);
+        let body = format!(
+            "`{command}` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
+            host_name(),
+            outage.since.format("%Y-%m-%d %H:%M UTC"),
+            outage.last_error,
+            if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
+        );
+        send_mail(mail_cfg, subject, body).await;
+    }
+}
+
+/// Send a mail off the async runtime; a mail that cannot be sent is logged and
+/// never hides the failure it reports.
+async fn send_mail(mail_cfg: crate::config::EmailConfig, subject: String, body: String) -> bool {
+    let timeout = std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS);
+    let to = mail_cfg.to.clone();
+    match tokio::task::spawn_blocking(move || mail::send(&mail_cfg, &subject, &body, timeout)).await {
+        Ok(Ok(())) => {
+            info!("mail sent to {to}");
+            true
+        }
+        Ok(Err(e)) => {
+            error!("the mail to {to} could not be sent: {e}");
+            false
+        }
+        Err(e) => {
+            error!("the mail to {to} could not be sent: {e}");
+            false
+        }
+    }
+}
+
+/// What to try, from what failed.
+fn failure_hint(summary: &RunSummary) -> String {
+    let text = summary.failures().join(" ");
+    let mut hint = String::new();
+    if text.contains("HTTP 401") || text.contains("HTTP 403") {
+        hint.push_str(
+            "LivePerson refused the credentials: check the LP_* keys and this machine's clock (wfm check tests them). ",
+        );
+    } else if text.contains("not uploaded") {
+        hint.push_str("The files are kept in REPORT_DIR; check the FTP server (wfm check logs in to it). ");
+    } else if text.contains("lost") {
+        hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
+    }
+    hint.push_str(
+        "wfm retries on its next run from cron and catches up every quarter LivePerson still serves (24 hours); run `wfm check` to test the config, LivePerson, FTP and mail.",
+    );
+    hint
+}
+
+/// This machine's name, for mails.
+fn host_name() -> String {
+    hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "this host".to_string())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -457,7 +654,11 @@ fn build_and_deliver(
             .map(|f| format!("{} ({} rows)", f.name, f.rows))
             .collect::<Vec<_>>()
             .join(", "),
-        cfg.report_dir.display()
+        delivered
+            .first()
+            .and_then(|p| p.parent())
+            .unwrap_or(write_dir)
+            .display()
     );
     QuarterOutcome {
         quarter: q,

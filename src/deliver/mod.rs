@@ -1,2 +1,3 @@
-//! Delivery of rendered files: local atomic writes (FTP pull) for now.
+//! Delivery of rendered files: local atomic writes (FTP pull) and FTP/FTPS push.
+pub mod ftp;
 pub mod local;

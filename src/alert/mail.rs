@@ -1,0 +1,397 @@
+//! Failure mail: tells the operator which quarters were not delivered, why,
+//! and what to try, over the configured SMTP relay.
+//!
+//! STARTTLS is required when `EMAIL_TLS=starttls` (never silently plain),
+//! `tls` is SMTPS from the first byte, `none` is plain. AUTH (PLAIN, LOGIN)
+//! only when `EMAIL_PASSWORD` is set. TLS trust: the system roots
+//! (rustls-native-certs, honouring `SSL_CERT_FILE`), plus optional extra PEM
+//! roots given to [`send_with`] / [`check_with`].
+//!
+//! Secrets: the mail is built only from the [`FailureReport`] and the
+//! non-secret mail settings, and `EMAIL_PASSWORD` is scrubbed from every text
+//! that goes into a mail or an error.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::Message;
+
+use crate::config::{EmailConfig, EmailTls};
+use crate::quarter::Quarter;
+
+/// What to tell the operator about a failed run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureReport {
+    /// The command that failed, e.g. `wfm loop`.
+    pub command: String,
+    /// The quarters that were not delivered, oldest first.
+    pub quarters: Vec<Quarter>,
+    /// The error chain in words.
+    pub what_failed: String,
+    /// What to try.
+    pub hint: String,
+    /// The host `wfm` ran on.
+    pub host: String,
+    /// The log file of this run, if any.
+    pub log_file: Option<PathBuf>,
+}
+
+/// A failed SMTP step: names `server:port`, the stage and the server's reply; never the password.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("failure mail not built: {reason}. Check EMAIL_FROM and EMAIL_TO")]
+    Compose { reason: String },
+    #[error("SMTP connect to {addr} failed ({stage}): {reason}. Check EMAIL_SERVER and EMAIL_PORT, and that the relay is up and reachable from this host")]
+    Connect {
+        addr: String,
+        stage: &'static str,
+        reason: String,
+    },
+    #[error("SMTP TLS ({mode}) with {addr} failed: {reason}. Check EMAIL_TLS matches the relay (starttls, usually port 587; tls, usually port 465; none) and that its certificate is trusted (system roots or SSL_CERT_FILE)")]
+    Tls {
+        addr: String,
+        mode: &'static str,
+        reason: String,
+    },
+    #[error("SMTP AUTH on {addr} as {user:?} failed: {reply}. Check EMAIL_USER and EMAIL_PASSWORD")]
+    Auth { addr: String, user: String, reply: String },
+    #[error("SMTP relay {addr} did not accept the mail from {from} to {to}: {reply}")]
+    Send {
+        addr: String,
+        from: String,
+        to: String,
+        reply: String,
+    },
+}
+
+/// Subject and plain-text body of the failure mail. Pure: no clock, no I/O.
+pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
+    let subject = match r.quarters.as_slice() {
+        [] => cfg.subject.clone(),
+        [q] => format!("{} {}", cfg.subject, q.stem()),
+        [q, rest @ ..] => format!("{} {} (+{} more)", cfg.subject, q.stem(), rest.len()),
+    };
+
+    let mut b = String::new();
+    b.push_str(&format!("`{}` failed on {}.\n\n", r.command, r.host));
+    if r.quarters.is_empty() {
+        b.push_str("Quarters not delivered: none identified (the run failed before choosing any).\n");
+    } else {
+        b.push_str(&format!(
+            "Quarters not delivered ({}), report name stem and UTC time:\n",
+            r.quarters.len()
+        ));
+        for q in &r.quarters {
+            b.push_str(&format!("  {q}\n"));
+        }
+    }
+    b.push_str("\nWhat failed:\n");
+    b.push_str(&indent(&r.what_failed));
+    b.push_str("\nWhat to try:\n");
+    b.push_str(&indent(&r.hint));
+    b.push('\n');
+    b.push_str(&format!("Host: {}\n", r.host));
+    match &r.log_file {
+        Some(p) => b.push_str(&format!("Log file: {}\n", p.display())),
+        None => b.push_str("Log file: none (this run logged to standard error only)\n"),
+    }
+    if let (Some(first), Some(last)) = (r.quarters.first(), r.quarters.last()) {
+        b.push_str(&format!(
+            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config <your config> --output <dir> --start {} --end {}\n",
+            first.stem(),
+            last.stem()
+        ));
+    }
+    b.push_str("\n-- \nSent by wfm (LivePerson -> NICE WFM reports).\n");
+
+    (scrub(&subject, cfg), scrub(&b, cfg))
+}
+
+/// Send one plain-text mail from `cfg.from` to `cfg.to`; trusts the system roots.
+pub fn send(cfg: &EmailConfig, subject: &str, body: &str, timeout: Duration) -> Result<(), MailError> {
+    send_with(cfg, subject, body, timeout, None)
+}
+
+/// [`send`], also trusting the PEM certificates in `extra_root_pem`.
+pub fn send_with(
+    cfg: &EmailConfig,
+    subject: &str,
+    body: &str,
+    timeout: Duration,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<(), MailError> {
+    let compose_err = |reason: String| MailError::Compose {
+        reason: scrub(&reason, cfg),
+    };
+    let from = cfg
+        .from
+        .parse()
+        .map_err(|e| compose_err(format!("EMAIL_FROM {:?}: {e}", cfg.from)))?;
+    let to = cfg
+        .to
+        .parse()
+        .map_err(|e| compose_err(format!("EMAIL_TO {:?}: {e}", cfg.to)))?;
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(scrub(subject, cfg))
+        // Some relays refuse mail without a Message-ID; lettre makes one from the host name.
+        .message_id(None)
+        .header(ContentType::TEXT_PLAIN)
+        .body(scrub(body, cfg))
+        .map_err(|e| compose_err(e.to_string()))?;
+
+    let mut conn = open(cfg, timeout, extra_root_pem)?;
+    let addr = addr(cfg);
+    let sent = conn.send(message.envelope(), &message.formatted());
+    match sent {
+        Ok(_) => {
+            // The relay took the mail with 250; a rude close afterwards changes nothing.
+            let _ = conn.quit();
+            Ok(())
+        }
+        Err(e) => {
+            conn.abort();
+            Err(MailError::Send {
+                addr,
+                from: cfg.from.clone(),
+                to: cfg.to.clone(),
+                reply: reply(&e, cfg),
+            })
+        }
+    }
+}
+
+/// Connect, EHLO, STARTTLS/TLS per `cfg.tls`, AUTH when a password is set; sends nothing.
+pub fn check(cfg: &EmailConfig, timeout: Duration) -> Result<String, MailError> {
+    check_with(cfg, timeout, None)
+}
+
+/// [`check`], also trusting the PEM certificates in `extra_root_pem`.
+pub fn check_with(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<String, MailError> {
+    let mut conn = open(cfg, timeout, extra_root_pem)?;
+    let _ = conn.quit();
+    let tls = match cfg.tls {
+        EmailTls::StartTls => "STARTTLS",
+        EmailTls::Tls => "TLS",
+        EmailTls::None => "no TLS",
+    };
+    let auth = if cfg.password.is_some() {
+        format!("logged in as {}", cfg.user)
+    } else {
+        "no AUTH (EMAIL_PASSWORD not set)".to_string()
+    };
+    Ok(format!(
+        "SMTP relay {} reached ({tls}), {auth}; failure mail goes from {} to {}",
+        addr(cfg),
+        cfg.from,
+        cfg.to
+    ))
+}
+
+fn addr(cfg: &EmailConfig) -> String {
+    format!("{}:{}", cfg.server, cfg.port)
+}
+
+/// An SMTP connection, greeted, EHLO done, secured and authenticated per `cfg`.
+fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<SmtpConnection, MailError> {
+    let addr = addr(cfg);
+    let mode = match cfg.tls {
+        EmailTls::StartTls => "starttls",
+        EmailTls::Tls => "tls",
+        EmailTls::None => "none",
+    };
+    let tls_err = |reason: String| MailError::Tls {
+        addr: addr.clone(),
+        mode,
+        reason: scrub(&reason, cfg),
+    };
+    let connect_err = |e: &lettre::transport::smtp::Error| MailError::Connect {
+        addr: addr.clone(),
+        stage: stage_of(e),
+        reason: reply(e, cfg),
+    };
+    let hello = ClientId::default();
+    let target = (cfg.server.as_str(), cfg.port);
+
+    let mut conn = match cfg.tls {
+        EmailTls::None => {
+            SmtpConnection::connect(target, Some(timeout), &hello, None, None).map_err(|e| connect_err(&e))?
+        }
+        EmailTls::Tls => {
+            let params = tls_parameters(cfg, extra_root_pem).map_err(&tls_err)?;
+            SmtpConnection::connect(target, Some(timeout), &hello, Some(&params), None).map_err(|e| {
+                // TLS starts with the first byte: unless the TCP connect itself failed,
+                // a failure here is the handshake or a relay that does not speak TLS.
+                if e.is_tls() || !e.to_string().starts_with("Connection error") {
+                    tls_err(reply(&e, cfg))
+                } else {
+                    connect_err(&e)
+                }
+            })?
+        }
+        EmailTls::StartTls => {
+            let params = tls_parameters(cfg, extra_root_pem).map_err(&tls_err)?;
+            let mut conn =
+                SmtpConnection::connect(target, Some(timeout), &hello, None, None).map_err(|e| connect_err(&e))?;
+            // Required, never opportunistic: a relay without STARTTLS would get the password in clear.
+            if !conn.can_starttls() {
+                conn.abort();
+                return Err(tls_err(
+                    "the relay does not offer STARTTLS in its EHLO reply (set EMAIL_TLS=tls for port 465, or EMAIL_TLS=none only for a trusted local relay)".into(),
+                ));
+            }
+            if let Err(e) = conn.starttls(&params, &hello) {
+                conn.abort();
+                return Err(tls_err(reply(&e, cfg)));
+            }
+            conn
+        }
+    };
+
+    if let Some(password) = &cfg.password {
+        let creds = Credentials::new(cfg.user.clone(), password.expose().to_string());
+        if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds) {
+            conn.abort();
+            return Err(MailError::Auth {
+                addr,
+                user: cfg.user.clone(),
+                reply: reply(&e, cfg),
+            });
+        }
+    }
+    Ok(conn)
+}
+
+fn stage_of(e: &lettre::transport::smtp::Error) -> &'static str {
+    if e.to_string().starts_with("Connection error") {
+        "TCP connect"
+    } else if e.is_timeout() {
+        "waiting for greeting or EHLO reply"
+    } else {
+        "greeting or EHLO"
+    }
+}
+
+/// lettre's words for the failure, which quote the server's code and text.
+fn reply(e: &lettre::transport::smtp::Error, cfg: &EmailConfig) -> String {
+    let mut text = e.to_string();
+    if let Some(code) = e.status() {
+        if !text.contains(&code.to_string()) {
+            text = format!("{code} {text}");
+        }
+    }
+    if text.contains("No compatible authentication mechanism") {
+        text.push_str(
+            " (the relay offers neither AUTH PLAIN nor AUTH LOGIN here; many relays offer AUTH only after STARTTLS)",
+        );
+    }
+    scrub(&text, cfg)
+}
+
+fn tls_parameters(cfg: &EmailConfig, extra_root_pem: Option<&[u8]>) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(cfg.server.clone());
+    if let Some(pem) = extra_root_pem {
+        let cert = Certificate::from_pem(pem).map_err(|e| format!("extra root certificate: {e}"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build_rustls().map_err(|e| e.to_string())
+}
+
+/// `EMAIL_PASSWORD` never leaves this module in a mail or an error.
+fn scrub(text: &str, cfg: &EmailConfig) -> String {
+    match &cfg.password {
+        Some(p) if !p.is_empty() => text.replace(p.expose(), "***"),
+        _ => text.to_string(),
+    }
+}
+
+fn indent(text: &str) -> String {
+    let mut out = String::new();
+    let text = text.trim_end();
+    if text.is_empty() {
+        out.push_str("  (no details)\n");
+    }
+    for line in text.lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::quarter::parse_quarter_arg;
+
+    fn cfg() -> EmailConfig {
+        EmailConfig {
+            server: "smtp.example.com".into(),
+            port: 587,
+            user: "ops@example.com".into(),
+            password: Some(Secret::new("mail-pw-123")),
+            tls: EmailTls::StartTls,
+            from: "wfm@example.com".into(),
+            to: "ops@example.com".into(),
+            subject: "wfm: report failure".into(),
+        }
+    }
+
+    fn report(quarters: &[&str]) -> FailureReport {
+        FailureReport {
+            command: "wfm loop".into(),
+            quarters: quarters.iter().map(|q| parse_quarter_arg(q).unwrap()).collect(),
+            what_failed: "FTP login to nice:21 as \"u\" failed: server replied \"530 Login incorrect.\"".into(),
+            hint: "Check FTP_USER and FTP_PASSWORD".into(),
+            host: "wfm-host-1".into(),
+            log_file: Some(PathBuf::from("/var/log/wfm/wfm-2026-11-24.log")),
+        }
+    }
+
+    #[test]
+    fn subject_uses_first_stem() {
+        let (s, _) = compose(&cfg(), &report(&["112426.1000"]));
+        assert_eq!(s, "wfm: report failure 112426.1000");
+        let (s, _) = compose(&cfg(), &report(&["112426.1000", "112426.1015"]));
+        assert_eq!(s, "wfm: report failure 112426.1000 (+1 more)");
+        let (s, b) = compose(&cfg(), &report(&[]));
+        assert_eq!(s, "wfm: report failure");
+        assert!(b.contains("none identified"), "{b}");
+        assert!(!b.contains("wfm rerun"), "{b}");
+    }
+
+    #[test]
+    fn body_lists_quarters_reason_host_log_and_hint() {
+        let (_, b) = compose(&cfg(), &report(&["112426.1000", "112426.1015"]));
+        for want in [
+            "`wfm loop` failed on wfm-host-1",
+            "112426.1000 (2026-11-24 10:00-10:15 UTC)",
+            "112426.1015 (2026-11-24 10:15-10:30 UTC)",
+            "530 Login incorrect.",
+            "Check FTP_USER and FTP_PASSWORD",
+            "Host: wfm-host-1",
+            "Log file: /var/log/wfm/wfm-2026-11-24.log",
+            "--start 112426.1000 --end 112426.1015",
+        ] {
+            assert!(b.contains(want), "missing {want:?} in:\n{b}");
+        }
+        let mut r = report(&["112426.1000"]);
+        r.log_file = None;
+        assert!(compose(&cfg(), &r).1.contains("Log file: none"));
+    }
+
+    #[test]
+    fn compose_scrubs_the_mail_password() {
+        let mut r = report(&["112426.1000"]);
+        r.what_failed = "relay said: bad password mail-pw-123".into();
+        let (s, b) = compose(&cfg(), &r);
+        assert!(!b.contains("mail-pw-123") && !s.contains("mail-pw-123"), "{b}");
+        assert!(b.contains("bad password ***"), "{b}");
+    }
+}

@@ -1,0 +1,522 @@
+//! FTP/FTPS push of finished report files to the NICE WFM server.
+//!
+//! One control connection per call, passive mode, binary type. Each file is
+//! stored as `.<name>.part`, its remote SIZE checked against the local size,
+//! then renamed to its final name, so the NICE side never picks up half a file.
+//!
+//! TLS trust: the system roots (rustls-native-certs, which honours
+//! `SSL_CERT_FILE` / `SSL_CERT_DIR`), plus optional extra PEM roots given to
+//! [`push_files_with`] / [`check_with`] (the tests use that for their own CA).
+//!
+//! No error or log line ever holds `FTP_PASSWORD`: errors carry the stage,
+//! `host:port` and the server's reply; replies are scrubbed of the password in
+//! case a server echoes it.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use suppaftp::rustls::{self, ClientConfig, RootCertStore};
+use suppaftp::types::FileType;
+use suppaftp::{Mode, RustlsConnector, RustlsFtpStream, Status, TlsConnector};
+
+use crate::config::{FtpConfig, FtpTls};
+
+/// What a successful push delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PushReport {
+    /// Final remote names, in upload order; a file counts only once renamed.
+    pub uploaded: Vec<String>,
+    /// Bytes uploaded in all.
+    pub bytes: u64,
+}
+
+/// A failed FTP step. Each message names the stage, `host:port` and the
+/// server's reply (code and text), never the password.
+#[derive(Debug, thiserror::Error)]
+pub enum FtpError {
+    #[error("FTP: cannot read local file {path}: {reason}")]
+    LocalFile { path: String, reason: String },
+    #[error("FTP connect to {addr} failed: {reason}. Check FTP_HOST and FTP_PORT, that the server is up, and that this host may reach it (firewall)")]
+    Connect { addr: String, reason: String },
+    #[error("FTP TLS ({mode}) with {addr} failed: {reason}. Check FTP_TLS matches the server (explicit = AUTH TLS on the normal port, implicit = TLS from the first byte, usually port 990) and that its certificate is trusted (system roots or SSL_CERT_FILE)")]
+    Tls {
+        addr: String,
+        mode: &'static str,
+        reason: String,
+    },
+    #[error("FTP login to {addr} as {user:?} failed: {reply}. Check FTP_USER and FTP_PASSWORD")]
+    Login { addr: String, user: String, reply: String },
+    #[error("FTP binary mode (TYPE I) on {addr} failed: {reply}")]
+    TransferType { addr: String, reply: String },
+    #[error("FTP change to remote directory {dir:?} on {addr} failed: {reply}. Check FTP_REMOTE_DIR exists and FTP_USER may use it")]
+    ChangeDir { addr: String, dir: String, reply: String },
+    #[error("FTP upload of {file} (as {temp}) to {addr} failed: {reply}. No file was left under its final name")]
+    Upload {
+        addr: String,
+        file: String,
+        temp: String,
+        reply: String,
+    },
+    #[error("FTP rename {from} -> {to} on {addr} failed: {reply}. Check FTP_USER may rename and overwrite files in FTP_REMOTE_DIR")]
+    Rename {
+        addr: String,
+        from: String,
+        to: String,
+        reply: String,
+    },
+    #[error("FTP size check of {file} on {addr} failed: {problem}. The upload was not renamed to its final name")]
+    SizeCheck {
+        addr: String,
+        file: String,
+        problem: String,
+    },
+    #[error("FTP listing of {dir:?} on {addr} failed: {reply}")]
+    List { addr: String, dir: String, reply: String },
+}
+
+/// Upload `files` to `cfg.remote_dir` over one connection; trusts the system roots.
+pub fn push_files(cfg: &FtpConfig, files: &[PathBuf], timeout: Duration) -> Result<PushReport, FtpError> {
+    push_files_with(cfg, files, timeout, None)
+}
+
+/// [`push_files`], also trusting the PEM certificates in `extra_root_pem`.
+pub fn push_files_with(
+    cfg: &FtpConfig,
+    files: &[PathBuf],
+    timeout: Duration,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<PushReport, FtpError> {
+    // Check every local file before connecting: a missing file is not worth a half delivery.
+    let mut plan = Vec::with_capacity(files.len());
+    for path in files {
+        let local_err = |reason: String| FtpError::LocalFile {
+            path: path.display().to_string(),
+            reason,
+        };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| local_err("the file name is missing or not UTF-8".into()))?
+            .to_string();
+        let meta = std::fs::metadata(path).map_err(|e| local_err(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(local_err("not a regular file".into()));
+        }
+        plan.push((path.as_path(), name));
+    }
+
+    if plan.is_empty() {
+        // Nothing to deliver is no reason to disturb the NICE server.
+        return Ok(PushReport::default());
+    }
+    let mut s = Session::open(cfg, timeout, extra_root_pem)?;
+    let mut report = PushReport::default();
+    for (path, name) in plan {
+        let bytes = s.upload_one(path, &name)?;
+        report.uploaded.push(name);
+        report.bytes += bytes;
+    }
+    s.quit();
+    Ok(report)
+}
+
+/// Connect, secure, log in, change to the remote dir and list it; uploads nothing.
+pub fn check(cfg: &FtpConfig, timeout: Duration) -> Result<String, FtpError> {
+    check_with(cfg, timeout, None)
+}
+
+/// [`check`], also trusting the PEM certificates in `extra_root_pem`.
+pub fn check_with(cfg: &FtpConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<String, FtpError> {
+    let mut s = Session::open(cfg, timeout, extra_root_pem)?;
+    let lines = s.ftp.list(None).map_err(|e| FtpError::List {
+        addr: s.addr.clone(),
+        dir: cfg.remote_dir.clone(),
+        reply: s.reply(&e),
+    })?;
+    // Unix-style listings start with a "total N" line that is not an entry.
+    let entries = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("total "))
+        .count();
+    s.quit();
+    let tls = match cfg.tls {
+        FtpTls::None => "no TLS",
+        FtpTls::Explicit => "explicit TLS",
+        FtpTls::Implicit => "implicit TLS",
+    };
+    Ok(format!(
+        "logged in to {} as {} ({tls}), {} holds {entries} entr{}",
+        s.addr,
+        cfg.user,
+        cfg.remote_dir,
+        if entries == 1 { "y" } else { "ies" }
+    ))
+}
+
+/// One logged-in control connection, in the remote directory, binary type.
+struct Session<'a> {
+    ftp: RustlsFtpStream,
+    addr: String,
+    cfg: &'a FtpConfig,
+}
+
+impl<'a> Session<'a> {
+    fn open(cfg: &'a FtpConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<Self, FtpError> {
+        let addr = format!("{}:{}", cfg.host, cfg.port);
+        let mode = match cfg.tls {
+            FtpTls::None => "none",
+            FtpTls::Explicit => "explicit",
+            FtpTls::Implicit => "implicit",
+        };
+        let tls_err = |reason: String| FtpError::Tls {
+            addr: addr.clone(),
+            mode,
+            reason: scrub(&reason, cfg),
+        };
+        let connect_err = |reason: String| FtpError::Connect {
+            addr: addr.clone(),
+            reason: scrub(&reason, cfg),
+        };
+        let connector = match cfg.tls {
+            FtpTls::None => None,
+            _ => Some(TimedConnector {
+                inner: RustlsConnector::from(tls_config(extra_root_pem).map_err(tls_err)?),
+                timeout,
+            }),
+        };
+        let targets: Vec<SocketAddr> = (cfg.host.as_str(), cfg.port)
+            .to_socket_addrs()
+            .map_err(|e| connect_err(format!("cannot resolve {}: {e}", cfg.host)))?
+            .collect();
+
+        let mut ftp = match connector {
+            None => {
+                let tcp = connect_tcp(&targets, timeout).map_err(connect_err)?;
+                RustlsFtpStream::connect_with_stream(tcp)
+                    .map_err(|e| connect_err(format!("no FTP greeting: {}", describe(&e))))?
+            }
+            Some(connector) if cfg.tls == FtpTls::Explicit => {
+                let tcp = connect_tcp(&targets, timeout).map_err(connect_err)?;
+                let plain = RustlsFtpStream::connect_with_stream(tcp)
+                    .map_err(|e| connect_err(format!("no FTP greeting: {}", describe(&e))))?;
+                // AUTH TLS, handshake, then PBSZ 0 / PROT P so data connections are encrypted too.
+                plain
+                    .into_secure(connector, &cfg.host)
+                    .map_err(|e| tls_err(describe(&e)))?
+            }
+            Some(connector) => {
+                let mut ftp = connect_implicit(&targets, connector, &cfg.host, timeout).map_err(|e| match e {
+                    ImplicitError::Connect(r) => connect_err(r),
+                    ImplicitError::Tls(r) => tls_err(r),
+                })?;
+                // Implicit servers expect PROT P too; suppaftp does not send it on its own.
+                let ok = [Status::CommandOk];
+                ftp.custom_command("PBSZ 0", &ok)
+                    .and_then(|_| ftp.custom_command("PROT P", &ok))
+                    .map_err(|e| tls_err(format!("PBSZ 0 / PROT P: {}", describe(&e))))?;
+                ftp
+            }
+        };
+        // Passive mode; over IPv6 only EPSV works. Use the control connection's
+        // address for data, as curl does: servers behind NAT often announce a private one.
+        let ipv6 = ftp.get_ref().peer_addr().map(|a| a.is_ipv6()).unwrap_or(false);
+        ftp.set_mode(if ipv6 { Mode::ExtendedPassive } else { Mode::Passive });
+        ftp.set_passive_nat_workaround(true);
+        let ftp = ftp.passive_stream_builder(move |addr| {
+            let s = TcpStream::connect_timeout(&addr, timeout).map_err(suppaftp::FtpError::ConnectionError)?;
+            set_timeouts(&s, timeout).map_err(suppaftp::FtpError::ConnectionError)?;
+            Ok(s)
+        });
+
+        let mut s = Session { ftp, addr, cfg };
+        s.ftp
+            .login(cfg.user.as_str(), cfg.password.expose())
+            .map_err(|e| FtpError::Login {
+                addr: s.addr.clone(),
+                user: cfg.user.clone(),
+                reply: s.reply(&e),
+            })?;
+        s.ftp
+            .transfer_type(FileType::Binary)
+            .map_err(|e| FtpError::TransferType {
+                addr: s.addr.clone(),
+                reply: s.reply(&e),
+            })?;
+        s.ftp.cwd(&cfg.remote_dir).map_err(|e| FtpError::ChangeDir {
+            addr: s.addr.clone(),
+            dir: cfg.remote_dir.clone(),
+            reply: s.reply(&e),
+        })?;
+        Ok(s)
+    }
+
+    /// Store `path` as `.<name>.part`, check its size, rename it to `name`. Returns the bytes sent.
+    fn upload_one(&mut self, path: &Path, name: &str) -> Result<u64, FtpError> {
+        let temp = format!(".{name}.part");
+        let upload_err = |s: &Self, reply: String| FtpError::Upload {
+            addr: s.addr.clone(),
+            file: path.display().to_string(),
+            temp: temp.clone(),
+            reply,
+        };
+        // Report files are small; reading first keeps local read errors apart from network ones.
+        let data = std::fs::read(path).map_err(|e| FtpError::LocalFile {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let local_len = data.len() as u64;
+        let sent = match self.ftp.put_with_stream(temp.as_str()) {
+            Ok(mut stream) => {
+                let written = stream.write_all(&data);
+                // finish() closes the data connection and reads the server's verdict (226 or an error).
+                let finished = stream.finish();
+                match (written, finished) {
+                    (Ok(()), Ok(())) => Ok(local_len),
+                    // The server's own reply says most, even when our write failed first.
+                    (_, Err(e @ suppaftp::FtpError::UnexpectedResponse(_))) => Err(self.reply(&e)),
+                    (Err(io), _) => Err(scrub(&io_text(&io), self.cfg)),
+                    (Ok(()), Err(e)) => Err(self.reply(&e)),
+                }
+            }
+            Err(e) => Err(self.reply(&e)),
+        };
+        let sent = match sent {
+            Ok(n) => n,
+            Err(reply) => {
+                self.remove_temp(&temp);
+                return Err(upload_err(self, reply));
+            }
+        };
+
+        match self.ftp.size(temp.as_str()) {
+            Ok(remote) if remote as u64 == local_len => {}
+            Ok(remote) => {
+                self.remove_temp(&temp);
+                return Err(FtpError::SizeCheck {
+                    addr: self.addr.clone(),
+                    file: temp,
+                    problem: format!("the server holds {remote} bytes but {} has {local_len}", path.display()),
+                });
+            }
+            // A server without SIZE (500/502/504) cannot be checked; the transfer itself
+            // completed with a 226, so go on rather than make such servers unusable.
+            Err(suppaftp::FtpError::UnexpectedResponse(r)) if matches!(r.status.code(), 500 | 502 | 504) => {
+                tracing::warn!(
+                    "FTP server {} does not support SIZE ({}); {temp} not size-checked",
+                    self.addr,
+                    scrub(&reply_text(&r), self.cfg)
+                );
+            }
+            Err(e) => {
+                let reply = self.reply(&e);
+                self.remove_temp(&temp);
+                return Err(FtpError::SizeCheck {
+                    addr: self.addr.clone(),
+                    file: temp,
+                    problem: reply,
+                });
+            }
+        }
+
+        if let Err(e) = self.ftp.rename(temp.as_str(), name) {
+            // Some servers (IIS, FileZilla) refuse to rename over an existing file, as
+            // happens when a quarter is delivered again: remove the old copy and retry once.
+            let retried = matches!(&e, suppaftp::FtpError::UnexpectedResponse(r) if r.status.code() >= 500)
+                && self.ftp.rm(name).is_ok()
+                && self.ftp.rename(temp.as_str(), name).is_ok();
+            if !retried {
+                let reply = self.reply(&e);
+                self.remove_temp(&temp);
+                return Err(FtpError::Rename {
+                    addr: self.addr.clone(),
+                    from: temp,
+                    to: name.to_string(),
+                    reply,
+                });
+            }
+        }
+        tracing::debug!("FTP {}: uploaded {name} ({sent} bytes)", self.addr);
+        Ok(local_len)
+    }
+
+    /// Best effort: the connection may already be gone.
+    fn remove_temp(&mut self, temp: &str) {
+        if let Err(e) = self.ftp.rm(temp) {
+            tracing::debug!("FTP {}: could not remove {temp}: {}", self.addr, self.reply(&e));
+        }
+    }
+
+    fn quit(&mut self) {
+        // The work is done; a server that closes without 221 is no failure.
+        let _ = self.ftp.quit();
+    }
+
+    fn reply(&self, e: &suppaftp::FtpError) -> String {
+        scrub(&describe(e), self.cfg)
+    }
+}
+
+/// The server's reply quoted with its code, or what went wrong on the wire.
+fn describe(e: &suppaftp::FtpError) -> String {
+    match e {
+        suppaftp::FtpError::UnexpectedResponse(r) => format!("server replied {}", reply_text(r)),
+        suppaftp::FtpError::ConnectionError(io) => io_text(io),
+        other => other.to_string(),
+    }
+}
+
+/// Socket timeouts surface as WouldBlock on Unix; say what they mean.
+fn io_text(io: &std::io::Error) -> String {
+    match io.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            "no answer from the server in time (read/write timeout)".to_string()
+        }
+        _ => format!("connection error: {io}"),
+    }
+}
+
+/// `"530 Login incorrect."`: every line of the reply, code included, quoted.
+fn reply_text(r: &suppaftp::types::Response) -> String {
+    let body = String::from_utf8_lossy(&r.body);
+    let text = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    if text.is_empty() {
+        format!("\"{}\"", r.status.code())
+    } else {
+        format!("{text:?}")
+    }
+}
+
+/// Remove the password from text that came from the server or the network stack.
+fn scrub(text: &str, cfg: &FtpConfig) -> String {
+    let pw = cfg.password.expose();
+    if pw.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(pw, "***")
+    }
+}
+
+fn set_timeouts(s: &TcpStream, timeout: Duration) -> std::io::Result<()> {
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))
+}
+
+/// Try each resolved address in turn, with `timeout` for each.
+fn connect_tcp(targets: &[SocketAddr], timeout: Duration) -> Result<TcpStream, String> {
+    let mut last = String::from("the host name resolved to no address");
+    for a in targets {
+        match TcpStream::connect_timeout(a, timeout) {
+            Ok(s) => {
+                set_timeouts(&s, timeout).map_err(|e| e.to_string())?;
+                return Ok(s);
+            }
+            Err(e) if targets.len() > 1 => last = format!("{a}: {e}"),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
+enum ImplicitError {
+    Connect(String),
+    Tls(String),
+}
+
+/// Implicit FTPS: TLS from the first byte. suppaftp opens that TCP connection
+/// itself without a connect timeout, so run it on a helper thread and stop
+/// waiting after `timeout` (a hung thread ends when the OS gives up the SYN).
+fn connect_implicit(
+    targets: &[SocketAddr],
+    connector: TimedConnector,
+    host: &str,
+    timeout: Duration,
+) -> Result<RustlsFtpStream, ImplicitError> {
+    let target = *targets
+        .first()
+        .ok_or_else(|| ImplicitError::Connect("the host name resolved to no address".into()))?;
+    let host = host.to_string();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let r = RustlsFtpStream::connect_secure_implicit(target, connector, &host);
+        // The receiver may have given up already; nothing to do then.
+        let _ = tx.send(r);
+    });
+    // Connect, handshake and greeting each get `timeout`; allow for all three.
+    match rx.recv_timeout(timeout * 3) {
+        Ok(Ok(ftp)) => Ok(ftp),
+        Ok(Err(suppaftp::FtpError::SecureError(r))) => Err(ImplicitError::Tls(r)),
+        Ok(Err(suppaftp::FtpError::ConnectionError(io))) => {
+            // The handshake runs lazily on the first read: rustls errors come back as io errors.
+            let is_tls = io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+            if is_tls {
+                Err(ImplicitError::Tls(io.to_string()))
+            } else if io.kind() == std::io::ErrorKind::ConnectionRefused || io.kind() == std::io::ErrorKind::TimedOut {
+                Err(ImplicitError::Connect(io.to_string()))
+            } else {
+                Err(ImplicitError::Tls(format!(
+                    "no FTP greeting over TLS: {}",
+                    io_text(&io)
+                )))
+            }
+        }
+        Ok(Err(e)) => Err(ImplicitError::Tls(describe(&e))),
+        Err(_) => Err(ImplicitError::Connect(format!(
+            "no connection and TLS greeting within {:.1} s",
+            (timeout * 3).as_secs_f64()
+        ))),
+    }
+}
+
+/// Sets read/write timeouts on every socket before its TLS handshake (the
+/// implicit control connection is opened inside suppaftp, out of our reach).
+#[derive(Debug)]
+struct TimedConnector {
+    inner: RustlsConnector,
+    timeout: Duration,
+}
+
+impl TlsConnector for TimedConnector {
+    type Stream = <RustlsConnector as TlsConnector>::Stream;
+
+    fn connect(&self, domain: &str, stream: TcpStream) -> suppaftp::FtpResult<Self::Stream> {
+        set_timeouts(&stream, self.timeout).map_err(suppaftp::FtpError::ConnectionError)?;
+        self.inner.connect(domain, stream)
+    }
+}
+
+/// rustls client config with the ring provider, system roots and `extra_root_pem`.
+fn tls_config(extra_root_pem: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = RootCertStore::empty();
+    // Unreadable system certificates are skipped: one bad file must not stop delivery.
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if let Some(pem) = extra_root_pem {
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| format!("extra root certificate: {e}"))?;
+            roots.add(cert).map_err(|e| format!("extra root certificate: {e}"))?;
+        }
+    }
+    if roots.is_empty() {
+        return Err("no trusted root certificates found: install the system CA bundle (ca-certificates) or point SSL_CERT_FILE at a PEM file".into());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
