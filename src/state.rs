@@ -75,13 +75,20 @@ impl State {
     /// yet, up to the newest complete one; those LivePerson no longer serves are lost.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
         let newest = quarter::loop_quarter(now, settle);
-        let Some(anchor) = self.delivered.iter().next().copied() else {
-            return LoopPlan {
-                build: vec![newest],
-                newly_lost: vec![],
-            };
-        };
-        let Ok(anchor) = Quarter::starting_at(anchor) else {
+        // From the oldest remembered delivery on, or from the oldest quarter that
+        // failed in the current outage (a first run may fail before any delivery).
+        let after_delivered = self
+            .delivered
+            .iter()
+            .next()
+            .and_then(|t| Quarter::starting_at(*t).ok())
+            .map(|q| q.next());
+        let oldest_failed = self
+            .outage
+            .as_ref()
+            .and_then(|o| o.failed.iter().next())
+            .and_then(|t| Quarter::starting_at(*t).ok());
+        let Some(start) = after_delivered.into_iter().chain(oldest_failed).min() else {
             return LoopPlan {
                 build: vec![newest],
                 newly_lost: vec![],
@@ -89,7 +96,7 @@ impl State {
         };
         // Never look further back than the memory: older gaps were reported already.
         let floor = Quarter::containing(now - Duration::hours(MEMORY_HOURS));
-        let first = if anchor.next() > floor { anchor.next() } else { floor };
+        let first = start.max(floor);
         let mut build = Vec::new();
         let mut newly_lost = Vec::new();
         for q in quarter::quarter_range(first, newest) {
@@ -217,6 +224,20 @@ mod tests {
             .plan_loop(t("2026-11-24T10:20:00Z"), Duration::seconds(SETTLE))
             .build
             .is_empty());
+    }
+
+    #[test]
+    fn quarters_that_failed_before_any_delivery_are_built() {
+        let mut s = State::default();
+        let failed = parse_quarter_arg("112426.0945").unwrap();
+        s.outage = Some(Outage {
+            since: t("2026-11-24T10:01:00Z"),
+            mailed: true,
+            failed: BTreeSet::from([failed.start()]),
+            last_error: "FTP down".into(),
+        });
+        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        assert_eq!(stems(&p.build), ["112426.0945", "112426.1000"]);
     }
 
     #[test]

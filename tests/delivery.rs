@@ -1,0 +1,279 @@
+//! End to end through the real binary: FTP push to a real FTP server, failure
+//! mail to a real SMTP server, one mail per outage, and `wfm check`.
+
+mod common;
+mod delivery_support;
+
+use common::*;
+use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
+use delivery_support::refused_port;
+use delivery_support::smtp_server::{self, start_smtp, SmtpServer};
+use std::collections::BTreeMap;
+use wfm::simulator::{Fault, IntervalOrder, Method};
+
+async fn ftp() -> FtpServer {
+    tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
+        .await
+        .unwrap()
+}
+
+fn ftp_lines(port: u16, password: &str) -> String {
+    format!(
+        "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={password}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
+        ftp_server::USER
+    )
+}
+
+fn mail_lines(port: u16) -> String {
+    format!(
+        "EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_TLS=none\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\nEMAIL_SUBJECT=\"WFM feed failed\"\n"
+    )
+}
+
+/// Secrets of the configs below: none may appear in a mail, a log or stderr.
+const SECRETS: [&str; 3] = ["test-app-secret-XYZ", "test-token-secret-XYZ", ftp_server::PASS];
+
+fn assert_no_secrets(what: &str, text: &str) {
+    for s in SECRETS {
+        assert!(!text.contains(s), "{what} holds the secret {s}: {text}");
+    }
+}
+
+fn log_text(s: &Setup) -> String {
+    files_in(&s.path("logs"))
+        .iter()
+        .map(|n| std::fs::read_to_string(s.path("logs").join(n)).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_delivers_the_three_files_under_their_final_names() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let server = ftp().await;
+    let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let start = t("2026-11-24T10:00:00Z");
+    let mut want: Vec<String> = names(start).to_vec();
+    want.sort();
+    assert_eq!(server.names(), want, "only the final names on the server");
+    for n in names(start) {
+        assert_eq!(
+            std::fs::read(server.inbox().join(&n)).unwrap(),
+            std::fs::read(s.reports().join(&n)).unwrap(),
+            "{n}"
+        );
+    }
+    let exp = Expect {
+        gen: sim.generator(),
+        skills: None,
+        agents: None,
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    };
+    exp.check_quarter(&server.inbox(), start);
+    assert!(stderr(&out).contains("pushed 112426.1000"), "{}", stderr(&out));
+    assert_no_secrets("stderr", &stderr(&out));
+    assert_no_secrets("log", &log_text(&s));
+
+    // A rerun in push mode uploads from OUTPUT.
+    let old = s.path("old");
+    let out = wfm(
+        &[
+            "rerun",
+            s.config.to_str().unwrap(),
+            "1",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.0930",
+            "112426.0945",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.names().len(), 9);
+    assert_eq!(files_in(&old).len(), 6);
+    for n in names(t("2026-11-24T09:30:00Z")) {
+        assert_eq!(
+            std::fs::read(server.inbox().join(&n)).unwrap(),
+            std::fs::read(old.join(&n)).unwrap()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp: SmtpServer = start_smtp(None);
+    let down = refused_port();
+    let s = Setup::new(&sim, &(ftp_lines(down, ftp_server::PASS) + &mail_lines(smtp.port)));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(files_in(&s.reports()).len(), 3, "local copies are kept");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1, "exactly one mail");
+    let m = &mails[0].data;
+    assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
+    assert!(
+        m.contains("2026-11-24 10:00-10:15 UTC")
+            && m.contains("not uploaded")
+            && m.contains(&format!("127.0.0.1:{down}")),
+        "{m}"
+    );
+    assert_no_secrets("mail", m);
+
+    // Still down a quarter later: no second mail.
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(smtp.mails().len(), 1, "one mail per outage");
+
+    // The server is back: both pending quarters are pushed, and one "recovered" mail.
+    let server = ftp().await;
+    let cfg = std::fs::read_to_string(&s.config)
+        .unwrap()
+        .replace(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
+    std::fs::write(&s.config, cfg).unwrap();
+    let later = t("2026-11-24T10:46:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        server.names().len(),
+        9,
+        "10:00, 10:15 and 10:30 are on the server: {:?}",
+        server.names()
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2);
+    let m = &mails[1].data;
+    assert!(
+        m.contains("Subject: WFM feed failed: recovered") && m.contains("112426.1000") && m.contains("112426.1030"),
+        "{m}"
+    );
+    assert_no_secrets("mail", m);
+
+    // Success: no mail.
+    let later = t("2026-11-24T11:01:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(smtp.mails().len(), 2, "no mail on success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveperson_refusing_gives_exactly_one_clear_mail() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &(mail_lines(smtp.port) + "LP_APP_SECRET=wrong-app-secret\n"));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let m = &mails[0].data;
+    assert!(
+        m.contains("112426.1000") && m.contains("401") && m.contains("clock"),
+        "{m}"
+    );
+    assert!(!m.contains("wrong-app-secret"), "{m}");
+    assert_no_secrets("mail", m);
+    assert!(files_in(&s.reports()).is_empty());
+    let st: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.reports().join(".wfm-state.json")).unwrap()).unwrap();
+    assert_eq!(st["outage"]["mailed"], true);
+
+    // A mail that cannot be sent never hides the failure: still exit 1, logged.
+    let s2 = Setup::new(&sim, &(mail_lines(refused_port()) + "LP_APP_SECRET=wrong-app-secret\n"));
+    let out = wfm(&["loop", s2.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("could not be sent") && stderr(&out).contains("401"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_mail_when_all_is_well() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(smtp.mails().is_empty());
+    // A transient 503 is retried and is not an outage either.
+    sim.inject(Some(Method::EngActivity), Fault::ServerError(503), 1);
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(smtp.mails().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_names_every_broken_part() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let server = ftp().await;
+    let smtp = start_smtp(None);
+
+    // All good.
+    let s = Setup::new(
+        &sim,
+        &(ftp_lines(server.port, ftp_server::PASS) + &mail_lines(smtp.port)),
+    );
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    for item in [
+        "config",
+        "LivePerson host",
+        "LivePerson credentials",
+        "FTP push",
+        "failure mail",
+        "REPORT_DIR",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(item) && l.contains(" ok ")),
+            "{item}: {text}"
+        );
+    }
+    assert!(smtp.mails().is_empty(), "check sends nothing");
+    assert!(server.names().is_empty(), "check uploads nothing");
+
+    // Everything broken at once: each part is named.
+    let bad = format!(
+        "{}{}LP_APP_SECRET=wrong\n",
+        ftp_lines(server.port, "wrong-ftp-password"),
+        mail_lines(refused_port())
+    );
+    let s = Setup::new(&sim, &bad);
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let line = |item: &str| {
+        text.lines()
+            .find(|l| l.starts_with(item))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("LivePerson credentials").contains("FAILED") && line("LivePerson credentials").contains("401"),
+        "{text}"
+    );
+    assert!(
+        line("FTP push").contains("FAILED") && line("FTP push").contains("530"),
+        "{text}"
+    );
+    assert!(line("failure mail").contains("FAILED"), "{text}");
+    assert!(line("LivePerson host").contains(" ok "), "{text}");
+    assert!(!text.contains("wrong-ftp-password"), "{text}");
+    assert_eq!(sim.data_requests(), 2, "one small signed request per check");
+}
