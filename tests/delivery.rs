@@ -7,7 +7,7 @@ mod delivery_support;
 use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
 use delivery_support::refused_port;
-use delivery_support::smtp_server::{self, start_smtp, SmtpServer};
+use delivery_support::smtp_server::{start_smtp, SmtpServer};
 use std::collections::BTreeMap;
 use wfm::simulator::{Fault, IntervalOrder, Method};
 
