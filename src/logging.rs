@@ -26,7 +26,7 @@ pub fn init(debug: u8) {
         .try_init();
 }
 
-/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log`, keeping the newest `keep_days` files.
+/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log`; daily files older than `keep_days` are removed.
 /// Returns a warning when the log folder cannot be used (the run goes on).
 pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<String> {
     let appender = std::fs::create_dir_all(log_dir)
@@ -36,7 +36,7 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
                 .filename_prefix("wfm")
                 .filename_suffix("log")
-                .max_log_files(keep_days.max(1) as usize)
+                
                 .build(log_dir)
                 .map_err(|e| e.to_string())
         });
@@ -68,11 +68,51 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::from_level(stderr_level(debug)));
-    let _ = tracing_subscriber::registry()
-        .with(stderr_layer)
-        .with(file_layer)
-        .try_init();
+        let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+    prune(log_dir, chrono::Utc::now().date_naive(), keep_days);
     warning
+}
+
+/// The daily log files (`wfm.YYYY-MM-DD.log`) among `names` dated more than
+/// `keep_days` days before `today`. Other files are never touched.
+pub fn expired(names: &[String], today: chrono::NaiveDate, keep_days: u32) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| {
+            n.strip_prefix("wfm.")
+                .and_then(|r| r.strip_suffix(".log"))
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .is_some_and(|d| (today - d).num_days() > i64::from(keep_days))
+        })
+        .cloned()
+        .collect()
+}
+
+fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
+    let Ok(entries) = std::fs::read_dir(log_dir) else { return };
+    let names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
+    for n in expired(&names, today, keep_days) {
+        match std::fs::remove_file(log_dir.join(&n)) {
+            Ok(()) => tracing::info!("removed the old log file {n} (LOG_KEEP_DAYS={keep_days})"),
+            Err(e) => tracing::warn!("cannot remove the old log file {n}: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_daily_files_older_than_the_limit_expire() {
+        let names: Vec<String> = ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log", "other.log", "wfm.garbage.log", "wfm.2026-01-01.txt"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(expired(&names, today, 30), ["wfm.2026-10-25.log"]);
+        assert_eq!(expired(&names, today, 0), ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log"][..2]);
+    }
 }
 
 /// Today's log file, for messages and mail.

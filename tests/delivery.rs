@@ -39,6 +39,27 @@ fn assert_no_secrets(what: &str, text: &str) {
     }
 }
 
+/// The mail as a reader sees it: quoted-printable soft breaks and escapes undone.
+fn decoded(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'=' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn log_text(s: &Setup) -> String {
     files_in(&s.path("logs"))
         .iter()
@@ -116,7 +137,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     assert_eq!(files_in(&s.reports()).len(), 3, "local copies are kept");
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1, "exactly one mail");
-    let m = &mails[0].data;
+    let m = &decoded(&mails[0].data);
     assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
     assert!(
         m.contains("2026-11-24 10:00-10:15 UTC")
@@ -151,7 +172,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     );
     let mails = smtp.mails();
     assert_eq!(mails.len(), 2);
-    let m = &mails[1].data;
+    let m = &decoded(&mails[1].data);
     assert!(
         m.contains("Subject: WFM feed failed: recovered") && m.contains("112426.1000") && m.contains("112426.1030"),
         "{m}"
@@ -176,7 +197,7 @@ async fn liveperson_refusing_gives_exactly_one_clear_mail() {
     assert_eq!(out.status.code(), Some(1));
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
-    let m = &mails[0].data;
+    let m = &decoded(&mails[0].data);
     assert!(
         m.contains("112426.1000") && m.contains("401") && m.contains("clock"),
         "{m}"
@@ -276,4 +297,50 @@ async fn check_names_every_broken_part() {
     assert!(line("LivePerson host").contains(" ok "), "{text}");
     assert!(!text.contains("wrong-ftp-password"), "{text}");
     assert_eq!(sim.data_requests(), 2, "one small signed request per check");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explicit_ftps_push_with_the_system_trust_store() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+        let (server, pki) = tokio::task::spawn_blocking(|| {
+        let pki = delivery_support::pki();
+        (start_server(ServerTls::Required, Some(&pki), ftp_server::Fault::None), pki)
+    })
+    .await
+    .unwrap();
+    let ca_file = pki.chain_path.with_file_name("ca.pem");
+    std::fs::write(&ca_file, &pki.ca_pem).unwrap();
+    let lines = ftp_lines(server.port, ftp_server::PASS).replace("FTP_TLS=none", "FTP_TLS=explicit");
+    let s = Setup::new(&sim, &lines);
+    // The operator's way to trust a private CA: SSL_CERT_FILE, read by the system trust store.
+    let ca = ca_file.to_str().unwrap().to_string();
+    let out = wfm_env(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now, &[("SSL_CERT_FILE", &ca)]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.names().len(), 3);
+    for n in names(t("2026-11-24T10:00:00Z")) {
+        assert_eq!(std::fs::read(server.inbox().join(&n)).unwrap(), std::fs::read(s.reports().join(&n)).unwrap());
+    }
+    // Without the CA the certificate is refused: a clear TLS error, local copies kept.
+    s.forget_state();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).to_lowercase().contains("tls"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let dead = refused_port();
+    let s = Setup::new(&sim, &(mail_lines(smtp.port) + &format!("LP_BASE_URI=http://127.0.0.1:{dead}\n")));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let m = &decoded(&mails[0].data);
+    assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
+    assert!(m.contains("cannot reach LivePerson") && m.contains(&format!("127.0.0.1:{dead}")), "{m}");
+    assert_no_secrets("mail", m);
 }
