@@ -36,7 +36,6 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
                 .filename_prefix("wfm")
                 .filename_suffix("log")
-                
                 .build(log_dir)
                 .map_err(|e| e.to_string())
         });
@@ -68,7 +67,10 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::from_level(stderr_level(debug)));
-        let _ = tracing_subscriber::registry().with(stderr_layer).with(file_layer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr_layer)
+        .with(file_layer)
+        .try_init();
     prune(log_dir, chrono::Utc::now().date_naive(), keep_days);
     warning
 }
@@ -89,7 +91,9 @@ pub fn expired(names: &[String], today: chrono::NaiveDate, keep_days: u32) -> Ve
 }
 
 fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
-    let Ok(entries) = std::fs::read_dir(log_dir) else { return };
+    let Ok(entries) = std::fs::read_dir(log_dir) else {
+        return;
+    };
     let names: Vec<String> = entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     for n in expired(&names, today, keep_days) {
         match std::fs::remove_file(log_dir.join(&n)) {
@@ -105,13 +109,23 @@ mod tests {
 
     #[test]
     fn only_daily_files_older_than_the_limit_expire() {
-        let names: Vec<String> = ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log", "other.log", "wfm.garbage.log", "wfm.2026-01-01.txt"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let names: Vec<String> = [
+            "wfm.2026-10-25.log",
+            "wfm.2026-10-26.log",
+            "wfm.2026-11-25.log",
+            "other.log",
+            "wfm.garbage.log",
+            "wfm.2026-01-01.txt",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         assert_eq!(expired(&names, today, 30), ["wfm.2026-10-25.log"]);
-        assert_eq!(expired(&names, today, 0), ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log"][..2]);
+        assert_eq!(
+            expired(&names, today, 0),
+            ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log"][..2]
+        );
     }
 }
 

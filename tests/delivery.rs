@@ -303,9 +303,12 @@ async fn check_names_every_broken_part() {
 async fn explicit_ftps_push_with_the_system_trust_store() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim(now, IntervalOrder::Ascending).await;
-        let (server, pki) = tokio::task::spawn_blocking(|| {
+    let (server, pki) = tokio::task::spawn_blocking(|| {
         let pki = delivery_support::pki();
-        (start_server(ServerTls::Required, Some(&pki), ftp_server::Fault::None), pki)
+        (
+            start_server(ServerTls::Required, Some(&pki), ftp_server::Fault::None),
+            pki,
+        )
     })
     .await
     .unwrap();
@@ -315,11 +318,19 @@ async fn explicit_ftps_push_with_the_system_trust_store() {
     let s = Setup::new(&sim, &lines);
     // The operator's way to trust a private CA: SSL_CERT_FILE, read by the system trust store.
     let ca = ca_file.to_str().unwrap().to_string();
-    let out = wfm_env(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now, &[("SSL_CERT_FILE", &ca)]).await;
+    let out = wfm_env(
+        &["loop", s.config.to_str().unwrap(), "1", "2", "0"],
+        now,
+        &[("SSL_CERT_FILE", &ca)],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(server.names().len(), 3);
     for n in names(t("2026-11-24T10:00:00Z")) {
-        assert_eq!(std::fs::read(server.inbox().join(&n)).unwrap(), std::fs::read(s.reports().join(&n)).unwrap());
+        assert_eq!(
+            std::fs::read(server.inbox().join(&n)).unwrap(),
+            std::fs::read(s.reports().join(&n)).unwrap()
+        );
     }
     // Without the CA the certificate is refused: a clear TLS error, local copies kept.
     s.forget_state();
@@ -334,13 +345,41 @@ async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
     let sim = start_sim(now, IntervalOrder::Ascending).await;
     let smtp = start_smtp(None);
     let dead = refused_port();
-    let s = Setup::new(&sim, &(mail_lines(smtp.port) + &format!("LP_BASE_URI=http://127.0.0.1:{dead}\n")));
+    let s = Setup::new(
+        &sim,
+        &(mail_lines(smtp.port) + &format!("LP_BASE_URI=http://127.0.0.1:{dead}\n")),
+    );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(1));
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
     let m = &decoded(&mails[0].data);
     assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
-    assert!(m.contains("cannot reach LivePerson") && m.contains(&format!("127.0.0.1:{dead}")), "{m}");
+    assert!(
+        m.contains("cannot reach LivePerson") && m.contains(&format!("127.0.0.1:{dead}")),
+        "{m}"
+    );
     assert_no_secrets("mail", m);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_upload_is_retried_once_on_a_fresh_connection() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let fault = ftp_server::Fault::FailFirstUpload(Default::default());
+    let server = tokio::task::spawn_blocking(move || start_server(ServerTls::Off, None, fault))
+        .await
+        .unwrap();
+    let s = Setup::new(
+        &sim,
+        &(ftp_lines(server.port, ftp_server::PASS) + &mail_lines(smtp.port)),
+    );
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("retrying the upload once"), "{}", stderr(&out));
+    let mut want: Vec<String> = names(t("2026-11-24T10:00:00Z")).to_vec();
+    want.sort();
+    assert_eq!(server.names(), want, "final names only, no temporaries");
+    assert!(smtp.mails().is_empty(), "a glitch that the retry fixed is no outage");
 }

@@ -22,13 +22,16 @@ fn all_files(dir: &std::path::Path) -> Vec<PathBuf> {
 async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim(now, IntervalOrder::Shuffled).await;
-        let s = Setup::new(&sim, "LOG_KEEP_DAYS=30\n");
+    let s = Setup::new(&sim, "LOG_KEEP_DAYS=30\n");
     std::fs::create_dir_all(s.path("logs")).unwrap();
     std::fs::write(s.path("logs/wfm.2020-01-01.log"), "old\n").unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "", "debug 0 prints nothing on success");
-    assert!(!s.path("logs/wfm.2020-01-01.log").exists(), "log files older than LOG_KEEP_DAYS are removed");
+    assert!(
+        !s.path("logs/wfm.2020-01-01.log").exists(),
+        "log files older than LOG_KEEP_DAYS are removed"
+    );
     let start = t("2026-11-24T10:00:00Z");
     assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
     let exp = Expect {

@@ -51,6 +51,8 @@ pub enum Fault {
     Truncate(usize),
     /// Refuse to rename over an existing file, as IIS does.
     RefuseOverwrite,
+    /// Fail the first upload of the server's life (451), then work: a passing glitch.
+    FailFirstUpload(Arc<std::sync::atomic::AtomicBool>),
 }
 
 /// The filesystem back end with a fault injected into `put`.
@@ -100,6 +102,12 @@ impl StorageBackend<DefaultUser> for TestFs {
         start_pos: u64,
     ) -> storage::Result<u64> {
         let limit = match &self.fault {
+            Fault::FailFirstUpload(failed) => {
+                if failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    return self.inner.put(user, input, path, start_pos).await;
+                }
+                0
+            }
             Fault::None | Fault::RefuseOverwrite => return self.inner.put(user, input, path, start_pos).await,
             Fault::ErrorAfter(n) | Fault::DropAfter(n, _) | Fault::Truncate(n) => *n as u64,
         };
