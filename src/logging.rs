@@ -103,6 +103,11 @@ fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
     }
 }
 
+/// Today's log file, for messages and mail.
+pub fn current_log_file(log_dir: &Path) -> std::path::PathBuf {
+    log_dir.join(format!("wfm.{}.log", chrono::Utc::now().format("%Y-%m-%d")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,9 +132,4 @@ mod tests {
             ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log"][..2]
         );
     }
-}
-
-/// Today's log file, for messages and mail.
-pub fn current_log_file(log_dir: &Path) -> std::path::PathBuf {
-    log_dir.join(format!("wfm.{}.log", chrono::Utc::now().format("%Y-%m-%d")))
 }
