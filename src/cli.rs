@@ -11,7 +11,7 @@ use std::path::PathBuf;
     version,
     about = "Moves LivePerson statistics into NICE WFM: three XML reports per 15-minute quarter",
     long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours). `wfm demo` shows the whole pipeline against a built-in simulator.",
-    after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error.\nConfiguration keys: see config.navomi.example."
+    after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock.\nConfiguration keys: see config.navomi.example."
 )]
 pub struct Cli {
     #[command(subcommand)]

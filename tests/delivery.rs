@@ -8,7 +8,6 @@ use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
 use delivery_support::refused_port;
 use delivery_support::smtp_server::{start_smtp, SmtpServer};
-use std::collections::BTreeMap;
 use wfm::simulator::{Fault, IntervalOrder, Method};
 
 async fn ftp() -> FtpServer {
@@ -86,13 +85,7 @@ async fn push_delivers_the_three_files_under_their_final_names() {
             "{n}"
         );
     }
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     exp.check_quarter(&server.inbox(), start);
     assert!(stderr(&out).contains("pushed 112426.1000"), "{}", stderr(&out));
     assert_no_secrets("stderr", &stderr(&out));

@@ -34,13 +34,7 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
     );
     let start = t("2026-11-24T10:00:00Z");
     assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     exp.check_quarter(&s.reports(), start);
     // The data is not trivially empty.
     let q = read_report(&s.reports().join("Q_112426.1000.xml"));
@@ -160,13 +154,7 @@ async fn the_quarter_before_midnight_utc() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let start = t("2026-11-24T23:45:00Z");
     assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     exp.check_quarter(&s.reports(), start);
     let q = read_report(&s.reports().join("Q_112426.2345.xml"));
     assert_eq!(q.attrs["end"], "2026-11-25T00:00:00Z");
@@ -194,13 +182,7 @@ async fn rerun_of_twelve_quarters_makes_three_requests() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(sim.data_requests(), 3, "one request per method for all 12 quarters");
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     let mut start = t("2026-11-24T14:00:00Z");
     for _ in 0..12 {
         exp.check_quarter(&out_dir, start);
@@ -267,13 +249,7 @@ async fn passing_faults_are_retried_and_the_files_are_right() {
             "{fault:?}: {err}"
         );
         assert_eq!(sim.data_requests(), 4, "{fault:?}");
-        let exp = Expect {
-            gen: sim.generator(),
-            skills: None,
-            agents: None,
-            map: BTreeMap::new(),
-            skip_unmapped: false,
-        };
+        let exp = Expect::all(sim.generator());
         exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     }
 }

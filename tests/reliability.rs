@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,13 +65,7 @@ async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(sim.data_requests(), 6, "one fetch per method for all eight quarters");
     assert!(stderr(&out).contains("8 of 8 quarter(s) delivered"), "{}", stderr(&out));
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     let mut start = t("2026-11-24T08:00:00Z");
     for _ in 0..9 {
         exp.check_quarter(&s.reports(), start);
@@ -114,13 +107,7 @@ async fn a_failed_quarter_is_built_by_the_next_run() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // 10:15, 10:30 (failed before) and 10:45 (new) are all there now.
     assert_eq!(files_in(&s.reports()).len(), 12);
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     for q in ["2026-11-24T10:15:00Z", "2026-11-24T10:30:00Z", "2026-11-24T10:45:00Z"] {
         exp.check_quarter(&s.reports(), t(q));
     }
@@ -206,13 +193,7 @@ async fn a_killed_run_never_blocks_the_next_one() {
     );
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
 }
 
@@ -270,13 +251,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
     // The next run finishes the job and cleans up the temporaries.
     let out = wfm(&args, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let exp = Expect {
-        gen: sim.generator(),
-        skills: None,
-        agents: None,
-        map: BTreeMap::new(),
-        skip_unmapped: false,
-    };
+    let exp = Expect::all(sim.generator());
     let mut start = t("2026-11-24T14:00:00Z");
     for _ in 0..12 {
         exp.check_quarter(&s.reports(), start);

@@ -279,7 +279,18 @@ pub struct Expect<'a> {
     pub skip_unmapped: bool,
 }
 
-impl Expect<'_> {
+impl<'a> Expect<'a> {
+    /// Every skill and agent, no agent map: the default config.
+    pub fn all(gen: &'a Generator) -> Self {
+        Expect {
+            gen,
+            skills: None,
+            agents: None,
+            map: BTreeMap::new(),
+            skip_unmapped: false,
+        }
+    }
+
     fn ends(start: DateTime<Utc>) -> [DateTime<Utc>; 3] {
         [5, 10, 15].map(|m| start + Duration::minutes(m))
     }
