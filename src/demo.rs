@@ -56,7 +56,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         crate::deliver::local::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv").as_bytes())?;
     restrict_permissions(&cfg_path);
     // WFM_* overrides are for real deployments; the demo must not pick them up.
-        let cfg = config::load_with_env(&cfg_path, |_| None)?;
+    let cfg = config::load_with_env(&cfg_path, |_| None)?;
     // Each demo starts fresh: with the last demo's state, `loop` would find its quarter delivered.
     let _ = std::fs::remove_file(&cfg.state_file);
 

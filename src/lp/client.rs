@@ -119,6 +119,9 @@ impl RetryPolicy {
     }
 }
 
+/// Longest query sent in a URL; longer agentactivity queries go as a POST body.
+const MAX_QUERY_LEN: usize = 1500;
+
 pub struct LpClient {
     http: reqwest::Client,
     base_url: String,
@@ -291,16 +294,30 @@ impl LpClient {
             c.access_token.as_str(),
             c.access_token_secret.expose(),
         );
-        let authorization = oauth::authorize("GET", &url, &params, &token, oauth::HMAC_SHA1);
-        let full_url = oauth::to_query(url.clone(), &params);
+        // A long agent list does not fit a URL: agentactivity takes it as a JSON
+        // body instead (not part of the OAuth signature).
+        let post = method == Method::AgentActivity
+            && query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() > MAX_QUERY_LEN;
+        let no_params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(Vec::new());
+        let (http_method, signed) = if post { ("POST", &no_params) } else { ("GET", &params) };
+        let authorization = oauth::authorize(http_method, &url, signed, &token, oauth::HMAC_SHA1);
+        let full_url = oauth::to_query(url.clone(), signed);
         let transport = |e: reqwest::Error| LpError::Transport {
             method,
             url: url.clone(),
             reason: describe(&e),
         };
-        let resp = self
-            .http
-            .get(&full_url)
+        let request = if post {
+            let body: std::collections::BTreeMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let json = serde_json::to_vec(&body).unwrap_or_default();
+            self.http
+                .post(&full_url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(json)
+        } else {
+            self.http.get(&full_url)
+        };
+        let resp = request
             .header(reqwest::header::AUTHORIZATION, authorization)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
