@@ -3,7 +3,7 @@
 //! imperative shell around the pure core (quarter, model, aggregate, render).
 
 use crate::aggregate::{build_quarter, Selection};
-use crate::alert::mail;
+use crate::alert::outage;
 use crate::config::Config;
 use crate::deliver::{ftp, local};
 use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply};
@@ -260,7 +260,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     }
     if !opts.dry_run {
-        notify(cfg, job, opts, &summary, &mut st).await;
+        let command = match job {
+            Job::Loop => "wfm loop",
+            Job::Rerun { .. } => "wfm rerun",
+        };
+        outage::notify(cfg, command, opts.now, &summary, &mut st).await;
         if let Err(e) = state::save(&cfg.state_file, &st) {
             error!("{e:#}");
         }
@@ -458,128 +462,6 @@ async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summa
 
 /// Timeout of one FTP connect/read/write.
 const FTP_TIMEOUT_SECONDS: u64 = 30;
-
-/// One mail per outage: the first failing run of a streak mails the operators,
-/// later failing runs only log; the first good run after it mails "recovered".
-async fn notify(cfg: &Config, job: &Job, opts: &RunOptions, summary: &RunSummary, st: &mut state::State) {
-    let failures = summary.failures();
-    let command = match job {
-        Job::Loop => "wfm loop",
-        Job::Rerun { .. } => "wfm rerun",
-    };
-    if !failures.is_empty() {
-        let outage = st.outage.get_or_insert_with(|| state::Outage {
-            since: opts.now,
-            mailed: false,
-            failed: Default::default(),
-            last_error: String::new(),
-        });
-        for q in summary
-            .quarters
-            .iter()
-            .filter(|q| q.error.is_some())
-            .map(|q| q.quarter)
-            .chain(summary.lost.iter().copied())
-        {
-            outage.failed.insert(q.start());
-        }
-        outage.last_error = failures.join("\n");
-        if outage.mailed {
-            info!(
-                "failure mail for this outage (since {}) was sent already",
-                outage.since.format("%Y-%m-%d %H:%M UTC")
-            );
-            return;
-        }
-        let Some(mail_cfg) = cfg.email.clone() else { return };
-        let mut quarters: Vec<Quarter> = summary
-            .quarters
-            .iter()
-            .filter(|q| q.error.is_some())
-            .map(|q| q.quarter)
-            .collect();
-        quarters.extend(summary.lost.iter().copied());
-        quarters.sort();
-        let report = mail::FailureReport {
-            command: command.to_string(),
-            quarters,
-            what_failed: failures.join("\n"),
-            hint: failure_hint(summary),
-            host: host_name(),
-            log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
-        };
-        let (subject, body) = mail::compose(&mail_cfg, &report);
-        if send_mail(mail_cfg, subject, body).await {
-            outage.mailed = true;
-        }
-    } else if let Some(outage) = st.outage.take() {
-        info!(
-            "recovered from the failures since {}",
-            outage.since.format("%Y-%m-%d %H:%M UTC")
-        );
-        let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
-            return;
-        };
-        let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
-        let subject = format!("{}: recovered", mail_cfg.subject);
-        let body = format!(
-            "`{command}` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
-            host_name(),
-            outage.since.format("%Y-%m-%d %H:%M UTC"),
-            outage.last_error,
-            if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
-        );
-        send_mail(mail_cfg, subject, body).await;
-    }
-}
-
-/// Send a mail off the async runtime; a mail that cannot be sent is logged and
-/// never hides the failure it reports.
-async fn send_mail(mail_cfg: crate::config::EmailConfig, subject: String, body: String) -> bool {
-    let timeout = std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS);
-    let to = mail_cfg.to.clone();
-    match tokio::task::spawn_blocking(move || mail::send(&mail_cfg, &subject, &body, timeout)).await {
-        Ok(Ok(())) => {
-            info!("mail sent to {to}");
-            true
-        }
-        Ok(Err(e)) => {
-            error!("the mail to {to} could not be sent: {e}");
-            false
-        }
-        Err(e) => {
-            error!("the mail to {to} could not be sent: {e}");
-            false
-        }
-    }
-}
-
-/// What to try, from what failed.
-fn failure_hint(summary: &RunSummary) -> String {
-    let text = summary.failures().join(" ");
-    let mut hint = String::new();
-    if text.contains("HTTP 401") || text.contains("HTTP 403") {
-        hint.push_str(
-            "LivePerson refused the credentials: check the LP_* keys and this machine's clock (wfm check tests them). ",
-        );
-    } else if text.contains("not uploaded") {
-        hint.push_str("The files are kept in REPORT_DIR; check the FTP server (wfm check logs in to it). ");
-    } else if text.contains("lost") {
-        hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
-    }
-    hint.push_str(
-        "wfm retries on its next run from cron and catches up every quarter LivePerson still serves (24 hours); run `wfm check` to test the config, LivePerson, FTP and mail.",
-    );
-    hint
-}
-
-/// This machine's name, for mails.
-fn host_name() -> String {
-    hostname::get()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "this host".to_string())
-}
 
 #[allow(clippy::too_many_arguments)]
 fn build_and_deliver(

@@ -1,0 +1,132 @@
+//! One mail per outage: the first failing run of a streak mails the operators,
+//! later failing runs of the same streak only log, and the first good run after
+//! it mails "recovered" with what was caught up. The streak lives in the state file.
+
+use super::mail;
+use crate::config::{Config, EmailConfig};
+use crate::quarter::Quarter;
+use crate::run::RunSummary;
+use crate::state::{Outage, State};
+use chrono::{DateTime, Utc};
+use tracing::{error, info};
+
+/// Timeout of the SMTP connection and of each reply.
+const MAIL_TIMEOUT_SECONDS: u64 = 30;
+
+/// One mail per outage: the first failing run of a streak mails the operators,
+/// later failing runs only log; the first good run after it mails "recovered".
+pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
+    let failures = summary.failures();
+    if !failures.is_empty() {
+        let outage = st.outage.get_or_insert_with(|| Outage {
+            since: now,
+            mailed: false,
+            failed: Default::default(),
+            last_error: String::new(),
+        });
+        for q in summary
+            .quarters
+            .iter()
+            .filter(|q| q.error.is_some())
+            .map(|q| q.quarter)
+            .chain(summary.lost.iter().copied())
+        {
+            outage.failed.insert(q.start());
+        }
+        outage.last_error = failures.join("\n");
+        if outage.mailed {
+            info!(
+                "failure mail for this outage (since {}) was sent already",
+                outage.since.format("%Y-%m-%d %H:%M UTC")
+            );
+            return;
+        }
+        let Some(mail_cfg) = cfg.email.clone() else { return };
+        let mut quarters: Vec<Quarter> = summary
+            .quarters
+            .iter()
+            .filter(|q| q.error.is_some())
+            .map(|q| q.quarter)
+            .collect();
+        quarters.extend(summary.lost.iter().copied());
+        quarters.sort();
+        let report = mail::FailureReport {
+            command: command.to_string(),
+            quarters,
+            what_failed: failures.join("\n"),
+            hint: failure_hint(summary),
+            host: host_name(),
+            log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
+        };
+        let (subject, body) = mail::compose(&mail_cfg, &report);
+        if send_mail(mail_cfg, subject, body).await {
+            outage.mailed = true;
+        }
+    } else if let Some(outage) = st.outage.take() {
+        info!(
+            "recovered from the failures since {}",
+            outage.since.format("%Y-%m-%d %H:%M UTC")
+        );
+        let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
+            return;
+        };
+        let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
+        let subject = format!("{}: recovered", mail_cfg.subject);
+        let body = format!(
+            "`{command}` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
+            host_name(),
+            outage.since.format("%Y-%m-%d %H:%M UTC"),
+            outage.last_error,
+            if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
+        );
+        send_mail(mail_cfg, subject, body).await;
+    }
+}
+
+/// Send a mail off the async runtime; a mail that cannot be sent is logged and
+/// never hides the failure it reports.
+async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String) -> bool {
+    let timeout = std::time::Duration::from_secs(MAIL_TIMEOUT_SECONDS);
+    let to = mail_cfg.to.clone();
+    match tokio::task::spawn_blocking(move || mail::send(&mail_cfg, &subject, &body, timeout)).await {
+        Ok(Ok(())) => {
+            info!("mail sent to {to}");
+            true
+        }
+        Ok(Err(e)) => {
+            error!("the mail to {to} could not be sent: {e}");
+            false
+        }
+        Err(e) => {
+            error!("the mail to {to} could not be sent: {e}");
+            false
+        }
+    }
+}
+
+/// What to try, from what failed.
+fn failure_hint(summary: &RunSummary) -> String {
+    let text = summary.failures().join(" ");
+    let mut hint = String::new();
+    if text.contains("HTTP 401") || text.contains("HTTP 403") {
+        hint.push_str(
+            "LivePerson refused the credentials: check the LP_* keys and this machine's clock (wfm check tests them). ",
+        );
+    } else if text.contains("not uploaded") {
+        hint.push_str("The files are kept in REPORT_DIR; check the FTP server (wfm check logs in to it). ");
+    } else if text.contains("lost") {
+        hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
+    }
+    hint.push_str(
+        "wfm retries on its next run from cron and catches up every quarter LivePerson still serves (24 hours); run `wfm check` to test the config, LivePerson, FTP and mail.",
+    );
+    hint
+}
+
+/// This machine's name, for mails.
+fn host_name() -> String {
+    hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "this host".to_string())
+}
