@@ -97,6 +97,13 @@ pub enum AggregateError {
         quarter: String,
         end: String,
     },
+    #[error("{method} reply: the interval ending {end} UTC, which quarter {quarter} needs, is {why} at LivePerson, so its figures are not whole. The clocks of this machine and LivePerson differ by more than SETTLE_SECONDS: check NTP here; the next run builds this quarter")]
+    NotWhole {
+        method: Method,
+        quarter: String,
+        end: String,
+        why: &'static str,
+    },
     #[error("{method} reply, quarter {quarter}: {field} of {id} is {value}, which is not a count (only -1, meaning no data, may be negative)")]
     Negative {
         method: Method,
@@ -199,18 +206,36 @@ impl Acc<'_> {
     }
 }
 
-/// The three intervals of `q` in `intervals`, or which one is missing.
+/// The three intervals of `q`. A reply's newest interval is still in progress
+/// and its oldest covers only part of its 5 minutes: neither is ever used, so
+/// a clock difference with LivePerson cannot slip partial figures into a report.
 fn pick<M>(intervals: &crate::lp::model::Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
-    let ends = q.interval_ends();
+    let newest = intervals.by_end_ms.keys().next_back().copied();
+    let oldest = intervals.by_end_ms.keys().next().copied();
     let mut out = Vec::with_capacity(3);
-    for end in ends {
-        let m = intervals
-            .get(end.timestamp_millis())
-            .ok_or_else(|| AggregateError::MissingInterval {
+    for end in q.interval_ends() {
+        let ms = end.timestamp_millis();
+        let when = || end.format("%Y-%m-%d %H:%M").to_string();
+        let m = intervals.get(ms).ok_or_else(|| AggregateError::MissingInterval {
+            method,
+            quarter: q.stem(),
+            end: when(),
+        })?;
+        let why = if Some(ms) == newest {
+            Some("still in progress")
+        } else if Some(ms) == oldest {
+            Some("the oldest of the reply, covering only part of its 5 minutes,")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(AggregateError::NotWhole {
                 method,
                 quarter: q.stem(),
-                end: end.format("%Y-%m-%d %H:%M").to_string(),
-            })?;
+                end: when(),
+                why,
+            });
+        }
         out.push(m);
     }
     Ok([out[0], out[1], out[2]])
@@ -473,17 +498,20 @@ mod tests {
     fn snapshot(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Snapshot {
         let q = parse_quarter_arg("112426.1000").unwrap();
         let wrap = |parts: [&str; 3], key: &str| {
+            // A partial oldest and an in-progress newest interval around the quarter,
+            // as LivePerson sends them; their figures must never be used.
+            let margin = [
+                (q.start().timestamp_millis(), "{\"999\":{\"enteredQEng\":999}}"),
+                (q.end().timestamp_millis() + 300_000, "{\"999\":{\"enteredQEng\":999}}"),
+            ];
             let ivs: Vec<String> = q
                 .interval_ends()
                 .iter()
+                .map(|e| e.timestamp_millis())
                 .zip(parts)
+                .chain(margin)
                 .rev() // reversed on purpose: order must not matter
-                .map(|(e, p)| {
-                    format!(
-                        "{{\"timestamp\":{},\"metricsData\":{{\"{key}\":{p}}}}}",
-                        e.timestamp_millis()
-                    )
-                })
+                .map(|(e, p)| format!("{{\"timestamp\":{e},\"metricsData\":{{\"{key}\":{p}}}}}"))
                 .collect();
             format!("{{\"metricsByIntervals\":[{}]}}", ivs.join(","))
         };
@@ -646,13 +674,13 @@ mod tests {
         let all = IdSelection::All;
         let e = build_quarter(
             &s,
-            parse_quarter_arg("112426.1015").unwrap(),
+            parse_quarter_arg("112426.1030").unwrap(),
             &sel(&all, &all, &map, UnmappedAgents::Keep),
         )
         .unwrap_err();
         assert!(
             e.to_string()
-                .contains("queuehealth reply has no interval ending 2026-11-24 10:20"),
+                .contains("queuehealth reply has no interval ending 2026-11-24 10:35"),
             "{e}"
         );
         let s = snapshot(
@@ -684,5 +712,48 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, AggregateError::Overflow { .. }), "{e}");
+    }
+
+    #[test]
+    fn the_in_progress_and_the_partial_oldest_interval_are_never_used() {
+        let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let map = AgentMap::default();
+        let all = IdSelection::All;
+        let build = |stem: &str| {
+            build_quarter(
+                &s,
+                parse_quarter_arg(stem).unwrap(),
+                &sel(&all, &all, &map, UnmappedAgents::Keep),
+            )
+        };
+        // 10:15's first interval (ending 10:20) is the reply's newest: in progress.
+        match build("112426.1015").unwrap_err() {
+            AggregateError::NotWhole { why, end, .. } => {
+                assert_eq!(why, "still in progress");
+                assert_eq!(end, "2026-11-24 10:20");
+            }
+            e => panic!("{e}"),
+        }
+        // 09:45's last interval (ending 10:00) is the reply's oldest: partial.
+        let mut s2 = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        for t in [-5, -10] {
+            let ms = parse_quarter_arg("112426.1000").unwrap().start().timestamp_millis() + t * 60_000;
+            s2.queue_health.by_end_ms.insert(ms, Default::default());
+        }
+        let e = build_quarter(
+            &s2,
+            parse_quarter_arg("112426.0945").unwrap(),
+            &sel(&all, &all, &map, UnmappedAgents::Keep),
+        );
+        // Now 10:00 is no longer the oldest of queuehealth, but 09:50 is.
+        match e.unwrap_err() {
+            AggregateError::NotWhole { why, end, method, .. } => {
+                assert!(why.contains("oldest"), "{why}");
+                assert_eq!(end, "2026-11-24 09:50");
+                assert_eq!(method, Method::QueueHealth);
+            }
+            e => panic!("{e}"),
+        }
+        assert!(build("112426.1000").is_ok());
     }
 }

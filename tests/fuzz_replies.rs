@@ -96,13 +96,16 @@ fn timestamp() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// The quarter's three intervals in any order, plus sometimes odd extra ones
-/// (bad or duplicate timestamps) that must be refused cleanly.
+/// The quarter's three intervals in any order, between the partial oldest
+/// (10:00) and the in-progress newest (10:20) as LivePerson sends them, plus
+/// sometimes odd extra ones (bad or duplicate timestamps) that must be refused cleanly.
 fn reply(data: BoxedStrategy<Value>) -> impl Strategy<Value = Value> {
     let extras = prop_oneof![8 => Just(vec![]), 1 => proptest::collection::vec((timestamp(), data.clone()), 1..3)];
-    (proptest::collection::vec(data, 3), any::<bool>(), extras).prop_map(|(ds, reverse, extras)| {
+    (proptest::collection::vec(data, 5), any::<bool>(), extras).prop_map(|(ds, reverse, extras)| {
+        let margin = [ENDS_MS[0] - 300_000, ENDS_MS[2] + 300_000];
         let mut ivs: Vec<Value> = ENDS_MS
             .iter()
+            .chain(&margin)
             .zip(ds)
             .map(|(t, d)| json!({"timestamp": t, "metricsData": d}))
             .collect();

@@ -507,11 +507,29 @@ async fn dry_run_fetches_and_builds_but_writes_nothing() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim(now, IntervalOrder::Ascending).await;
     let s = Setup::new(&sim, "");
-    let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1", "--dry-run"], now).await;
+    let out = wfm(
+        &[
+            "loop",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--debug",
+            "1",
+            "--dry-run",
+        ],
+        now,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("dry run: would write") && err.contains("Q_112426.1000.xml"), "{err}");
-    assert!(all_names_in(&s.reports()).is_empty(), "{:?}", all_names_in(&s.reports()));
+    assert!(
+        err.contains("dry run: would write") && err.contains("Q_112426.1000.xml"),
+        "{err}"
+    );
+    assert!(
+        all_names_in(&s.reports()).is_empty(),
+        "{:?}",
+        all_names_in(&s.reports())
+    );
     assert_eq!(sim.data_requests(), 3);
 }
 
@@ -525,7 +543,11 @@ async fn a_config_with_secrets_readable_by_others_is_warned_about() {
     std::fs::set_permissions(&s.config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("readable by group or others") && stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("readable by group or others") && stderr(&out).contains("chmod 600"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::set_permissions(&s.config, std::fs::Permissions::from_mode(0o600)).unwrap();
     s.forget_state();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
