@@ -756,4 +756,77 @@ mod tests {
         }
         assert!(build("112426.1000").is_ok());
     }
+
+    /// reports.md: MaxQueueSize / MaxAvailableSlots are omitted when every
+    /// interval says -1 ("no data"), AvgQueueSize / AvgAvailableSlots when the
+    /// count sum is 0, even for a skill with other data; a real maximum of 0 stays.
+    #[test]
+    fn no_data_maxima_and_zero_count_averages_are_omitted_from_the_row_and_the_file() {
+        let none = r#""maxQueueSize":-1,"queueSizeSum":0,"queueSizeCount":0,"maxAvailableSlots":-1,"availableSlotsSum":0,"availableSlotsCount":0"#;
+        let zero = r#""maxQueueSize":0,"queueSizeSum":0,"queueSizeCount":4,"maxAvailableSlots":0,"availableSlotsSum":0,"availableSlotsCount":2"#;
+        let iv = |n: u64, eight: &str| {
+            format!(
+                r#"{{"7":{{"enteredQEng":{n},"connectedEng":1,"abandonedEng":0,"totalTimeToAnswer":10,{none}}},"8":{{"enteredQEng":1,{eight}}}}}"#
+            )
+        };
+        let (a, b, c) = (iv(2, none), iv(3, zero), iv(1, none));
+        let s = snapshot([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let map = AgentMap::default();
+        let all = IdSelection::All;
+        let r = build_quarter(
+            &s,
+            parse_quarter_arg("112426.1000").unwrap(),
+            &sel(&all, &all, &map, UnmappedAgents::Keep),
+        )
+        .unwrap();
+        assert_eq!(r.queues.len(), 2);
+        let q7 = &r.queues[0];
+        assert_eq!(q7.id, "7");
+        assert_eq!(
+            (q7.offered, q7.handled, q7.time_to_answer),
+            (6, 3, 30),
+            "the skill has data"
+        );
+        assert_eq!(q7.max_queue_size, None);
+        assert_eq!(q7.avg_queue_size, None);
+        assert_eq!(q7.max_available_slots, None);
+        assert_eq!(q7.avg_available_slots, None);
+        // One interval with a real 0 among two -1: the maximum is 0, not omitted.
+        let q8 = &r.queues[1];
+        assert_eq!(q8.max_queue_size, Some(0));
+        assert_eq!(q8.avg_queue_size, Some(Hundredths(0)));
+        assert_eq!(q8.max_available_slots, Some(0));
+        assert_eq!(q8.avg_available_slots, Some(Hundredths(0)));
+
+        let files = crate::report::render::render_quarter(&r, "1");
+        let q = String::from_utf8(files[0].bytes.clone()).unwrap();
+        let row7 = concat!(
+            "  <Queue id=\"7\">\n",
+            "    <Offered>6</Offered>\n",
+            "    <Handled>3</Handled>\n",
+            "    <Abandoned>0</Abandoned>\n",
+            "    <TimeToAnswer>30</TimeToAnswer>\n",
+            "    <TimeToAbandon>0</TimeToAbandon>\n",
+            "    <AvgTimeToAnswer>10</AvgTimeToAnswer>\n",
+            "    <AvgTimeToAbandon>0</AvgTimeToAbandon>\n",
+            "    <InteractiveClosed>0</InteractiveClosed>\n",
+            "    <NonInteractiveClosed>0</NonInteractiveClosed>\n",
+            "    <HandleTime>0</HandleTime>\n",
+            "    <NonInteractiveHandleTime>0</NonInteractiveHandleTime>\n",
+            "  </Queue>\n",
+        );
+        assert!(q.contains(row7), "{q}");
+        let row8 = &q[q.find("<Queue id=\"8\">").expect("row of skill 8")..];
+        for e in [
+            "<MaxQueueSize>0</MaxQueueSize>",
+            "<AvgQueueSize>0.00</AvgQueueSize>",
+            "<MaxAvailableSlots>0</MaxAvailableSlots>",
+            "<AvgAvailableSlots>0.00</AvgAvailableSlots>",
+        ] {
+            assert!(row8.contains(e), "{e} in {q}");
+        }
+        for e in ["MaxQueueSize", "AvgQueueSize", "MaxAvailableSlots", "AvgAvailableSlots"] {
+            assert_eq!(q.matches(&format!("<{e}>")).count(), 1, "{e} only in the row of 8: {q}");
+        }
+    }
 }

@@ -52,7 +52,7 @@ pub async fn run(cfg: &Config) -> Vec<Item> {
 
     // LivePerson: the host, then one small signed request.
     let http = http_client(cfg.lp_timeout_seconds);
-    match resolve_base_url(&http, cfg).await {
+    match resolve_base_url(&http, cfg, &RetryPolicy::for_run(cfg.lp_timeout_seconds)).await {
         Err(e) => {
             items.push(Item::new("LivePerson host", Err(e.to_string())));
             items.push(Item::new("LivePerson credentials", Err("not tried: no host".into())));

@@ -297,14 +297,19 @@ impl RawConfig {
     }
 
     fn required(&self, key: &str) -> Result<String, ConfigError> {
-        self.get(key).map(str::to_string).ok_or_else(|| ConfigError::Missing {
+        self.get(key).map(str::to_string).ok_or_else(|| self.missing(key))
+    }
+
+    /// A required key that is absent, or present but empty (then with its line).
+    fn missing(&self, key: &str) -> ConfigError {
+        ConfigError::Missing {
             key: key.to_string(),
             where_: if self.values.contains_key(key) {
                 format!("empty {}", self.where_(key))
             } else {
                 format!("not set in {}", self.path)
             },
-        })
+        }
     }
 
     fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
@@ -416,12 +421,15 @@ impl RawConfig {
                 ))
             }
         };
+        if unmapped_agents == UnmappedAgents::Skip && self.get("AGENT_MAP_FILE").is_none() {
+            return Err(self.invalid(
+                "UNMAPPED_AGENTS",
+                "skip leaves out every agent without an employee id, and no AGENT_MAP_FILE is set, so AQ_ and AS_ would always be empty; set AGENT_MAP_FILE or UNMAPPED_AGENTS=keep",
+            ));
+        }
         let report_dir = self
             .path("REPORT_DIR", base, None)
-            .ok_or_else(|| ConfigError::Missing {
-                key: "REPORT_DIR".into(),
-                where_: format!("not set in {}", self.path),
-            })?;
+            .ok_or_else(|| self.missing("REPORT_DIR"))?;
         let state_file = self
             .path("STATE_FILE", base, None)
             .unwrap_or_else(|| report_dir.join(".wfm-state.json"));

@@ -225,29 +225,49 @@ mod tests {
 
     #[test]
     fn seed_readme_table() {
-        // Request time | report time | intervals
-        assert_eq!(lq("2026-11-24T10:16:00Z"), "112426.1000");
+        // The seed README's table, every row, for hh = 10 on 2026-11-24. With
+        // SETTLE_SECONDS=60 a row's request window opens 60 s after its last
+        // interval ends and closes when the next row's opens.
+        // (first request second, last request second, report time, interval ends)
+        let rows = [
+            ("10:16:00", "10:30:59", "112426.1000", ["10:05", "10:10", "10:15"]),
+            ("10:31:00", "10:45:59", "112426.1015", ["10:20", "10:25", "10:30"]),
+            ("10:46:00", "11:00:59", "112426.1030", ["10:35", "10:40", "10:45"]),
+            // ** hh:00 is of the next hour
+            ("11:01:00", "11:15:59", "112426.1045", ["10:50", "10:55", "11:00"]),
+        ];
+        let at = |hms: &str| t(&format!("2026-11-24T{hms}Z"));
+        let settle = Duration::seconds(SETTLE);
+        let mut prev_stem = "112426.0945".to_string();
+        for (first, last, stem, ends) in rows {
+            let q = parse_quarter_arg(stem).unwrap();
+            // Report time, and the file name made from it.
+            assert_eq!(q.start(), at(&format!("{}:{}:00", &stem[7..9], &stem[9..11])));
+            assert_eq!(q.file_name("Q"), format!("Q_{stem}.xml"));
+            // The three intervals, named by their END, the last at the quarter's end.
+            assert_eq!(
+                q.interval_ends(),
+                ends.map(|e| at(&format!("{e}:00"))),
+                "intervals of {stem}"
+            );
+            assert_eq!(q.interval_ends()[2], q.end());
+            // Request-time boundaries, to the second.
+            let (first, last) = (at(first), at(last));
+            assert_eq!(first, q.end() + settle);
+            assert_eq!(loop_quarter(first - Duration::seconds(1), settle).stem(), prev_stem);
+            assert_eq!(loop_quarter(first, settle).stem(), stem);
+            assert_eq!(loop_quarter(last, settle).stem(), stem);
+            assert_eq!(
+                loop_quarter(last + Duration::seconds(1), settle).stem(),
+                q.next().stem()
+            );
+            prev_stem = stem.to_string();
+        }
+        // The README's own window ends (hh:29:59, hh:44:59, hh:59:59, hh:14:59) fall inside.
         assert_eq!(lq("2026-11-24T10:29:59Z"), "112426.1000");
-        assert_eq!(lq("2026-11-24T10:31:00Z"), "112426.1015");
         assert_eq!(lq("2026-11-24T10:44:59Z"), "112426.1015");
-        assert_eq!(lq("2026-11-24T10:46:00Z"), "112426.1030");
         assert_eq!(lq("2026-11-24T10:59:59Z"), "112426.1030");
-        assert_eq!(lq("2026-11-24T11:01:00Z"), "112426.1045");
         assert_eq!(lq("2026-11-24T11:14:59Z"), "112426.1045");
-        let q = parse_quarter_arg("112426.1045").unwrap();
-        let ends: Vec<String> = q
-            .interval_ends()
-            .iter()
-            .map(|e| e.format("%H:%M").to_string())
-            .collect();
-        assert_eq!(ends, ["10:50", "10:55", "11:00"]);
-        let q = parse_quarter_arg("112426.1000").unwrap();
-        let ends: Vec<String> = q
-            .interval_ends()
-            .iter()
-            .map(|e| e.format("%H:%M").to_string())
-            .collect();
-        assert_eq!(ends, ["10:05", "10:10", "10:15"]);
     }
 
     #[test]

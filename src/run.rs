@@ -6,7 +6,7 @@ use crate::aggregate::{build_quarter, Selection};
 use crate::alert::outage;
 use crate::config::Config;
 use crate::deliver::{ftp, local};
-use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply};
+use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply, RetryPolicy};
 use crate::lp::model::{self, Method, Snapshot};
 use crate::mapping::AgentMap;
 use crate::quarter::{self, Quarter};
@@ -136,16 +136,6 @@ fn prepare_dirs(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<()> {
     Ok(())
 }
 
-/// Save a raw reply under JSON_DIR, named by method and fetch time.
-fn save_raw(dir: &Path, reply: &RawReply) -> Result<PathBuf> {
-    let name = format!(
-        "{}-{}.json",
-        reply.method.path(),
-        reply.fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
-    );
-    local::write_atomic(dir, &name, &reply.body)
-}
-
 fn quarters_label(qs: &[Quarter]) -> String {
     match (qs.first(), qs.last()) {
         (Some(a), Some(b)) if a == b => a.to_string(),
@@ -194,38 +184,41 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         Some(p) => AgentMap::load(p)?,
         None => AgentMap::default(),
     };
-    prepare_dirs(cfg, job, opts)?;
     let started = std::time::Instant::now();
-
-    // One run at a time; the state is read under the lock.
-    let _lock = if opts.dry_run {
-        None
-    } else {
-        if let Some(dir) = cfg.state_file.parent().filter(|p| !p.as_os_str().is_empty()) {
-            local::ensure_dir(dir, "the STATE_FILE folder")?;
-        }
-        let held = lock::acquire(&lock::lock_path(&cfg.state_file), opts.now)?;
-        // Under the lock no other run writes: any temporary file is a killed run's.
-        let mut dirs = vec![cfg.report_dir.clone()];
-        dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
-        if let Job::Rerun { output, .. } = job {
-            dirs.push(output.clone());
-        }
-        for d in dirs {
-            let n = local::remove_stale_temporaries(&d);
-            if n > 0 {
-                info!(
-                    "removed {n} temporary file(s) left in {} by an interrupted run",
-                    d.display()
-                );
-            }
-        }
-        Some(held)
+    let command = match job {
+        Job::Loop => "wfm loop",
+        Job::Rerun { .. } => "wfm rerun",
     };
-    let (mut st, state_warning) = state::load(&cfg.state_file, opts.now)?;
-    if let Some(w) = state_warning {
-        warn!("{w}");
-    }
+    // A usage error or a busy lock stops here (exit 2 or 3). Anything else that
+    // keeps a run from starting (a folder that cannot be created, an unreadable
+    // lock or state file) is a failed run: logged, mailed and summed up like any.
+    let (_lock, mut st) = match open_run(cfg, job, opts) {
+        Ok(x) => x,
+        Err(e) if stops_before_running(&e) => return Err(e),
+        Err(e) => {
+            let msg = format!("{e:#}; no files written");
+            error!("{msg}");
+            let settle = Duration::seconds(cfg.settle_seconds.into());
+            let quarters = rerun_quarters.unwrap_or_else(|| vec![quarter::loop_quarter(opts.now, settle)]);
+            let summary = RunSummary {
+                quarters: quarters
+                    .into_iter()
+                    .map(|q| QuarterOutcome {
+                        quarter: q,
+                        files: vec![],
+                        error: Some(msg.clone()),
+                    })
+                    .collect(),
+                fatal: Some(msg),
+                ..Default::default()
+            };
+            if !opts.dry_run {
+                outage::mail_failure(cfg, command, &summary).await;
+            }
+            log_summary(&summary, started);
+            return Ok(summary);
+        }
+    };
     let settle = Duration::seconds(cfg.settle_seconds.into());
     let (quarters, lost) = match rerun_quarters {
         Some(qs) => (qs, vec![]),
@@ -258,17 +251,64 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             error!("{e:#}");
             summary.fatal.get_or_insert_with(|| format!("{e:#}"));
         }
-    }
-    if !opts.dry_run {
-        let command = match job {
-            Job::Loop => "wfm loop",
-            Job::Rerun { .. } => "wfm rerun",
-        };
-        outage::notify(cfg, command, opts.now, &summary, &mut st).await;
+        match job {
+            Job::Loop => outage::notify_loop(cfg, opts.now, &summary, &mut st).await,
+            // A rerun is the operator's own action: it never starts or ends loop's streak.
+            Job::Rerun { .. } => {
+                outage::mail_failure(cfg, command, &summary).await;
+            }
+        }
         if let Err(e) = state::save(&cfg.state_file, &st) {
             error!("{e:#}");
         }
     }
+    log_summary(&summary, started);
+    Ok(summary)
+}
+
+/// Usage errors (exit 2) and a busy lock (exit 3): the run did not start.
+fn stops_before_running(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<UsageError>().is_some()
+        || e.downcast_ref::<crate::config::ConfigError>().is_some()
+        || e.downcast_ref::<lock::LockBusy>().is_some()
+}
+
+/// Folders, the lock, leftovers of a killed run, and the state, read under the lock.
+fn open_run(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<(Option<lock::RunLock>, state::State)> {
+    prepare_dirs(cfg, job, opts)?;
+    let held = if opts.dry_run {
+        None
+    } else {
+        if let Some(dir) = cfg.state_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            local::ensure_dir(dir, "the STATE_FILE folder")?;
+        }
+        let held = lock::acquire(&lock::lock_path(&cfg.state_file), opts.now)?;
+        // Under the lock no other run writes: any temporary file is a killed run's.
+        let mut dirs = vec![cfg.report_dir.clone()];
+        dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
+        if let Job::Rerun { output, .. } = job {
+            dirs.push(output.clone());
+        }
+        for d in dirs {
+            let n = local::remove_stale_temporaries(&d);
+            if n > 0 {
+                info!(
+                    "removed {n} temporary file(s) left in {} by an interrupted run",
+                    d.display()
+                );
+            }
+        }
+        Some(held)
+    };
+    let (st, state_warning) = state::load(&cfg.state_file, opts.now)?;
+    if let Some(w) = state_warning {
+        warn!("{w}");
+    }
+    Ok((held, st))
+}
+
+/// The one summary line every run writes.
+fn log_summary(summary: &RunSummary, started: std::time::Instant) {
     let delivered = summary.quarters.iter().filter(|q| q.error.is_none()).count();
     info!(
         "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
@@ -282,7 +322,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         started.elapsed().as_secs_f64(),
         if summary.ok() { "ok" } else { "FAILED" }
     );
-    Ok(summary)
 }
 
 /// Fetch once for all `quarters`, then build and deliver each; delivered
@@ -318,12 +357,17 @@ async fn build_all(
 
     // ---- fetch: one request per method for every quarter of the run ----
     let http = http_client(cfg.lp_timeout_seconds);
-    let base = match resolve_base_url(&http, cfg).await {
+    let policy = RetryPolicy::for_run(cfg.lp_timeout_seconds);
+    let base = match resolve_base_url(&http, cfg, &policy).await {
         Ok(b) => b,
         Err(e) => return fail_all(summary, format!("{label}: no files written: {e}")),
     };
     debug!("LivePerson data host: {base}");
-    let client = LpClient::new(http, base, cfg);
+    // Debug 2 keeps every raw reply as it arrives, refusals included.
+    let dump_dir = (opts.debug >= 2 && !opts.dry_run).then(|| cfg.json_dir.clone());
+    let client = LpClient::new(http, base, cfg)
+        .with_policy(policy)
+        .with_dump_dir(dump_dir);
     let plan = FetchPlan {
         timeframe,
         skills: cfg.skills.clone(),
@@ -337,14 +381,6 @@ async fn build_all(
         Ok(r) => r,
         Err(e) => return fail_all(summary, format!("{label}: no files written: {e}")),
     };
-    if opts.debug >= 2 && !opts.dry_run {
-        for r in &replies {
-            match save_raw(&cfg.json_dir, r) {
-                Ok(p) => debug!("saved raw {} reply to {}", r.method, p.display()),
-                Err(e) => warn!("cannot save the raw {} reply: {e:#}", r.method),
-            }
-        }
-    }
     let snapshot = match parse_snapshot(replies, &label) {
         Ok(s) => s,
         Err(e) => return fail_all(summary, format!("{e:#}; no files written")),
@@ -379,13 +415,13 @@ async fn build_all(
             if push {
                 to_push.push(summary.quarters.len());
             } else {
-                mark_delivered(cfg, st, *q);
+                mark_delivered(cfg, job, st, *q);
             }
         }
         summary.quarters.push(outcome);
     }
     if !to_push.is_empty() {
-        push_quarters(cfg, &to_push, st, summary).await;
+        push_quarters(cfg, job, &to_push, st, summary).await;
     }
     if !unmapped.is_empty() {
         let list: Vec<_> = unmapped.into_iter().collect();
@@ -402,8 +438,11 @@ async fn build_all(
 }
 
 /// Record a delivered quarter. Saved at once, so a run killed mid-way keeps its progress.
-fn mark_delivered(cfg: &Config, st: &mut state::State, q: Quarter) {
-    st.mark_delivered(q);
+fn mark_delivered(cfg: &Config, job: &Job, st: &mut state::State, q: Quarter) {
+    match job {
+        Job::Loop => st.mark_delivered(q),
+        Job::Rerun { .. } => st.mark_rerun_delivered(q),
+    }
     if let Err(e) = state::save(&cfg.state_file, st) {
         warn!("{e:#}");
     }
@@ -412,7 +451,7 @@ fn mark_delivered(cfg: &Config, st: &mut state::State, q: Quarter) {
 /// Upload the written quarters in one FTP connection; a failed upload is retried
 /// once on a fresh connection (re-uploads are byte-identical, so repeating is safe).
 /// A quarter is delivered only when its three files are renamed on the server.
-async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summary: &mut RunSummary) {
+async fn push_quarters(cfg: &Config, job: &Job, idx: &[usize], st: &mut state::State, summary: &mut RunSummary) {
     let Some(ftp_cfg) = cfg.ftp.clone() else { return };
     let files: Vec<PathBuf> = idx
         .iter()
@@ -427,7 +466,10 @@ async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summa
             .map_err(|e| format!("the upload did not finish: {e}"))
             .and_then(|r| r.map_err(|e| e.to_string()));
         match &result {
-            Err(e) if attempt == 1 => warn!("{e}; retrying the upload once on a fresh connection"),
+            Err(e) if attempt == 1 => {
+                warn!("{e}; retrying the upload once on a fresh connection");
+                summary.retries += 1;
+            }
             _ => break,
         }
     }
@@ -441,7 +483,7 @@ async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summa
                         out.quarter, ftp_cfg.host, ftp_cfg.port, ftp_cfg.remote_dir
                     );
                     let q = out.quarter;
-                    mark_delivered(cfg, st, q);
+                    mark_delivered(cfg, job, st, q);
                 } else {
                     out.error = Some(format!(
                         "not all files of {} were confirmed on the FTP server",
@@ -453,8 +495,10 @@ async fn push_quarters(cfg: &Config, idx: &[usize], st: &mut state::State, summa
         Err(e) => {
             error!("FTP push failed: {e}");
             for &i in idx {
-                summary.quarters[i].error =
-                    Some(format!("written to {} but not uploaded: {e}", cfg.report_dir.display()));
+                let out = &mut summary.quarters[i];
+                let folder = out.files.first().and_then(|f| f.2.parent()).map(Path::to_path_buf);
+                let folder = folder.unwrap_or_else(|| cfg.report_dir.clone());
+                out.error = Some(format!("written to {} but not uploaded: {e}", folder.display()));
             }
         }
     }

@@ -71,6 +71,15 @@ impl State {
         self.delivered.insert(q.start());
     }
 
+    /// Record a quarter a `rerun` delivered, only where `loop` already looks
+    /// (from its oldest remembered delivery on): a rerun of older quarters must
+    /// never make the next `loop` catch up everything between them and now.
+    pub fn mark_rerun_delivered(&mut self, q: Quarter) {
+        if self.delivered.first().is_some_and(|anchor| q.start() >= *anchor) {
+            self.delivered.insert(q.start());
+        }
+    }
+
     /// Every quarter after the oldest remembered delivery that is not delivered
     /// yet, up to the newest complete one; those LivePerson no longer serves are lost.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
@@ -300,5 +309,25 @@ mod tests {
         assert_eq!(fresh, State::default());
         assert!(warning.unwrap().contains("moved to"));
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_rerun_of_older_quarters_never_moves_the_catch_up_back() {
+        let now = t("2026-11-24T10:16:00Z");
+        let mut s = State::default();
+        s.mark_delivered(parse_quarter_arg("112426.0945").unwrap());
+        // Yesterday evening, rerun by an operator: not recorded.
+        s.mark_rerun_delivered(parse_quarter_arg("112326.2000").unwrap());
+        assert_eq!(
+            stems(&s.plan_loop(now, Duration::seconds(SETTLE)).build),
+            ["112426.1000"]
+        );
+        // A rerun inside loop's stretch is recorded: loop does not rebuild it.
+        s.mark_rerun_delivered(parse_quarter_arg("112426.1000").unwrap());
+        assert!(s.plan_loop(now, Duration::seconds(SETTLE)).build.is_empty());
+        // With nothing delivered yet, a rerun records nothing either.
+        let mut fresh = State::default();
+        fresh.mark_rerun_delivered(parse_quarter_arg("112426.0800").unwrap());
+        assert!(fresh.delivered.is_empty());
     }
 }

@@ -48,6 +48,8 @@ const CONFIG_CASES: &[ConfigCase] = &[
     cfg("", "LP_AGENT_IDS=12,abc", "LP_AGENT_IDS"),
     cfg("", "LP_SKILL_IDS=12,,13", "LP_SKILL_IDS"),
     cfg("", "UNMAPPED_AGENTS=drop", "keep or skip"),
+    cfg("", "UNMAPPED_AGENTS=skip", "no AGENT_MAP_FILE"),
+    cfg("", "REPORT_DIR=", "REPORT_DIR is required but empty"),
     cfg("REPORT_DIR", "", "REPORT_DIR is required"),
     cfg("", "SETTLE_SECONDS=-5", "SETTLE_SECONDS"),
     cfg("", "SETTLE_SECONDS=900", "SETTLE_SECONDS"),

@@ -376,3 +376,140 @@ async fn a_failed_upload_is_retried_once_on_a_fresh_connection() {
     assert_eq!(server.names(), want, "final names only, no temporaries");
     assert!(smtp.mails().is_empty(), "a glitch that the retry fixed is no outage");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    let cfg = s.config.to_str().unwrap().to_string();
+    let old = s.path("old");
+    let rerun = |start: &'static str| {
+        let (cfg, old) = (cfg.clone(), old.to_str().unwrap().to_string());
+        async move { wfm(&["rerun", &cfg, "2", "2", "0", &old, start, start], now).await }
+    };
+    // loop fails: the outage's one mail.
+    sim.inject(Some(Method::QueueHealth), Fault::ServerError(400), 1);
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(smtp.mails().len(), 1);
+    // A good rerun neither ends the outage nor mails "recovered".
+    let out = rerun("112426.0900").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(smtp.mails().len(), 1);
+    let st: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.reports().join(".wfm-state.json")).unwrap()).unwrap();
+    assert_eq!(st["outage"]["mailed"], true, "{st}");
+    // A failing rerun mails its own failure, whatever loop's streak.
+    sim.inject(Some(Method::AgentActivity), Fault::ServerError(400), 1);
+    let out = rerun("112426.0915").await;
+    assert_eq!(out.status.code(), Some(1));
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2);
+    let m = decoded(&mails[1].data);
+    assert!(m.contains("wfm rerun") && m.contains("112426.0915"), "{m}");
+    // The next good loop recovers, and caught up only its own quarter: the
+    // rerun's quarters are not loop's to catch up.
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", &cfg, "2", "2", "1"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("2 of 2 quarter(s) delivered"), "{}", stderr(&out));
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 3);
+    let m = decoded(&mails[2].data);
+    assert!(
+        m.contains("recovered") && m.contains("112426.1000") && m.contains("112426.1015"),
+        "{m}"
+    );
+    assert!(!m.contains("112426.0915"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_cannot_read_its_state_is_mailed_and_summed_up() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &(mail_lines(smtp.port) + "STATE_FILE=state-is-a-folder\n"));
+    std::fs::create_dir(s.path("state-is-a-folder")).unwrap();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read the state file") && err.contains("state-is-a-folder"),
+        "{err}"
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let m = decoded(&mails[0].data);
+    assert!(m.contains("state file") && m.contains("112426.1000"), "{m}");
+    assert!(files_in(&s.reports()).is_empty());
+    let log = log_text(&s);
+    assert!(
+        log.contains("run finished: 0 of 1 quarter(s) delivered") && log.contains("FAILED"),
+        "{log}"
+    );
+    assert_eq!(sim.data_requests(), 0, "nothing is fetched without a state");
+}
+
+/// kill -9 while files are on their way to the FTP server (each upload is
+/// slow and half-stored for a while): no broken file ever appears on the
+/// server under a final name, and the next run delivers everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
+    let first = t("2026-11-24T09:46:30Z");
+    let sim = start_sim(first, IntervalOrder::Ascending).await;
+    let slow = std::time::Duration::from_millis(150);
+    let server =
+        tokio::task::spawn_blocking(move || start_server(ServerTls::Off, None, ftp_server::Fault::SlowPut(slow)))
+            .await
+            .unwrap();
+    let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "1", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Half an hour later: 09:45 and 10:00 to push, six slow uploads.
+    let now = t("2026-11-24T10:16:30Z");
+    sim.set_now(now);
+    let mut kills = 0;
+    for delay_ms in [100u64, 250, 400, 550, 700, 850, 1000] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
+            .args(["loop", &cfg, "1", "2", "0"])
+            .env("WFM_NOW", now.to_rfc3339())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        for n in server.names().iter().filter(|n| !n.starts_with('.')) {
+            assert_eq!(
+                std::fs::read(server.inbox().join(n)).unwrap(),
+                std::fs::read(s.reports().join(n)).unwrap(),
+                "{n} on the server is not the whole file"
+            );
+        }
+    }
+    assert!(kills >= 3, "the pushes were killed mid-way ({kills} kills)");
+    let out = wfm(&["loop", &cfg, "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut want: Vec<String> = ["09:30", "09:45", "10:00"]
+        .iter()
+        .flat_map(|hm| names(t(&format!("2026-11-24T{hm}:00Z"))))
+        .collect();
+    want.sort();
+    assert_eq!(
+        server.names(),
+        want,
+        "every file under its final name, no temporary left"
+    );
+    let exp = Expect::all(sim.generator());
+    for hm in ["09:30", "09:45", "10:00"] {
+        exp.check_quarter(&server.inbox(), t(&format!("2026-11-24T{hm}:00Z")));
+    }
+}

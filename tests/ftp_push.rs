@@ -4,6 +4,8 @@
 mod delivery_support;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use delivery_support::ftp_server::{start_dropping_server, start_server, Fault, ServerTls, PASS, USER};
@@ -92,6 +94,28 @@ fn redelivery_replaces_files_on_a_server_that_refuses_overwrite() {
         "second version"
     );
     assert_eq!(server.names(), ["Q_112426.1000.xml"]);
+}
+
+#[test]
+fn a_replacement_that_fails_half_way_keeps_the_delivered_file() {
+    let refuse_parts = Arc::new(AtomicBool::new(false));
+    let server = start_server(
+        ServerTls::Off,
+        None,
+        Fault::RefuseOverwriteAndParts(Arc::clone(&refuse_parts)),
+    );
+    let local = tempfile::tempdir().unwrap();
+    let files = local_files(local.path(), &["Q_112426.1000.xml"], 100);
+    let first = std::fs::read(&files[0]).unwrap();
+    let c = cfg(server.port, FtpTls::None);
+    ftp::push_files(&c, &files, TIMEOUT).unwrap();
+    // The old copy is moved aside, then the new one cannot be put in place.
+    refuse_parts.store(true, Ordering::SeqCst);
+    std::fs::write(&files[0], "second version").unwrap();
+    let e = ftp::push_files(&c, &files, TIMEOUT).unwrap_err();
+    assert!(matches!(e, FtpError::Rename { .. }), "{e:?}");
+    assert_eq!(std::fs::read(server.inbox().join("Q_112426.1000.xml")).unwrap(), first);
+    assert_eq!(server.names(), ["Q_112426.1000.xml"], "no .old or .part left behind");
 }
 
 #[test]

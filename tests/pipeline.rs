@@ -123,8 +123,23 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
         .rows
         .iter()
         .any(|r| r.attrs["agentId"] == "424242" && r.fields["LoggedIn.total"] == "0"));
-    let raw = std::fs::read_to_string(s.reports().join("AQ_112426.1430.xml")).unwrap();
-    assert!(!raw.contains("E<1>") || raw.contains("E&lt;1&gt;&amp;1"), "escaped");
+    // The employee id "E<1>&1" of agents[0] is written escaped, in the attribute
+    // of its AS_ row (a listed agent always has one) and of each of its AQ_ rows.
+    let escaped = |agent: &str| format!("employeeId=\"E&lt;1&gt;&amp;1\" agentId=\"{agent}\"");
+    let raw_as = std::fs::read_to_string(s.reports().join("AS_112426.1430.xml")).unwrap();
+    assert_eq!(raw_as.matches(&escaped(&agents[0])).count(), 1, "{raw_as}");
+    let aq_rows = exp
+        .agent_queue(start)
+        .rows
+        .iter()
+        .filter(|r| r.attrs["agentId"] == agents[0])
+        .count();
+    assert!(aq_rows > 0, "the test data gives agents[0] AQ_ rows");
+    let raw_aq = std::fs::read_to_string(s.reports().join("AQ_112426.1430.xml")).unwrap();
+    assert_eq!(raw_aq.matches(&escaped(&agents[0])).count(), aq_rows, "{raw_aq}");
+    for raw in [&raw_as, &raw_aq] {
+        assert!(!raw.contains("E<1>") && !raw.contains("<1>&1"), "{raw}");
+    }
     xmllint(&all_files(&s.reports()));
 
     // UNMAPPED_AGENTS=skip leaves unmapped agents out of AQ_ and AS_.
@@ -222,6 +237,98 @@ async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
     assert!(err.contains("112426.1000"), "names the quarter: {err}");
     assert!(!err.contains("wrong-secret-value"), "{err}");
     assert!(files_in(&s.reports()).is_empty(), "{:?}", files_in(&s.reports()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_from_the_environment_overrides_the_config_file() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let right = sim.credentials().consumer_secret.clone();
+    let s = Setup::new(&sim, "LP_APP_SECRET=wrong-secret-value\n");
+    let cfg = s.config.to_str().unwrap();
+    // Without the variable, the file's wrong secret is used: 401, nothing written.
+    let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    assert!(files_in(&s.reports()).is_empty());
+    // WFM_LP_APP_SECRET wins over the file.
+    let out = wfm_env(&["loop", cfg, "2", "2", "0"], now, &[("WFM_LP_APP_SECRET", &right)]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let start = t("2026-11-24T10:00:00Z");
+    assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
+    Expect::all(sim.generator()).check_quarter(&s.reports(), start);
+    // Another variable of the same form does not stand in for it.
+    s.forget_state();
+    for n in names(start) {
+        std::fs::remove_file(s.reports().join(n)).unwrap();
+    }
+    let out = wfm_env(&["loop", cfg, "2", "2", "0"], now, &[("WFM_LP_APP_SECRETS", &right)]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(files_in(&s.reports()).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quarter_without_any_data_still_gives_three_valid_files() {
+    let now = t("2026-11-24T10:16:30Z");
+    let mut opts = sim_options(now, IntervalOrder::Shuffled);
+    opts.generator.agents = 0;
+    opts.generator.skills = 0;
+    let sim = wfm::simulator::Simulator::start(opts).await.expect("simulator starts");
+    assert!(sim.generator().agent_ids().is_empty() && sim.generator().skill_ids().is_empty());
+    let start = t("2026-11-24T10:00:00Z");
+    let files = [
+        ("QueueData", "Q_112426.1000.xml"),
+        ("AgentQueueData", "AQ_112426.1000.xml"),
+        ("AgentSystemData", "AS_112426.1000.xml"),
+    ];
+    let run = |extra: &'static str| {
+        let sim = &sim;
+        async move {
+            let s = Setup::new(sim, extra);
+            let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+            assert_eq!(out.status.code(), Some(0), "{extra}: {}", stderr(&out));
+            assert_eq!(files_in(&s.reports()), names(start).into_iter().collect(), "{extra}");
+            xmllint(&all_files(&s.reports()));
+            let reports: Vec<Report> = files
+                .iter()
+                .map(|(root, f)| {
+                    let r = read_report(&s.reports().join(f));
+                    assert_eq!(r.root, *root);
+                    assert_eq!(r.attrs["start"], "2026-11-24T10:00:00Z");
+                    assert_eq!(r.attrs["end"], "2026-11-24T10:15:00Z");
+                    r
+                })
+                .collect();
+            (s, reports)
+        }
+    };
+
+    // `all`: no skill and no agent appear in the data, so no rows at all.
+    let (s, r) = run("").await;
+    for (rep, (_, f)) in r.iter().zip(files) {
+        assert!(rep.rows.is_empty(), "{f}: {rep:?}");
+    }
+    Expect::all(sim.generator()).check_quarter(&s.reports(), start);
+
+    // Listed ids without data: one all-zero row each in Q_ and AS_, none in AQ_.
+    let (s, r) = run("LP_SKILL_IDS=11\nLP_AGENT_IDS=22\n").await;
+    assert_eq!(r[0].rows.len(), 1, "{:?}", r[0]);
+    assert_eq!(r[0].rows[0].attrs["id"], "11");
+    assert_eq!(r[0].rows[0].fields.len(), 11, "optional elements omitted: {:?}", r[0]);
+    assert!(r[0].rows[0].fields.values().all(|v| v == "0"), "{:?}", r[0]);
+    assert!(r[1].rows.is_empty(), "{:?}", r[1]);
+    assert_eq!(r[2].rows.len(), 1, "{:?}", r[2]);
+    assert_eq!(r[2].rows[0].attrs["agentId"], "22");
+    assert_eq!(r[2].rows[0].attrs["employeeId"], "22");
+    assert!(r[2].rows[0].fields.values().all(|v| v == "0"), "{:?}", r[2]);
+    Expect {
+        gen: sim.generator(),
+        skills: Some(vec!["11".into()]),
+        agents: Some(vec!["22".into()]),
+        map: BTreeMap::new(),
+        skip_unmapped: false,
+    }
+    .check_quarter(&s.reports(), start);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -197,17 +197,76 @@ async fn a_killed_run_never_blocks_the_next_one() {
     exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
 }
 
-/// kill -9 at many moments of a 12-quarter rerun (fetch, render, write, copy,
-/// state): never a broken file under a final name, never an unreadable state,
-/// and the next run completes everything.
+/// Spawn `args` and kill -9 it after each delay; after every kill, every file
+/// under a final name in `dirs` is whole and the state file is readable.
+/// Returns how many runs were killed mid-way.
+fn kill_at_many_moments(args: &[&str], now: chrono::DateTime<chrono::Utc>, dirs: &[PathBuf]) -> usize {
+    let mut kills = 0;
+    for delay_ms in [
+        0u64, 2, 5, 8, 12, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250,
+    ] {
+        let mut child = spawn_wfm(args, now);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        for dir in dirs {
+            // Temporaries of the killed run may be there; the next run removes them.
+            let files: Vec<PathBuf> = all_names_in(dir)
+                .iter()
+                .filter(|n| !n.starts_with('.') && n.ends_with(".xml"))
+                .map(|n| dir.join(n))
+                .collect();
+            for f in &files {
+                let text = std::fs::read_to_string(f).unwrap();
+                assert!(
+                    text.ends_with("Data>\n"),
+                    "partial file under a final name: {}",
+                    f.display()
+                );
+            }
+            xmllint(&files);
+            let _ = state_json(dir);
+        }
+    }
+    kills
+}
+
+/// kill -9 at many moments of a 17-quarter `loop` catch-up and of a 12-quarter
+/// rerun (fetch, render, write, copy, state): never a broken file under a final
+/// name, never an unreadable state, and the next run continues from the state.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_any_moment_leaves_no_broken_file() {
-    let now = t("2026-11-24T18:07:00Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let first = t("2026-11-24T13:46:30Z");
+    let sim = start_sim(first, IntervalOrder::Ascending).await;
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // loop, four hours later: 13:45 to 17:45 are to be caught up.
+    let now = t("2026-11-24T18:07:00Z");
+    sim.set_now(now);
+    let loop_args = ["loop", &cfg, "2", "2", "0"];
+    let kills = kill_at_many_moments(&loop_args, now, &[s.reports()]);
+    assert!(kills >= 5, "the loop runs were killed mid-way ({kills} kills)");
+    let out = wfm(&loop_args, now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = Expect::all(sim.generator());
+    let mut start = t("2026-11-24T13:30:00Z");
+    for _ in 0..18 {
+        exp.check_quarter(&s.reports(), start);
+        start += chrono::Duration::minutes(15);
+    }
+    assert_eq!(files_in(&s.reports()).len(), 18 * 3, "no quarter lost");
+    let st = state_json(&s.reports()).unwrap();
+    assert_eq!(st["delivered"].as_array().unwrap().len(), 18);
+
+    // rerun of 14:00 to 16:45 into OUTPUT, then copied into REPORT_DIR.
     let out_dir = s.path("old");
-    let args = [
+    let rerun_args = [
         "rerun",
         &cfg,
         "2",
@@ -217,48 +276,76 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
         "112426.1400",
         "112426.1645",
     ];
-    let mut kills = 0;
-    let mut partial_seen = 0;
-    for delay_ms in [
-        0u64, 2, 5, 8, 12, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250,
-    ] {
-        let mut child = spawn_wfm(&args, now);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            kills += 1;
-        }
-        child.wait().unwrap();
-        for dir in [s.reports(), out_dir.clone()] {
-            let names = all_names_in(&dir);
-            let files: Vec<PathBuf> = names
-                .iter()
-                .filter(|n| !n.starts_with('.') && n.ends_with(".xml"))
-                .map(|n| dir.join(n))
-                .collect();
-            for f in &files {
-                let text = std::fs::read_to_string(f).unwrap();
-                if !text.ends_with("Data>\n") {
-                    partial_seen += 1;
-                }
-            }
-            xmllint(&files);
-        }
-        let _ = state_json(&s.reports());
-    }
-    assert_eq!(partial_seen, 0);
-    assert!(kills >= 5, "the runs were killed mid-way ({kills} kills)");
-    // The next run finishes the job and cleans up the temporaries.
-    let out = wfm(&args, now).await;
+    let kills = kill_at_many_moments(&rerun_args, now, &[s.reports(), out_dir.clone()]);
+    assert!(kills >= 5, "the reruns were killed mid-way ({kills} kills)");
+    let out = wfm(&rerun_args, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let exp = Expect::all(sim.generator());
+    assert_eq!(assert_whole_files(&out_dir), 36);
+    assert_eq!(assert_whole_files(&s.reports()), 18 * 3);
     let mut start = t("2026-11-24T14:00:00Z");
     for _ in 0..12 {
-        exp.check_quarter(&s.reports(), start);
+        exp.check_quarter(&out_dir, start);
         start += chrono::Duration::minutes(15);
     }
-    assert_eq!(files_in(&s.reports()).len(), 36, "no quarter lost");
-    assert_eq!(assert_whole_files(&out_dir), 36);
-    let st = state_json(&s.reports()).unwrap();
-    assert_eq!(st["delivered"].as_array().unwrap().len(), 12);
+    assert!(
+        all_names_in(&s.reports()).iter().all(|n| !n.ends_with(".part")),
+        "the last run removed the temporaries"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap();
+    let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let old = s.path("old");
+    let out = wfm(
+        &[
+            "rerun",
+            cfg,
+            "2",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.0400",
+            "112426.0415",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", cfg, "2", "2", "1"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
+    assert_eq!(files_in(&s.reports()).len(), 3 + 6 + 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_2_keeps_the_raw_replies_of_a_failed_run() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let s = Setup::new(&sim, "");
+    sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let dumps = files_in(&s.path("json"));
+    assert!(
+        dumps
+            .iter()
+            .any(|n| n.starts_with("engactivity-") && n.ends_with("-http400.json")),
+        "{dumps:?}"
+    );
+    assert!(
+        dumps
+            .iter()
+            .any(|n| n.starts_with("queuehealth-") && !n.contains("-http")),
+        "{dumps:?}"
+    );
+    assert!(dumps.iter().any(|n| n.starts_with("agentactivity-")), "{dumps:?}");
+    assert!(files_in(&s.reports()).is_empty());
 }

@@ -13,9 +13,10 @@ use tracing::{error, info};
 /// Timeout of the SMTP connection and of each reply.
 const MAIL_TIMEOUT_SECONDS: u64 = 30;
 
-/// One mail per outage: the first failing run of a streak mails the operators,
-/// later failing runs only log; the first good run after it mails "recovered".
-pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
+/// After a `loop`: one mail per outage. The first failing run of a streak mails
+/// the operators, later failing runs only log; the first good run after it
+/// mails "recovered" with what was caught up.
+pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
     let failures = summary.failures();
     if !failures.is_empty() {
         let outage = st.outage.get_or_insert_with(|| Outage {
@@ -24,15 +25,7 @@ pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &R
             failed: Default::default(),
             last_error: String::new(),
         });
-        for q in summary
-            .quarters
-            .iter()
-            .filter(|q| q.error.is_some())
-            .map(|q| q.quarter)
-            .chain(summary.lost.iter().copied())
-        {
-            outage.failed.insert(q.start());
-        }
+        outage.failed.extend(failed_quarters(summary).iter().map(|q| q.start()));
         outage.last_error = failures.join("\n");
         if outage.mailed {
             info!(
@@ -41,25 +34,7 @@ pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &R
             );
             return;
         }
-        let Some(mail_cfg) = cfg.email.clone() else { return };
-        let mut quarters: Vec<Quarter> = summary
-            .quarters
-            .iter()
-            .filter(|q| q.error.is_some())
-            .map(|q| q.quarter)
-            .collect();
-        quarters.extend(summary.lost.iter().copied());
-        quarters.sort();
-        let report = mail::FailureReport {
-            command: command.to_string(),
-            quarters,
-            what_failed: failures.join("\n"),
-            hint: failure_hint(summary),
-            host: host_name(),
-            log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
-        };
-        let (subject, body) = mail::compose(&mail_cfg, &report);
-        if send_mail(mail_cfg, subject, body).await {
+        if mail_failure(cfg, "wfm loop", summary).await {
             outage.mailed = true;
         }
     } else if let Some(outage) = st.outage.take() {
@@ -73,7 +48,7 @@ pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &R
         let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
         let subject = format!("{}: recovered", mail_cfg.subject);
         let body = format!(
-            "`{command}` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
+            "`wfm loop` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
             host_name(),
             outage.since.format("%Y-%m-%d %H:%M UTC"),
             outage.last_error,
@@ -81,6 +56,44 @@ pub async fn notify(cfg: &Config, command: &str, now: DateTime<Utc>, summary: &R
         );
         send_mail(mail_cfg, subject, body).await;
     }
+}
+
+/// Mail the operators about a failed run, when mail is configured: `rerun`
+/// (each failing rerun is its own event, outside `loop`'s streak), a run that
+/// failed before it could read the state, and the first run of a `loop` outage.
+/// Returns whether the mail went out.
+pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary) -> bool {
+    let failures = summary.failures();
+    let Some(mail_cfg) = cfg.email.clone() else {
+        return false;
+    };
+    if failures.is_empty() {
+        return false;
+    }
+    let report = mail::FailureReport {
+        command: command.to_string(),
+        quarters: failed_quarters(summary),
+        what_failed: failures.join("\n"),
+        hint: failure_hint(summary),
+        host: host_name(),
+        log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
+    };
+    let (subject, body) = mail::compose(&mail_cfg, &report);
+    send_mail(mail_cfg, subject, body).await
+}
+
+/// The quarters a run failed to deliver or found lost, oldest first.
+fn failed_quarters(summary: &RunSummary) -> Vec<Quarter> {
+    let mut quarters: Vec<Quarter> = summary
+        .quarters
+        .iter()
+        .filter(|q| q.error.is_some())
+        .map(|q| q.quarter)
+        .chain(summary.lost.iter().copied())
+        .collect();
+    quarters.sort();
+    quarters.dedup();
+    quarters
 }
 
 /// Send a mail off the async runtime; a mail that cannot be sent is logged and
@@ -113,7 +126,9 @@ fn failure_hint(summary: &RunSummary) -> String {
             "LivePerson refused the credentials: check the LP_* keys and this machine's clock (wfm check tests them). ",
         );
     } else if text.contains("not uploaded") {
-        hint.push_str("The files are kept in REPORT_DIR; check the FTP server (wfm check logs in to it). ");
+        hint.push_str(
+            "The files are kept locally (the error names the folder); check the FTP server (wfm check logs in to it). ",
+        );
     } else if text.contains("lost") {
         hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
     }

@@ -323,11 +323,11 @@ impl<'a> Session<'a> {
 
         if let Err(e) = self.ftp.rename(temp.as_str(), name) {
             // Some servers (IIS, FileZilla) refuse to rename over an existing file, as
-            // happens when a quarter is delivered again: remove the old copy and retry once.
-            let retried = matches!(&e, suppaftp::FtpError::UnexpectedResponse(r) if r.status.code() >= 500)
-                && self.ftp.rm(name).is_ok()
-                && self.ftp.rename(temp.as_str(), name).is_ok();
-            if !retried {
+            // happens when a quarter is delivered again: move the old copy aside, put
+            // the new one in place, and only then drop the old one (restored on failure,
+            // so a delivered file is never lost).
+            let refused = matches!(&e, suppaftp::FtpError::UnexpectedResponse(r) if r.status.code() >= 500);
+            if !(refused && self.replace_existing(&temp, name)) {
                 let reply = self.reply(&e);
                 self.remove_temp(&temp);
                 return Err(FtpError::Rename {
@@ -340,6 +340,26 @@ impl<'a> Session<'a> {
         }
         tracing::debug!("FTP {}: uploaded {name} ({sent} bytes)", self.addr);
         Ok(local_len)
+    }
+
+    /// Replace `name` by `temp` on a server that will not rename over a file.
+    fn replace_existing(&mut self, temp: &str, name: &str) -> bool {
+        let old = format!(".{name}.old");
+        if self.ftp.rename(name, old.as_str()).is_err() {
+            return false;
+        }
+        if self.ftp.rename(temp, name).is_ok() {
+            self.remove_temp(&old);
+            return true;
+        }
+        if let Err(e) = self.ftp.rename(old.as_str(), name) {
+            tracing::error!(
+                "FTP {}: could not put the previous {name} back from {old}: {}",
+                self.addr,
+                self.reply(&e)
+            );
+        }
+        false
     }
 
     /// Best effort: the connection may already be gone.

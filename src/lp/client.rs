@@ -20,7 +20,7 @@ pub enum LpError {
         method: Method,
         status: u16,
         message: String,
-        /// The server's Retry-After, when it sent one in seconds.
+        /// The server's Retry-After (seconds or an HTTP date), when it sent one.
         retry_after: Option<Duration>,
         hint: &'static str,
     },
@@ -90,24 +90,37 @@ pub struct RetryPolicy {
     /// First backoff; doubled on each retry, plus up to 25 % jitter.
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// No retry starts after this much time since the run's first request:
-    /// a run must end well inside its 15 minutes.
+    /// The whole run's budget, shared by the Domain API lookup and the three
+    /// methods: no retry starts unless its wait and its own timeout end within
+    /// it, so a run ends well inside its 15 minutes.
     pub budget: Duration,
+    /// The timeout of one attempt (LP_TIMEOUT_SECONDS).
+    pub attempt_timeout: Duration,
+    /// When the run's first request started; clones share it.
+    pub started: std::time::Instant,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        RetryPolicy::for_run(30)
+    }
+}
+
+impl RetryPolicy {
+    /// The policy of one run whose requests time out after `timeout_secs`.
+    pub fn for_run(timeout_secs: u32) -> Self {
         RetryPolicy {
             max_attempts: 4,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(30),
             budget: Duration::from_secs(300),
+            attempt_timeout: Duration::from_secs(timeout_secs.into()),
+            started: std::time::Instant::now(),
         }
     }
-}
 
-impl RetryPolicy {
-    /// The wait before retry number `retry` (1-based), or `None` when it would pass the budget.
+    /// The wait before retry number `retry` (1-based), or `None` when the wait
+    /// plus the retry's own timeout would pass the budget, `elapsed` after the start.
     fn delay(&self, retry: u32, retry_after: Option<Duration>, elapsed: Duration) -> Option<Duration> {
         let backoff = self
             .base_delay
@@ -115,8 +128,18 @@ impl RetryPolicy {
             .min(self.max_delay);
         let jitter = backoff.mul_f64(fastrand::f64() * 0.25);
         let wait = retry_after.map_or(backoff + jitter, |r| r.max(backoff));
-        (elapsed + wait <= self.budget).then_some(wait)
+        (elapsed + wait + self.attempt_timeout <= self.budget).then_some(wait)
     }
+}
+
+/// A Retry-After header: seconds, or an HTTP date (RFC 7231), as a wait from `now`.
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Longest query sent in a URL; longer agentactivity queries go as a POST body.
@@ -131,6 +154,8 @@ pub struct LpClient {
     policy: RetryPolicy,
     retries: std::sync::atomic::AtomicUsize,
     requests: std::sync::atomic::AtomicUsize,
+    /// Where every raw reply is saved (debug level 2), refusals included.
+    dump_dir: Option<std::path::PathBuf>,
 }
 
 /// The HTTP client with the configured per-request timeout.
@@ -145,19 +170,17 @@ pub fn http_client(timeout_secs: u32) -> reqwest::Client {
 
 /// The data host's base URL: LP_BASE_URI, or the Domain API's answer. A failed
 /// lookup is retried like a data request (DNS hiccups and 5xx pass).
-pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config) -> Result<String, LpError> {
+pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config, policy: &RetryPolicy) -> Result<String, LpError> {
     if let Some(b) = &cfg.base_uri {
         return Ok(b.clone());
     }
-    let policy = RetryPolicy::default();
-    let started = std::time::Instant::now();
     let mut attempt = 1;
     loop {
         let (e, retryable) = match lookup_base_url(http, cfg).await {
             Ok(b) => return Ok(b),
             Err(e) => e,
         };
-        match policy.delay(attempt, None, started.elapsed()) {
+        match policy.delay(attempt, None, policy.started.elapsed()) {
             Some(wait) if retryable && attempt < policy.max_attempts => {
                 tracing::warn!(
                     "{e}; retry {attempt} of {} in {:.1} s",
@@ -219,6 +242,32 @@ impl LpClient {
             policy: RetryPolicy::default(),
             retries: Default::default(),
             requests: Default::default(),
+            dump_dir: None,
+        }
+    }
+
+    pub fn with_dump_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+        self.dump_dir = dir;
+        self
+    }
+
+    /// Save a raw reply in the dump folder, named by method, fetch time and,
+    /// for a refusal, the status. Failing to save is only a warning.
+    fn dump(&self, method: Method, fetched_at: DateTime<Utc>, status: u16, body: &[u8]) {
+        let Some(dir) = &self.dump_dir else { return };
+        let status = if status == 200 {
+            String::new()
+        } else {
+            format!("-http{status}")
+        };
+        let name = format!(
+            "{}-{}{status}.json",
+            method.path(),
+            fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
+        );
+        match crate::deliver::local::write_atomic(dir, &name, body) {
+            Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
+            Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
         }
     }
 
@@ -240,7 +289,6 @@ impl LpClient {
     /// Fetch one method, retrying what is worth retrying. Each attempt is signed
     /// anew (fresh nonce and timestamp).
     pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
-        let started = std::time::Instant::now();
         let mut attempt = 1;
         loop {
             let err = match self.fetch_once(method, plan).await {
@@ -257,7 +305,7 @@ impl LpClient {
             if !retryable || attempt >= self.policy.max_attempts {
                 return Err(err);
             }
-            let Some(wait) = self.policy.delay(attempt, retry_after, started.elapsed()) else {
+            let Some(wait) = self.policy.delay(attempt, retry_after, self.policy.started.elapsed()) else {
                 return Err(err);
             };
             tracing::warn!(
@@ -328,10 +376,10 @@ impl LpClient {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, Utc::now()));
         let fetched_at = Utc::now();
         let body = resp.bytes().await.map_err(transport)?;
+        self.dump(method, fetched_at, status.as_u16(), &body);
         if !status.is_success() {
             return Err(LpError::Status {
                 method,
@@ -353,14 +401,17 @@ impl LpClient {
         })
     }
 
-    /// Fetch the three methods concurrently. All or nothing: the first failure is returned.
+    /// Fetch the three methods concurrently. All or nothing: the first method's failure is returned.
     pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[RawReply; 3], LpError> {
-        let (qh, ea, aa) = tokio::try_join!(
+        // join, not try_join: a refusal of one method does not cut the others
+        // short, so the request count is the same every time and debug level 2
+        // keeps all three replies of a failed run.
+        let (qh, ea, aa) = tokio::join!(
             self.fetch(Method::QueueHealth, plan),
             self.fetch(Method::EngActivity, plan),
             self.fetch(Method::AgentActivity, plan),
-        )?;
-        Ok([qh, ea, aa])
+        );
+        Ok([qh?, ea?, aa?])
     }
 }
 
@@ -446,7 +497,33 @@ mod tests {
             Some(true)
         );
         assert_eq!(p.delay(1, Some(Duration::from_secs(600)), zero), None);
-        assert_eq!(p.delay(1, None, Duration::from_secs(299)), None);
+        // The retry's own 30 s timeout must fit in the budget too.
+        assert!(p.delay(1, None, Duration::from_secs(268)).is_some());
+        assert_eq!(p.delay(1, None, Duration::from_secs(270)), None);
+        let slow = RetryPolicy::for_run(300);
+        assert_eq!(
+            slow.delay(1, None, zero),
+            None,
+            "a 300 s timeout leaves no room for a retry"
+        );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T10:16:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Tue, 24 Nov 2026 10:16:20 GMT", now),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(
+            parse_retry_after("Tue, 24 Nov 2026 10:15:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub enum Fault {
     Truncate(usize),
     /// Refuse to rename over an existing file, as IIS does.
     RefuseOverwrite,
+    /// As RefuseOverwrite, and while the flag is set also refuse to rename any
+    /// `.part` upload: the replacement of an existing file fails half-way.
+    RefuseOverwriteAndParts(Arc<std::sync::atomic::AtomicBool>),
+    /// Each upload stores half of its bytes, waits this long, then completes: a
+    /// slow link, so that a client can be killed while a half file is on the server.
+    SlowPut(Duration),
     /// Fail the first upload of the server's life (451), then work: a passing glitch.
     FailFirstUpload(Arc<std::sync::atomic::AtomicBool>),
 }
@@ -108,7 +114,18 @@ impl StorageBackend<DefaultUser> for TestFs {
                 }
                 0
             }
-            Fault::None | Fault::RefuseOverwrite => return self.inner.put(user, input, path, start_pos).await,
+            Fault::None | Fault::RefuseOverwrite | Fault::RefuseOverwriteAndParts(_) => {
+                return self.inner.put(user, input, path, start_pos).await
+            }
+            Fault::SlowPut(pause) => {
+                let mut input = input;
+                let mut all = Vec::new();
+                input.read_to_end(&mut all).await.map_err(storage::Error::from)?;
+                let half = std::io::Cursor::new(all[..all.len() / 2].to_vec());
+                self.inner.put(user, half, path.as_ref(), start_pos).await?;
+                tokio::time::sleep(*pause).await;
+                return self.inner.put(user, std::io::Cursor::new(all), path, start_pos).await;
+            }
             Fault::ErrorAfter(n) | Fault::DropAfter(n, _) | Fault::Truncate(n) => *n as u64,
         };
         let mut input = input;
@@ -146,8 +163,15 @@ impl StorageBackend<DefaultUser> for TestFs {
     }
 
     async fn rename<P: AsRef<Path> + Send + Debug>(&self, user: &DefaultUser, from: P, to: P) -> storage::Result<()> {
-        if matches!(self.fault, Fault::RefuseOverwrite) && self.inner.metadata(user, to.as_ref()).await.is_ok() {
+        let refuse_overwrite = matches!(self.fault, Fault::RefuseOverwrite | Fault::RefuseOverwriteAndParts(_));
+        if refuse_overwrite && self.inner.metadata(user, to.as_ref()).await.is_ok() {
             return Err(ErrorKind::PermanentFileNotAvailable.into());
+        }
+        if let Fault::RefuseOverwriteAndParts(flag) = &self.fault {
+            let part = from.as_ref().to_string_lossy().ends_with(".part");
+            if part && flag.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ErrorKind::PermanentFileNotAvailable.into());
+            }
         }
         self.inner.rename(user, from, to).await
     }
