@@ -522,6 +522,17 @@ mod tests {
         }
     }
 
+    /// Build quarter `stem` with every skill and agent, unmapped agents kept.
+    fn build_all(s: &Snapshot, stem: &str) -> Result<QuarterReport, AggregateError> {
+        let map = AgentMap::default();
+        let all = IdSelection::All;
+        build_quarter(
+            s,
+            parse_quarter_arg(stem).unwrap(),
+            &sel(&all, &all, &map, UnmappedAgents::Keep),
+        )
+    }
+
     fn sel<'a>(
         skills: &'a IdSelection,
         agents: &'a IdSelection,
@@ -551,14 +562,7 @@ mod tests {
             ],
             [r#"{}"#, r#"{}"#, r#"{}"#],
         );
-        let map = AgentMap::default();
-        let all = IdSelection::All;
-        let r = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        )
-        .unwrap();
+        let r = build_all(&s, "112426.1000").unwrap();
         assert_eq!(r.queues.len(), 1);
         let q = &r.queues[0];
         assert_eq!((q.offered, q.handled, q.abandoned), (5, 3, 2));
@@ -670,14 +674,7 @@ mod tests {
     #[test]
     fn missing_interval_and_bad_numbers_are_errors() {
         let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
-        let map = AgentMap::default();
-        let all = IdSelection::All;
-        let e = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1030").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        )
-        .unwrap_err();
+        let e = build_all(&s, "112426.1030").unwrap_err();
         assert!(
             e.to_string()
                 .contains("queuehealth reply has no interval ending 2026-11-24 10:35"),
@@ -688,12 +685,7 @@ mod tests {
             ["{}", "{}", "{}"],
             ["{}", "{}", "{}"],
         );
-        let e = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        )
-        .unwrap_err();
+        let e = build_all(&s, "112426.1000").unwrap_err();
         assert!(e.to_string().contains("enteredQEng of 1 is -5"), "{e}");
         let big = i64::MAX;
         let s = snapshot(
@@ -705,48 +697,31 @@ mod tests {
             ["{}", "{}", "{}"],
             ["{}", "{}", "{}"],
         );
-        let e = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        )
-        .unwrap_err();
+        let e = build_all(&s, "112426.1000").unwrap_err();
         assert!(matches!(e, AggregateError::Overflow { .. }), "{e}");
     }
 
     #[test]
     fn the_in_progress_and_the_partial_oldest_interval_are_never_used() {
         let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
-        let map = AgentMap::default();
-        let all = IdSelection::All;
-        let build = |stem: &str| {
-            build_quarter(
-                &s,
-                parse_quarter_arg(stem).unwrap(),
-                &sel(&all, &all, &map, UnmappedAgents::Keep),
-            )
-        };
+        // The reply runs from 10:00 (partial) to 10:20 (in progress).
+        assert!(build_all(&s, "112426.1000").is_ok());
         // 10:15's first interval (ending 10:20) is the reply's newest: in progress.
-        match build("112426.1015").unwrap_err() {
+        match build_all(&s, "112426.1015").unwrap_err() {
             AggregateError::NotWhole { why, end, .. } => {
                 assert_eq!(why, "still in progress");
                 assert_eq!(end, "2026-11-24 10:20");
             }
             e => panic!("{e}"),
         }
-        // 09:45's last interval (ending 10:00) is the reply's oldest: partial.
+        // With queuehealth reaching back to 09:50, 09:45's first interval
+        // (ending 09:50) is that reply's oldest: partial.
         let mut s2 = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         for t in [-5, -10] {
             let ms = parse_quarter_arg("112426.1000").unwrap().start().timestamp_millis() + t * 60_000;
             s2.queue_health.by_end_ms.insert(ms, Default::default());
         }
-        let e = build_quarter(
-            &s2,
-            parse_quarter_arg("112426.0945").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        );
-        // Now 10:00 is no longer the oldest of queuehealth, but 09:50 is.
-        match e.unwrap_err() {
+        match build_all(&s2, "112426.0945").unwrap_err() {
             AggregateError::NotWhole { why, end, method, .. } => {
                 assert!(why.contains("oldest"), "{why}");
                 assert_eq!(end, "2026-11-24 09:50");
@@ -754,7 +729,6 @@ mod tests {
             }
             e => panic!("{e}"),
         }
-        assert!(build("112426.1000").is_ok());
     }
 
     /// reports.md: MaxQueueSize / MaxAvailableSlots are omitted when every
@@ -771,14 +745,7 @@ mod tests {
         };
         let (a, b, c) = (iv(2, none), iv(3, zero), iv(1, none));
         let s = snapshot([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
-        let map = AgentMap::default();
-        let all = IdSelection::All;
-        let r = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&all, &all, &map, UnmappedAgents::Keep),
-        )
-        .unwrap();
+        let r = build_all(&s, "112426.1000").unwrap();
         assert_eq!(r.queues.len(), 2);
         let q7 = &r.queues[0];
         assert_eq!(q7.id, "7");

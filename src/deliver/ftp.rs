@@ -459,9 +459,19 @@ fn connect_implicit(
     host: &str,
     timeout: Duration,
 ) -> Result<RustlsFtpStream, ImplicitError> {
-    let target = *targets
-        .first()
-        .ok_or_else(|| ImplicitError::Connect("the host name resolved to no address".into()))?;
+    // With several addresses (IPv6 and IPv4), take the first that accepts a
+    // connection: suppaftp connects to one address only.
+    let reachable = || {
+        targets
+            .iter()
+            .copied()
+            .find(|a| TcpStream::connect_timeout(a, timeout).is_ok())
+    };
+    let target = match targets {
+        [] => return Err(ImplicitError::Connect("the host name resolved to no address".into())),
+        [one] => *one,
+        [first, ..] => reachable().unwrap_or(*first),
+    };
     let host = host.to_string();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

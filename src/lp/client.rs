@@ -24,7 +24,7 @@ pub enum LpError {
         retry_after: Option<Duration>,
         hint: &'static str,
     },
-    #[error("cannot reach LivePerson for {method} at {url}: {reason}")]
+    #[error("cannot reach LivePerson for {method} at {url}: {reason}. Check this host's network (DNS, firewall, HTTPS_PROXY) and the data host (LP_BASE_URI, or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
     Transport {
         method: Method,
         url: String,
