@@ -185,6 +185,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         None => AgentMap::default(),
     };
     let started = std::time::Instant::now();
+    let settle = Duration::seconds(cfg.settle_seconds.into());
     let command = match job {
         Job::Loop => "wfm loop",
         Job::Rerun { .. } => "wfm rerun",
@@ -198,7 +199,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         Err(e) => {
             let msg = format!("{e:#}; no files written");
             error!("{msg}");
-            let settle = Duration::seconds(cfg.settle_seconds.into());
             let quarters = rerun_quarters.unwrap_or_else(|| vec![quarter::loop_quarter(opts.now, settle)]);
             let summary = RunSummary {
                 quarters: quarters
@@ -219,7 +219,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             return Ok(summary);
         }
     };
-    let settle = Duration::seconds(cfg.settle_seconds.into());
     let (quarters, lost) = match rerun_quarters {
         Some(qs) => (qs, vec![]),
         None => {
@@ -268,9 +267,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
 
 /// Usage errors (exit 2) and a busy lock (exit 3): the run did not start.
 fn stops_before_running(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<UsageError>().is_some()
-        || e.downcast_ref::<crate::config::ConfigError>().is_some()
-        || e.downcast_ref::<lock::LockBusy>().is_some()
+    crate::app::exit_status(e) != crate::app::EXIT_FAILED
 }
 
 /// Folders, the lock, leftovers of a killed run, and the state, read under the lock.

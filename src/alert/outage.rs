@@ -1,6 +1,7 @@
 //! One mail per outage: the first failing run of a streak mails the operators,
 //! later failing runs of the same streak only log, and the first good run after
 //! it mails "recovered" with what was caught up. The streak lives in the state file.
+//! A failing `rerun`, or a run that could not read its state, mails on its own.
 
 use super::mail;
 use crate::config::{Config, EmailConfig};
