@@ -400,14 +400,34 @@ async fn debug_2_saves_raw_replies_without_credentials() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim(now, IntervalOrder::Ascending).await;
     let s = Setup::new(&sim, "");
+    // A failed run keeps all three replies too, the refusal named by its status.
+    sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
+    let failed = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+    assert_eq!(failed.status.code(), Some(1));
+    let dumps = files_in(&s.path("json"));
+    assert!(
+        dumps
+            .iter()
+            .any(|n| n.starts_with("engactivity-") && n.ends_with("-http400.json")),
+        "{dumps:?}"
+    );
+    assert!(
+        dumps
+            .iter()
+            .any(|n| n.starts_with("queuehealth-") && !n.contains("-http")),
+        "{dumps:?}"
+    );
+    assert!(dumps.iter().any(|n| n.starts_with("agentactivity-")), "{dumps:?}");
+    assert!(files_in(&s.reports()).is_empty());
+
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json = files_in(&s.path("json"));
-    assert_eq!(json.len(), 3, "{json:?}");
+    assert_eq!(json.len(), 6, "{json:?}");
     for m in ["queuehealth", "engactivity", "agentactivity"] {
         assert!(
             json.iter()
-                .any(|n| n.starts_with(&format!("{m}-")) && n.ends_with(".json")),
+                .any(|n| n.starts_with(&format!("{m}-")) && !dumps.contains(n) && n.ends_with(".json")),
             "{json:?}"
         );
     }
@@ -419,14 +439,17 @@ async fn debug_2_saves_raw_replies_without_credentials() {
     ];
     for n in &json {
         let body = std::fs::read_to_string(s.path("json").join(n)).unwrap();
-        assert!(body.contains("metricsByIntervals"));
+        if !n.contains("-http") {
+            assert!(body.contains("metricsByIntervals"), "{n}");
+        }
         for sec in secrets {
             assert!(!body.contains(sec), "{n} holds {sec}");
         }
     }
-    let err = stderr(&out);
-    for sec in secrets.iter().take(2) {
-        assert!(!err.contains(sec), "log holds {sec}");
+    for err in [stderr(&failed), stderr(&out)] {
+        for sec in secrets.iter().take(2) {
+            assert!(!err.contains(sec), "log holds {sec}");
+        }
     }
 }
 

@@ -324,28 +324,3 @@ async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
     assert_eq!(files_in(&s.reports()).len(), 3 + 6 + 3);
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn debug_2_keeps_the_raw_replies_of_a_failed_run() {
-    let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
-    let s = Setup::new(&sim, "");
-    sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
-    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(1));
-    let dumps = files_in(&s.path("json"));
-    assert!(
-        dumps
-            .iter()
-            .any(|n| n.starts_with("engactivity-") && n.ends_with("-http400.json")),
-        "{dumps:?}"
-    );
-    assert!(
-        dumps
-            .iter()
-            .any(|n| n.starts_with("queuehealth-") && !n.contains("-http")),
-        "{dumps:?}"
-    );
-    assert!(dumps.iter().any(|n| n.starts_with("agentactivity-")), "{dumps:?}");
-    assert!(files_in(&s.reports()).is_empty());
-}
