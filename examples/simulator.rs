@@ -1,6 +1,6 @@
 //! Run the LivePerson simulator on its own, for benchmarks and manual trials:
 //! `cargo run --release --example simulator -- AGENTS SKILLS [NOW]`
-//! prints its base URL and credentials as config lines, then serves until killed.
+//! prints its base URL and OAuth 2.0 client credentials as config lines, then serves until killed.
 
 use chrono::{DateTime, Utc};
 use wfm::simulator::{SimClock, SimOptions, Simulator};
@@ -19,13 +19,11 @@ async fn main() -> anyhow::Result<()> {
     opts.generator.skills = skills;
     opts.clock = clock;
     let sim = Simulator::start(opts).await?;
-    let c = sim.credentials();
+    let c = sim.client();
     println!(
-        "LP_ACCOUNT=12345678\nLP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\nLP_BASE_URI={}",
-        c.consumer_key,
-        c.consumer_secret,
-        c.token,
-        c.token_secret,
+        "LP_ACCOUNT=12345678\nLP_CLIENT_ID={}\nLP_CLIENT_SECRET={}\nLP_BASE_URI={2}\nLP_SENTINEL_URI={2}",
+        c.client_id,
+        c.client_secret,
         sim.base_url()
     );
     use std::io::Write;

@@ -38,6 +38,8 @@ pub enum ConfigError {
     Syntax { path: String, line: usize, what: String },
     #[error("{key} is required but {where_}; set it in the config file (see config.navomi.example) or as WFM_{key}")]
     Missing { key: String, where_: String },
+    #[error("no LivePerson credentials in {path}: set LP_CLIENT_ID and LP_CLIENT_SECRET (OAuth 2.0 client credentials, LivePerson's current way) or, for an OAuth 1.0a app key, LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET (see config.navomi.example)")]
+    NoCredentials { path: String },
     #[error("{key} {where_}: {problem}")]
     Invalid {
         key: String,
@@ -91,12 +93,49 @@ pub enum EmailTls {
     None,
 }
 
+/// OAuth 1.0a app key: the four credentials every request is signed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LpCredentials {
     pub app_key: String,
     pub app_secret: Secret,
     pub access_token: String,
     pub access_token_secret: Secret,
+}
+
+/// OAuth 2.0 client credentials, exchanged for a Bearer token once per run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// LP_SENTINEL_URI: the token host; `None` = Domain API service `sentinel`.
+    pub sentinel_uri: Option<String>,
+}
+
+/// How data calls are authorised (LP_AUTH).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LpAuth {
+    /// LivePerson's current way: client credentials for a Bearer token.
+    OAuth2(ClientCredentials),
+    /// The original scripts' way: every request signed with an app key.
+    OAuth1(LpCredentials),
+}
+
+impl LpAuth {
+    /// How operators name the method (`LP_AUTH` values).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LpAuth::OAuth2(_) => "oauth2",
+            LpAuth::OAuth1(_) => "oauth1",
+        }
+    }
+
+    /// Every secret value of the method, for redaction of outside text.
+    pub fn secrets(&self) -> Vec<&str> {
+        match self {
+            LpAuth::OAuth2(c) => vec![c.client_secret.expose()],
+            LpAuth::OAuth1(c) => vec![c.app_secret.expose(), c.access_token_secret.expose()],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +166,7 @@ pub struct EmailConfig {
 pub struct Config {
     pub source: PathBuf,
     pub account: String,
-    pub credentials: LpCredentials,
+    pub auth: LpAuth,
     pub base_uri: Option<String>,
     pub domain_api: String,
     pub interval: u32,
@@ -154,6 +193,10 @@ pub struct Config {
 /// Every key the file may hold, in documentation order.
 pub const KNOWN_KEYS: &[&str] = &[
     "LP_ACCOUNT",
+    "LP_AUTH",
+    "LP_CLIENT_ID",
+    "LP_CLIENT_SECRET",
+    "LP_SENTINEL_URI",
     "LP_APP_KEY",
     "LP_APP_SECRET",
     "LP_ACCESS_TOKEN",
@@ -190,8 +233,18 @@ pub const KNOWN_KEYS: &[&str] = &[
     "EMAIL_SUBJECT",
 ];
 
+/// The credentials of each method, whose presence implies it when LP_AUTH is unset.
+const OAUTH2_KEYS: &[&str] = &["LP_CLIENT_ID", "LP_CLIENT_SECRET"];
+const OAUTH1_KEYS: &[&str] = &[
+    "LP_APP_KEY",
+    "LP_APP_SECRET",
+    "LP_ACCESS_TOKEN",
+    "LP_ACCESS_TOKEN_SECRET",
+];
+
 /// Keys whose values are secrets (permission warning, redaction).
 pub const SECRET_KEYS: &[&str] = &[
+    "LP_CLIENT_SECRET",
     "LP_APP_SECRET",
     "LP_ACCESS_TOKEN_SECRET",
     "FTP_PASSWORD",
@@ -360,6 +413,65 @@ impl RawConfig {
         Some(if p.is_absolute() { p } else { base.join(p) })
     }
 
+    /// LP_AUTH, explicit or implied by which credentials are set; only the
+    /// chosen method's keys are required.
+    fn auth(&self) -> Result<LpAuth, ConfigError> {
+        let oauth2 = match self.get("LP_AUTH").map(str::to_ascii_lowercase).as_deref() {
+            Some("oauth2") => true,
+            Some("oauth1") => false,
+            Some(v) => {
+                return Err(self.invalid(
+                    "LP_AUTH",
+                    format!("{v:?} is not allowed; expected oauth2 (client credentials) or oauth1 (app keys)"),
+                ))
+            }
+            // Any key of a method implies it, so a half-filled method names its missing key.
+            None => match (
+                OAUTH2_KEYS.iter().any(|k| self.get(k).is_some()),
+                OAUTH1_KEYS.iter().any(|k| self.get(k).is_some()),
+            ) {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => {
+                    return Err(self.invalid(
+                        "LP_AUTH",
+                        "is needed: both OAuth 2.0 keys (LP_CLIENT_ID, LP_CLIENT_SECRET) and OAuth 1.0a keys (LP_APP_KEY, ...) are set; set LP_AUTH=oauth2 or LP_AUTH=oauth1, or remove the other method's keys",
+                    ))
+                }
+                (false, false) => {
+                    return Err(ConfigError::NoCredentials {
+                        path: self.path.clone(),
+                    })
+                }
+            },
+        };
+        if oauth2 {
+            let sentinel_uri = match self.get("LP_SENTINEL_URI") {
+                None => None,
+                Some(v) => Some(normalize_base_uri(v).map_err(|p| self.invalid("LP_SENTINEL_URI", p))?),
+            };
+            return Ok(LpAuth::OAuth2(ClientCredentials {
+                client_id: self.required("LP_CLIENT_ID")?,
+                client_secret: Secret::new(self.required("LP_CLIENT_SECRET")?),
+                sentinel_uri,
+            }));
+        }
+        if let Some(m) = self.get("LP_SIGNATURE_METHOD") {
+            if !m.eq_ignore_ascii_case("HMAC-SHA1") {
+                return Err(self.invalid(
+                    "LP_SIGNATURE_METHOD",
+                    format!("{m:?} is not supported: LivePerson's Operational API keys sign with HMAC-SHA1; set LP_SIGNATURE_METHOD=HMAC-SHA1 or remove the line"),
+                ));
+            }
+        }
+        Ok(LpAuth::OAuth1(LpCredentials {
+            app_key: self.required("LP_APP_KEY")?,
+            app_secret: Secret::new(self.required("LP_APP_SECRET")?),
+            access_token: self.required("LP_ACCESS_TOKEN")?,
+            access_token_secret: Secret::new(self.required("LP_ACCESS_TOKEN_SECRET")?),
+        }))
+    }
+
     /// Validate into a [`Config`]. `base` is the folder relative paths are resolved against.
     pub fn validate(&self, source: &Path, base: &Path) -> Result<Config, ConfigError> {
         let account = self.required("LP_ACCOUNT")?;
@@ -369,20 +481,7 @@ impl RawConfig {
                 format!("{account:?} is not a LivePerson account id (digits only, e.g. 12345678)"),
             ));
         }
-        let credentials = LpCredentials {
-            app_key: self.required("LP_APP_KEY")?,
-            app_secret: Secret::new(self.required("LP_APP_SECRET")?),
-            access_token: self.required("LP_ACCESS_TOKEN")?,
-            access_token_secret: Secret::new(self.required("LP_ACCESS_TOKEN_SECRET")?),
-        };
-        if let Some(m) = self.get("LP_SIGNATURE_METHOD") {
-            if !m.eq_ignore_ascii_case("HMAC-SHA1") {
-                return Err(self.invalid(
-                    "LP_SIGNATURE_METHOD",
-                    format!("{m:?} is not supported: LivePerson's Operational API keys sign with HMAC-SHA1; set LP_SIGNATURE_METHOD=HMAC-SHA1 or remove the line"),
-                ));
-            }
-        }
+        let auth = self.auth()?;
         let base_uri = match self.get("LP_BASE_URI") {
             None => None,
             Some(v) => Some(normalize_base_uri(v).map_err(|p| self.invalid("LP_BASE_URI", p))?),
@@ -489,7 +588,7 @@ impl RawConfig {
         Ok(Config {
             source: source.to_path_buf(),
             account,
-            credentials,
+            auth,
             base_uri,
             domain_api,
             interval,
@@ -655,7 +754,10 @@ mod tests {
         assert_eq!(c.skills, IdSelection::List(vec!["199".into(), "10".into()]));
         assert_eq!(c.agents, IdSelection::All);
         assert_eq!(c.log_dir, PathBuf::from("/var/log/wfm"));
-        assert_eq!(c.credentials.app_secret.expose(), "fromenv");
+        let LpAuth::OAuth1(creds) = &c.auth else {
+            panic!("app keys mean oauth1")
+        };
+        assert_eq!(creds.app_secret.expose(), "fromenv");
         let ftp = c.ftp.unwrap();
         assert_eq!(ftp.password.expose(), "p#ss word");
         assert_eq!((ftp.port, ftp.remote_dir.as_str(), ftp.tls), (21, "/", FtpTls::None));
@@ -665,8 +767,8 @@ mod tests {
 
     #[test]
     fn errors_name_key_and_line() {
-        let e = validate("LP_ACCOUNT=1\n").unwrap_err().to_string();
-        assert!(e.contains("LP_APP_KEY is required"), "{e}");
+        let e = validate("LP_ACCOUNT=1\nLP_APP_KEY=k\n").unwrap_err().to_string();
+        assert!(e.contains("LP_APP_SECRET is required"), "{e}");
         let e = validate(&format!("{MINIMAL}LP_INTERVAL=15\n")).unwrap_err().to_string();
         assert!(
             e.contains("LP_INTERVAL") && e.contains("line 7") && e.contains("LP_INTERVAL=5"),
@@ -705,6 +807,60 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("UNMAPPED_AGENTS") && e.contains("keep or skip"), "{e}");
+    }
+
+    const OAUTH2: &str = "LP_ACCOUNT=12345678\nLP_CLIENT_ID=cid\nLP_CLIENT_SECRET=csecret\nREPORT_DIR=reports\n";
+
+    #[test]
+    fn the_auth_method_is_chosen_by_lp_auth_or_by_the_keys_present() {
+        let c = validate(OAUTH2).unwrap();
+        assert_eq!(
+            c.auth,
+            LpAuth::OAuth2(ClientCredentials {
+                client_id: "cid".into(),
+                client_secret: Secret::new("csecret"),
+                sentinel_uri: None,
+            })
+        );
+        assert_eq!(validate(MINIMAL).unwrap().auth.name(), "oauth1");
+        // Both kinds: LP_AUTH decides, and is required.
+        let both = format!("{MINIMAL}LP_CLIENT_ID=cid\nLP_CLIENT_SECRET=csecret\n");
+        let e = validate(&both).unwrap_err().to_string();
+        assert!(e.starts_with("LP_AUTH") && e.contains("both"), "{e}");
+        assert_eq!(
+            validate(&format!("{both}LP_AUTH=oauth2\n")).unwrap().auth.name(),
+            "oauth2"
+        );
+        assert_eq!(
+            validate(&format!("{both}LP_AUTH=OAuth1\n")).unwrap().auth.name(),
+            "oauth1"
+        );
+        // The other method's keys are then not required.
+        let e = validate(&format!("{OAUTH2}LP_AUTH=oauth1\n")).unwrap_err().to_string();
+        assert!(e.contains("LP_APP_KEY is required"), "{e}");
+        let e = validate(&format!("{MINIMAL}LP_AUTH=oauth2\n")).unwrap_err().to_string();
+        assert!(e.contains("LP_CLIENT_ID is required"), "{e}");
+        let e = validate(&OAUTH2.replace("LP_CLIENT_SECRET=csecret\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LP_CLIENT_SECRET is required"), "{e}");
+        let e = validate(&format!("{OAUTH2}LP_AUTH=jwt\n")).unwrap_err().to_string();
+        assert!(
+            e.contains("LP_AUTH") && e.contains("line 5") && e.contains("oauth2"),
+            "{e}"
+        );
+        let e = validate("LP_ACCOUNT=1\nREPORT_DIR=r\n").unwrap_err().to_string();
+        assert!(e.contains("LP_CLIENT_ID") && e.contains("LP_APP_KEY"), "{e}");
+        // The token host, in the forms of LP_BASE_URI.
+        let c = validate(&format!("{OAUTH2}LP_SENTINEL_URI=va.sentinel.liveperson.net\n")).unwrap();
+        let LpAuth::OAuth2(cc) = c.auth else { panic!() };
+        assert_eq!(cc.sentinel_uri.as_deref(), Some("https://va.sentinel.liveperson.net"));
+        let e = validate(&format!("{OAUTH2}LP_SENTINEL_URI=ftp://x\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LP_SENTINEL_URI"), "{e}");
+        let dbg = format!("{:?}", validate(OAUTH2).unwrap());
+        assert!(!dbg.contains("csecret"), "{dbg}");
     }
 
     #[test]

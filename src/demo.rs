@@ -15,20 +15,19 @@ const DEMO_ACCOUNT: &str = "12345678";
 
 /// The config the demo writes: every path inside the demo folder.
 fn demo_config(sim: &Simulator, agent_map: &str) -> String {
-    let c = sim.credentials();
+    let c = sim.client();
     format!(
         "# Written by `wfm demo` for its built-in LivePerson simulator.\n\
          LP_ACCOUNT={DEMO_ACCOUNT}\n\
-         LP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\n\
-         # The data host is looked up with the (simulated) Domain API, as in production.\n\
+         # OAuth 2.0 client credentials, as LivePerson issues them today.\n\
+         LP_CLIENT_ID={}\nLP_CLIENT_SECRET={}\n\
+         # The token and data hosts are looked up with the (simulated) Domain API, as in production.\n\
          LP_DOMAIN_API={}\n\
          LP_SKILL_IDS=all\nLP_AGENT_IDS=all\n\
          AGENT_MAP_FILE={agent_map}\nUNMAPPED_AGENTS=keep\n\
          REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n",
-        c.consumer_key,
-        c.consumer_secret,
-        c.token,
-        c.token_secret,
+        c.client_id,
+        c.client_secret,
         sim.base_url()
     )
 }
@@ -81,7 +80,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         &opts,
     )
     .await?;
-    let requests = sim.data_requests();
+    let (requests, tokens) = (sim.data_requests(), sim.token_requests());
     let (agents, skills) = (sim.generator().agent_ids().len(), sim.generator().skill_ids().len());
     sim.shutdown().await;
 
@@ -109,7 +108,8 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     );
     let _ = writeln!(
         out,
-        "\n{requests} LivePerson data requests in all: 3 per run, whatever the number of quarters."
+        "\n{requests} LivePerson data requests in all: 3 per run, whatever the number of quarters \
+         ({tokens} OAuth 2.0 token requests: one per run)."
     );
     let _ = writeln!(
         out,

@@ -6,7 +6,7 @@ use crate::aggregate::{build_quarter, Selection};
 use crate::alert::outage;
 use crate::config::Config;
 use crate::deliver::{ftp, local};
-use crate::lp::client::{http_client, resolve_base_url, FetchPlan, LpClient, RawReply, RetryPolicy};
+use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply, RetryPolicy};
 use crate::lp::model::{self, Method, Snapshot};
 use crate::mapping::AgentMap;
 use crate::quarter::{self, Quarter};
@@ -353,24 +353,20 @@ async fn build_all(
     };
 
     // ---- fetch: one request per method for every quarter of the run ----
-    let http = http_client(cfg.lp_timeout_seconds);
-    let policy = RetryPolicy::for_run(cfg.lp_timeout_seconds);
-    let base = match resolve_base_url(&http, cfg, &policy).await {
-        Ok(b) => b,
-        Err(e) => return fail_all(summary, format!("{label}: no files written: {e}")),
-    };
-    debug!("LivePerson data host: {base}");
     // Debug 2 keeps every raw reply as it arrives, refusals included.
     let dump_dir = (opts.debug >= 2 && !opts.dry_run).then(|| cfg.json_dir.clone());
-    let client = LpClient::new(http, base, cfg)
-        .with_policy(policy)
+    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
+        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds))
         .with_dump_dir(dump_dir);
     let plan = FetchPlan {
         timeframe,
         skills: cfg.skills.clone(),
         agents: cfg.agents.clone(),
     };
-    debug!("fetching timeframe={timeframe} for {label}");
+    debug!(
+        "fetching timeframe={timeframe} for {label} (LivePerson auth: {})",
+        cfg.auth.name()
+    );
     let fetched = client.fetch_all(&plan).await;
     summary.requests = client.requests();
     summary.retries = client.retries();

@@ -79,6 +79,16 @@ const CONFIG_CASES: &[ConfigCase] = &[
         "EMAIL_FROM is required",
     ),
     cfg("", "LP_APP_SECRET=\"unterminated-s3cret", "LP_APP_SECRET"),
+    // OAuth 2.0 beside the app keys: LP_AUTH must choose, and only the chosen keys count.
+    cfg("", "LP_CLIENT_ID=cid\nLP_CLIENT_SECRET=s3cret", "LP_AUTH"),
+    cfg("", "LP_AUTH=oauth2", "LP_CLIENT_ID is required"),
+    cfg("", "LP_AUTH=oauth2\nLP_CLIENT_ID=cid", "LP_CLIENT_SECRET is required"),
+    cfg("", "LP_AUTH=bearer", "oauth2 (client credentials) or oauth1"),
+    cfg(
+        "",
+        "LP_AUTH=oauth2\nLP_CLIENT_ID=cid\nLP_CLIENT_SECRET=s3cret\nLP_SENTINEL_URI=sentinel/path",
+        "LP_SENTINEL_URI",
+    ),
     cfg("", "AGENT_MAP_FILE=missing.csv", "AGENT_MAP_FILE"),
     map("agent,employee\n1,E1,extra\n", "line 2"),
     map("agent,employee\n1,E1\nbob,E2\n", "not a LivePerson agent id"),

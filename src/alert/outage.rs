@@ -122,9 +122,9 @@ async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String) -> bool
 fn failure_hint(summary: &RunSummary) -> String {
     let text = summary.failures().join(" ");
     let mut hint = String::new();
-    if text.contains("HTTP 401") || text.contains("HTTP 403") {
+    if text.contains("HTTP 401") || text.contains("HTTP 403") || text.contains("refused the client credentials") {
         hint.push_str(
-            "LivePerson refused the credentials: check the LP_* keys and this machine's clock (wfm check tests them). ",
+            "LivePerson refused the credentials: check the LP_* keys, the application's privileges and, for OAuth 1.0a app keys, this machine's clock (wfm check tests them). ",
         );
     } else if text.contains("not uploaded") {
         hint.push_str(

@@ -1,46 +1,20 @@
-//! The LivePerson HTTP client: finds the data host (Domain API) and fetches the
-//! three methods, each request signed with OAuth 1.0a HMAC-SHA1. Returns the
-//! raw bodies; parsing lives in [`super::model`].
+//! The LivePerson HTTP client: finds the data host (Domain API), authorises
+//! every data call (OAuth 2.0 Bearer token or OAuth 1.0a HMAC-SHA1 signature)
+//! and fetches the three methods. Returns the raw bodies; parsing lives in
+//! [`super::model`].
 
+use super::domain::{Domains, Service};
 use super::model::Method;
-use crate::config::{Config, IdSelection, LpCredentials};
+use super::token::{Bearer, TokenSource};
+use super::{redact, LpError};
+use crate::config::{Config, IdSelection, LpAuth, LpCredentials};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use oauth1_request as oauth;
 use std::fmt::Display;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
-
-/// A failure talking to LivePerson. Every variant names the method or URL.
-#[derive(Debug, thiserror::Error)]
-pub enum LpError {
-    #[error("cannot look up the LivePerson data host at {url}: {reason}. Check LP_ACCOUNT and LP_DOMAIN_API, or set LP_BASE_URI (e.g. va.data.liveperson.net) to skip the lookup")]
-    Domain { url: String, reason: String },
-    #[error("LivePerson {method} answered HTTP {status}: {message}{hint}")]
-    Status {
-        method: Method,
-        status: u16,
-        message: String,
-        /// The server's Retry-After (seconds or an HTTP date), when it sent one.
-        retry_after: Option<Duration>,
-        hint: &'static str,
-    },
-    #[error("cannot reach LivePerson for {method} at {url}: {reason}. Check this host's network (DNS, firewall, HTTPS_PROXY) and the data host (LP_BASE_URI, or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
-    Transport {
-        method: Method,
-        url: String,
-        reason: String,
-    },
-}
-
-impl LpError {
-    /// The HTTP status LivePerson answered, when it answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            LpError::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
 
 /// One raw reply, as received.
 #[derive(Debug, Clone)]
@@ -56,6 +30,22 @@ pub struct FetchPlan {
     pub timeframe: u32,
     pub skills: IdSelection,
     pub agents: IdSelection,
+}
+
+/// Requests and retries of a run, token requests included.
+#[derive(Debug, Default)]
+pub struct Counters {
+    requests: AtomicUsize,
+    retries: AtomicUsize,
+}
+
+impl Counters {
+    pub fn request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn retry(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 impl FetchPlan {
@@ -130,6 +120,41 @@ impl RetryPolicy {
         let wait = retry_after.map_or(backoff + jitter, |r| r.max(backoff));
         (elapsed + wait + self.attempt_timeout <= self.budget).then_some(wait)
     }
+
+    /// Run `attempt` until it succeeds, fails for good, or the attempts or the
+    /// budget run out. Retries are counted in `counters` when given.
+    pub async fn retrying<T, F, Fut>(&self, counters: Option<&Counters>, mut attempt: F) -> Result<T, LpError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, LpError>>,
+    {
+        let mut n = 1;
+        loop {
+            let err = match attempt().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let Some(retry_after) = err.retry() else {
+                return Err(err);
+            };
+            if n >= self.max_attempts {
+                return Err(err);
+            }
+            let Some(wait) = self.delay(n, retry_after, self.started.elapsed()) else {
+                return Err(err);
+            };
+            tracing::warn!(
+                "{err}; retry {n} of {} in {:.1} s",
+                self.max_attempts - 1,
+                wait.as_secs_f64()
+            );
+            if let Some(c) = counters {
+                c.retry();
+            }
+            tokio::time::sleep(wait).await;
+            n += 1;
+        }
+    }
 }
 
 /// A Retry-After header: seconds, or an HTTP date (RFC 7231), as a wait from `now`.
@@ -145,15 +170,22 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 /// Longest query sent in a URL; longer agentactivity queries go as a POST body.
 const MAX_QUERY_LEN: usize = 1500;
 
+/// How this run authorises data calls.
+enum Authorizer {
+    OAuth2(TokenSource),
+    OAuth1(LpCredentials),
+}
+
 pub struct LpClient {
     http: reqwest::Client,
-    base_url: String,
+    domains: Domains,
+    auth: Authorizer,
+    /// Secrets of the configured method, never to be echoed from a reply.
+    secrets: Vec<String>,
     account: String,
     version: String,
-    credentials: LpCredentials,
     policy: RetryPolicy,
-    retries: std::sync::atomic::AtomicUsize,
-    requests: std::sync::atomic::AtomicUsize,
+    counters: Counters,
     /// Where every raw reply is saved (debug level 2), refusals included.
     dump_dir: Option<std::path::PathBuf>,
 }
@@ -168,80 +200,32 @@ pub fn http_client(timeout_secs: u32) -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-/// The data host's base URL: LP_BASE_URI, or the Domain API's answer. A failed
-/// lookup is retried like a data request (DNS hiccups and 5xx pass).
-pub async fn resolve_base_url(http: &reqwest::Client, cfg: &Config, policy: &RetryPolicy) -> Result<String, LpError> {
-    if let Some(b) = &cfg.base_uri {
-        return Ok(b.clone());
+/// The hint of a refused data call, by status and method of authorisation.
+fn refusal_hint(status: u16, oauth2: bool) -> &'static str {
+    match status {
+        401 | 403 if oauth2 => ". LivePerson refused a freshly issued token: the application most likely lacks the privilege for this data; in Management Console → Application Install, give it the Operational Realtime (reporting) privileges for this account, and check LP_ACCOUNT",
+        401 | 403 => ". Check LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET, and that this machine's clock is right (OAuth allows only a few minutes of skew)",
+        429 => ". LivePerson is rate limiting this account; try again in a minute",
+        500..=599 => ". LivePerson had a server error; try again later (wfm rerun can rebuild the quarter within 24 h)",
+        _ => "",
     }
-    let mut attempt = 1;
-    loop {
-        let (e, retryable) = match lookup_base_url(http, cfg).await {
-            Ok(b) => return Ok(b),
-            Err(e) => e,
-        };
-        match policy.delay(attempt, None, policy.started.elapsed()) {
-            Some(wait) if retryable && attempt < policy.max_attempts => {
-                tracing::warn!(
-                    "{e}; retry {attempt} of {} in {:.1} s",
-                    policy.max_attempts - 1,
-                    wait.as_secs_f64()
-                );
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            _ => return Err(e),
-        }
-    }
-}
-
-/// One Domain API lookup; the flag says whether trying again may help.
-async fn lookup_base_url(http: &reqwest::Client, cfg: &Config) -> Result<String, (LpError, bool)> {
-    let url = format!(
-        "{}/api/account/{}/service/leDataReporting/baseURI.json?version=1.0",
-        cfg.domain_api, cfg.account
-    );
-    let err = |reason: String, retryable: bool| {
-        (
-            LpError::Domain {
-                url: url.clone(),
-                reason,
-            },
-            retryable,
-        )
-    };
-    let resp = http.get(&url).send().await.map_err(|e| err(describe(&e), true))?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| err(describe(&e), true))?;
-    if !status.is_success() {
-        let retryable = status.as_u16() == 429 || status.is_server_error();
-        return Err(err(
-            format!("HTTP {}: {}", status.as_u16(), api_message(&body)),
-            retryable,
-        ));
-    }
-    #[derive(serde::Deserialize)]
-    struct DomainReply {
-        #[serde(rename = "baseURI")]
-        base_uri: String,
-    }
-    let reply: DomainReply =
-        serde_json::from_slice(&body).map_err(|e| err(format!("unexpected reply ({e})"), false))?;
-    // LivePerson answers a bare host (HTTPS implied); a full URL is accepted too.
-    crate::config::normalize_base_uri(&reply.base_uri).map_err(|p| err(format!("baseURI {p}"), false))
 }
 
 impl LpClient {
-    pub fn new(http: reqwest::Client, base_url: String, cfg: &Config) -> Self {
+    pub fn new(http: reqwest::Client, cfg: &Config) -> Self {
+        let auth = match &cfg.auth {
+            LpAuth::OAuth2(c) => Authorizer::OAuth2(TokenSource::new(c.clone(), &cfg.account)),
+            LpAuth::OAuth1(c) => Authorizer::OAuth1(c.clone()),
+        };
         LpClient {
+            domains: Domains::new(http.clone(), cfg),
             http,
-            base_url,
+            auth,
+            secrets: cfg.auth.secrets().into_iter().map(str::to_string).collect(),
             account: cfg.account.clone(),
             version: cfg.version.clone(),
-            credentials: cfg.credentials.clone(),
             policy: RetryPolicy::default(),
-            retries: Default::default(),
-            requests: Default::default(),
+            counters: Counters::default(),
             dump_dir: None,
         }
     }
@@ -251,105 +235,164 @@ impl LpClient {
         self
     }
 
-    /// Save a raw reply in the dump folder, named by method, fetch time and,
-    /// for a refusal, the status. Failing to save is only a warning.
-    fn dump(&self, method: Method, fetched_at: DateTime<Utc>, status: u16, body: &[u8]) {
-        let Some(dir) = &self.dump_dir else { return };
-        let status = if status == 200 {
-            String::new()
-        } else {
-            format!("-http{status}")
-        };
-        let name = format!(
-            "{}-{}{status}.json",
-            method.path(),
-            fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
-        );
-        match crate::deliver::local::write_atomic(dir, &name, body) {
-            Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
-            Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
-        }
-    }
-
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
         self
     }
 
-    /// Retries made so far (all methods).
+    /// Retries made so far: backoffs, and data calls repeated with a new token.
     pub fn retries(&self) -> usize {
-        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+        self.counters.retries.load(Ordering::Relaxed)
     }
 
-    /// Data requests sent so far, retries included.
+    /// Requests sent so far (data and token requests), retries included.
     pub fn requests(&self) -> usize {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+        self.counters.requests.load(Ordering::Relaxed)
     }
 
-    /// Fetch one method, retrying what is worth retrying. Each attempt is signed
-    /// anew (fresh nonce and timestamp).
-    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
-        let mut attempt = 1;
-        loop {
-            let err = match self.fetch_once(method, plan).await {
-                Ok(r) => return Ok(r),
-                Err(e) => e,
-            };
-            let (retryable, retry_after) = match &err {
-                LpError::Status {
-                    status, retry_after, ..
-                } => (*status == 429 || *status >= 500, *retry_after),
-                LpError::Transport { .. } => (true, None),
-                LpError::Domain { .. } => (false, None),
-            };
-            if !retryable || attempt >= self.policy.max_attempts {
-                return Err(err);
-            }
-            let Some(wait) = self.policy.delay(attempt, retry_after, self.policy.started.elapsed()) else {
-                return Err(err);
-            };
-            tracing::warn!(
-                "{err}; retry {attempt} of {} in {:.1} s",
-                self.policy.max_attempts - 1,
-                wait.as_secs_f64()
-            );
-            self.retries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+    /// The data host (LP_BASE_URI, or the Domain API's answer, looked up once).
+    pub async fn data_host(&self) -> Result<String, LpError> {
+        self.domains.resolve(Service::DataReporting, &self.policy).await
+    }
+
+    /// The run's OAuth 2.0 token (fetched if needed); `None` with OAuth 1.0a.
+    pub async fn bearer(&self) -> Result<Option<Bearer>, LpError> {
+        match &self.auth {
+            Authorizer::OAuth2(ts) => Ok(Some(
+                ts.bearer(&self.http, &self.domains, &self.policy, &self.counters)
+                    .await?,
+            )),
+            Authorizer::OAuth1(_) => Ok(None),
         }
     }
 
-    pub fn method_url(&self, method: Method) -> String {
-        format!(
-            "{}/operations/api/account/{}/{}",
-            self.base_url,
-            self.account,
-            method.path()
-        )
+    /// Save a raw reply in the dump folder, named by method, fetch time and,
+    /// for a refusal, the status. Failing to save is only a warning.
+    fn dump(&self, method: Method, fetched_at: DateTime<Utc>, status: u16, body: &[u8], bearer: Option<&Bearer>) {
+        let Some(dir) = &self.dump_dir else { return };
+        let (suffix, body) = if status == 200 {
+            (String::new(), std::borrow::Cow::Borrowed(body))
+        } else {
+            // A refusal might quote the token; the dump must not hold it.
+            let text = String::from_utf8_lossy(body);
+            let text = match bearer {
+                Some(b) => text.replace(b.token.expose(), "***"),
+                None => text.into_owned(),
+            };
+            (format!("-http{status}"), std::borrow::Cow::Owned(text.into_bytes()))
+        };
+        let name = format!(
+            "{}-{}{suffix}.json",
+            method.path(),
+            fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
+        );
+        match crate::deliver::local::write_atomic(dir, &name, &body) {
+            Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
+            Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
+        }
     }
 
-    /// One signed GET.
-    async fn fetch_once(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
-        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let url = self.method_url(method);
-        let query = plan.query(method, &self.version);
+    /// Fetch one method, retrying what is worth retrying. Each attempt is
+    /// authorised anew (a fresh OAuth 1.0a nonce, or the current token).
+    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
+        self.fetch_query(method, &plan.query(method, &self.version)).await
+    }
+
+    /// queuehealth totals of the last 24 hours for the whole account, without
+    /// intervals: one light request (`wfm check`).
+    pub async fn day_totals(&self) -> Result<RawReply, LpError> {
+        let query = vec![("timeframe", "1440".to_string()), ("v", self.version.clone())];
+        self.fetch_query(Method::QueueHealth, &query).await
+    }
+
+    async fn fetch_query(&self, method: Method, query: &[(&'static str, String)]) -> Result<RawReply, LpError> {
+        let host = self.data_host().await?;
+        let refreshed = AtomicBool::new(false);
+        self.policy
+            .retrying(Some(&self.counters), || {
+                self.fetch_authorised(method, &host, query, &refreshed)
+            })
+            .await
+    }
+
+    /// One data call; with OAuth 2.0, a 401 to a token that should still be
+    /// valid (revoked or rotated) gets one new token and one repeat per method.
+    async fn fetch_authorised(
+        &self,
+        method: Method,
+        host: &str,
+        query: &[(&'static str, String)],
+        refreshed: &AtomicBool,
+    ) -> Result<RawReply, LpError> {
+        loop {
+            let bearer = self.bearer().await.map_err(LpError::exhausted)?;
+            match self.fetch_once(method, host, query, bearer.as_ref()).await {
+                Err(e) if e.status() == Some(401) => match (&self.auth, &bearer) {
+                    (Authorizer::OAuth2(ts), Some(b)) if !refreshed.swap(true, Ordering::Relaxed) => {
+                        tracing::warn!(
+                            "LivePerson refused the token for {method} (revoked or rotated); getting a new token and repeating the call once"
+                        );
+                        ts.invalidate(b.generation).await;
+                        self.counters.retry();
+                    }
+                    _ => return Err(e),
+                },
+                other => return other,
+            }
+        }
+    }
+
+    fn method_url(&self, host: &str, method: Method) -> String {
+        format!("{host}/operations/api/account/{}/{}", self.account, method.path())
+    }
+
+    /// One authorised GET (or POST, for a long agentactivity query).
+    async fn fetch_once(
+        &self,
+        method: Method,
+        host: &str,
+        query: &[(&'static str, String)],
+        bearer: Option<&Bearer>,
+    ) -> Result<RawReply, LpError> {
+        self.counters.request();
+        let url = self.method_url(host, method);
         let params: oauth::ParameterList<&str, &dyn Display> =
             oauth::ParameterList::new(query.iter().map(|(k, v)| (*k, v as &dyn Display)).collect::<Vec<_>>());
-        let c = &self.credentials;
-        let token = oauth::Token::from_parts(
-            c.app_key.as_str(),
-            c.app_secret.expose(),
-            c.access_token.as_str(),
-            c.access_token_secret.expose(),
-        );
         // A long agent list does not fit a URL: agentactivity takes it as a JSON
-        // body instead (not part of the OAuth signature).
+        // body instead (not part of the OAuth 1.0a signature).
         let post = method == Method::AgentActivity
             && query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() > MAX_QUERY_LEN;
         let no_params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(Vec::new());
-        let (http_method, signed) = if post { ("POST", &no_params) } else { ("GET", &params) };
-        let authorization = oauth::authorize(http_method, &url, signed, &token, oauth::HMAC_SHA1);
-        let full_url = oauth::to_query(url.clone(), signed);
+        let (http_method, in_url) = if post { ("POST", &no_params) } else { ("GET", &params) };
+        let mut authorization = match (&self.auth, bearer) {
+            (Authorizer::OAuth1(c), _) => {
+                let token = oauth::Token::from_parts(
+                    c.app_key.as_str(),
+                    c.app_secret.expose(),
+                    c.access_token.as_str(),
+                    c.access_token_secret.expose(),
+                );
+                reqwest::header::HeaderValue::from_str(&oauth::authorize(
+                    http_method,
+                    &url,
+                    in_url,
+                    &token,
+                    oauth::HMAC_SHA1,
+                ))
+            }
+            (Authorizer::OAuth2(_), Some(b)) => {
+                reqwest::header::HeaderValue::from_str(&format!("Bearer {}", b.token.expose()))
+            }
+            (Authorizer::OAuth2(_), None) => reqwest::header::HeaderValue::from_str(""),
+        }
+        .map_err(|_| LpError::Transport {
+            method,
+            url: url.clone(),
+            reason: "the credentials cannot be sent in an HTTP header (control characters)".into(),
+        })?;
+        // Keeps the header out of any Debug output.
+        authorization.set_sensitive(true);
+        let full_url = oauth::to_query(url.clone(), in_url);
         let transport = |e: reqwest::Error| LpError::Transport {
             method,
             url: url.clone(),
@@ -379,19 +422,16 @@ impl LpClient {
             .and_then(|v| parse_retry_after(v, Utc::now()));
         let fetched_at = Utc::now();
         let body = resp.bytes().await.map_err(transport)?;
-        self.dump(method, fetched_at, status.as_u16(), &body);
+        self.dump(method, fetched_at, status.as_u16(), &body, bearer);
         if !status.is_success() {
+            let mut secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+            secrets.extend(bearer.map(|b| b.token.expose()));
             return Err(LpError::Status {
                 method,
                 status: status.as_u16(),
-                message: api_message(&body),
+                message: api_message(&body, &secrets),
                 retry_after,
-                hint: match status.as_u16() {
-                    401 | 403 => ". Check LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET, and that this machine's clock is right (OAuth allows only a few minutes of skew)",
-                    429 => ". LivePerson is rate limiting this account; try again in a minute",
-                    500..=599 => ". LivePerson had a server error; try again later (wfm rerun can rebuild the quarter within 24 h)",
-                    _ => "",
-                },
+                hint: refusal_hint(status.as_u16(), matches!(self.auth, Authorizer::OAuth2(_))),
             });
         }
         Ok(RawReply {
@@ -403,6 +443,9 @@ impl LpClient {
 
     /// Fetch the three methods concurrently. All or nothing: the first method's failure is returned.
     pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[RawReply; 3], LpError> {
+        // The host and the token first, once: the three calls then share them.
+        self.data_host().await?;
+        self.bearer().await?;
         // join, not try_join: a refusal of one method does not cut the others
         // short, so the request count is the same every time and debug level 2
         // keeps all three replies of a failed run.
@@ -416,7 +459,7 @@ impl LpClient {
 }
 
 /// A reqwest error in words, with its causes (e.g. "connection refused").
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut s = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {
@@ -435,23 +478,25 @@ fn describe(e: &reqwest::Error) -> String {
     s
 }
 
-/// The API's own error text from a JSON body (`message`, `error`, ...), else the start of the body.
-pub fn api_message(body: &[u8]) -> String {
+/// The API's own error text from a JSON body (`message`, `error`, ...), else
+/// the start of the body: `secrets` hidden, at most 200 characters, control
+/// characters escaped, so it is safe in a log line or a mail.
+pub fn api_message(body: &[u8], secrets: &[&str]) -> String {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         #[serde(alias = "error", alias = "errorMessage", alias = "Message", alias = "reason")]
         message: Option<String>,
     }
-    if let Ok(ErrorBody { message: Some(m) }) = serde_json::from_slice::<ErrorBody>(body) {
-        return m;
+    let raw = match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { message: Some(m) }) => m,
+        _ => String::from_utf8_lossy(body).trim().to_string(),
+    };
+    if raw.is_empty() {
+        return "(empty reply)".to_string();
     }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        "(empty reply)".to_string()
-    } else {
-        text.chars().take(200).collect()
-    }
+    let hidden = redact(&raw, secrets);
+    let short: String = hidden.chars().take(200).collect();
+    redact(&short, &[])
 }
 
 #[cfg(test)]
@@ -528,8 +573,23 @@ mod tests {
 
     #[test]
     fn api_messages() {
-        assert_eq!(api_message(br#"{"error":"Invalid signature"}"#), "Invalid signature");
-        assert_eq!(api_message(b"  "), "(empty reply)");
-        assert_eq!(api_message(b"<html>Bad Gateway</html>"), "<html>Bad Gateway</html>");
+        assert_eq!(
+            api_message(br#"{"error":"Invalid signature"}"#, &[]),
+            "Invalid signature"
+        );
+        assert_eq!(api_message(b"  ", &[]), "(empty reply)");
+        assert_eq!(
+            api_message(b"<html>Bad Gateway</html>", &[]),
+            "<html>Bad Gateway</html>"
+        );
+        // A body cannot forge a log line, nor echo a secret.
+        assert_eq!(
+            api_message(b"{\"error\":\"no\\nINFO run finished: ok\"}", &[]),
+            "no\\nINFO run finished: ok"
+        );
+        assert_eq!(
+            api_message(b"bad client_secret=hunter22", &["hunter22"]),
+            "bad client_secret=***"
+        );
     }
 }

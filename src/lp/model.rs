@@ -149,9 +149,8 @@ pub struct QueueHealthSkill {
     pub available_slots_sum: Num,
     #[serde(deserialize_with = "nullable")]
     pub available_slots_count: Num,
-    /// Not reported; parsed so both spellings the docs use are accepted.
-    #[serde(alias = "currentQueueState")]
-    pub current_queue_size: Option<serde_json::Number>,
+    // currentQueueSize/currentQueueState are not reported, so not modelled:
+    // the docs' own example repeats the member, which a modelled field would refuse.
 }
 
 // ---- engactivity ----
@@ -282,6 +281,19 @@ pub fn parse_agent_activity(body: &[u8]) -> Result<Intervals<AgentActivityData>,
     parse(body)
 }
 
+/// queuehealth asked without `interval`: only the totals of the timeframe.
+#[derive(Debug, Default, Deserialize)]
+struct TotalsReply {
+    #[serde(rename = "metricsTotals", deserialize_with = "nullable", default)]
+    totals: QueueHealthSkill,
+}
+
+/// The account's queue totals over a reply's whole timeframe (`wfm check`).
+pub fn parse_queue_totals(body: &[u8]) -> Result<QueueHealthSkill, ParseError> {
+    let r: TotalsReply = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
+    Ok(r.totals)
+}
+
 /// The three parsed replies of one run.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -311,13 +323,23 @@ mod tests {
         assert_eq!(s.entered_q_eng, Num(9));
         assert_eq!(s.max_queue_size, Some(Num(4)));
         assert_eq!(s.available_slots_sum, Num(216));
-        assert_eq!(s.current_queue_size.as_ref().map(|n| n.to_string()), Some("-1".into()));
-        let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0}}}}]}"#;
+        // Both spellings, and the docs' own example repeating the member in one object.
+        let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0,
+            "currentQueueSize":-1,"currentQueueSize":-1,"abandonmentRate":"n/a","avgTimeToAnswer":[]}}}}]}"#;
         let r = parse_queue_health(alt).unwrap();
         let s = &r.get(1).unwrap().skills["5"];
-        assert_eq!(s.current_queue_size.as_ref().map(|n| n.to_string()), Some("3".into()));
         assert_eq!(s.connected_eng, Num(2));
         assert_eq!(s.max_queue_size, None);
+    }
+
+    #[test]
+    fn queue_totals_without_intervals() {
+        let body = br#"{"skillsMetrics":{},"metricsTotals":{"enteredQEng":12,"connectedEng":10,"currentQueueSize":-1,"currentQueueSize":0}}"#;
+        let t = parse_queue_totals(body).unwrap();
+        assert_eq!((t.entered_q_eng, t.connected_eng), (Num(12), Num(10)));
+        let t = parse_queue_totals(br#"{"metricsTotals":null}"#).unwrap();
+        assert_eq!(t.entered_q_eng, Num(0));
+        assert!(parse_queue_totals(br#""totals""#).is_err());
     }
 
     #[test]

@@ -1,14 +1,18 @@
-//! A LivePerson Operational Realtime API simulator (Domain API + queuehealth, engactivity,
-//! agentactivity) over plain HTTP on 127.0.0.1, for `wfm demo` and the tests.
+//! A LivePerson simulator (Domain API for every service, the sentinel token endpoint, and
+//! queuehealth, engactivity, agentactivity) over plain HTTP on 127.0.0.1, for `wfm demo` and
+//! the tests.
 //!
-//! Data comes from the deterministic [`Generator`]; every data request's OAuth 1.0a signature is
-//! checked by the independent verifier in [`oauth_verify`]; faults can be queued with
-//! [`Simulator::inject`].
+//! Data comes from the deterministic [`Generator`]. Every data request is authorised the way
+//! the simulated account is set up ([`SimAuth`]): an OAuth 1.0a signature checked by the
+//! independent verifier in [`oauth_verify`], or a Bearer token issued by [`oauth2`]; the other
+//! scheme is refused. Faults can be queued with [`Simulator::inject`].
 
 pub mod generator;
+pub mod oauth2;
 pub mod oauth_verify;
 
 pub use generator::*;
+pub use oauth2::{ClientCredentials, TokenOptions};
 pub use oauth_verify::OAuthCredentials;
 
 use std::collections::VecDeque;
@@ -100,6 +104,15 @@ pub enum Fault {
     Truncated,
 }
 
+/// How the simulated account's data calls must be authorised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimAuth {
+    /// Bearer tokens from the token endpoint (LivePerson's current way).
+    OAuth2,
+    /// OAuth 1.0a HMAC-SHA1 signatures with the app key.
+    OAuth1,
+}
+
 /// One request as the simulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -108,8 +121,10 @@ pub struct RecordedRequest {
     /// The data method, `None` for the Domain API and unknown paths.
     pub method: Option<Method>,
     pub path: String,
-    /// Decoded URL query pairs; for a POST, the JSON body's pairs follow.
+    /// Decoded URL query pairs; for a data POST, the JSON body's pairs follow.
     pub query: Vec<(String, String)>,
+    /// The Authorization header's scheme (`OAuth`, `Bearer`), never its value.
+    pub auth_scheme: Option<String>,
     /// The HTTP status answered.
     pub status: u16,
 }
@@ -117,23 +132,44 @@ pub struct RecordedRequest {
 #[derive(Debug, Clone)]
 pub struct SimOptions {
     pub account: String,
+    /// Which scheme data calls must use.
+    pub auth: SimAuth,
+    /// The app key accepted with [`SimAuth::OAuth1`].
     pub credentials: OAuthCredentials,
+    /// The client credentials and token lifetime of [`SimAuth::OAuth2`].
+    pub tokens: TokenOptions,
+    /// Per-service Domain API lookups answer in the list form (`baseURIs`).
+    pub domain_list_form: bool,
+    /// `false`: a messaging account, whose chat methods answer empty intervals.
+    pub chat_data: bool,
     pub generator: GeneratorConfig,
     pub clock: SimClock,
     pub order: IntervalOrder,
 }
 
 impl SimOptions {
-    /// 8 agents, 4 skills, seed 42, real clock, ascending order, fixed demo credentials.
+    /// 8 agents, 4 skills, seed 42, real clock, ascending order, OAuth 2.0 with fixed demo
+    /// client credentials and one-hour tokens.
     pub fn demo(account: &str) -> Self {
         SimOptions {
             account: account.to_string(),
+            auth: SimAuth::OAuth2,
             credentials: OAuthCredentials {
                 consumer_key: "demo-app-key".into(),
                 consumer_secret: "demo-app-secret".into(),
                 token: "demo-access-token".into(),
                 token_secret: "demo-access-token-secret".into(),
             },
+            tokens: TokenOptions {
+                client: ClientCredentials {
+                    client_id: "demo-client-id".into(),
+                    client_secret: "demo-client-secret".into(),
+                },
+                lifetime: Duration::from_secs(3600),
+                expires_in_as_string: false,
+            },
+            domain_list_form: false,
+            chat_data: true,
             generator: GeneratorConfig {
                 seed: 42,
                 agents: 8,
@@ -147,7 +183,12 @@ impl SimOptions {
 
 struct Shared {
     account: String,
+    auth: SimAuth,
     credentials: OAuthCredentials,
+    issuer: oauth2::TokenIssuer,
+    domain_list_form: bool,
+    chat_data: bool,
+    token_requests: AtomicUsize,
     generator: Generator,
     seed: u64,
     order: IntervalOrder,
@@ -198,8 +239,13 @@ impl Simulator {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            issuer: oauth2::TokenIssuer::new(opts.tokens, &opts.account),
             account: opts.account,
+            auth: opts.auth,
             credentials: opts.credentials,
+            domain_list_form: opts.domain_list_form,
+            chat_data: opts.chat_data,
+            token_requests: AtomicUsize::new(0),
             seed: opts.generator.seed,
             generator: Generator::new(opts.generator),
             order: opts.order,
@@ -236,6 +282,31 @@ impl Simulator {
 
     pub fn credentials(&self) -> &OAuthCredentials {
         &self.shared.credentials
+    }
+
+    pub fn auth(&self) -> SimAuth {
+        self.shared.auth
+    }
+
+    /// The client credentials the token endpoint accepts.
+    pub fn client(&self) -> &ClientCredentials {
+        self.shared.issuer.client()
+    }
+
+    /// Every OAuth 2.0 token issued so far, oldest first.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.issuer.issued()
+    }
+
+    /// Token requests received, refused ones included.
+    pub fn token_requests(&self) -> usize {
+        self.shared.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// After `uses` more accepted Bearer data calls, every token issued until then is
+    /// revoked (0: at once). New tokens work.
+    pub fn revoke_tokens_after(&self, uses: usize) {
+        self.shared.issuer.revoke_after(uses);
     }
 
     pub fn generator(&self) -> &Generator {
@@ -394,15 +465,30 @@ fn error_response(status: StatusCode, msg: impl std::fmt::Display) -> Response<S
 }
 
 enum Route<'a> {
-    Domain { account: &'a str },
-    Data { account: &'a str, method: Option<Method> },
+    /// `service` is `None` for the all-services lookup.
+    Domain {
+        account: &'a str,
+        service: Option<&'a str>,
+    },
+    Token {
+        account: &'a str,
+    },
+    Data {
+        account: &'a str,
+        method: Option<Method>,
+    },
     NotFound,
 }
 
 fn route(path: &str) -> Route<'_> {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segs.as_slice() {
-        ["api", "account", account, "service", "leDataReporting", "baseURI.json"] => Route::Domain { account },
+        ["api", "account", account, "service", service, "baseURI.json"] => Route::Domain {
+            account,
+            service: Some(service),
+        },
+        ["api", "account", account, "service", "baseURI.json"] => Route::Domain { account, service: None },
+        ["sentinel", "api", "v2", "account", account, "app", "token"] => Route::Token { account },
         ["operations", "api", "account", account, method] => Route::Data {
             account,
             method: Method::from_path_name(method),
@@ -422,6 +508,16 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<SimBody
     if method.is_some() {
         shared.data_requests.fetch_add(1, Ordering::SeqCst);
     }
+    if matches!(route(&path), Route::Token { .. }) {
+        shared.token_requests.fetch_add(1, Ordering::SeqCst);
+    }
+    let auth_scheme = req.headers().get(AUTHORIZATION).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    });
     let resp = respond(&shared, req, &mut query).await;
     let status = resp.status().as_u16();
     tracing::debug!(%http_method, %path, status, "simulator request");
@@ -430,6 +526,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<SimBody
         method,
         path,
         query,
+        auth_scheme,
         status,
     });
     resp
@@ -439,17 +536,23 @@ async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(Strin
     let path = req.uri().path().to_string();
     match route(&path) {
         Route::NotFound => error_response(StatusCode::NOT_FOUND, "not found"),
-        Route::Domain { account } => {
+        Route::Domain { account, service } => {
             if req.method() != hyper::Method::GET {
                 return method_not_allowed("GET");
             }
             if account != shared.account {
                 return error_response(StatusCode::NOT_FOUND, format!("unknown account {account}"));
             }
-            json_response(
-                StatusCode::OK,
-                &json!({"service": "leDataReporting", "account": account, "baseURI": shared.base_url}),
-            )
+            domain_reply(shared, service)
+        }
+        Route::Token { account } => {
+            if req.method() != hyper::Method::POST {
+                return method_not_allowed("POST");
+            }
+            if account != shared.account {
+                return error_response(StatusCode::NOT_FOUND, format!("unknown account {account}"));
+            }
+            token_reply(shared, req, query).await
         }
         Route::Data { method: None, .. } => error_response(StatusCode::NOT_FOUND, "unknown method"),
         Route::Data {
@@ -458,6 +561,47 @@ async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(Strin
         } => {
             let account = account.to_string();
             data_request(shared, req, method, &account, query).await
+        }
+    }
+}
+
+/// Every service this account has, all on the simulator's own address.
+const SERVICES: [&str; 4] = ["leDataReporting", "sentinel", "agentManagerWorkspace", "agentVep"];
+
+/// The Domain API: one service, or the list form (all-services lookup, or any lookup when
+/// the simulator is set to answer in it).
+fn domain_reply(shared: &Shared, service: Option<&str>) -> Response<SimBody> {
+    let entry = |s: &str| json!({"service": s, "account": shared.account, "baseURI": shared.base_url});
+    match service {
+        Some(s) if !SERVICES.contains(&s) => error_response(StatusCode::NOT_FOUND, format!("unknown service {s}")),
+        Some(s) if !shared.domain_list_form => json_response(StatusCode::OK, &entry(s)),
+        _ => json_response(
+            StatusCode::OK,
+            &json!({"baseURIs": SERVICES.iter().map(|s| entry(s)).collect::<Vec<_>>()}),
+        ),
+    }
+}
+
+/// The sentinel token endpoint (client credentials grant).
+async fn token_reply(shared: &Shared, req: Request<Incoming>, query: &[(String, String)]) -> Response<SimBody> {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let (content_type, authorization) = (header(CONTENT_TYPE), header(AUTHORIZATION));
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")),
+    };
+    match shared
+        .issuer
+        .token_request(query, content_type.as_deref(), authorization.as_deref(), &body)
+    {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err((status, msg)) => {
+            tracing::info!("simulator refused a token request: {msg}");
+            error_response(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), msg)
         }
     }
 }
@@ -490,21 +634,30 @@ async fn data_request(
     };
     let host = header_text(HOST).unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string());
     let authorization = header_text(AUTHORIZATION);
-    if let Err(why) = oauth_verify::verify(
-        req.method().as_str(),
-        "http",
-        &host,
-        req.uri().path(),
-        req.uri().query(),
-        authorization.as_deref(),
-        &shared.credentials,
-        &shared.nonces,
-        Utc::now().timestamp(),
-    ) {
-        tracing::info!("simulator rejected OAuth: {why}");
+    let verdict = match shared.auth {
+        SimAuth::OAuth1 => oauth_verify::verify(
+            req.method().as_str(),
+            "http",
+            &host,
+            req.uri().path(),
+            req.uri().query(),
+            authorization.as_deref(),
+            &shared.credentials,
+            &shared.nonces,
+            Utc::now().timestamp(),
+        )
+        .map_err(|why| why.to_string()),
+        SimAuth::OAuth2 => shared.issuer.verify_bearer(authorization.as_deref()),
+    };
+    if let Err(why) = verdict {
+        tracing::info!("simulator rejected the authorization: {why}");
         let mut resp = error_response(StatusCode::UNAUTHORIZED, why);
+        let scheme = match shared.auth {
+            SimAuth::OAuth1 => "OAuth",
+            SimAuth::OAuth2 => "Bearer",
+        };
         resp.headers_mut()
-            .insert("www-authenticate", HeaderValue::from_static("OAuth"));
+            .insert("www-authenticate", HeaderValue::from_static(scheme));
         return resp;
     }
 
@@ -712,10 +865,14 @@ fn build_reply(shared: &Shared, method: Method, p: &DataParams, now: DateTime<Ut
     let now_ms = now.timestamp_millis();
     let w = now_ms - p.timeframe * 60_000;
     let all_slots = slots_between(floor_to(w, SLOT_MS), floor_to(now_ms, SLOT_MS) + SLOT_MS, w, now_ms);
-    let data = |slots: &[Slot]| match method {
-        Method::QueueHealth => queue_data(shared, p, slots),
-        Method::EngActivity => eng_data(shared, p, slots),
-        Method::AgentActivity => agent_data(shared, p, slots),
+    // A messaging account answers the chat methods with intervals but no data.
+    let data = |slots: &[Slot]| {
+        let slots = if shared.chat_data { slots } else { &[] };
+        match method {
+            Method::QueueHealth => queue_data(shared, p, slots),
+            Method::EngActivity => eng_data(shared, p, slots),
+            Method::AgentActivity => agent_data(shared, p, slots),
+        }
     };
     let mut top = match data(&all_slots) {
         Value::Object(m) => m,
@@ -1085,6 +1242,7 @@ mod tests {
 
     async fn start(now: Option<DateTime<Utc>>, order: IntervalOrder) -> Simulator {
         let mut opts = SimOptions::demo(ACCOUNT);
+        opts.auth = SimAuth::OAuth1;
         if let Some(n) = now {
             opts.clock = SimClock::Fixed(n);
         }
@@ -1220,6 +1378,158 @@ mod tests {
         assert_eq!(reqs[0].query, vec![("version".to_string(), "1.0".to_string())]);
         assert_eq!(reqs.iter().map(|r| r.status).collect::<Vec<_>>(), vec![200, 404, 404]);
         sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn domain_api_every_service_and_the_list_form() {
+        let mut opts = SimOptions::demo(ACCOUNT);
+        opts.domain_list_form = true;
+        let sim = Simulator::start(opts).await.unwrap();
+        let client = reqwest::Client::new();
+        let lookup = |service: &str| {
+            format!(
+                "{}/api/account/{ACCOUNT}/service/{service}baseURI.json?version=1.0",
+                sim.base_url()
+            )
+        };
+        for url in [lookup("sentinel/"), lookup("")] {
+            let v: Value = json_of(client.get(&url).send().await.unwrap()).await;
+            let list = v["baseURIs"].as_array().unwrap();
+            assert!(list
+                .iter()
+                .any(|e| e["service"] == "sentinel" && e["baseURI"] == sim.base_url()));
+            assert!(list.iter().any(|e| e["service"] == "leDataReporting"));
+        }
+        assert_eq!(client.get(lookup("nosuch/")).send().await.unwrap().status(), 404);
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn oauth2_tokens_and_bearer_calls() {
+        let sim = start_oauth2().await;
+        let client = reqwest::Client::new();
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        let token = get_token(&sim).await;
+        let bearer = |method: &str| {
+            client
+                .get(data_url(&sim, method))
+                .query(&q)
+                .header("Authorization", format!("Bearer {token}"))
+        };
+        assert_eq!(bearer("queuehealth").send().await.unwrap().status(), 200);
+        // An OAuth 1.0a signature is refused in OAuth 2.0 mode.
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let resp = client.get(&url).header("Authorization", &auth).send().await.unwrap();
+        assert_eq!(resp.status(), 401);
+        // Wrong secret, wrong content type.
+        let token_url = format!("{}/sentinel/api/v2/account/{ACCOUNT}/app/token?v=2.0", sim.base_url());
+        let resp = client
+            .post(&token_url)
+            .form(&[
+                ("client_id", "demo-client-id"),
+                ("client_secret", "wrong"),
+                ("grant_type", "client_credentials"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let resp = client
+            .post(&token_url)
+            .header("Content-Type", "application/json")
+            .body(json!({"client_id": "demo-client-id"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+        // Revoked after one more use.
+        sim.revoke_tokens_after(1);
+        assert_eq!(bearer("engactivity").send().await.unwrap().status(), 200);
+        assert_eq!(bearer("engactivity").send().await.unwrap().status(), 401);
+        let fresh = get_token(&sim).await;
+        let resp = client
+            .get(data_url(&sim, "queuehealth"))
+            .query(&q)
+            .header("Authorization", format!("Bearer {fresh}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(sim.token_requests(), 4);
+        assert_eq!(sim.issued_tokens(), vec![token, fresh]);
+        let schemes: Vec<Option<String>> = sim
+            .requests()
+            .iter()
+            .filter(|r| r.method.is_some())
+            .map(|r| r.auth_scheme.clone())
+            .collect();
+        assert_eq!(schemes[1].as_deref(), Some("OAuth"));
+        assert_eq!(schemes[0].as_deref(), Some("Bearer"));
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn oauth1_mode_refuses_bearer_tokens() {
+        let sim = start(Some(at(12, 0, 0)), IntervalOrder::Ascending).await;
+        let resp = reqwest::Client::new()
+            .get(data_url(&sim, "queuehealth"))
+            .query(&[("timeframe", "60"), ("v", "1")])
+            .header("Authorization", "Bearer anything")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_messaging_account_has_empty_chat_intervals() {
+        let mut opts = SimOptions::demo(ACCOUNT);
+        opts.chat_data = false;
+        opts.clock = SimClock::Fixed(at(12, 0, 0));
+        let sim = Simulator::start(opts).await.unwrap();
+        let token = get_token(&sim).await;
+        let v: Value = json_of(
+            reqwest::Client::new()
+                .get(data_url(&sim, "queuehealth"))
+                .query(&[("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")])
+                .header("Authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(timestamps(&v).len(), 13);
+        assert_eq!(v["skillsMetrics"], json!({}));
+        assert_eq!(v["metricsTotals"]["enteredQEng"], 0);
+        sim.shutdown().await;
+    }
+
+    async fn start_oauth2() -> Simulator {
+        let mut opts = SimOptions::demo(ACCOUNT);
+        opts.clock = SimClock::Fixed(at(12, 0, 0));
+        Simulator::start(opts).await.unwrap()
+    }
+
+    async fn get_token(sim: &Simulator) -> String {
+        let c = sim.client();
+        let v: Value = json_of(
+            reqwest::Client::new()
+                .post(format!(
+                    "{}/sentinel/api/v2/account/{ACCOUNT}/app/token?v=2.0",
+                    sim.base_url()
+                ))
+                .form(&[
+                    ("client_id", c.client_id.as_str()),
+                    ("client_secret", c.client_secret.as_str()),
+                    ("grant_type", "client_credentials"),
+                ])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        v["access_token"].as_str().unwrap().to_string()
     }
 
     #[tokio::test]

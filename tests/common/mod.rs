@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use wfm::simulator::{
-    Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimClock, SimOptions, Simulator, STATE_AWAY,
+    ClientCredentials, Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimAuth, SimClock, SimOptions,
+    Simulator, TokenOptions, STATE_AWAY,
 };
 
 pub const ACCOUNT: &str = "12345678";
@@ -21,12 +22,23 @@ pub fn t(s: &str) -> DateTime<Utc> {
 pub fn sim_options(now: DateTime<Utc>, order: IntervalOrder) -> SimOptions {
     SimOptions {
         account: ACCOUNT.into(),
+        auth: SimAuth::OAuth1,
         credentials: OAuthCredentials {
             consumer_key: "test-key".into(),
             consumer_secret: "test-app-secret-XYZ".into(),
             token: "test-token".into(),
             token_secret: "test-token-secret-XYZ".into(),
         },
+        tokens: TokenOptions {
+            client: ClientCredentials {
+                client_id: "test-client-id".into(),
+                client_secret: "test-client-secret-XYZ".into(),
+            },
+            lifetime: std::time::Duration::from_secs(3600),
+            expires_in_as_string: false,
+        },
+        domain_list_form: false,
+        chat_data: true,
         generator: GeneratorConfig {
             seed: 7,
             agents: 10,
@@ -43,6 +55,13 @@ pub async fn start_sim(now: DateTime<Utc>, order: IntervalOrder) -> Simulator {
         .expect("simulator starts")
 }
 
+/// A simulator of an account with OAuth 2.0 client credentials.
+pub async fn start_sim_oauth2(now: DateTime<Utc>, order: IntervalOrder) -> Simulator {
+    let mut opts = sim_options(now, order);
+    opts.auth = SimAuth::OAuth2;
+    Simulator::start(opts).await.expect("simulator starts")
+}
+
 /// A test folder with a config for `sim`; `extra` lines are appended (later keys win).
 pub struct Setup {
     pub dir: tempfile::TempDir,
@@ -50,17 +69,23 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// A config with the credentials of the simulator's scheme and its data host.
     pub fn new(sim: &Simulator, extra: &str) -> Setup {
+        let host = format!("LP_BASE_URI={}\n", sim.base_url());
+        Setup::with_lines(&(credential_lines(sim) + &host), extra)
+    }
+
+    /// A config as a newcomer writes it: account and credentials, no host (every host
+    /// comes from the simulator's Domain API).
+    pub fn without_hosts(sim: &Simulator, extra: &str) -> Setup {
+        let domain = format!("LP_DOMAIN_API={}\n", sim.base_url());
+        Setup::with_lines(&(credential_lines(sim) + &domain), extra)
+    }
+
+    /// `extra` comes last, so its keys win.
+    fn with_lines(lines: &str, extra: &str) -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let c = sim.credentials();
-        let text = format!(
-            "LP_ACCOUNT={ACCOUNT}\nLP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\nLP_BASE_URI={}\nREPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n",
-            c.consumer_key,
-            c.consumer_secret,
-            c.token,
-            c.token_secret,
-            sim.base_url()
-        );
+        let text = format!("LP_ACCOUNT={ACCOUNT}\n{lines}REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n");
         let config = dir.path().join("config.navomi");
         std::fs::write(&config, text).unwrap();
         Setup { dir, config }
@@ -77,6 +102,23 @@ impl Setup {
 
     pub fn path(&self, p: &str) -> PathBuf {
         self.dir.path().join(p)
+    }
+}
+
+/// The config lines of the simulator's credentials, for its scheme.
+pub fn credential_lines(sim: &Simulator) -> String {
+    match sim.auth() {
+        SimAuth::OAuth1 => {
+            let c = sim.credentials();
+            format!(
+                "LP_APP_KEY={}\nLP_APP_SECRET={}\nLP_ACCESS_TOKEN={}\nLP_ACCESS_TOKEN_SECRET={}\n",
+                c.consumer_key, c.consumer_secret, c.token, c.token_secret
+            )
+        }
+        SimAuth::OAuth2 => {
+            let c = sim.client();
+            format!("LP_CLIENT_ID={}\nLP_CLIENT_SECRET={}\n", c.client_id, c.client_secret)
+        }
     }
 }
 
@@ -103,6 +145,34 @@ pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) ->
     })
     .await
     .unwrap()
+}
+
+/// Every file below `dir` (logs, dumps, reports, state) that holds one of `needles`.
+pub fn files_holding(dir: &Path, needles: &[String]) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                let text = String::from_utf8_lossy(&bytes);
+                for n in needles.iter().filter(|n| text.contains(n.as_str())) {
+                    found.push((p.clone(), n.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The daily log files' text, concatenated.
+pub fn log_text(dir: &Path) -> String {
+    files_in(dir)
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.join(n)).unwrap_or_default())
+        .collect()
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -1,0 +1,105 @@
+//! What can go wrong talking to LivePerson. Every variant names the method or
+//! URL and says what to do; none ever holds a secret or a token.
+
+use super::model::Method;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LpError {
+    #[error("cannot look up the LivePerson {service} host at {url}: {reason}. Check LP_ACCOUNT and LP_DOMAIN_API, or set {key} (e.g. {example}) to skip the lookup")]
+    Domain {
+        service: &'static str,
+        url: String,
+        reason: String,
+        key: &'static str,
+        example: &'static str,
+        retryable: bool,
+    },
+    #[error("LivePerson refused the client credentials: check LP_CLIENT_ID and LP_CLIENT_SECRET and that the application is installed for this account with the reporting privileges (HTTP {status}: {message})")]
+    Credentials { status: u16, message: String },
+    #[error("cannot get an OAuth 2.0 token from {url}: {reason}. Check this host's network and LP_SENTINEL_URI (or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
+    Token {
+        url: String,
+        reason: String,
+        retryable: bool,
+    },
+    #[error("LivePerson {method} answered HTTP {status}: {message}{hint}")]
+    Status {
+        method: Method,
+        status: u16,
+        message: String,
+        /// The server's Retry-After (seconds or an HTTP date), when it sent one.
+        retry_after: Option<Duration>,
+        hint: &'static str,
+    },
+    #[error("cannot reach LivePerson for {method} at {url}: {reason}. Check this host's network (DNS, firewall, HTTPS_PROXY) and the data host (LP_BASE_URI, or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
+    Transport {
+        method: Method,
+        url: String,
+        reason: String,
+    },
+}
+
+impl LpError {
+    /// The HTTP status LivePerson answered a data call with, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            LpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again may help, and the wait the server asked for.
+    pub fn retry(&self) -> Option<Option<Duration>> {
+        match self {
+            LpError::Status {
+                status, retry_after, ..
+            } => (*status == 429 || *status >= 500).then_some(*retry_after),
+            LpError::Transport { .. } => Some(None),
+            LpError::Domain { retryable, .. } | LpError::Token { retryable, .. } => retryable.then_some(None),
+            LpError::Credentials { .. } => None,
+        }
+    }
+
+    /// The same error, no longer worth retrying: its own retries are spent
+    /// (a token request inside a data call's retry must not multiply them).
+    pub fn exhausted(mut self) -> Self {
+        if let LpError::Domain { retryable, .. } | LpError::Token { retryable, .. } = &mut self {
+            *retryable = false;
+        }
+        self
+    }
+}
+
+/// Outside text made safe for a log line or a mail: every `secret` replaced
+/// by `***`, control characters (a newline could forge a log line) escaped.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut t = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        t = t.replace(s, "***");
+    }
+    t.chars()
+        .flat_map(|c| {
+            let esc: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            esc
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_secrets_and_escapes_control_characters() {
+        assert_eq!(
+            redact("bad secret s3cr3t\nrun finished: ok", &["s3cr3t", ""]),
+            "bad secret ***\\nrun finished: ok"
+        );
+        assert_eq!(redact("tab\there\u{1b}[31m", &[]), "tab\\there\\u{1b}[31m");
+    }
+}
