@@ -2,8 +2,10 @@
 //! simulator's Domain API, sentinel token endpoint and Bearer-checked data calls.
 
 mod common;
+mod delivery_support;
 
 use common::*;
+use delivery_support::smtp_server::start_smtp;
 use wfm::simulator::{Fault, IntervalOrder, Method, SimAuth, Simulator};
 
 /// Every secret a run could leak: the client secret and each token issued.
@@ -170,7 +172,14 @@ async fn a_token_is_renewed_before_it_runs_out() {
 async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
-    let s = Setup::without_hosts(&sim, "");
+    let smtp = start_smtp(None);
+    let s = Setup::without_hosts(
+        &sim,
+        &format!(
+            "EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={}\nEMAIL_TLS=none\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\n",
+            smtp.port
+        ),
+    );
     let wrong = "wrong-client-s3cret-QQ";
     let out = wfm_env(
         &["loop", s.config.to_str().unwrap(), "2", "2", "0"],
@@ -191,6 +200,11 @@ async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
     needles.push(wrong.to_string());
     assert_eq!(written_with(&s, &needles), vec![]);
     assert!(!err.contains(wrong) && !err.contains(&sim.client().client_secret));
+    // The failure mail names the keys to check, never their values.
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].data.contains("LP_CLIENT_SECRET"), "{}", mails[0].data);
+    assert!(!mails[0].data.contains(wrong) && !mails[0].data.contains(&sim.client().client_secret));
 
     // check names the same problem, and nothing after it is tried.
     let out = wfm_env(
@@ -208,6 +222,30 @@ async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
     );
     assert!(!text.contains(wrong), "{text}");
     assert_eq!(sim.data_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_hiccup_is_retried_within_the_run() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let s = Setup::without_hosts(&sim, "");
+    sim.inject_token_fault(503, 1);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sim.token_requests(), 2);
+    assert!(log_text(&s.path("logs")).contains("5 request(s), 1 retry"));
+    // Beyond the retries, the run fails naming the token host.
+    sim.inject_token_fault(502, 4);
+    s.forget_state();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot get an OAuth 2.0 token") && err.contains("HTTP 502"),
+        "{err}"
+    );
+    assert_eq!(sim.token_requests(), 6, "4 attempts: the first and 3 retries");
+    assert_eq!(sim.data_requests(), 3, "no data call without a token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -608,28 +608,34 @@ async fn demo_runs_end_to_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_agent_list_goes_as_a_post_body() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
-    let mut agents = sim.generator().agent_ids();
-    agents.extend((0..250).map(|i| (50_000_000 + i * 7).to_string()));
-    let s = Setup::new(&sim, &format!("LP_AGENT_IDS={}\n", agents.join(",")));
-    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let reqs = sim.requests();
-    let aa = reqs.iter().find(|r| r.path.ends_with("/agentactivity")).unwrap();
-    assert_eq!(aa.http_method, "POST");
-    assert!(aa
-        .query
-        .iter()
-        .any(|(k, v)| k == "agentIds" && v.split(',').count() == agents.len()));
-    let exp = Expect {
-        agents: Some(agents.clone()),
-        ..Expect::all(sim.generator())
-    };
-    exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
-    assert_eq!(
-        read_report(&s.reports().join("AS_112426.1000.xml")).rows.len(),
-        agents.len()
-    );
+    // With either way of authorising: the POST is signed, or carries the Bearer token.
+    for (sim, scheme) in [
+        (start_sim(now, IntervalOrder::Ascending).await, "OAuth"),
+        (start_sim_oauth2(now, IntervalOrder::Ascending).await, "Bearer"),
+    ] {
+        let mut agents = sim.generator().agent_ids();
+        agents.extend((0..250).map(|i| (50_000_000 + i * 7).to_string()));
+        let s = Setup::new(&sim, &format!("LP_AGENT_IDS={}\n", agents.join(",")));
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let reqs = sim.requests();
+        let aa = reqs.iter().find(|r| r.path.ends_with("/agentactivity")).unwrap();
+        assert_eq!(aa.http_method, "POST");
+        assert_eq!((aa.auth_scheme.as_deref(), aa.status), (Some(scheme), 200));
+        assert!(aa
+            .query
+            .iter()
+            .any(|(k, v)| k == "agentIds" && v.split(',').count() == agents.len()));
+        let exp = Expect {
+            agents: Some(agents.clone()),
+            ..Expect::all(sim.generator())
+        };
+        exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
+        assert_eq!(
+            read_report(&s.reports().join("AS_112426.1000.xml")).rows.len(),
+            agents.len()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -189,6 +189,8 @@ struct Shared {
     domain_list_form: bool,
     chat_data: bool,
     token_requests: AtomicUsize,
+    /// Statuses to answer the next token requests with, in order.
+    token_faults: Mutex<VecDeque<u16>>,
     generator: Generator,
     seed: u64,
     order: IntervalOrder,
@@ -246,6 +248,7 @@ impl Simulator {
             domain_list_form: opts.domain_list_form,
             chat_data: opts.chat_data,
             token_requests: AtomicUsize::new(0),
+            token_faults: Mutex::new(VecDeque::new()),
             seed: opts.generator.seed,
             generator: Generator::new(opts.generator),
             order: opts.order,
@@ -301,6 +304,11 @@ impl Simulator {
     /// Token requests received, refused ones included.
     pub fn token_requests(&self) -> usize {
         self.shared.token_requests.load(Ordering::SeqCst)
+    }
+
+    /// Answers the next `times` token requests with `status` (e.g. 503) and an error body.
+    pub fn inject_token_fault(&self, status: u16, times: usize) {
+        lock(&self.shared.token_faults).extend(std::iter::repeat_n(status, times));
     }
 
     /// After `uses` more accepted Bearer data calls, every token issued until then is
@@ -551,6 +559,10 @@ async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(Strin
             }
             if account != shared.account {
                 return error_response(StatusCode::NOT_FOUND, format!("unknown account {account}"));
+            }
+            if let Some(status) = lock(&shared.token_faults).pop_front() {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return error_response(status, "simulated token endpoint failure");
             }
             token_reply(shared, req, query).await
         }

@@ -69,9 +69,12 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// A config with the credentials of the simulator's scheme and its data host.
+    /// A config with the credentials of the simulator's scheme and its hosts.
     pub fn new(sim: &Simulator, extra: &str) -> Setup {
-        let host = format!("LP_BASE_URI={}\n", sim.base_url());
+        let mut host = format!("LP_BASE_URI={}\n", sim.base_url());
+        if sim.auth() == SimAuth::OAuth2 {
+            host += &format!("LP_SENTINEL_URI={}\n", sim.base_url());
+        }
         Setup::with_lines(&(credential_lines(sim) + &host), extra)
     }
 
