@@ -2,8 +2,10 @@
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, ConfigError};
+use crate::job::{Job, RunOptions, UsageError};
+use crate::outcome::RunSummary;
 use crate::quarter::parse_quarter_arg;
-use crate::run::{self, Job, RunOptions, RunSummary, UsageError};
+use crate::run;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Parser;

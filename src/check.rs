@@ -4,7 +4,7 @@
 //! uploading nothing.
 
 use crate::config::{Config, LpAuth};
-use crate::deliver::{ftp, local};
+use crate::deliver::ftp;
 use crate::lp::client::{http_client, LpClient, RetryPolicy};
 use crate::lp::model;
 use crate::mapping::AgentMap;
@@ -170,7 +170,7 @@ async fn liveperson(cfg: &Config) -> Vec<Item> {
 
 /// A folder exists (or can be made) and takes a file.
 fn writable(dir: &std::path::Path) -> Result<String, String> {
-    local::ensure_dir(dir, "REPORT_DIR").map_err(|e| format!("{e:#}"))?;
+    crate::atomic::ensure_dir(dir, "REPORT_DIR").map_err(|e| format!("{e:#}"))?;
     tempfile::Builder::new()
         .prefix(".wfm-check.")
         .suffix(".part")

@@ -1,7 +1,7 @@
 //! Command-line interface: the flag forms and the old scripts' positional forms
 //! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
 
-use crate::run::DeliveryMode;
+use crate::job::DeliveryMode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

@@ -3,8 +3,10 @@
 //! one `loop` and a three-quarter `rerun` in pull mode, and prints a summary.
 
 use crate::config;
+use crate::job::{DeliveryMode, Job, RunOptions};
+use crate::outcome::RunSummary;
 use crate::quarter;
-use crate::run::{self, DeliveryMode, Job, RunOptions, RunSummary};
+use crate::run;
 use crate::simulator::{SimOptions, Simulator};
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, Utc};
@@ -50,9 +52,8 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     {
         let _ = writeln!(map, "{a},E{:04}", 1001 + i);
     }
-    crate::deliver::local::write_atomic(&dir, "agents.csv", map.as_bytes())?;
-    let cfg_path =
-        crate::deliver::local::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv").as_bytes())?;
+    crate::atomic::write_atomic(&dir, "agents.csv", map.as_bytes())?;
+    let cfg_path = crate::atomic::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv").as_bytes())?;
     restrict_permissions(&cfg_path);
     // WFM_* overrides are for real deployments; the demo must not pick them up.
     let cfg = config::load_with_env(&cfg_path, |_| None)?;
@@ -130,8 +131,8 @@ fn section(out: &mut String, title: &str, s: &RunSummary) {
         if let Some(e) = &q.error {
             let _ = writeln!(out, "    FAILED: {e}");
         }
-        for (name, rows, path) in &q.files {
-            let _ = writeln!(out, "    {name:<20} {rows:>3} rows  {}", path.display());
+        for f in &q.files {
+            let _ = writeln!(out, "    {:<20} {:>3} rows  {}", f.name, f.rows, f.path.display());
         }
     }
 }

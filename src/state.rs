@@ -2,7 +2,6 @@
 //! current failure streak (so an outage gives one mail, and one "recovered").
 //! Planning the catch-up is pure; loading and saving are atomic file I/O.
 
-use crate::deliver::local;
 use crate::quarter::{self, Quarter};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -175,7 +174,7 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
         .with_context(|| format!("STATE_FILE {} has no file name", path.display()))?;
     let mut bytes = serde_json::to_vec_pretty(state).context("cannot encode the state")?;
     bytes.push(b'\n');
-    local::write_atomic(dir, name, &bytes).map(|_| ())
+    crate::atomic::write_atomic(dir, name, &bytes).map(|_| ())
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 
 use super::mail;
 use crate::config::{Config, EmailConfig};
+use crate::outcome::{FailureKind, RunSummary};
 use crate::quarter::Quarter;
-use crate::run::RunSummary;
 use crate::state::{Outage, State};
 use chrono::{DateTime, Utc};
 use tracing::{error, info};
@@ -14,48 +14,94 @@ use tracing::{error, info};
 /// Timeout of the SMTP connection and of each reply.
 const MAIL_TIMEOUT_SECONDS: u64 = 30;
 
-/// After a `loop`: one mail per outage. The first failing run of a streak mails
-/// the operators, later failing runs only log; the first good run after it
-/// mails "recovered" with what was caught up.
+/// What a `loop`'s result means for the streak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Mail the failure: the first failing run of a streak, a streak whose mail
+    /// never went out, or new quarters lost during a streak already mailed.
+    MailFailure,
+    /// Failing still, and mailed already: only log.
+    AlreadyMailed { since: DateTime<Utc> },
+    /// The first good run after a streak; mail "recovered" if the failure was mailed.
+    Recovered(Outage),
+    /// Good, and nothing was failing.
+    Nothing,
+}
+
+/// The outage policy (pure): the streak after this run and what to do about it.
+/// `failed` are the quarters this run failed or found lost, `newly_lost` whether
+/// any quarter was found lost in this run.
+pub fn decide(
+    prev: Option<Outage>,
+    now: DateTime<Utc>,
+    failures: &[String],
+    failed: &[Quarter],
+    newly_lost: bool,
+) -> (Option<Outage>, Action) {
+    if failures.is_empty() {
+        return match prev {
+            Some(o) => (None, Action::Recovered(o)),
+            None => (None, Action::Nothing),
+        };
+    }
+    let mut outage = prev.unwrap_or_else(|| Outage {
+        since: now,
+        mailed: false,
+        failed: Default::default(),
+        last_error: String::new(),
+    });
+    outage.failed.extend(failed.iter().map(|q| q.start()));
+    outage.last_error = failures.join("\n");
+    let action = if outage.mailed && !newly_lost {
+        Action::AlreadyMailed { since: outage.since }
+    } else {
+        Action::MailFailure
+    };
+    (Some(outage), action)
+}
+
+/// After a `loop`: one mail per outage (see [`decide`]); the streak is kept in `st`.
 pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
-    let failures = summary.failures();
-    if !failures.is_empty() {
-        let outage = st.outage.get_or_insert_with(|| Outage {
-            since: now,
-            mailed: false,
-            failed: Default::default(),
-            last_error: String::new(),
-        });
-        outage.failed.extend(failed_quarters(summary).iter().map(|q| q.start()));
-        outage.last_error = failures.join("\n");
-        if outage.mailed {
+    let (outage, action) = decide(
+        st.outage.take(),
+        now,
+        &summary.failures(),
+        &summary.failed_quarters(),
+        !summary.lost.is_empty(),
+    );
+    st.outage = outage;
+    match action {
+        Action::Nothing => {}
+        Action::AlreadyMailed { since } => info!(
+            "failure mail for this outage (since {}) was sent already",
+            since.format("%Y-%m-%d %H:%M UTC")
+        ),
+        Action::MailFailure => {
+            if mail_failure(cfg, "wfm loop", summary).await {
+                if let Some(o) = st.outage.as_mut() {
+                    o.mailed = true;
+                }
+            }
+        }
+        Action::Recovered(outage) => {
             info!(
-                "failure mail for this outage (since {}) was sent already",
+                "recovered from the failures since {}",
                 outage.since.format("%Y-%m-%d %H:%M UTC")
             );
-            return;
+            let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
+                return;
+            };
+            let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
+            let subject = format!("{}: recovered", mail_cfg.subject);
+            let body = format!(
+                "`wfm loop` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
+                host_name(),
+                outage.since.format("%Y-%m-%d %H:%M UTC"),
+                outage.last_error,
+                if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
+            );
+            send_mail(mail_cfg, subject, body).await;
         }
-        if mail_failure(cfg, "wfm loop", summary).await {
-            outage.mailed = true;
-        }
-    } else if let Some(outage) = st.outage.take() {
-        info!(
-            "recovered from the failures since {}",
-            outage.since.format("%Y-%m-%d %H:%M UTC")
-        );
-        let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
-            return;
-        };
-        let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
-        let subject = format!("{}: recovered", mail_cfg.subject);
-        let body = format!(
-            "`wfm loop` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
-            host_name(),
-            outage.since.format("%Y-%m-%d %H:%M UTC"),
-            outage.last_error,
-            if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
-        );
-        send_mail(mail_cfg, subject, body).await;
     }
 }
 
@@ -73,7 +119,7 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary) -> 
     }
     let report = mail::FailureReport {
         command: command.to_string(),
-        quarters: failed_quarters(summary),
+        quarters: summary.failed_quarters(),
         what_failed: failures.join("\n"),
         hint: failure_hint(summary),
         host: host_name(),
@@ -81,20 +127,6 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary) -> 
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
     send_mail(mail_cfg, subject, body).await
-}
-
-/// The quarters a run failed to deliver or found lost, oldest first.
-fn failed_quarters(summary: &RunSummary) -> Vec<Quarter> {
-    let mut quarters: Vec<Quarter> = summary
-        .quarters
-        .iter()
-        .filter(|q| q.error.is_some())
-        .map(|q| q.quarter)
-        .chain(summary.lost.iter().copied())
-        .collect();
-    quarters.sort();
-    quarters.dedup();
-    quarters
 }
 
 /// Send a mail off the async runtime; a mail that cannot be sent is logged and
@@ -120,17 +152,17 @@ async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String) -> bool
 
 /// What to try, from what failed.
 fn failure_hint(summary: &RunSummary) -> String {
-    let text = summary.failures().join(" ");
+    let kinds = summary.kinds();
     let mut hint = String::new();
-    if text.contains("HTTP 401") || text.contains("HTTP 403") || text.contains("refused the client credentials") {
+    if kinds.contains(&FailureKind::Refused) {
         hint.push_str(
             "LivePerson refused the credentials: check the LP_* keys, the application's privileges and, for OAuth 1.0a app keys, this machine's clock (wfm check tests them). ",
         );
-    } else if text.contains("not uploaded") {
+    } else if kinds.contains(&FailureKind::Upload) {
         hint.push_str(
             "The files are kept locally (the error names the folder); check the FTP server (wfm check logs in to it). ",
         );
-    } else if text.contains("lost") {
+    } else if !summary.lost.is_empty() {
         hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
     }
     hint.push_str(
@@ -145,4 +177,61 @@ fn host_name() -> String {
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "this host".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::parse_quarter_arg;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn one_mail_per_outage_then_recovered() {
+        let q1 = parse_quarter_arg("112426.1000").unwrap();
+        let q2 = q1.next();
+        let fail = vec!["LivePerson down".to_string()];
+        // Good and nothing pending: nothing to do.
+        assert_eq!(
+            decide(None, t("2026-11-24T10:16:00Z"), &[], &[], false),
+            (None, Action::Nothing)
+        );
+        // The first failure starts a streak and mails.
+        let (o, a) = decide(None, t("2026-11-24T10:16:00Z"), &fail, &[q1], false);
+        assert_eq!(a, Action::MailFailure);
+        let mut o = o.unwrap();
+        assert_eq!(
+            (o.since, o.mailed, o.failed.len()),
+            (t("2026-11-24T10:16:00Z"), false, 1)
+        );
+        // A mail that could not be sent is tried again on the next failing run.
+        let (o2, a) = decide(Some(o.clone()), t("2026-11-24T10:31:00Z"), &fail, &[q2], false);
+        assert_eq!(a, Action::MailFailure);
+        assert_eq!(o2.unwrap().failed.len(), 2);
+        // Mailed: later failures only log, keeping the streak's start.
+        o.mailed = true;
+        let (o3, a) = decide(
+            Some(o.clone()),
+            t("2026-11-24T10:31:00Z"),
+            &["still".into()],
+            &[q2],
+            false,
+        );
+        assert_eq!(
+            a,
+            Action::AlreadyMailed {
+                since: t("2026-11-24T10:16:00Z")
+            }
+        );
+        let o3 = o3.unwrap();
+        assert_eq!((o3.since, o3.last_error.as_str()), (t("2026-11-24T10:16:00Z"), "still"));
+        // New lost quarters during a mailed streak are mailed again.
+        let (_, a) = decide(Some(o3.clone()), t("2026-11-25T10:31:00Z"), &fail, &[q1], true);
+        assert_eq!(a, Action::MailFailure);
+        // The first good run ends the streak.
+        let (o4, a) = decide(Some(o3.clone()), t("2026-11-24T10:46:00Z"), &[], &[], false);
+        assert_eq!((o4, a), (None, Action::Recovered(o3)));
+    }
 }

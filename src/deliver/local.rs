@@ -1,48 +1,11 @@
-//! Local delivery: a file appears under its final name complete or not at all
-//! (temporary file in the same folder, fsync, rename, fsync of the folder), and
-//! a quarter's three files are written together or not at all.
+//! Local delivery: a quarter's files are written together or not at all, each
+//! one atomically (see [`crate::atomic`]).
 
+use crate::atomic::{stage, sync_dir};
 use crate::report::render::RenderedFile;
 use anyhow::{Context, Result};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Create `dir` (and parents) with a message that says which folder.
-pub fn ensure_dir(dir: &Path, what: &str) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {what} {}", dir.display()))
-}
-
-/// Write `bytes` to `dir/name` atomically.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let staged = stage(dir, name, bytes)?;
-    let target = dir.join(name);
-    staged
-        .persist(&target)
-        .with_context(|| format!("cannot rename the temporary file to {}", target.display()))?;
-    sync_dir(dir);
-    Ok(target)
-}
-
-/// A complete, synced temporary file in `dir`, named after `name` so it is recognisable.
-fn stage(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
-    // tempfile creates 0600; reports must be readable by the FTP pull account (umask applies).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {} in {}", name, dir.display()))?;
-    Ok(tmp)
-}
 
 /// Write a quarter's files into `dir`: all are staged first, and only when every
 /// one is complete are they renamed, so a failure leaves no new file behind.
@@ -84,28 +47,6 @@ pub fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Remove temporary files (`.<name>.<random>.part`) that a killed run left in
-/// `dir`. Only call this while holding the run lock: then no other run is writing.
-pub fn remove_stale_temporaries(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else { return 0 };
-    entries
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let n = e.file_name();
-            let n = n.to_string_lossy();
-            n.starts_with('.') && n.ends_with(".part") && e.file_type().map(|t| t.is_file()).unwrap_or(false)
-        })
-        .filter(|e| fs::remove_file(e.path()).is_ok())
-        .count()
-}
-
-/// Make renames durable. Best effort: not every file system supports it.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,31 +71,11 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
         // overwrite is atomic and byte-exact
-        write_atomic(dir.path(), "Q_1.xml", b"new").unwrap();
+        crate::atomic::write_atomic(dir.path(), "Q_1.xml", b"new").unwrap();
         assert_eq!(fs::read(dir.path().join("Q_1.xml")).unwrap(), b"new");
         let out = tempfile::tempdir().unwrap();
         copy_into(out.path(), &paths).unwrap();
         assert_eq!(fs::read_to_string(out.path().join("Q_1.xml")).unwrap(), "new");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn reports_are_readable_by_others() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let p = write_atomic(dir.path(), "Q_1.xml", b"x").unwrap();
-        let mode = fs::metadata(p).unwrap().permissions().mode();
-        assert_eq!(mode & 0o044, 0o044, "{mode:o}");
-    }
-
-    #[test]
-    fn stale_temporaries_are_removed_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(".Q_1.xml.a1B2.part"), "half").unwrap();
-        fs::write(dir.path().join("Q_1.xml"), "whole").unwrap();
-        fs::write(dir.path().join(".wfm-state.json"), "{}").unwrap();
-        assert_eq!(remove_stale_temporaries(dir.path()), 1);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -286,7 +286,7 @@ impl LpClient {
             method.path(),
             fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
         );
-        match crate::deliver::local::write_atomic(dir, &name, &body) {
+        match crate::atomic::write_atomic(dir, &name, &body) {
             Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
             Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
         }

@@ -1,0 +1,51 @@
+//! The vocabulary of a run, shared by `cli`, `app`, `run`, `demo` and `alert`:
+//! what to do ([`Job`]), how ([`RunOptions`], [`DeliveryMode`]), and the one
+//! error that means "asked wrongly" ([`UsageError`]). Imports nothing.
+
+use crate::quarter::Quarter;
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+/// A usage error found while planning a run (exit status 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    /// Upload by FTP after writing REPORT_DIR.
+    Push,
+    /// Leave the files in REPORT_DIR for the NICE side to fetch.
+    Pull,
+}
+
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// The newest closed quarter, plus every undelivered one LivePerson still serves.
+    Loop,
+    /// The quarters from `start` to `end`, written into `output`, then delivered.
+    Rerun {
+        output: PathBuf,
+        start: Quarter,
+        end: Quarter,
+    },
+}
+
+impl Job {
+    /// How operators name the job in logs and mail.
+    pub fn command(&self) -> &'static str {
+        match self {
+            Job::Loop => "wfm loop",
+            Job::Rerun { .. } => "wfm rerun",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub mode: DeliveryMode,
+    pub debug: u8,
+    pub dry_run: bool,
+    /// The logical clock: quarter choice and `timeframe` (WFM_NOW in tests).
+    pub now: DateTime<Utc>,
+}

@@ -1,0 +1,232 @@
+//! What a run did: per quarter, the files delivered or the failure; for the
+//! run, the lost quarters and the request counts. Read by the summary line,
+//! the demo, the failure mail and the exit status. Pure data and formatting.
+
+use crate::quarter::Quarter;
+use std::fmt;
+use std::path::PathBuf;
+
+/// What kind of failure, so the mail's hint and the exit status need not read
+/// the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The run could not start (a folder, the lock file, the state file).
+    NotStarted,
+    /// LivePerson refused the credentials, a token or a privilege (401/403).
+    Refused,
+    /// LivePerson could not be reached or kept failing (network, 429, 5xx).
+    LivePerson,
+    /// A reply was not what the API describes.
+    Malformed,
+    /// The replies do not hold what a quarter needs (missing interval, clock gap).
+    Data,
+    /// A file could not be written locally.
+    Write,
+    /// The files are written locally but did not reach the FTP server.
+    Upload,
+    /// The state file could not be saved.
+    State,
+}
+
+/// One failure: its kind, and what happened in words (already safe to log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// One file a run delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveredFile {
+    pub name: String,
+    pub rows: usize,
+    /// Where it is now (REPORT_DIR, or OUTPUT for a pushed rerun).
+    pub path: PathBuf,
+}
+
+/// What happened to one quarter.
+#[derive(Debug, Clone)]
+pub struct QuarterOutcome {
+    pub quarter: Quarter,
+    pub files: Vec<DeliveredFile>,
+    pub error: Option<Failure>,
+}
+
+impl QuarterOutcome {
+    pub fn failed(quarter: Quarter, failure: Failure) -> Self {
+        QuarterOutcome {
+            quarter,
+            files: vec![],
+            error: Some(failure),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub quarters: Vec<QuarterOutcome>,
+    /// Undelivered quarters found out of LivePerson's window in this run.
+    pub lost: Vec<Quarter>,
+    /// Requests sent to LivePerson (data and token), retries included.
+    pub requests: usize,
+    pub retries: usize,
+    /// Set when nothing could be built (the run did not start, or fetching failed).
+    pub fatal: Option<Failure>,
+}
+
+impl RunSummary {
+    /// Every quarter failed for the same reason.
+    pub fn all_failed(quarters: &[Quarter], failure: Failure) -> Self {
+        RunSummary {
+            quarters: quarters
+                .iter()
+                .map(|q| QuarterOutcome::failed(*q, failure.clone()))
+                .collect(),
+            fatal: Some(failure),
+            ..Default::default()
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.fatal.is_none() && self.lost.is_empty() && self.quarters.iter().all(|q| q.error.is_none())
+    }
+
+    /// The kinds of failure of the run.
+    pub fn kinds(&self) -> Vec<FailureKind> {
+        self.fatal
+            .iter()
+            .chain(self.quarters.iter().filter_map(|q| q.error.as_ref()))
+            .map(|f| f.kind)
+            .collect()
+    }
+
+    /// Every failure of the run in words, one per line.
+    pub fn failures(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.fatal.iter().map(|f| f.message.clone()).collect();
+        if self.fatal.is_none() {
+            out.extend(
+                self.quarters
+                    .iter()
+                    .filter_map(|q| q.error.as_ref().map(|e| format!("{}: {e}", q.quarter))),
+            );
+        }
+        if !self.lost.is_empty() {
+            out.push(format!(
+                "{} quarter(s) were never delivered and LivePerson no longer serves them (lost): {}",
+                self.lost.len(),
+                self.lost.iter().map(|q| q.stem()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        out
+    }
+
+    /// The quarters the run failed to deliver or found lost, oldest first.
+    pub fn failed_quarters(&self) -> Vec<Quarter> {
+        let mut quarters: Vec<Quarter> = self
+            .quarters
+            .iter()
+            .filter(|q| q.error.is_some())
+            .map(|q| q.quarter)
+            .chain(self.lost.iter().copied())
+            .collect();
+        quarters.sort();
+        quarters.dedup();
+        quarters
+    }
+
+    /// The one summary line every run logs.
+    pub fn line(&self, seconds: f64) -> String {
+        let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
+        format!(
+            "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            delivered,
+            self.quarters.len(),
+            self.quarters.iter().map(|q| q.files.len()).sum::<usize>(),
+            self.requests,
+            self.retries,
+            if self.retries == 1 { "y" } else { "ies" },
+            self.lost.len(),
+            seconds,
+            if self.ok() { "ok" } else { "FAILED" }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::parse_quarter_arg;
+
+    fn q(s: &str) -> Quarter {
+        parse_quarter_arg(s).unwrap()
+    }
+
+    #[test]
+    fn a_summary_names_every_failure_and_quarter_once() {
+        let ok = QuarterOutcome {
+            quarter: q("112426.1000"),
+            files: vec![DeliveredFile {
+                name: "Q_112426.1000.xml".into(),
+                rows: 3,
+                path: "r/Q_112426.1000.xml".into(),
+            }],
+            error: None,
+        };
+        let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
+        let s = RunSummary {
+            quarters: vec![ok.clone(), bad],
+            lost: vec![q("112326.0900"), q("112426.1015")],
+            requests: 4,
+            retries: 1,
+            fatal: None,
+        };
+        assert!(!s.ok());
+        assert_eq!(s.kinds(), vec![FailureKind::Upload]);
+        let f = s.failures();
+        assert!(
+            f[0].contains("2026-11-24 10:15") && f[0].ends_with("not uploaded"),
+            "{f:?}"
+        );
+        assert!(
+            f[1].starts_with("2 quarter(s)") && f[1].contains("112326.0900"),
+            "{f:?}"
+        );
+        assert_eq!(
+            s.failed_quarters(),
+            vec![q("112326.0900"), q("112426.1015")],
+            "oldest first, each once"
+        );
+        assert_eq!(
+            s.line(1.04),
+            "run finished: 1 of 2 quarter(s) delivered, 1 file(s), 4 request(s), 1 retry, 2 lost, 1.0 s, FAILED"
+        );
+        let good = RunSummary {
+            quarters: vec![ok],
+            ..Default::default()
+        };
+        assert!(good.ok() && good.failures().is_empty());
+        assert!(good.line(0.0).ends_with("0 retries, 0 lost, 0.0 s, ok"));
+        let all = RunSummary::all_failed(&[q("112426.1000")], Failure::new(FailureKind::Refused, "HTTP 401"));
+        assert_eq!(
+            all.failures(),
+            vec!["HTTP 401".to_string()],
+            "the fatal failure once, not per quarter"
+        );
+    }
+}

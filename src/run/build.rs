@@ -1,0 +1,58 @@
+//! Stage 3: one quarter from the snapshot, aggregated and rendered (pure core
+//! calls; this module only logs and names failures).
+
+use crate::aggregate::{build_quarter, Selection};
+use crate::config::{Config, UnmappedAgents};
+use crate::lp::model::Snapshot;
+use crate::mapping::AgentMap;
+use crate::outcome::{Failure, FailureKind};
+use crate::quarter::Quarter;
+use crate::report::render::{render_quarter, RenderedFile};
+use std::collections::BTreeSet;
+use tracing::{debug, warn};
+
+pub fn selection<'a>(cfg: &'a Config, agent_map: &'a AgentMap) -> Selection<'a> {
+    Selection {
+        skills: &cfg.skills,
+        agents: &cfg.agents,
+        agent_map,
+        unmapped: cfg.unmapped_agents,
+    }
+}
+
+/// The three files of `q`; agents without an employee id are added to `unmapped`.
+pub fn quarter(
+    cfg: &Config,
+    q: Quarter,
+    snapshot: &Snapshot,
+    sel: &Selection<'_>,
+    unmapped: &mut BTreeSet<String>,
+) -> Result<[RenderedFile; 3], Failure> {
+    let report = build_quarter(snapshot, q, sel)
+        .map_err(|e| Failure::new(FailureKind::Data, format!("{e}; no files written")))?;
+    unmapped.extend(report.unmapped_agents.iter().cloned());
+    if !report.ignored_state_ids.is_empty() {
+        debug!(
+            "quarter {q}: agent state ids {:?} are not reported",
+            report.ignored_state_ids
+        );
+    }
+    Ok(render_quarter(&report, &cfg.account))
+}
+
+/// One warning per run for agents missing from the agent map.
+pub fn warn_unmapped(cfg: &Config, unmapped: BTreeSet<String>) {
+    if unmapped.is_empty() {
+        return;
+    }
+    let list: Vec<_> = unmapped.into_iter().collect();
+    let verb = match cfg.unmapped_agents {
+        UnmappedAgents::Keep => "reported under their LivePerson id",
+        UnmappedAgents::Skip => "left out (UNMAPPED_AGENTS=skip)",
+    };
+    warn!(
+        "{} agent(s) have no employee id in the agent map and were {verb}: {}",
+        list.len(),
+        list.join(", ")
+    );
+}

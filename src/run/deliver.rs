@@ -1,0 +1,137 @@
+//! Stage 4: a quarter's files written locally (REPORT_DIR, or OUTPUT then
+//! REPORT_DIR for a rerun), and the run's files pushed by FTP in one connection.
+
+use super::record::Record;
+use super::RunContext;
+use crate::deliver::{ftp, local};
+use crate::job::Job;
+use crate::outcome::{DeliveredFile, Failure, FailureKind, RunSummary};
+use crate::quarter::Quarter;
+use crate::report::render::RenderedFile;
+use std::path::{Path, PathBuf};
+use tracing::{error, info, warn};
+
+/// Timeout of one FTP connect/read/write.
+const FTP_TIMEOUT_SECONDS: u64 = 30;
+
+/// Write `q`'s files where the job writes them; a rerun in pull mode copies
+/// them into REPORT_DIR too. A dry run only says what it would write.
+pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> Result<Vec<DeliveredFile>, Failure> {
+    let cfg = ctx.cfg;
+    let (write_dir, copy_to_reports) = match ctx.job {
+        Job::Loop => (cfg.report_dir.as_path(), false),
+        Job::Rerun { output, .. } => (output.as_path(), !ctx.pushing()),
+    };
+    let delivered = |paths: Vec<PathBuf>| {
+        files
+            .iter()
+            .zip(paths)
+            .map(|(f, path)| DeliveredFile {
+                name: f.name.clone(),
+                rows: f.rows,
+                path,
+            })
+            .collect::<Vec<_>>()
+    };
+    if ctx.opts.dry_run {
+        for f in files {
+            info!(
+                "dry run: would write {} ({} rows)",
+                write_dir.join(&f.name).display(),
+                f.rows
+            );
+        }
+        return Ok(delivered(files.iter().map(|f| write_dir.join(&f.name)).collect()));
+    }
+    let written =
+        local::write_quarter(write_dir, files).map_err(|e| Failure::new(FailureKind::Write, format!("{e:#}")))?;
+    let paths = if copy_to_reports {
+        local::copy_into(&cfg.report_dir, &written).map_err(|e| {
+            Failure::new(
+                FailureKind::Write,
+                format!(
+                    "written to {} but not copied into REPORT_DIR: {e:#}",
+                    write_dir.display()
+                ),
+            )
+        })?
+    } else {
+        written
+    };
+    info!(
+        "built {}: {} in {}",
+        q,
+        files
+            .iter()
+            .map(|f| format!("{} ({} rows)", f.name, f.rows))
+            .collect::<Vec<_>>()
+            .join(", "),
+        paths.first().and_then(|p| p.parent()).unwrap_or(write_dir).display()
+    );
+    Ok(delivered(paths))
+}
+
+/// Upload every written quarter in one FTP connection; a failed upload is
+/// retried once on a fresh connection (re-uploads are byte-identical, so
+/// repeating is safe). A quarter is delivered only when its three files are
+/// renamed on the server.
+pub async fn push(ctx: &RunContext<'_>, summary: &mut RunSummary, rec: &mut Record) {
+    let Some(ftp_cfg) = ctx.cfg.ftp.clone() else { return };
+    let written: Vec<usize> = (0..summary.quarters.len())
+        .filter(|&i| summary.quarters[i].error.is_none())
+        .collect();
+    if written.is_empty() {
+        return;
+    }
+    let files: Vec<PathBuf> = written
+        .iter()
+        .flat_map(|&i| summary.quarters[i].files.iter().map(|f| f.path.clone()))
+        .collect();
+    let timeout = std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS);
+    let mut result = Err(String::new());
+    for attempt in 1..=2 {
+        let (c, f) = (ftp_cfg.clone(), files.clone());
+        result = tokio::task::spawn_blocking(move || ftp::push_files(&c, &f, timeout))
+            .await
+            .map_err(|e| format!("the upload did not finish: {e}"))
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        match &result {
+            Err(e) if attempt == 1 => {
+                warn!("{e}; retrying the upload once on a fresh connection");
+                summary.retries += 1;
+            }
+            _ => break,
+        }
+    }
+    match result {
+        Ok(report) => {
+            for &i in &written {
+                let out = &mut summary.quarters[i];
+                if out.files.iter().all(|f| report.uploaded.contains(&f.name)) {
+                    info!(
+                        "pushed {} to {}:{}{}",
+                        out.quarter, ftp_cfg.host, ftp_cfg.port, ftp_cfg.remote_dir
+                    );
+                    rec.delivered(out.quarter);
+                } else {
+                    out.error = Some(Failure::new(
+                        FailureKind::Upload,
+                        format!("not all files of {} were confirmed on the FTP server", out.quarter),
+                    ));
+                }
+            }
+        }
+        Err(e) => {
+            error!("FTP push failed: {e}");
+            for &i in &written {
+                let out = &mut summary.quarters[i];
+                let folder = out.files.first().and_then(|f| f.path.parent()).map(Path::to_path_buf);
+                let folder = folder.unwrap_or_else(|| ctx.cfg.report_dir.clone());
+                out.error = Some(Failure::new(
+                    FailureKind::Upload,
+                    format!("written to {} but not uploaded: {e}", folder.display()),
+                ));
+            }
+        }
+    }
+}

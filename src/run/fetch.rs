@@ -1,0 +1,87 @@
+//! Stage 2: one request per method for every quarter of the run, parsed into
+//! a snapshot; each raw body is dropped as soon as it is parsed.
+
+use super::RunContext;
+use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply, RetryPolicy};
+use crate::lp::model::{self, Method, Snapshot};
+use crate::lp::LpError;
+use crate::outcome::{Failure, FailureKind};
+use crate::quarter::{self, Quarter};
+use tracing::debug;
+
+pub struct Fetched {
+    pub snapshot: Result<Snapshot, Failure>,
+    pub requests: usize,
+    pub retries: usize,
+}
+
+/// The kind of a LivePerson failure, for the mail's hint.
+fn kind_of(e: &LpError) -> FailureKind {
+    match e {
+        LpError::Credentials { .. } => FailureKind::Refused,
+        _ if matches!(e.status(), Some(401 | 403)) => FailureKind::Refused,
+        _ => FailureKind::LivePerson,
+    }
+}
+
+pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> Fetched {
+    let cfg = ctx.cfg;
+    let Some(timeframe) = quarters
+        .first()
+        .and_then(|q| quarter::timeframe_covering(*q, ctx.now()))
+    else {
+        return Fetched {
+            snapshot: Err(Failure::new(
+                FailureKind::Data,
+                format!("{label} is older than the 24 hours LivePerson serves"),
+            )),
+            requests: 0,
+            retries: 0,
+        };
+    };
+    // Debug 2 keeps every raw reply as it arrives, refusals included.
+    let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
+    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
+        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds))
+        .with_dump_dir(dump_dir);
+    let plan = FetchPlan {
+        timeframe,
+        skills: cfg.skills.clone(),
+        agents: cfg.agents.clone(),
+    };
+    debug!(
+        "fetching timeframe={timeframe} for {label} (LivePerson auth: {})",
+        cfg.auth.name()
+    );
+    let replies = client.fetch_all(&plan).await;
+    let snapshot = replies
+        .map_err(|e| Failure::new(kind_of(&e), format!("{label}: no files written: {e}")))
+        .and_then(|r| {
+            parse_snapshot(r, label)
+                .map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
+        });
+    Fetched {
+        snapshot,
+        requests: client.requests(),
+        retries: client.retries(),
+    }
+}
+
+/// Parse the three replies; the error names the method.
+fn parse_snapshot(replies: [RawReply; 3], label: &str) -> anyhow::Result<Snapshot> {
+    use anyhow::Context;
+    let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
+    // Each body is dropped as soon as it is parsed: a 24 h rerun of a large
+    // account holds hundreds of MB of JSON.
+    let [qh, ea, aa] = replies;
+    let queue_health = model::parse_queue_health(&qh.body).with_context(|| ctx(Method::QueueHealth))?;
+    drop(qh);
+    let eng_activity = model::parse_eng_activity(&ea.body).with_context(|| ctx(Method::EngActivity))?;
+    drop(ea);
+    let agent_activity = model::parse_agent_activity(&aa.body).with_context(|| ctx(Method::AgentActivity))?;
+    Ok(Snapshot {
+        queue_health,
+        eng_activity,
+        agent_activity,
+    })
+}

@@ -1,0 +1,210 @@
+//! One run of `loop` or `rerun`, stage by stage: [`open`] (folders, lock,
+//! state), [`fetch`] (one request per method for every quarter), [`build`]
+//! (aggregate and render a quarter), [`deliver`] (local files, then FTP push),
+//! [`record`] (the state, saved from one place); then the outage mail and the
+//! summary line. The imperative shell around the pure core.
+
+mod build;
+mod deliver;
+mod fetch;
+mod open;
+mod record;
+
+use crate::alert::outage;
+use crate::config::Config;
+use crate::job::{DeliveryMode, Job, RunOptions, UsageError};
+use crate::mapping::AgentMap;
+use crate::outcome::{Failure, FailureKind, QuarterOutcome, RunSummary};
+use crate::quarter::{self, Quarter};
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use record::Record;
+use std::collections::BTreeSet;
+use tracing::{error, info};
+
+/// What every stage of one run reads.
+pub struct RunContext<'a> {
+    pub cfg: &'a Config,
+    pub job: &'a Job,
+    pub opts: &'a RunOptions,
+}
+
+impl RunContext<'_> {
+    fn settle(&self) -> Duration {
+        Duration::seconds(self.cfg.settle_seconds.into())
+    }
+
+    /// Whether this run uploads (push mode, and not a dry run).
+    fn pushing(&self) -> bool {
+        self.opts.mode == DeliveryMode::Push && !self.opts.dry_run
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.opts.now
+    }
+}
+
+/// The quarters a job covers at `now`, or a usage error.
+pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<Quarter>, UsageError> {
+    let settle = Duration::seconds(cfg.settle_seconds.into());
+    match job {
+        Job::Loop => Ok(vec![quarter::loop_quarter(now, settle)]),
+        Job::Rerun { start, end, .. } => {
+            quarter::validate_range(*start, *end, now, settle).map_err(|e| UsageError(e.to_string()))
+        }
+    }
+}
+
+/// Run a job. `Err` is a usage or config problem found before any work, or a
+/// busy lock: the run did not start. Failures of the run itself are in the summary.
+pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
+    let ctx = RunContext { cfg, job, opts };
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
+    if opts.mode == DeliveryMode::Push && cfg.ftp.is_none() {
+        return Err(UsageError(format!(
+            "FTP push (FTP option 1 / --ftp push) needs FTP_HOST (and FTP_USER, FTP_PASSWORD, FTP_REMOTE_DIR) in {}; or use pull (2 / --ftp pull)",
+            cfg.source.display()
+        ))
+        .into());
+    }
+    // Usage errors first: they must not depend on the state or the lock.
+    let rerun_quarters = match job {
+        Job::Loop => None,
+        Job::Rerun { .. } => Some(plan_quarters(cfg, job, opts.now)?),
+    };
+    let agent_map = match &cfg.agent_map_file {
+        Some(p) => AgentMap::load(p)?,
+        None => AgentMap::default(),
+    };
+    let started = std::time::Instant::now();
+    let opened = match open::open(&ctx) {
+        Ok(o) => o,
+        Err(open::OpenError::Stop(e)) => return Err(e),
+        Err(open::OpenError::Failed(e)) => {
+            let quarters = rerun_quarters.unwrap_or_else(|| vec![quarter::loop_quarter(ctx.now(), ctx.settle())]);
+            return Ok(not_started(&ctx, &quarters, e, started).await);
+        }
+    };
+    let mut rec = opened.record;
+    let (quarters, lost) = match rerun_quarters {
+        Some(qs) => (qs, vec![]),
+        None => rec.plan_loop(ctx.now(), ctx.settle()),
+    };
+    for q in &lost {
+        error!("quarter {q} was never delivered and LivePerson no longer serves it: it is lost");
+    }
+    let mut summary = if quarters.is_empty() {
+        info!(
+            "nothing to build: {} is delivered already",
+            quarter::loop_quarter(ctx.now(), ctx.settle())
+        );
+        RunSummary::default()
+    } else {
+        run_quarters(&ctx, &agent_map, &quarters, &mut rec).await
+    };
+    summary.lost = lost;
+    if !opts.dry_run {
+        if let Err(e) = rec.finish(&summary.lost, ctx.now()) {
+            error!("{e:#}");
+            summary
+                .fatal
+                .get_or_insert_with(|| Failure::new(FailureKind::State, format!("{e:#}")));
+        }
+        match job {
+            Job::Loop => outage::notify_loop(cfg, ctx.now(), &summary, rec.state_mut()).await,
+            // A rerun is the operator's own action: it never starts or ends loop's streak.
+            Job::Rerun { .. } => {
+                outage::mail_failure(cfg, job.command(), &summary).await;
+            }
+        }
+        if let Err(e) = rec.save() {
+            error!("{e:#}");
+        }
+    }
+    info!("{}", summary.line(started.elapsed().as_secs_f64()));
+    drop(opened.lock);
+    Ok(summary)
+}
+
+/// A run that could not open its folders, lock or state: every quarter failed,
+/// mailed every time (without the state there is no streak), summed up.
+async fn not_started(
+    ctx: &RunContext<'_>,
+    quarters: &[Quarter],
+    e: anyhow::Error,
+    started: std::time::Instant,
+) -> RunSummary {
+    let failure = Failure::new(FailureKind::NotStarted, format!("{e:#}; no files written"));
+    error!("{failure}");
+    let summary = RunSummary::all_failed(quarters, failure);
+    if !ctx.opts.dry_run {
+        outage::mail_failure(ctx.cfg, ctx.job.command(), &summary).await;
+    }
+    info!("{}", summary.line(started.elapsed().as_secs_f64()));
+    summary
+}
+
+fn quarters_label(qs: &[Quarter]) -> String {
+    match (qs.first(), qs.last()) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "none".to_string(),
+    }
+}
+
+/// Fetch once for all `quarters`, then build and write each, then push; each
+/// quarter is recorded as soon as it is delivered, so a killed run keeps its progress.
+async fn run_quarters(
+    ctx: &RunContext<'_>,
+    agent_map: &AgentMap,
+    quarters: &[Quarter],
+    rec: &mut Record,
+) -> RunSummary {
+    let label = quarters_label(quarters);
+    let fetched = fetch::fetch(ctx, quarters, &label).await;
+    let snapshot = match fetched.snapshot {
+        Ok(s) => s,
+        Err(failure) => {
+            error!("{failure}");
+            return RunSummary {
+                requests: fetched.requests,
+                retries: fetched.retries,
+                ..RunSummary::all_failed(quarters, failure)
+            };
+        }
+    };
+    let mut summary = RunSummary {
+        requests: fetched.requests,
+        retries: fetched.retries,
+        ..Default::default()
+    };
+    let sel = build::selection(ctx.cfg, agent_map);
+    let mut unmapped = BTreeSet::new();
+    for q in quarters {
+        let outcome = match build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped)
+            .and_then(|files| deliver::write_local(ctx, *q, &files))
+        {
+            Ok(files) => QuarterOutcome {
+                quarter: *q,
+                files,
+                error: None,
+            },
+            Err(failure) => {
+                error!("quarter {q}: {failure}");
+                QuarterOutcome::failed(*q, failure)
+            }
+        };
+        if outcome.error.is_none() && !ctx.opts.dry_run && !ctx.pushing() {
+            rec.delivered(*q);
+        }
+        summary.quarters.push(outcome);
+    }
+    drop(snapshot);
+    if ctx.pushing() {
+        deliver::push(ctx, &mut summary, rec).await;
+    }
+    build::warn_unmapped(ctx.cfg, unmapped);
+    summary
+}
