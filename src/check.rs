@@ -5,8 +5,9 @@
 
 use crate::config::{Config, LpAuth};
 use crate::deliver::ftp;
-use crate::lp::client::{http_client, LpClient, RetryPolicy};
+use crate::lp::client::{http_client, LpClient};
 use crate::lp::model;
+use crate::lp::retry::RetryPolicy;
 use crate::mapping::AgentMap;
 use std::time::Duration;
 

@@ -5,6 +5,7 @@
 
 use super::domain::{Domains, Service};
 use super::model::Method;
+use super::retry::{parse_retry_after, Counters, RetryPolicy};
 use super::token::{Bearer, TokenSource};
 use super::{redact, LpError};
 use crate::config::{Config, IdSelection, LpAuth, LpCredentials};
@@ -12,8 +13,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use oauth1_request as oauth;
 use std::fmt::Display;
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// One raw reply, as received.
@@ -30,22 +30,6 @@ pub struct FetchPlan {
     pub timeframe: u32,
     pub skills: IdSelection,
     pub agents: IdSelection,
-}
-
-/// Requests and retries of a run, token requests included.
-#[derive(Debug, Default)]
-pub struct Counters {
-    requests: AtomicUsize,
-    retries: AtomicUsize,
-}
-
-impl Counters {
-    pub fn request(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-    }
-    pub fn retry(&self) {
-        self.retries.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 impl FetchPlan {
@@ -69,102 +53,6 @@ impl FetchPlan {
         }
         q
     }
-}
-
-/// How failed requests are retried: 429 (honouring Retry-After), 5xx, connection
-/// errors, timeouts and cut-off replies. Other 4xx are final.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts per method, the first included.
-    pub max_attempts: u32,
-    /// First backoff; doubled on each retry, plus up to 25 % jitter.
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// The whole run's budget, shared by the Domain API lookup and the three
-    /// methods: no retry starts unless its wait and its own timeout end within
-    /// it, so a run ends well inside its 15 minutes.
-    pub budget: Duration,
-    /// The timeout of one attempt (LP_TIMEOUT_SECONDS).
-    pub attempt_timeout: Duration,
-    /// When the run's first request started; clones share it.
-    pub started: std::time::Instant,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy::for_run(30)
-    }
-}
-
-impl RetryPolicy {
-    /// The policy of one run whose requests time out after `timeout_secs`.
-    pub fn for_run(timeout_secs: u32) -> Self {
-        RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            budget: Duration::from_secs(300),
-            attempt_timeout: Duration::from_secs(timeout_secs.into()),
-            started: std::time::Instant::now(),
-        }
-    }
-
-    /// The wait before retry number `retry` (1-based), or `None` when the wait
-    /// plus the retry's own timeout would pass the budget, `elapsed` after the start.
-    fn delay(&self, retry: u32, retry_after: Option<Duration>, elapsed: Duration) -> Option<Duration> {
-        let backoff = self
-            .base_delay
-            .saturating_mul(1u32 << (retry - 1).min(16))
-            .min(self.max_delay);
-        let jitter = backoff.mul_f64(fastrand::f64() * 0.25);
-        let wait = retry_after.map_or(backoff + jitter, |r| r.max(backoff));
-        (elapsed + wait + self.attempt_timeout <= self.budget).then_some(wait)
-    }
-
-    /// Run `attempt` until it succeeds, fails for good, or the attempts or the
-    /// budget run out. Retries are counted in `counters` when given.
-    pub async fn retrying<T, F, Fut>(&self, counters: Option<&Counters>, mut attempt: F) -> Result<T, LpError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, LpError>>,
-    {
-        let mut n = 1;
-        loop {
-            let err = match attempt().await {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            let Some(retry_after) = err.retry() else {
-                return Err(err);
-            };
-            if n >= self.max_attempts {
-                return Err(err);
-            }
-            let Some(wait) = self.delay(n, retry_after, self.started.elapsed()) else {
-                return Err(err);
-            };
-            tracing::warn!(
-                "{err}; retry {n} of {} in {:.1} s",
-                self.max_attempts - 1,
-                wait.as_secs_f64()
-            );
-            if let Some(c) = counters {
-                c.retry();
-            }
-            tokio::time::sleep(wait).await;
-            n += 1;
-        }
-    }
-}
-
-/// A Retry-After header: seconds, or an HTTP date (RFC 7231), as a wait from `now`.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Longest query sent in a URL; longer agentactivity queries go as a POST body.
@@ -242,12 +130,12 @@ impl LpClient {
 
     /// Retries made so far: backoffs, and data calls repeated with a new token.
     pub fn retries(&self) -> usize {
-        self.counters.retries.load(Ordering::Relaxed)
+        self.counters.retries()
     }
 
     /// Requests sent so far (data and token requests), retries included.
     pub fn requests(&self) -> usize {
-        self.counters.requests.load(Ordering::Relaxed)
+        self.counters.requests()
     }
 
     /// The data host (LP_BASE_URI, or the Domain API's answer, looked up once).
@@ -523,52 +411,6 @@ mod tests {
             "timeframe=25&interval=5&v=1&skillIds=199,10&agentIds=all"
         );
         assert_eq!(q(Method::AgentActivity), "timeframe=25&interval=5&v=1&agentIds=7");
-    }
-
-    #[test]
-    fn backoff_doubles_honours_retry_after_and_stops_at_the_budget() {
-        let p = RetryPolicy::default();
-        let zero = Duration::ZERO;
-        for (retry, base) in [(1, 1.0), (2, 2.0), (3, 4.0)] {
-            let d = p.delay(retry, None, zero).unwrap().as_secs_f64();
-            assert!(d >= base && d <= base * 1.25, "{retry}: {d}");
-        }
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(7)), zero),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(
-            p.delay(10, None, zero).map(|d| d <= Duration::from_secs(38)),
-            Some(true)
-        );
-        assert_eq!(p.delay(1, Some(Duration::from_secs(600)), zero), None);
-        // The retry's own 30 s timeout must fit in the budget too.
-        assert!(p.delay(1, None, Duration::from_secs(268)).is_some());
-        assert_eq!(p.delay(1, None, Duration::from_secs(270)), None);
-        let slow = RetryPolicy::for_run(300);
-        assert_eq!(
-            slow.delay(1, None, zero),
-            None,
-            "a 300 s timeout leaves no room for a retry"
-        );
-    }
-
-    #[test]
-    fn retry_after_in_seconds_or_as_an_http_date() {
-        let now = DateTime::parse_from_rfc3339("2026-11-24T10:16:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Tue, 24 Nov 2026 10:16:20 GMT", now),
-            Some(Duration::from_secs(20))
-        );
-        assert_eq!(
-            parse_retry_after("Tue, 24 Nov 2026 10:15:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! LivePerson's Domain API: which host serves a service for an account. Each
 //! service is looked up at most once per run; a configured host skips it.
 
-use super::client::{api_message, describe, RetryPolicy};
+use super::client::{api_message, describe};
+use super::retry::RetryPolicy;
 use super::LpError;
 use crate::config::Config;
 use std::collections::HashMap;

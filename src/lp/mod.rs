@@ -4,6 +4,7 @@ pub mod client;
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod retry;
 pub mod token;
 
 pub use error::{redact, LpError};

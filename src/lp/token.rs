@@ -1,8 +1,9 @@
 //! OAuth 2.0 client credentials: one Bearer token per run, held in memory only,
 //! renewed before it runs out and fetched again once when LivePerson revokes it.
 
-use super::client::{api_message, describe, Counters, RetryPolicy};
+use super::client::{api_message, describe};
 use super::domain::{Domains, Service};
+use super::retry::{Counters, RetryPolicy};
 use super::LpError;
 use crate::config::{ClientCredentials, Secret};
 use std::time::{Duration, Instant};

@@ -2,8 +2,9 @@
 //! a snapshot; each raw body is dropped as soon as it is parsed.
 
 use super::RunContext;
-use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply, RetryPolicy};
+use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply};
 use crate::lp::model::{self, Method, Snapshot};
+use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};

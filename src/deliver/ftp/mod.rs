@@ -7,6 +7,7 @@
 //! TLS trust: the system roots (rustls-native-certs, which honours
 //! `SSL_CERT_FILE` / `SSL_CERT_DIR`), plus optional extra PEM roots given to
 //! [`push_files_with`] / [`check_with`] (the tests use that for their own CA).
+//! Connecting (plain, explicit and implicit TLS, timeouts) is in [`connect`].
 //!
 //! No error or log line ever holds `FTP_PASSWORD`: errors carry the stage,
 //! `host:port` and the server's reply; replies are scrubbed of the password in
@@ -23,6 +24,9 @@ use suppaftp::types::FileType;
 use suppaftp::{Mode, RustlsConnector, RustlsFtpStream, Status, TlsConnector};
 
 use crate::config::{FtpConfig, FtpTls};
+
+mod connect;
+use connect::{connect_implicit, connect_tcp, set_timeouts, tls_config, ImplicitError, TimedConnector};
 
 /// What a successful push delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -422,131 +426,4 @@ fn scrub(text: &str, cfg: &FtpConfig) -> String {
     } else {
         text.replace(pw, "***")
     }
-}
-
-fn set_timeouts(s: &TcpStream, timeout: Duration) -> std::io::Result<()> {
-    s.set_read_timeout(Some(timeout))?;
-    s.set_write_timeout(Some(timeout))
-}
-
-/// Try each resolved address in turn, with `timeout` for each.
-fn connect_tcp(targets: &[SocketAddr], timeout: Duration) -> Result<TcpStream, String> {
-    let mut last = String::from("the host name resolved to no address");
-    for a in targets {
-        match TcpStream::connect_timeout(a, timeout) {
-            Ok(s) => {
-                set_timeouts(&s, timeout).map_err(|e| e.to_string())?;
-                return Ok(s);
-            }
-            Err(e) if targets.len() > 1 => last = format!("{a}: {e}"),
-            Err(e) => last = e.to_string(),
-        }
-    }
-    Err(last)
-}
-
-enum ImplicitError {
-    Connect(String),
-    Tls(String),
-}
-
-/// Implicit FTPS: TLS from the first byte. suppaftp opens that TCP connection
-/// itself without a connect timeout, so run it on a helper thread and stop
-/// waiting after `timeout` (a hung thread ends when the OS gives up the SYN).
-fn connect_implicit(
-    targets: &[SocketAddr],
-    connector: TimedConnector,
-    host: &str,
-    timeout: Duration,
-) -> Result<RustlsFtpStream, ImplicitError> {
-    // With several addresses (IPv6 and IPv4), take the first that accepts a
-    // connection: suppaftp connects to one address only.
-    let reachable = || {
-        targets
-            .iter()
-            .copied()
-            .find(|a| TcpStream::connect_timeout(a, timeout).is_ok())
-    };
-    let target = match targets {
-        [] => return Err(ImplicitError::Connect("the host name resolved to no address".into())),
-        [one] => *one,
-        [first, ..] => reachable().unwrap_or(*first),
-    };
-    let host = host.to_string();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let r = RustlsFtpStream::connect_secure_implicit(target, connector, &host);
-        // The receiver may have given up already; nothing to do then.
-        let _ = tx.send(r);
-    });
-    // Connect, handshake and greeting each get `timeout`; allow for all three.
-    match rx.recv_timeout(timeout * 3) {
-        Ok(Ok(ftp)) => Ok(ftp),
-        Ok(Err(suppaftp::FtpError::SecureError(r))) => Err(ImplicitError::Tls(r)),
-        Ok(Err(suppaftp::FtpError::ConnectionError(io))) => {
-            // The handshake runs lazily on the first read: rustls errors come back as io errors.
-            let is_tls = io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
-            if is_tls {
-                Err(ImplicitError::Tls(io.to_string()))
-            } else if io.kind() == std::io::ErrorKind::ConnectionRefused || io.kind() == std::io::ErrorKind::TimedOut {
-                Err(ImplicitError::Connect(io.to_string()))
-            } else {
-                Err(ImplicitError::Tls(format!(
-                    "no FTP greeting over TLS: {}",
-                    io_text(&io)
-                )))
-            }
-        }
-        Ok(Err(e)) => Err(ImplicitError::Tls(describe(&e))),
-        Err(_) => Err(ImplicitError::Connect(format!(
-            "no connection and TLS greeting within {:.1} s",
-            (timeout * 3).as_secs_f64()
-        ))),
-    }
-}
-
-/// Sets read/write timeouts on every socket before its TLS handshake (the
-/// implicit control connection is opened inside suppaftp, out of our reach).
-#[derive(Debug)]
-struct TimedConnector {
-    inner: RustlsConnector,
-    timeout: Duration,
-}
-
-impl TlsConnector for TimedConnector {
-    type Stream = <RustlsConnector as TlsConnector>::Stream;
-
-    fn connect(&self, domain: &str, stream: TcpStream) -> suppaftp::FtpResult<Self::Stream> {
-        set_timeouts(&stream, self.timeout).map_err(suppaftp::FtpError::ConnectionError)?;
-        self.inner.connect(domain, stream)
-    }
-}
-
-/// rustls client config with the ring provider, system roots and `extra_root_pem`.
-fn tls_config(extra_root_pem: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped: one bad file must not stop delivery.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    if let Some(pem) = extra_root_pem {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| format!("extra root certificate: {e}"))?;
-            roots.add(cert).map_err(|e| format!("extra root certificate: {e}"))?;
-        }
-    }
-    if roots.is_empty() {
-        return Err("no trusted root certificates found: install the system CA bundle (ca-certificates) or point SSL_CERT_FILE at a PEM file".into());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }
