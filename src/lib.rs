@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod lock;
 pub mod logging;
@@ -16,5 +17,4 @@ pub mod mapping;
 pub mod quarter;
 pub mod report;
 pub mod run;
-pub mod simulator;
 pub mod state;
