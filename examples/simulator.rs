@@ -3,7 +3,7 @@
 //! prints its base URL and OAuth 2.0 client credentials as config lines, then serves until killed.
 
 use chrono::{DateTime, Utc};
-use wfm::simulator::{SimClock, SimOptions, Simulator};
+use lp_sim::{SimClock, SimOptions, Simulator};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

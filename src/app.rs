@@ -109,13 +109,26 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 EXIT_FAILED
             })
         }
-        Command::Demo(args) => {
-            // The demo prints its own summary; the log shows only errors.
-            crate::logging::init(0);
-            runtime()?.block_on(crate::demo::run(args.output))?;
-            Ok(EXIT_OK)
-        }
+        Command::Demo(args) => demo(args.output),
     }
+}
+
+#[cfg(feature = "demo")]
+fn demo(output: Option<std::path::PathBuf>) -> Result<u8> {
+    // The demo prints its own summary; the log shows only errors.
+    crate::logging::init(0);
+    runtime()?.block_on(crate::demo::run(output))?;
+    Ok(EXIT_OK)
+}
+
+#[cfg(not(feature = "demo"))]
+fn demo(_output: Option<std::path::PathBuf>) -> Result<u8> {
+    Err(UsageError(
+        "this build of wfm has no demo (built without the `demo` feature); rebuild with the default features: \
+         cargo build --release"
+            .into(),
+    )
+    .into())
 }
 
 /// Load the config, then log to stderr and to LOG_DIR. A config error is

@@ -1,15 +1,16 @@
 //! `wfm demo`: the whole pipeline against the built-in LivePerson simulator,
 //! with no network and no credentials. Writes a config for the simulator, runs
 //! one `loop` and a three-quarter `rerun` in pull mode, and prints a summary.
+//! Built with the `demo` feature (on by default), which brings in the `lp-sim` crate.
 
 use crate::config;
 use crate::job::{DeliveryMode, Job, RunOptions};
 use crate::outcome::RunSummary;
 use crate::quarter;
 use crate::run;
-use crate::simulator::{SimOptions, Simulator};
 use anyhow::{bail, Context, Result};
 use chrono::{Duration, Utc};
+use lp_sim::{SimOptions, Simulator};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod job;
 pub mod lock;
@@ -19,5 +20,4 @@ pub mod outcome;
 pub mod quarter;
 pub mod report;
 pub mod run;
-pub mod simulator;
 pub mod state;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wfm::simulator::IntervalOrder;
+use lp_sim::IntervalOrder;
 
 /// A config line to drop (by key) and lines to add.
 struct ConfigCase {

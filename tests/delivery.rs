@@ -8,7 +8,7 @@ use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
 use delivery_support::refused_port;
 use delivery_support::smtp_server::{start_smtp, SmtpServer};
-use wfm::simulator::{Fault, IntervalOrder, Method};
+use lp_sim::{Fault, IntervalOrder, Method};
 
 async fn ftp() -> FtpServer {
     tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))

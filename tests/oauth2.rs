@@ -6,7 +6,7 @@ mod delivery_support;
 
 use common::*;
 use delivery_support::smtp_server::start_smtp;
-use wfm::simulator::{Fault, IntervalOrder, Method, SimAuth, Simulator};
+use lp_sim::{Fault, IntervalOrder, Method, SimAuth, Simulator};
 
 /// Every secret a run could leak: the client secret and each token issued.
 fn secrets(sim: &Simulator) -> Vec<String> {
@@ -267,7 +267,7 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
     let now = t("2026-11-24T10:16:30Z");
     // App keys against an OAuth 2.0 account: the signature is refused.
     let sim2 = start_sim_oauth2(now, IntervalOrder::Ascending).await;
-    let c = wfm::simulator::OAuthCredentials::clone(sim2.credentials());
+    let c = lp_sim::OAuthCredentials::clone(sim2.credentials());
     let s = Setup::new(
         &sim2,
         &format!(

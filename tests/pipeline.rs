@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
+use lp_sim::{Fault, IntervalOrder, Method};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use wfm::simulator::{Fault, IntervalOrder, Method};
 
 fn all_files(dir: &std::path::Path) -> Vec<PathBuf> {
     files_in(dir)
@@ -273,7 +273,7 @@ async fn a_quarter_without_any_data_still_gives_three_valid_files() {
     let mut opts = sim_options(now, IntervalOrder::Shuffled);
     opts.generator.agents = 0;
     opts.generator.skills = 0;
-    let sim = wfm::simulator::Simulator::start(opts).await.expect("simulator starts");
+    let sim = lp_sim::Simulator::start(opts).await.expect("simulator starts");
     assert!(sim.generator().agent_ids().is_empty() && sim.generator().skill_ids().is_empty());
     let start = t("2026-11-24T10:00:00Z");
     let files = [
@@ -577,6 +577,7 @@ async fn golden_bytes_of_a_simulated_quarter() {
     );
 }
 
+#[cfg(feature = "demo")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
@@ -603,6 +604,20 @@ async fn demo_runs_end_to_end() {
     let files = all_files(&reports);
     assert_eq!(files.len(), 12, "one loop quarter + three rerun quarters: {files:?}");
     xmllint(&files);
+}
+
+/// `cargo test --no-default-features`: a build without the simulator says so (exit 2).
+#[cfg(not(feature = "demo"))]
+#[test]
+fn demo_without_the_feature_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
+        .args(["demo", "--output", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no demo"), "{}", stderr(&out));
+    assert!(all_files(dir.path()).is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

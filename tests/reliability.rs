@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
+use lp_sim::{Fault, IntervalOrder, Method};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use wfm::simulator::{Fault, IntervalOrder, Method};
 
 fn spawn_wfm(args: &[&str], now: chrono::DateTime<chrono::Utc>) -> Child {
     Command::new(env!("CARGO_BIN_EXE_wfm"))

@@ -4,14 +4,14 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
+use lp_sim::{
+    ClientCredentials, Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimAuth, SimClock, SimOptions,
+    Simulator, TokenOptions, STATE_AWAY,
+};
 use quick_xml::events::Event;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use wfm::simulator::{
-    ClientCredentials, Generator, GeneratorConfig, IntervalOrder, OAuthCredentials, SimAuth, SimClock, SimOptions,
-    Simulator, TokenOptions, STATE_AWAY,
-};
 
 pub const ACCOUNT: &str = "12345678";
 
@@ -417,7 +417,7 @@ impl<'a> Expect<'a> {
         let mut rep = Self::root(start, "QueueData");
         for s in skills {
             let qh: Vec<_> = ends.iter().filter_map(|e| g.queue_health(&s, *e)).collect();
-            let sum = |f: fn(&wfm::simulator::QueueHealthValues) -> i64| qh.iter().map(f).sum::<i64>();
+            let sum = |f: fn(&lp_sim::QueueHealthValues) -> i64| qh.iter().map(f).sum::<i64>();
             let (offered, handled, abandoned) = (
                 sum(|v| v.entered_q_eng),
                 sum(|v| v.connected_eng),
@@ -576,7 +576,7 @@ impl<'a> Expect<'a> {
             let mut f = BTreeMap::new();
             for (id, name) in [(-1, "LoggedIn"), (2, "Online"), (3, "BackSoon"), (4, "Away")] {
                 let sel: Vec<_> = states.iter().filter(|s| s.id == id).map(|s| &s.value).collect();
-                let t = wfm::simulator::sum_times(sel);
+                let t = lp_sim::sum_times(sel);
                 f.insert(format!("{name}.total"), t.total.to_string());
                 f.insert(format!("{name}.chatting"), t.chatting.to_string());
                 f.insert(format!("{name}.notChatting"), t.not_chatting.to_string());
@@ -585,14 +585,14 @@ impl<'a> Expect<'a> {
                     t.chatting_in_max_concurrency.to_string(),
                 );
             }
-            let mut reasons: BTreeMap<String, Vec<&wfm::simulator::StateTimes>> = BTreeMap::new();
+            let mut reasons: BTreeMap<String, Vec<&lp_sim::StateTimes>> = BTreeMap::new();
             for s in states.iter().filter(|s| s.id == STATE_AWAY) {
                 for (rid, times) in s.reasons.iter().flatten() {
                     reasons.entry(rid.clone()).or_default().push(times);
                 }
             }
             for (rid, times) in reasons {
-                let t = wfm::simulator::sum_times(times);
+                let t = lp_sim::sum_times(times);
                 f.insert(format!("Away.Reason.{rid}.total"), t.total.to_string());
                 f.insert(format!("Away.Reason.{rid}.chatting"), t.chatting.to_string());
                 f.insert(format!("Away.Reason.{rid}.notChatting"), t.not_chatting.to_string());

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::oauth_verify::parse_query;
+use super::oauth1::parse_query;
 
 /// An installed application's client credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,198 @@
+//! Injected faults: the queue of data-call faults (per method or for any) and of token
+//! endpoint failures, and how a fault changes the answer to a data call.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use hyper::header::{HeaderValue, RETRY_AFTER};
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use crate::data::slots::SLOT_MS;
+use crate::server::{error_response, json_response, truncate, SimBody};
+use crate::shared::lock;
+use crate::{Fault, Method};
+
+#[derive(Default)]
+pub(crate) struct FaultQueue {
+    /// (method or any, fault, times left), used in order.
+    data: Mutex<VecDeque<(Option<Method>, Fault, usize)>>,
+    /// Statuses to answer the next token requests with, in order.
+    token: Mutex<VecDeque<u16>>,
+}
+
+impl FaultQueue {
+    pub fn push(&self, method: Option<Method>, fault: Fault, times: usize) {
+        if times > 0 {
+            lock(&self.data).push_back((method, fault, times));
+        }
+    }
+
+    /// The fault for this data call, if one is queued for its method (or for any).
+    pub fn pop(&self, method: Method) -> Option<Fault> {
+        let mut faults = lock(&self.data);
+        let i = faults.iter().position(|(m, _, _)| m.is_none_or(|m| m == method))?;
+        let entry = faults.get_mut(i)?;
+        let fault = entry.1.clone();
+        entry.2 = entry.2.saturating_sub(1);
+        if entry.2 == 0 {
+            faults.remove(i);
+        }
+        Some(fault)
+    }
+
+    pub fn push_token(&self, status: u16, times: usize) {
+        lock(&self.token).extend(std::iter::repeat_n(status, times));
+    }
+
+    /// The failure to answer this token request with, if one is queued.
+    pub fn pop_token(&self) -> Option<Response<SimBody>> {
+        let status = lock(&self.token).pop_front()?;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Some(error_response(status, "simulated token endpoint failure"))
+    }
+}
+
+/// Applies a data call's fault before its reply is built: the answer that replaces the
+/// reply (429, 5xx, malformed), or `None` to reply (after the pause of `Slow`).
+pub(crate) async fn before_reply(fault: Option<&Fault>, now: DateTime<Utc>) -> Option<Response<SimBody>> {
+    match fault {
+        Some(Fault::TooManyRequests { retry_after_secs }) => {
+            let mut resp = error_response(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
+            if let Some(secs) = retry_after_secs {
+                resp.headers_mut().insert(RETRY_AFTER, HeaderValue::from(*secs));
+            }
+            Some(resp)
+        }
+        Some(Fault::ServerError(code)) => {
+            let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(error_response(status, "simulated server error"))
+        }
+        Some(Fault::Slow(d)) => {
+            tokio::time::sleep(*d).await;
+            None
+        }
+        Some(Fault::Malformed) => Some(malformed(now)),
+        Some(Fault::Truncated) | None => None,
+    }
+}
+
+/// Applies a data call's fault to its built reply (`Truncated` cuts the body).
+pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Response<SimBody> {
+    match fault {
+        Some(Fault::Truncated) => truncate(resp),
+        _ => resp,
+    }
+}
+
+/// Valid JSON of the wrong shape.
+fn malformed(now: DateTime<Utc>) -> Response<SimBody> {
+    let ts = (now.timestamp_millis().div_euclid(SLOT_MS) * SLOT_MS + SLOT_MS).to_string();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "metricsByIntervals": {"timestamp": ts, "metricsData": []},
+            "metricsTotals": "n/a"
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::test_support::*;
+    use crate::{Fault, IntervalOrder, Method};
+
+    #[tokio::test]
+    async fn faults() {
+        let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        let aq = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("agentIds", "all")];
+
+        sim.inject(
+            None,
+            Fault::TooManyRequests {
+                retry_after_secs: Some(7),
+            },
+            2,
+        );
+        // A request that fails OAuth does not use up the fault.
+        let mut bad = sim.credentials().clone();
+        bad.consumer_secret = "x".into();
+        assert_eq!(get_with(&sim, &bad, "queuehealth", &q).await.status(), 401);
+        for _ in 0..2 {
+            let resp = get(&sim, "queuehealth", &q).await;
+            assert_eq!(resp.status(), 429);
+            assert_eq!(resp.headers()["retry-after"], "7");
+        }
+        assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
+        sim.inject(None, Fault::TooManyRequests { retry_after_secs: None }, 1);
+        let resp = get(&sim, "engactivity", &q).await;
+        assert_eq!(resp.status(), 429);
+        assert!(resp.headers().get("retry-after").is_none());
+
+        sim.inject(Some(Method::AgentActivity), Fault::ServerError(503), 1);
+        assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
+        let resp = get(&sim, "agentactivity", &aq).await;
+        assert_eq!(resp.status(), 503);
+        assert!(json_of(resp).await["error"].is_string());
+        assert_eq!(get(&sim, "agentactivity", &aq).await.status(), 200);
+        sim.inject(None, Fault::ServerError(42), 1);
+        assert_eq!(get(&sim, "queuehealth", &q).await.status(), 500);
+
+        sim.inject(None, Fault::Slow(Duration::from_millis(300)), 1);
+        let t0 = Instant::now();
+        let slow = get_json(&sim, "queuehealth", &q).await;
+        assert!(t0.elapsed() >= Duration::from_millis(300));
+        assert_eq!(slow, get_json(&sim, "queuehealth", &q).await);
+
+        sim.inject(None, Fault::Malformed, 1);
+        let v = get_json(&sim, "queuehealth", &q).await;
+        assert!(v["metricsByIntervals"].is_object());
+        assert!(v["metricsByIntervals"]["timestamp"].is_string());
+
+        sim.inject(None, Fault::Truncated, 1);
+        let resp = get(&sim, "queuehealth", &q).await;
+        assert_eq!(resp.status(), 200);
+        let declared = resp.content_length().unwrap();
+        assert!(declared > 100);
+        assert!(resp.bytes().await.is_err());
+        // The same over a raw socket: half the declared body, then the connection closes.
+        sim.inject(None, Fault::Truncated, 1);
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let target = url.trim_start_matches(&sim.base_url()).to_string();
+        let raw = raw_request(
+            &sim,
+            format!(
+                "GET {target} HTTP/1.1\r\nHost: {}\r\nAuthorization: {auth}\r\n\r\n",
+                sim.addr()
+            )
+            .as_bytes(),
+        )
+        .await;
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"));
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap();
+        assert!(!body.is_empty() && body.len() < len, "{} of {len}", body.len());
+        assert_eq!(body.len(), len / 2);
+
+        assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
+        let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            vec![401, 429, 429, 200, 429, 200, 503, 200, 500, 200, 200, 200, 200, 200, 200]
+        );
+        assert_eq!(sim.data_requests(), 15);
+        sim.shutdown().await;
+    }
+}

@@ -1,0 +1,56 @@
+//! The state every connection of one simulator shares: the account's setup, the clock,
+//! the fault queue, the counters and the request log.
+
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::Authorizer;
+use crate::data::DataSource;
+use crate::faults::FaultQueue;
+use crate::{RecordedRequest, SimClock, SimOptions};
+
+pub(crate) struct Shared {
+    pub account: String,
+    /// `http://127.0.0.1:PORT`, the address of every service.
+    pub base_url: String,
+    pub domain_list_form: bool,
+    pub auth: Authorizer,
+    pub data: DataSource,
+    pub faults: FaultQueue,
+    pub clock: Mutex<SimClock>,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub data_requests: AtomicUsize,
+    pub token_requests: AtomicUsize,
+}
+
+/// A poisoned lock still holds usable data: a panicking test must not stop the server.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn new(opts: SimOptions, base_url: String) -> Self {
+        Shared {
+            auth: Authorizer::new(opts.auth, opts.credentials, opts.tokens, &opts.account),
+            data: DataSource::new(opts.generator, opts.order, opts.chat_data),
+            account: opts.account,
+            base_url,
+            domain_list_form: opts.domain_list_form,
+            faults: FaultQueue::default(),
+            clock: Mutex::new(opts.clock),
+            requests: Mutex::new(Vec::new()),
+            data_requests: AtomicUsize::new(0),
+            token_requests: AtomicUsize::new(0),
+        }
+    }
+
+    /// The simulator's "now" (data replies; OAuth timestamps use the real clock).
+    pub fn now(&self) -> DateTime<Utc> {
+        match *lock(&self.clock) {
+            SimClock::Real => Utc::now(),
+            SimClock::Fixed(t) => t,
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Helpers of the unit tests that talk to a running simulator over HTTP.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{IntervalOrder, OAuthCredentials, SimAuth, SimClock, SimOptions, Simulator};
+
+pub(crate) const ACCOUNT: &str = "12345678";
+
+pub(crate) fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, h, m, s).unwrap()
+}
+
+pub(crate) async fn start(now: Option<DateTime<Utc>>, order: IntervalOrder) -> Simulator {
+    let mut opts = SimOptions::demo(ACCOUNT);
+    opts.auth = SimAuth::OAuth1;
+    if let Some(n) = now {
+        opts.clock = SimClock::Fixed(n);
+    }
+    opts.order = order;
+    Simulator::start(opts).await.unwrap()
+}
+
+pub(crate) fn data_url(sim: &Simulator, method: &str) -> String {
+    format!("{}/operations/api/account/{ACCOUNT}/{method}", sim.base_url())
+}
+
+/// (full URL with query, Authorization header) signed by oauth1-request.
+pub(crate) fn sign(creds: &OAuthCredentials, http_method: &str, uri: &str, query: &[(&str, &str)]) -> (String, String) {
+    let token = oauth1_request::Token::from_parts(
+        creds.consumer_key.as_str(),
+        creds.consumer_secret.as_str(),
+        creds.token.as_str(),
+        creds.token_secret.as_str(),
+    );
+    let req = oauth1_request::ParameterList::new(query.to_vec());
+    let auth = oauth1_request::authorize(http_method, uri, &req, &token, oauth1_request::HMAC_SHA1);
+    (oauth1_request::to_query(uri.to_string(), &req), auth)
+}
+
+pub(crate) async fn get_with(
+    sim: &Simulator,
+    creds: &OAuthCredentials,
+    method: &str,
+    query: &[(&str, &str)],
+) -> reqwest::Response {
+    let (url, auth) = sign(creds, "GET", &data_url(sim, method), query);
+    reqwest::Client::new()
+        .get(url)
+        .header("Authorization", auth)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub(crate) async fn get(sim: &Simulator, method: &str, query: &[(&str, &str)]) -> reqwest::Response {
+    get_with(sim, sim.credentials(), method, query).await
+}
+
+pub(crate) async fn get_json(sim: &Simulator, method: &str, query: &[(&str, &str)]) -> Value {
+    let resp = get(sim, method, query).await;
+    assert_eq!(resp.status(), 200);
+    json_of(resp).await
+}
+
+pub(crate) async fn json_of(resp: reqwest::Response) -> Value {
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
+pub(crate) fn ts(e: DateTime<Utc>) -> i64 {
+    e.timestamp_millis()
+}
+
+pub(crate) fn timestamps(v: &Value) -> Vec<i64> {
+    v["metricsByIntervals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["timestamp"].as_i64().unwrap())
+        .collect()
+}
+
+pub(crate) fn by_ts(v: &Value, e: DateTime<Utc>) -> Value {
+    v["metricsByIntervals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["timestamp"].as_i64() == Some(ts(e)))
+        .unwrap()["metricsData"]
+        .clone()
+}
+
+pub(crate) async fn start_oauth2() -> Simulator {
+    let mut opts = SimOptions::demo(ACCOUNT);
+    opts.clock = SimClock::Fixed(at(12, 0, 0));
+    Simulator::start(opts).await.unwrap()
+}
+
+pub(crate) async fn get_token(sim: &Simulator) -> String {
+    let c = sim.client();
+    let v: Value = json_of(
+        reqwest::Client::new()
+            .post(format!(
+                "{}/sentinel/api/v2/account/{ACCOUNT}/app/token?v=2.0",
+                sim.base_url()
+            ))
+            .form(&[
+                ("client_id", c.client_id.as_str()),
+                ("client_secret", c.client_secret.as_str()),
+                ("grant_type", "client_credentials"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    v["access_token"].as_str().unwrap().to_string()
+}
+
+/// Sends raw bytes and reads until the server closes (or 5 s pass).
+pub(crate) async fn raw_request(sim: &Simulator, bytes: &[u8]) -> Vec<u8> {
+    let mut s = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    out
+}
