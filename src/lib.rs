@@ -16,5 +16,6 @@ pub mod mapping;
 pub mod quarter;
 pub mod report;
 pub mod run;
+pub mod select;
 pub mod simulator;
 pub mod state;
