@@ -36,7 +36,10 @@ pub fn main() -> ExitCode {
 
 /// 2 for usage and configuration errors, 3 when another run holds the lock, 1 for everything else.
 pub fn exit_status(e: &anyhow::Error) -> u8 {
-    if e.downcast_ref::<UsageError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
+    if e.downcast_ref::<UsageError>().is_some()
+        || e.downcast_ref::<ConfigError>().is_some()
+        || e.downcast_ref::<crate::mapping::MapError>().is_some()
+    {
         EXIT_USAGE
     } else if e.downcast_ref::<crate::lock::LockBusy>().is_some() {
         EXIT_BUSY

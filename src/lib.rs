@@ -20,4 +20,5 @@ pub mod outcome;
 pub mod quarter;
 pub mod report;
 pub mod run;
+pub mod select;
 pub mod state;

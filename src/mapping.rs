@@ -1,9 +1,18 @@
 //! The agent-to-employee mapping file: CSV of `LivePerson agent id,NICE employee id`,
 //! an optional header line and `#` comments.
 
-use crate::config::ConfigError;
 use std::collections::HashMap;
 use std::path::Path;
+
+/// A problem with the agent map file: it names the file, and the line when the
+/// content is at fault. The config turns it into a configuration error (exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapError {
+    #[error("agent map {path}, line {line}: {problem}")]
+    Line { path: String, line: usize, problem: String },
+    #[error("AGENT_MAP_FILE ({path}): cannot read the agent map: {reason}")]
+    Unreadable { path: String, reason: String },
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgentMap {
@@ -29,8 +38,8 @@ impl AgentMap {
 
     /// Parse the file's text; `path` is only used in messages. The first record
     /// is a header when its agent id is not numeric (LivePerson agent ids are).
-    pub fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
-        let err = |line: usize, problem: String| ConfigError::AgentMap {
+    pub fn parse(text: &str, path: &str) -> Result<Self, MapError> {
+        let err = |line: usize, problem: String| MapError::Line {
             path: path.to_string(),
             line,
             problem,
@@ -87,11 +96,10 @@ impl AgentMap {
         Ok(map)
     }
 
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
-            key: "AGENT_MAP_FILE".into(),
-            where_: format!("({})", path.display()),
-            problem: format!("cannot read the agent map: {e}"),
+    pub fn load(path: &Path) -> Result<Self, MapError> {
+        let text = std::fs::read_to_string(path).map_err(|e| MapError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
         })?;
         Self::parse(&text, &path.display().to_string())
     }

@@ -1,0 +1,283 @@
+//! The file's `KEY=VALUE` lines (dotenvy) with their origins, `WFM_<KEY>`
+//! overrides, and one reader per kind of key; defaults and ranges come from
+//! the key table.
+
+use super::keys::{self, choice_name, IfUnset, Kind, KEYS};
+use super::{normalize_base_uri, ConfigError};
+use crate::select::IdSelection;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone)]
+enum Origin {
+    File { path: String, line: usize },
+    Env,
+}
+
+/// Raw key/value pairs with their origins, before validation.
+#[derive(Debug, Default)]
+pub struct RawConfig {
+    values: BTreeMap<String, (String, Origin)>,
+    pub(super) path: String,
+    pub(super) warnings: Vec<String>,
+}
+
+impl RawConfig {
+    /// Parse the file's text. `path` is only used in messages.
+    pub fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
+        let line_of = key_lines(text);
+        let mut raw = RawConfig {
+            path: path.to_string(),
+            ..Default::default()
+        };
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            match item {
+                Ok((key, value)) => {
+                    let line = line_of.get(&key).copied().unwrap_or(0);
+                    if !KEYS.iter().any(|k| k.name == key) {
+                        raw.warnings.push(format!(
+                            "{path}, line {line}: unknown key {key} is ignored (see config.navomi.example for the keys)"
+                        ));
+                    }
+                    let origin = Origin::File {
+                        path: path.to_string(),
+                        line,
+                    };
+                    raw.values.insert(key, (value, origin));
+                }
+                Err(dotenvy::Error::LineParse(bad, _)) => {
+                    // Never echo the line: it may hold a secret. Name its number and key.
+                    let (line, key) = locate_syntax_error(text, &bad);
+                    let what = match key {
+                        Some(k) => format!("the value of {k}"),
+                        None => "this line".to_string(),
+                    };
+                    return Err(ConfigError::Syntax {
+                        path: path.to_string(),
+                        line,
+                        what,
+                    });
+                }
+                Err(e) => {
+                    return Err(ConfigError::Unreadable {
+                        path: path.to_string(),
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+        Ok(raw)
+    }
+
+    /// Apply `WFM_<KEY>` overrides from `env` (a lookup, so tests need not touch the process env).
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+        for key in KEYS {
+            if let Some(v) = env(&format!("WFM_{}", key.name)) {
+                self.values.insert(key.name.to_string(), (v, Origin::Env));
+            }
+        }
+    }
+
+    pub fn holds_secret_in_file(&self) -> bool {
+        self.values
+            .iter()
+            .any(|(k, (v, o))| keys::is_secret(k) && !v.is_empty() && matches!(o, Origin::File { .. }))
+    }
+
+    fn where_(&self, key: &str) -> String {
+        match self.values.get(key) {
+            Some((_, Origin::File { path, line })) => format!("({path}, line {line})"),
+            Some((_, Origin::Env)) => format!("(environment variable WFM_{key})"),
+            None => format!("(not set in {})", self.path),
+        }
+    }
+
+    /// The value as set, `None` when absent or empty (an empty value means "use the default").
+    pub(super) fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(|(v, _)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// The value as set, else the table's default value; `None` when neither.
+    pub(super) fn value(&self, key: &str) -> Option<&str> {
+        self.get(key).or(match keys::key(key).unset {
+            IfUnset::Value(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    pub(super) fn invalid(&self, key: &str, problem: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            key: key.to_string(),
+            where_: self.where_(key),
+            problem: problem.into(),
+        }
+    }
+
+    pub(super) fn required(&self, key: &str) -> Result<String, ConfigError> {
+        self.value(key).map(str::to_string).ok_or_else(|| self.missing(key))
+    }
+
+    /// A required key that is absent, or present but empty (then with its line).
+    pub(super) fn missing(&self, key: &str) -> ConfigError {
+        ConfigError::Missing {
+            key: key.to_string(),
+            where_: if self.values.contains_key(key) {
+                format!("empty {}", self.where_(key))
+            } else {
+                format!("not set in {}", self.path)
+            },
+        }
+    }
+
+    /// A [`Kind::Number`] key, in the table's range.
+    pub(super) fn number<T>(&self, key: &str) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + TryFrom<u32> + PartialOrd + fmt::Display + Copy,
+    {
+        let Kind::Number { min, max } = keys::key(key).kind else {
+            panic!("{key} is not a number in the config key table")
+        };
+        let (Ok(min), Ok(max)) = (T::try_from(min), T::try_from(max)) else {
+            panic!("the range of {key} in the config key table does not fit its field")
+        };
+        let v = self.required(key)?;
+        let n: T = v
+            .parse()
+            .map_err(|_| self.invalid(key, format!("{v:?} is not a whole number; expected {min} to {max}")))?;
+        if n < min || n > max {
+            return Err(self.invalid(key, format!("{n} is out of range; expected {min} to {max}")));
+        }
+        Ok(n)
+    }
+
+    /// A [`Kind::Digits`] key.
+    pub(super) fn digits(&self, key: &str) -> Result<String, ConfigError> {
+        let Kind::Digits(what) = keys::key(key).kind else {
+            panic!("{key} is not digits in the config key table")
+        };
+        let v = self.required(key)?;
+        if !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.invalid(key, format!("{v:?} is not {what}")));
+        }
+        Ok(v)
+    }
+
+    /// A [`Kind::Choice`] key: one of `choices` (labels as in [`keys::Choices`]),
+    /// `None` when unset without a default value.
+    pub(super) fn choice_if_set<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<Option<T>, ConfigError> {
+        let Some(v) = self.value(key).map(str::to_ascii_lowercase) else {
+            return Ok(None);
+        };
+        if let Some((_, t)) = choices.iter().find(|(l, _)| choice_name(l).eq_ignore_ascii_case(&v)) {
+            return Ok(Some(*t));
+        }
+        let labels: Vec<&str> = choices.iter().map(|(l, _)| *l).collect();
+        let expected = match labels.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => labels.concat(),
+        };
+        Err(self.invalid(key, format!("{v:?} is not allowed; expected {expected}")))
+    }
+
+    /// [`Self::choice_if_set`] for a key with a default value.
+    pub(super) fn choice<T: Copy>(&self, key: &str, choices: &[(&str, T)]) -> Result<T, ConfigError> {
+        self.choice_if_set(key, choices)?.ok_or_else(|| self.missing(key))
+    }
+
+    /// A [`Kind::Ids`] key.
+    pub(super) fn ids(&self, key: &str) -> Result<IdSelection, ConfigError> {
+        let Some(v) = self.value(key) else {
+            return Ok(IdSelection::All);
+        };
+        if v.eq_ignore_ascii_case("all") {
+            return Ok(IdSelection::All);
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for part in v.split(',') {
+            let id = part.trim();
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(self.invalid(
+                    key,
+                    format!("{id:?} is not a LivePerson id; expected `all` or comma-separated numeric ids like 12,345"),
+                ));
+            }
+            if !ids.iter().any(|i| i == id) {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(IdSelection::List(ids))
+    }
+
+    /// A [`Kind::Path`] key, resolved against `base`.
+    pub(super) fn path(&self, key: &str, base: &Path) -> Option<PathBuf> {
+        let p = PathBuf::from(self.value(key)?);
+        Some(if p.is_absolute() { p } else { base.join(p) })
+    }
+
+    /// A [`Kind::Host`] key, as a URL without a trailing slash.
+    pub(super) fn host(&self, key: &str) -> Result<Option<String>, ConfigError> {
+        self.value(key)
+            .map(|v| normalize_base_uri(v).map_err(|p| self.invalid(key, p)))
+            .transpose()
+    }
+
+    /// A [`Kind::Url`] key, without a trailing slash.
+    pub(super) fn url(&self, key: &str) -> Result<String, ConfigError> {
+        let url = self.required(key)?.trim_end_matches('/').to_string();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            let example = match keys::key(key).unset {
+                IfUnset::Value(v) => v,
+                _ => "https://host",
+            };
+            return Err(self.invalid(key, format!("{url:?} must be an http(s):// URL, e.g. {example}")));
+        }
+        Ok(url)
+    }
+
+    /// A [`Kind::Mail`] value: one address.
+    pub(super) fn mail(&self, key: &str, v: &str) -> Result<(), ConfigError> {
+        if !v.contains('@') || v.contains(',') || v.contains(char::is_whitespace) {
+            return Err(self.invalid(key, format!("{v:?} is not one mail address like ops@example.com")));
+        }
+        Ok(())
+    }
+}
+
+/// Line number and key of a line dotenvy refused: the first line that fails on
+/// its own, else the line holding the refused text (dotenvy reports the value only).
+fn locate_syntax_error(text: &str, bad: &str) -> (usize, Option<String>) {
+    let first_bad = bad.lines().next().unwrap_or("");
+    let idx = text
+        .lines()
+        .position(|l| dotenvy::from_read_iter(l.as_bytes()).any(|r| r.is_err()))
+        .or_else(|| {
+            text.lines()
+                .position(|l| !first_bad.is_empty() && l.contains(first_bad))
+        });
+    match idx {
+        Some(i) => {
+            let line = text.lines().nth(i).unwrap_or("");
+            let key = key_lines(line).into_keys().next();
+            (i + 1, key)
+        }
+        None => (0, None),
+    }
+}
+
+/// The line each key is (last) set on, for messages.
+fn key_lines(text: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+        if let Some((k, _)) = l.split_once('=') {
+            let k = k.trim_end();
+            if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                out.insert(k.to_string(), i + 1);
+            }
+        }
+    }
+    out
+}
