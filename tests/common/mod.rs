@@ -259,8 +259,12 @@ fn attrs_of(e: &quick_xml::events::BytesStart<'_>) -> BTreeMap<String, String> {
 /// Read a report: depth-1 elements are rows; deeper elements become fields
 /// (`Offered` -> text, `LoggedIn.total` -> attribute, `Away.Reason.17.total`).
 pub fn read_report(path: &Path) -> Report {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut r = quick_xml::Reader::from_str(&text);
+    parse_report(&std::fs::read_to_string(path).unwrap())
+}
+
+/// [`read_report`] of a file's text.
+pub fn parse_report(text: &str) -> Report {
+    let mut r = quick_xml::Reader::from_str(text);
     let mut report = Report::default();
     let mut stack: Vec<String> = Vec::new();
     let mut row = Row::default();
@@ -333,7 +337,7 @@ pub fn numeric_sort(v: &mut [String]) {
 }
 
 /// Half-up integer division, written independently of the product's code.
-fn div_half_up(sum: i64, count: i64) -> i64 {
+pub fn div_half_up(sum: i64, count: i64) -> i64 {
     let (q, r) = (sum / count, sum % count);
     if 2 * r >= count {
         q + 1

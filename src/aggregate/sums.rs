@@ -1,0 +1,112 @@
+//! The arithmetic the three reports share: counters summed with their checks,
+//! maxima that ignore "no data", averages recomputed from sums and counts
+//! (integer arithmetic, rounded half up), and the engactivity counters that
+//! both `Q_` and `AQ_` sum.
+
+use super::{AggregateError, Hundredths};
+use crate::lp::model::{EngMetrics, Method, Num};
+
+/// A counter of a reply's record: its name in the API and how to read it.
+pub(super) type Field<M> = (&'static str, fn(&M) -> Num);
+
+/// engactivity's counters, in the order of the `AQ_` row.
+pub(super) const ENG_FIELDS: [Field<EngMetrics>; 5] = [
+    ("totalInteractiveChats", |m| m.total_interactive_chats),
+    ("totalNonInteractiveChats", |m| m.total_non_interactive_chats),
+    ("connectedEngagements", |m| m.connected_engagements),
+    ("totalHandlingTime", |m| m.total_handling_time),
+    ("nonInteractiveTotalHandlingTime", |m| {
+        m.non_interactive_total_handling_time
+    }),
+];
+
+/// `sum / count` rounded half up to an integer; 0 when count is 0.
+pub fn avg_rounded(sum: u64, count: u64) -> u64 {
+    if count == 0 {
+        return 0;
+    }
+    ((2 * sum as u128 + count as u128) / (2 * count as u128)) as u64
+}
+
+/// `sum / count` in hundredths, rounded half up; `None` when count is 0.
+pub fn avg_hundredths(sum: u64, count: u64) -> Option<Hundredths> {
+    if count == 0 {
+        return None;
+    }
+    Some(Hundredths(
+        ((200 * sum as u128 + count as u128) / (2 * count as u128)) as u64,
+    ))
+}
+
+/// Adds API numbers for one (method, quarter) with the checks a counter needs;
+/// its errors name the method, the quarter, the field and the id.
+pub(super) struct Acc<'a> {
+    pub method: Method,
+    pub quarter: &'a str,
+}
+
+impl Acc<'_> {
+    /// A counter: -1 (no data) counts as 0; other negatives are refused.
+    fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
+        let v = match n.0 {
+            -1 => 0,
+            v if v < 0 => {
+                return Err(AggregateError::Negative {
+                    method: self.method,
+                    quarter: self.quarter.to_string(),
+                    field,
+                    id: id.to_string(),
+                    value: v,
+                })
+            }
+            v => v as u64,
+        };
+        *into = into.checked_add(v).ok_or_else(|| AggregateError::Overflow {
+            method: self.method,
+            quarter: self.quarter.to_string(),
+            field,
+            id: id.to_string(),
+        })?;
+        Ok(())
+    }
+
+    /// Adds each of `fields` of `record` to the sum beside it, in order.
+    pub fn add_all<M, const N: usize>(
+        &self,
+        sums: [&mut u64; N],
+        record: &M,
+        fields: &[Field<M>; N],
+        id: &str,
+    ) -> Result<(), AggregateError> {
+        for (into, (field, get)) in sums.into_iter().zip(fields) {
+            self.add(into, get(record), field, id)?;
+        }
+        Ok(())
+    }
+}
+
+/// A maximum: values < 0 mean "no data" and are left out.
+pub(super) fn keep_max(into: &mut Option<u64>, n: Option<Num>) {
+    if let Some(Num(v)) = n {
+        if v >= 0 {
+            *into = Some(into.map_or(v as u64, |m| m.max(v as u64)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_up() {
+        assert_eq!(avg_rounded(7, 3), 2);
+        assert_eq!(avg_rounded(5, 2), 3);
+        assert_eq!(avg_rounded(2222, 2), 1111);
+        assert_eq!(avg_rounded(9, 0), 0);
+        assert_eq!(avg_hundredths(216, 3), Some(Hundredths(7200)));
+        assert_eq!(avg_hundredths(1, 8), Some(Hundredths(13))); // 0.125 -> 0.13
+        assert_eq!(avg_hundredths(1, 0), None);
+        assert_eq!(avg_rounded(u64::MAX, 1), u64::MAX);
+    }
+}
