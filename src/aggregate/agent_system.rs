@@ -3,8 +3,8 @@
 
 use super::sums::{Acc, Field};
 use super::{cmp_ids, row_ids, AgentRow, AggregateError, Naming, StateSums};
-use crate::config::IdSelection;
 use crate::lp::model::{AgentActivityData, Method, StateTimes};
+use crate::select::IdSelection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The four figures of a state (or an away reason), in the order of [`StateSums`].

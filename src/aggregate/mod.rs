@@ -16,10 +16,10 @@ mod test_support;
 
 pub use sums::{avg_hundredths, avg_rounded};
 
-use crate::config::{IdSelection, UnmappedAgents};
 use crate::lp::model::{Intervals, Method, Snapshot};
 use crate::mapping::AgentMap;
 use crate::quarter::Quarter;
+use crate::select::{IdSelection, UnmappedAgents};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 

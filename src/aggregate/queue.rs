@@ -3,8 +3,8 @@
 
 use super::sums::{avg_hundredths, avg_rounded, keep_max, Acc, Field, ENG_FIELDS};
 use super::{row_ids, AggregateError, QueueRow};
-use crate::config::IdSelection;
 use crate::lp::model::{EngActivityData, EngMetrics, Method, QueueHealthData, QueueHealthSkill};
+use crate::select::IdSelection;
 
 /// queuehealth's counters: the row's five sums, then the sums and counts
 /// behind its two average sizes.

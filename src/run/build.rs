@@ -2,12 +2,13 @@
 //! calls; this module only logs and names failures).
 
 use crate::aggregate::{build_quarter, Selection};
-use crate::config::{Config, UnmappedAgents};
+use crate::config::Config;
 use crate::lp::model::Snapshot;
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
 use crate::report::render::{render_quarter, RenderedFile};
+use crate::select::UnmappedAgents;
 use std::collections::BTreeSet;
 use tracing::{debug, warn};
 
