@@ -99,6 +99,13 @@ pub struct LoopArgs {
     /// Old form: configuration file
     #[arg(value_name = "CONFIG", conflicts_with = "config", requires_all = ["ftp_opt", "os_type", "debug_opt"])]
     pub config_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub old: OldWords,
+}
+
+/// The old scripts' words after CONFIG, shared by `loop` and `rerun`.
+#[derive(Debug, Args)]
+pub struct OldWords {
     /// Old form: 1 push, 2 pull
     #[arg(value_name = "FTP_OPT", value_parser = parse_ftp_opt, conflicts_with = "ftp")]
     pub ftp_opt: Option<FtpArg>,
@@ -126,15 +133,8 @@ pub struct RerunArgs {
     /// Old form: configuration file
     #[arg(value_name = "CONFIG", conflicts_with_all = ["config", "output", "start", "end"], requires_all = ["ftp_opt", "os_type", "debug_opt", "output_pos", "start_pos", "end_pos"])]
     pub config_pos: Option<PathBuf>,
-    /// Old form: 1 push, 2 pull
-    #[arg(value_name = "FTP_OPT", value_parser = parse_ftp_opt, conflicts_with = "ftp")]
-    pub ftp_opt: Option<FtpArg>,
-    /// Old form: 1 macOS, 2 Linux (ignored)
-    #[arg(value_name = "OS_TYPE", value_parser = parse_os_type)]
-    pub os_type: Option<u8>,
-    /// Old form: 0, 1 or 2
-    #[arg(value_name = "DEBUG_OPT", value_parser = parse_debug, conflicts_with = "debug")]
-    pub debug_opt: Option<u8>,
+    #[command(flatten)]
+    pub old: OldWords,
     /// Old form: output folder
     #[arg(value_name = "OUTPUT")]
     pub output_pos: Option<PathBuf>,
@@ -186,13 +186,13 @@ fn resolve(
 
 impl LoopArgs {
     pub fn resolve(&self) -> Resolved {
-        resolve(&self.flags, &self.config_pos, self.ftp_opt, self.debug_opt)
+        resolve(&self.flags, &self.config_pos, self.old.ftp_opt, self.old.debug_opt)
     }
 }
 
 impl RerunArgs {
     pub fn resolve(&self) -> Resolved {
-        resolve(&self.flags, &self.config_pos, self.ftp_opt, self.debug_opt)
+        resolve(&self.flags, &self.config_pos, self.old.ftp_opt, self.old.debug_opt)
     }
 
     /// (OUTPUT, START, END) from whichever form was used; clap guarantees one is complete.
