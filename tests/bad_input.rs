@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use lp_sim::IntervalOrder;
 
 /// A config line to drop (by key) and lines to add.
 struct ConfigCase {
@@ -99,7 +98,7 @@ const CONFIG_CASES: &[ConfigCase] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_config_and_mapping_files() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let base = Setup::new(&sim, "");
     let good = std::fs::read_to_string(&base.config).unwrap();
     for (i, c) in CONFIG_CASES.iter().enumerate() {
@@ -129,7 +128,7 @@ async fn bad_config_and_mapping_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_command_lines_and_times() {
     let now = t("2026-11-24T12:20:00Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let c = s.config.to_str().unwrap().to_string();
     let o = s.path("old").to_str().unwrap().to_string();
@@ -243,8 +242,7 @@ fn garbage_config_files_do_not_panic() {
     {
         let p = dir.path().join(format!("c{i}"));
         std::fs::write(&p, bytes).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
-            .args(["loop", "--config", p.to_str().unwrap()])
+        let out = wfm_command(&["loop", "--config", p.to_str().unwrap()], None)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);

@@ -8,7 +8,7 @@ use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
 use delivery_support::refused_port;
 use delivery_support::smtp_server::{start_smtp, SmtpServer};
-use lp_sim::{Fault, IntervalOrder, Method};
+use lp_sim::{Fault, Method};
 
 async fn ftp() -> FtpServer {
     tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
@@ -69,7 +69,7 @@ fn log_text(s: &Setup) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_delivers_the_three_files_under_their_final_names() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let server = ftp().await;
     let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], now).await;
@@ -121,7 +121,7 @@ async fn push_delivers_the_three_files_under_their_final_names() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp: SmtpServer = start_smtp(None);
     let down = refused_port();
     let s = Setup::new(&sim, &(ftp_lines(down, ftp_server::PASS) + &mail_lines(smtp.port)));
@@ -183,7 +183,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveperson_refusing_gives_exactly_one_clear_mail() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &(mail_lines(smtp.port) + "LP_APP_SECRET=wrong-app-secret\n"));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -216,7 +216,7 @@ async fn liveperson_refusing_gives_exactly_one_clear_mail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_mail_when_all_is_well() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &mail_lines(smtp.port));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -234,7 +234,7 @@ async fn no_mail_when_all_is_well() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_names_every_broken_part() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let server = ftp().await;
     let smtp = start_smtp(None);
 
@@ -295,7 +295,7 @@ async fn check_names_every_broken_part() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explicit_ftps_push_with_the_system_trust_store() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let (server, pki) = tokio::task::spawn_blocking(|| {
         let pki = delivery_support::pki();
         (
@@ -335,7 +335,7 @@ async fn explicit_ftps_push_with_the_system_trust_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let dead = refused_port();
     let s = Setup::new(
@@ -358,7 +358,7 @@ async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_upload_is_retried_once_on_a_fresh_connection() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let fault = ftp_server::Fault::FailFirstUpload(Default::default());
     let server = tokio::task::spawn_blocking(move || start_server(ServerTls::Off, None, fault))
@@ -380,7 +380,7 @@ async fn a_failed_upload_is_retried_once_on_a_fresh_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &mail_lines(smtp.port));
     let cfg = s.config.to_str().unwrap().to_string();
@@ -429,7 +429,7 @@ async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_that_cannot_read_its_state_is_mailed_and_summed_up() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &(mail_lines(smtp.port) + "STATE_FILE=state-is-a-folder\n"));
     std::fs::create_dir(s.path("state-is-a-folder")).unwrap();
@@ -459,7 +459,7 @@ async fn a_run_that_cannot_read_its_state_is_mailed_and_summed_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
     let first = t("2026-11-24T09:46:30Z");
-    let sim = start_sim(first, IntervalOrder::Ascending).await;
+    let sim = scenario(first).start().await;
     let slow = std::time::Duration::from_millis(150);
     let server =
         tokio::task::spawn_blocking(move || start_server(ServerTls::Off, None, ftp_server::Fault::SlowPut(slow)))
@@ -474,9 +474,7 @@ async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
     sim.set_now(now);
     let mut kills = 0;
     for delay_ms in [100u64, 250, 400, 550, 700, 850, 1000] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
-            .args(["loop", &cfg, "1", "2", "0"])
-            .env("WFM_NOW", now.to_rfc3339())
+        let mut child = wfm_command(&["loop", &cfg, "1", "2", "0"], Some(now))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

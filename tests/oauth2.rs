@@ -6,7 +6,7 @@ mod delivery_support;
 
 use common::*;
 use delivery_support::smtp_server::start_smtp;
-use lp_sim::{Fault, IntervalOrder, Method, SimAuth, Simulator};
+use lp_sim::{Fault, IntervalOrder, Method, Simulator};
 
 /// Every secret a run could leak: the client secret and each token issued.
 fn secrets(sim: &Simulator) -> Vec<String> {
@@ -46,7 +46,7 @@ fn domain_lookups(sim: &Simulator) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_with_only_client_credentials_gets_correct_reports() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Shuffled).await;
+    let sim = scenario(now).order(IntervalOrder::Shuffled).oauth2().start().await;
     // Account and client credentials only: both hosts come from the Domain API.
     let s = Setup::without_hosts(&sim, "");
     let text = std::fs::read_to_string(&s.config).unwrap();
@@ -101,11 +101,14 @@ async fn a_newcomer_with_only_client_credentials_gets_correct_reports() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_domain_api_list_form_serves_both_hosts_in_one_lookup() {
     let now = t("2026-11-24T10:16:30Z");
-    let mut opts = sim_options(now, IntervalOrder::Ascending);
-    opts.auth = SimAuth::OAuth2;
-    opts.domain_list_form = true;
-    opts.tokens.expires_in_as_string = true;
-    let sim = Simulator::start(opts).await.unwrap();
+    let sim = scenario(now)
+        .oauth2()
+        .with(|o| {
+            o.domain_list_form = true;
+            o.tokens.expires_in_as_string = true;
+        })
+        .start()
+        .await;
     let s = Setup::without_hosts(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -117,7 +120,7 @@ async fn the_domain_api_list_form_serves_both_hosts_in_one_lookup() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_mid_run_is_fetched_again_once_and_the_calls_repeated() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).oauth2().start().await;
     let s = Setup::without_hosts(&sim, "");
     // The token works for one data call, then is revoked (as when a secret is rotated).
     sim.revoke_tokens_after(1);
@@ -143,10 +146,11 @@ async fn a_token_revoked_mid_run_is_fetched_again_once_and_the_calls_repeated() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_is_renewed_before_it_runs_out() {
     let now = t("2026-11-24T10:16:30Z");
-    let mut opts = sim_options(now, IntervalOrder::Ascending);
-    opts.auth = SimAuth::OAuth2;
-    opts.tokens.lifetime = std::time::Duration::from_secs(4);
-    let sim = Simulator::start(opts).await.unwrap();
+    let sim = scenario(now)
+        .oauth2()
+        .with(|o| o.tokens.lifetime = std::time::Duration::from_secs(4))
+        .start()
+        .await;
     let s = Setup::without_hosts(&sim, "");
     // queuehealth is rate limited for 3 s: its retry passes the renewal point (3 s
     // into a 4 s token, a quarter of its life before the end), so it goes with a new
@@ -171,7 +175,7 @@ async fn a_token_is_renewed_before_it_runs_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).oauth2().start().await;
     let smtp = start_smtp(None);
     let s = Setup::without_hosts(
         &sim,
@@ -227,7 +231,7 @@ async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_endpoint_hiccup_is_retried_within_the_run() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).oauth2().start().await;
     let s = Setup::without_hosts(&sim, "");
     sim.inject_token_fault(503, 1);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -251,7 +255,7 @@ async fn a_token_endpoint_hiccup_is_retried_within_the_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_calls_refused_with_a_fresh_token_name_the_missing_privilege() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).oauth2().start().await;
     let s = Setup::without_hosts(&sim, "");
     sim.inject(None, Fault::ServerError(403), 3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
@@ -266,7 +270,7 @@ async fn data_calls_refused_with_a_fresh_token_name_the_missing_privilege() {
 async fn each_scheme_is_refused_where_the_other_is_expected() {
     let now = t("2026-11-24T10:16:30Z");
     // App keys against an OAuth 2.0 account: the signature is refused.
-    let sim2 = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim2 = scenario(now).oauth2().start().await;
     let c = lp_sim::OAuthCredentials::clone(sim2.credentials());
     let s = Setup::new(
         &sim2,
@@ -281,7 +285,7 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
     assert_eq!(sim2.token_requests(), 0);
     // Client credentials against an app-key account: the token is refused on the
     // data calls, fetched again once, and the run fails naming the privilege.
-    let sim1 = start_sim(now, IntervalOrder::Ascending).await;
+    let sim1 = scenario(now).start().await;
     let cl = sim1.client().clone();
     let s = Setup::new(
         &sim1,
@@ -303,7 +307,7 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_shows_the_method_the_token_and_whether_chat_data_exists() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim_oauth2(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).oauth2().start().await;
     let s = Setup::without_hosts(&sim, "");
     let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
     let text = stdout(&out);
@@ -334,10 +338,7 @@ async fn check_shows_the_method_the_token_and_whether_chat_data_exists() {
     assert_nothing_leaked(&sim, &s, &[&out]);
 
     // A messaging account: the chat methods answer, but empty.
-    let mut opts = sim_options(now, IntervalOrder::Ascending);
-    opts.auth = SimAuth::OAuth2;
-    opts.chat_data = false;
-    let quiet = Simulator::start(opts).await.unwrap();
+    let quiet = scenario(now).oauth2().with(|o| o.chat_data = false).start().await;
     let s = Setup::without_hosts(&quiet, "");
     let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
     let text = stdout(&out);
@@ -349,7 +350,7 @@ async fn check_shows_the_method_the_token_and_whether_chat_data_exists() {
     );
 
     // An app-key account: check says so, and that OAuth 1.0 has ended.
-    let sim1 = start_sim(now, IntervalOrder::Ascending).await;
+    let sim1 = scenario(now).start().await;
     let s = Setup::new(&sim1, "");
     let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
     let text = stdout(&out);

@@ -21,7 +21,7 @@ fn all_files(dir: &std::path::Path) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let sim = scenario(now).order(IntervalOrder::Shuffled).start().await;
     let s = Setup::new(&sim, "LOG_KEEP_DAYS=30\n");
     std::fs::create_dir_all(s.path("logs")).unwrap();
     std::fs::write(s.path("logs/wfm.2020-01-01.log"), "old\n").unwrap();
@@ -70,7 +70,7 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
     let now = t("2026-11-24T14:47:10Z");
-    let sim = start_sim(now, IntervalOrder::Descending).await;
+    let sim = scenario(now).order(IntervalOrder::Descending).start().await;
     let g = sim.generator();
     let (agents, skills) = (g.agent_ids(), g.skill_ids());
     let listed_agents = vec![
@@ -163,7 +163,7 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quarter_before_midnight_utc() {
     let now = t("2026-11-25T00:01:00Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "1", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -178,7 +178,7 @@ async fn the_quarter_before_midnight_utc() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rerun_of_twelve_quarters_makes_three_requests() {
     let now = t("2026-11-24T18:07:00Z");
-    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let sim = scenario(now).order(IntervalOrder::Shuffled).start().await;
     let s = Setup::new(&sim, "");
     let out_dir = s.path("old-reports");
     let out = wfm(
@@ -225,7 +225,7 @@ async fn rerun_of_twelve_quarters_makes_three_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "LP_APP_SECRET=wrong-secret-value\n");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(1));
@@ -242,7 +242,7 @@ async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secret_from_the_environment_overrides_the_config_file() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let right = sim.credentials().consumer_secret.clone();
     let s = Setup::new(&sim, "LP_APP_SECRET=wrong-secret-value\n");
     let cfg = s.config.to_str().unwrap();
@@ -270,10 +270,14 @@ async fn a_secret_from_the_environment_overrides_the_config_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quarter_without_any_data_still_gives_three_valid_files() {
     let now = t("2026-11-24T10:16:30Z");
-    let mut opts = sim_options(now, IntervalOrder::Shuffled);
-    opts.generator.agents = 0;
-    opts.generator.skills = 0;
-    let sim = lp_sim::Simulator::start(opts).await.expect("simulator starts");
+    let sim = scenario(now)
+        .order(IntervalOrder::Shuffled)
+        .with(|o| {
+            o.generator.agents = 0;
+            o.generator.skills = 0;
+        })
+        .start()
+        .await;
     assert!(sim.generator().agent_ids().is_empty() && sim.generator().skill_ids().is_empty());
     let start = t("2026-11-24T10:00:00Z");
     let files = [
@@ -345,7 +349,7 @@ async fn passing_faults_are_retried_and_the_files_are_right() {
         ),
         (Fault::Slow(std::time::Duration::from_secs(3)), Method::QueueHealth),
     ] {
-        let sim = start_sim(now, IntervalOrder::Ascending).await;
+        let sim = scenario(now).start().await;
         sim.inject(Some(method), fault.clone(), 1);
         let s = Setup::new(&sim, "LP_TIMEOUT_SECONDS=1\n");
         let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
@@ -379,7 +383,7 @@ async fn lasting_faults_fail_the_run_and_write_nothing() {
             3,
         ),
     ] {
-        let sim = start_sim(now, IntervalOrder::Ascending).await;
+        let sim = scenario(now).start().await;
         sim.inject(Some(method), fault.clone(), 100);
         let s = Setup::new(&sim, "");
         let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -398,7 +402,7 @@ async fn lasting_faults_fail_the_run_and_write_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_2_saves_raw_replies_without_credentials() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     // A failed run keeps all three replies too, the refusal named by its status.
     sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
@@ -456,7 +460,7 @@ async fn debug_2_saves_raw_replies_without_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn domain_api_lookup_finds_the_data_host() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, &format!("LP_BASE_URI=\nLP_DOMAIN_API={}\n", sim.base_url()));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -467,7 +471,7 @@ async fn domain_api_lookup_finds_the_data_host() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_and_config_errors_exit_2_and_write_nothing() {
     let now = t("2026-11-24T12:20:00Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let reports = s.reports();
@@ -546,7 +550,7 @@ async fn usage_and_config_errors_exit_2_and_write_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn golden_bytes_of_a_simulated_quarter() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Shuffled).await;
+    let sim = scenario(now).order(IntervalOrder::Shuffled).start().await;
     let s = Setup::new(&sim, "AGENT_MAP_FILE=agents.csv\n");
     let agents = sim.generator().agent_ids();
     std::fs::write(
@@ -584,9 +588,7 @@ async fn demo_runs_end_to_end() {
     let out = tokio::task::spawn_blocking({
         let d = dir.path().join("demo");
         move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
-                .args(["demo", "--output", d.to_str().unwrap()])
-                .env_remove("WFM_NOW")
+            wfm_command(&["demo", "--output", d.to_str().unwrap()], None)
                 .output()
                 .unwrap()
         }
@@ -611,8 +613,7 @@ async fn demo_runs_end_to_end() {
 #[test]
 fn demo_without_the_feature_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wfm"))
-        .args(["demo", "--output", dir.path().to_str().unwrap()])
+    let out = wfm_command(&["demo", "--output", dir.path().to_str().unwrap()], None)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -625,8 +626,8 @@ async fn a_long_agent_list_goes_as_a_post_body() {
     let now = t("2026-11-24T10:16:30Z");
     // With either way of authorising: the POST is signed, or carries the Bearer token.
     for (sim, scheme) in [
-        (start_sim(now, IntervalOrder::Ascending).await, "OAuth"),
-        (start_sim_oauth2(now, IntervalOrder::Ascending).await, "Bearer"),
+        (scenario(now).start().await, "OAuth"),
+        (scenario(now).oauth2().start().await, "Bearer"),
     ] {
         let mut agents = sim.generator().agent_ids();
         agents.extend((0..250).map(|i| (50_000_000 + i * 7).to_string()));
@@ -656,7 +657,7 @@ async fn a_long_agent_list_goes_as_a_post_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_fetches_and_builds_but_writes_nothing() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(
         &[
@@ -689,7 +690,7 @@ async fn dry_run_fetches_and_builds_but_writes_nothing() {
 async fn a_config_with_secrets_readable_by_others_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     std::fs::set_permissions(&s.config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;

@@ -6,13 +6,11 @@ mod common;
 use common::*;
 use lp_sim::{Fault, IntervalOrder, Method};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn spawn_wfm(args: &[&str], now: chrono::DateTime<chrono::Utc>) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wfm"))
-        .args(args)
-        .env("WFM_NOW", now.to_rfc3339())
+    wfm_command(args, Some(now))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -53,7 +51,7 @@ fn state_json(dir: &Path) -> Option<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
     let earlier = t("2026-11-24T08:16:30Z");
-    let sim = start_sim(earlier, IntervalOrder::Shuffled).await;
+    let sim = scenario(earlier).order(IntervalOrder::Shuffled).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -85,7 +83,7 @@ async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_quarter_is_built_by_the_next_run() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     // First run: LivePerson refuses; nothing delivered, but the failure is remembered.
     sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
@@ -116,7 +114,7 @@ async fn a_failed_quarter_is_built_by_the_next_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quarters_out_of_the_window_are_reported_lost() {
     let earlier = t("2026-11-23T08:16:30Z");
-    let sim = start_sim(earlier, IntervalOrder::Ascending).await;
+    let sim = scenario(earlier).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -143,7 +141,7 @@ async fn quarters_out_of_the_window_are_reported_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_exits_at_once_naming_the_holder() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(2)), 1);
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
@@ -177,7 +175,7 @@ async fn a_second_run_exits_at_once_naming_the_holder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_run_never_blocks_the_next_one() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     // LivePerson holds its reply back; the run is killed while waiting.
     sim.inject(Some(Method::AgentActivity), Fault::Slow(Duration::from_secs(20)), 1);
     let s = Setup::new(&sim, "");
@@ -240,7 +238,7 @@ fn kill_at_many_moments(args: &[&str], now: chrono::DateTime<chrono::Utc>, dirs:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_at_any_moment_leaves_no_broken_file() {
     let first = t("2026-11-24T13:46:30Z");
-    let sim = start_sim(first, IntervalOrder::Ascending).await;
+    let sim = scenario(first).start().await;
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], first).await;
@@ -296,7 +294,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
     let now = t("2026-11-24T10:16:30Z");
-    let sim = start_sim(now, IntervalOrder::Ascending).await;
+    let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap();
     let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;

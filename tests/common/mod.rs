@@ -19,7 +19,7 @@ pub fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-pub fn sim_options(now: DateTime<Utc>, order: IntervalOrder) -> SimOptions {
+fn sim_options(now: DateTime<Utc>, order: IntervalOrder) -> SimOptions {
     SimOptions {
         account: ACCOUNT.into(),
         auth: SimAuth::OAuth1,
@@ -49,17 +49,41 @@ pub fn sim_options(now: DateTime<Utc>, order: IntervalOrder) -> SimOptions {
     }
 }
 
-pub async fn start_sim(now: DateTime<Utc>, order: IntervalOrder) -> Simulator {
-    Simulator::start(sim_options(now, order))
-        .await
-        .expect("simulator starts")
+/// The one way an end-to-end test sets up its LivePerson: `scenario(now)`, then
+/// what differs from the default (OAuth 1.0a account, seed 7, 10 agents, 5 skills,
+/// ascending intervals, the clock fixed at `now`), then `start()`. The test's
+/// folder and config come from [`Setup`].
+pub struct Scenario {
+    opts: SimOptions,
 }
 
-/// A simulator of an account with OAuth 2.0 client credentials.
-pub async fn start_sim_oauth2(now: DateTime<Utc>, order: IntervalOrder) -> Simulator {
-    let mut opts = sim_options(now, order);
-    opts.auth = SimAuth::OAuth2;
-    Simulator::start(opts).await.expect("simulator starts")
+pub fn scenario(now: DateTime<Utc>) -> Scenario {
+    Scenario {
+        opts: sim_options(now, IntervalOrder::Ascending),
+    }
+}
+
+impl Scenario {
+    pub fn order(mut self, order: IntervalOrder) -> Self {
+        self.opts.order = order;
+        self
+    }
+
+    /// An account with OAuth 2.0 client credentials.
+    pub fn oauth2(mut self) -> Self {
+        self.opts.auth = SimAuth::OAuth2;
+        self
+    }
+
+    /// Any other option of the simulator.
+    pub fn with(mut self, change: impl FnOnce(&mut SimOptions)) -> Self {
+        change(&mut self.opts);
+        self
+    }
+
+    pub async fn start(self) -> Simulator {
+        Simulator::start(self.opts).await.expect("simulator starts")
+    }
 }
 
 /// A test folder with a config for `sim`; `extra` lines are appended (later keys win).
@@ -131,23 +155,29 @@ pub async fn wfm(args: &[&str], now: DateTime<Utc>) -> Output {
 }
 
 pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) -> Output {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
-        cmd.args(&args).env("WFM_NOW", now.to_rfc3339());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("WFM_") && k != "WFM_NOW" {
-                cmd.env_remove(k);
-            }
+    let mut cmd = wfm_command(args, Some(now));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    tokio::task::spawn_blocking(move || cmd.output().expect("wfm runs"))
+        .await
+        .unwrap()
+}
+
+/// The one way tests start the real binary: stray `WFM_*` variables of the
+/// test's own environment removed, `WFM_NOW` set to `now` when given.
+pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
+    cmd.args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WFM_") {
+            cmd.env_remove(k);
         }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("wfm runs")
-    })
-    .await
-    .unwrap()
+    }
+    if let Some(now) = now {
+        cmd.env("WFM_NOW", now.to_rfc3339());
+    }
+    cmd
 }
 
 /// Every file below `dir` (logs, dumps, reports, state) that holds one of `needles`.
