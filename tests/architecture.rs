@@ -189,3 +189,52 @@ fn the_scanner_sees_every_form_of_path() {
     let text = "use crate::a::b;\nlet x = crate::c::d(1);\nuse crate::e::{f, g::h};\n// crate::comment\n#[cfg(test)]\nuse crate::test_only;\n";
     assert_eq!(crate_paths(text), vec!["a::b", "c::d", "e::f", "e::g::h"]);
 }
+
+/// Every Markdown link of the project's documents resolves to a file in the
+/// repository, and none points outside it (a clone has nothing beside it).
+#[test]
+fn every_document_link_resolves_inside_the_repo() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![
+        root.join("README.md"),
+        root.join("ARCHITECTURE.md"),
+        root.join("BENCHMARKS.md"),
+    ];
+    for e in std::fs::read_dir(root.join("docs")).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "md") {
+            docs.push(e.path());
+        }
+    }
+    let mut wrong = Vec::new();
+    let mut links = 0;
+    for doc in &docs {
+        let text = std::fs::read_to_string(doc).unwrap();
+        let name = doc.strip_prefix(root).unwrap().display().to_string();
+        if text.contains("../shared") || text.contains("shared/spec") {
+            wrong.push(format!("{name} refers to shared/, outside the repo"));
+        }
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("](") {
+            rest = &rest[i + 2..];
+            let target = rest.split(')').next().unwrap_or("");
+            let file = target.split('#').next().unwrap_or("");
+            if file.is_empty() || file.starts_with("mailto:") {
+                continue;
+            }
+            links += 1;
+            if file.contains("://") {
+                wrong.push(format!("{name} links outside the repo: {target}"));
+                continue;
+            }
+            let resolved = doc.parent().unwrap().join(file);
+            let inside = resolved
+                .canonicalize()
+                .is_ok_and(|p| p.starts_with(root.canonicalize().unwrap()));
+            if !inside {
+                wrong.push(format!("{name}: {target} is not a file in the repo"));
+            }
+        }
+    }
+    assert!(links >= 20, "the scan found only {links} links");
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
