@@ -86,3 +86,60 @@ fn parse_snapshot(replies: [RawReply; 3], label: &str) -> anyhow::Result<Snapsho
         agent_activity,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_told_apart_from_outages() {
+        let status = |status| LpError::Status {
+            method: Method::QueueHealth,
+            status,
+            message: String::new(),
+            retry_after: None,
+            hint: "",
+        };
+        assert_eq!(kind_of(&status(401)), FailureKind::Refused);
+        assert_eq!(kind_of(&status(403)), FailureKind::Refused);
+        assert_eq!(kind_of(&status(503)), FailureKind::LivePerson);
+        assert_eq!(
+            kind_of(&LpError::Credentials {
+                status: 400,
+                message: String::new()
+            }),
+            FailureKind::Refused
+        );
+        assert_eq!(
+            kind_of(&LpError::Transport {
+                method: Method::EngActivity,
+                url: String::new(),
+                reason: String::new()
+            }),
+            FailureKind::LivePerson
+        );
+    }
+
+    #[test]
+    fn a_malformed_reply_names_its_method() {
+        let reply = |method, body: &'static [u8]| RawReply {
+            method,
+            fetched_at: chrono::Utc::now(),
+            body: bytes::Bytes::from_static(body),
+        };
+        let ok = br#"{"metricsByIntervals":[]}"#;
+        let e = parse_snapshot(
+            [
+                reply(Method::QueueHealth, ok),
+                reply(Method::EngActivity, b"{\"metricsByIntervals\":7}"),
+                reply(Method::AgentActivity, ok),
+            ],
+            "112426.1000",
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("LivePerson engactivity reply for 112426.1000 is unusable"),
+            "{e:#}"
+        );
+    }
+}
