@@ -18,6 +18,7 @@ pub mod lp;
 pub mod mapping;
 pub mod outcome;
 pub mod quarter;
+pub mod quarter_set;
 pub mod report;
 pub mod run;
 pub mod select;

@@ -3,6 +3,7 @@
 //! the demo, the failure mail and the exit status. Pure data and formatting.
 
 use crate::quarter::Quarter;
+use crate::quarter_set::QuarterSet;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -82,7 +83,7 @@ impl QuarterOutcome {
 pub struct RunSummary {
     pub quarters: Vec<QuarterOutcome>,
     /// Undelivered quarters found out of LivePerson's window in this run.
-    pub lost: Vec<Quarter>,
+    pub lost: QuarterSet,
     /// Requests sent to LivePerson (data and token), retries included.
     pub requests: usize,
     pub retries: usize,
@@ -130,24 +131,30 @@ impl RunSummary {
             out.push(format!(
                 "{} quarter(s) were never delivered and LivePerson no longer serves them (lost): {}",
                 self.lost.len(),
-                self.lost.iter().map(|q| q.stem()).collect::<Vec<_>>().join(", ")
+                self.lost
             ));
         }
         out
     }
 
-    /// The quarters the run failed to deliver or found lost, oldest first.
-    pub fn failed_quarters(&self) -> Vec<Quarter> {
+    /// The quarters the run failed to deliver, oldest first (lost ones apart).
+    pub fn errored_quarters(&self) -> Vec<Quarter> {
         let mut quarters: Vec<Quarter> = self
             .quarters
             .iter()
             .filter(|q| q.error.is_some())
             .map(|q| q.quarter)
-            .chain(self.lost.iter().copied())
             .collect();
         quarters.sort();
         quarters.dedup();
         quarters
+    }
+
+    /// The quarters the run failed to deliver or found lost, oldest first.
+    pub fn failed_quarters(&self) -> Vec<Quarter> {
+        let mut all: QuarterSet = self.errored_quarters().into_iter().collect();
+        all.extend(&self.lost);
+        all.quarters()
     }
 
     /// The one summary line every run logs.
@@ -191,7 +198,9 @@ mod tests {
         let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
         let s = RunSummary {
             quarters: vec![ok.clone(), bad],
-            lost: vec![q("112326.0900"), q("112426.1015")],
+            lost: [q("112326.0900"), q("112326.0915"), q("112426.1015")]
+                .into_iter()
+                .collect(),
             requests: 4,
             retries: 1,
             fatal: None,
@@ -204,17 +213,18 @@ mod tests {
             "{f:?}"
         );
         assert!(
-            f[1].starts_with("2 quarter(s)") && f[1].contains("112326.0900"),
+            f[1].starts_with("3 quarter(s)") && f[1].ends_with("(lost): 112326.0900 to 112326.0915, 112426.1015"),
             "{f:?}"
         );
+        assert_eq!(s.errored_quarters(), vec![q("112426.1015")]);
         assert_eq!(
             s.failed_quarters(),
-            vec![q("112326.0900"), q("112426.1015")],
+            vec![q("112326.0900"), q("112326.0915"), q("112426.1015")],
             "oldest first, each once"
         );
         assert_eq!(
             s.line(1.04),
-            "run finished: 1 of 2 quarter(s) delivered, 1 file(s), 4 request(s), 1 retry, 2 lost, 1.0 s, FAILED"
+            "run finished: 1 of 2 quarter(s) delivered, 1 file(s), 4 request(s), 1 retry, 3 lost, 1.0 s, FAILED"
         );
         let good = RunSummary {
             quarters: vec![ok],

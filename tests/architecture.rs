@@ -14,13 +14,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("lock", &[]),
     ("logging", &[]),
     ("mapping", &[]),
+    ("quarter_set", &["quarter"]),
     ("job", &["quarter"]),
-    ("outcome", &["quarter"]),
+    ("outcome", &["quarter", "quarter_set"]),
     ("config", &["select", "mapping"]),
     ("lp", &["config", "atomic", "quarter", "select"]),
     ("aggregate", &["lp", "mapping", "quarter", "select"]),
     ("report", &["aggregate", "quarter"]),
-    ("state", &["quarter", "atomic"]),
+    ("state", &["quarter", "quarter_set", "atomic"]),
     ("deliver", &["config", "atomic", "report", "quarter"]),
     ("alert", &["config", "quarter", "outcome", "state", "logging"]),
     ("check", &["config", "lp", "deliver", "alert", "mapping", "atomic"]),
@@ -31,6 +32,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "job",
             "outcome",
             "quarter",
+            "quarter_set",
             "lp",
             "aggregate",
             "report",
@@ -58,6 +60,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 /// Files of the pure core (no clock, no I/O) and the paths they may name.
 const PURE_FILES: &[&str] = &[
     "quarter.rs",
+    "quarter_set.rs",
     "select.rs",
     "job.rs",
     "outcome.rs",
@@ -69,6 +72,7 @@ const PURE_FILES: &[&str] = &[
 ];
 const PURE_PATHS: &[&str] = &[
     "quarter",
+    "quarter_set",
     "select",
     "job",
     "outcome",

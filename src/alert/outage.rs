@@ -20,7 +20,7 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
         st.outage.take(),
         now,
         &summary.failures(),
-        &summary.failed_quarters(),
+        &summary.errored_quarters(),
         !summary.lost.is_empty(),
     );
     st.outage = outage;
@@ -57,6 +57,21 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
             send_mail(mail_cfg, subject, body).await;
         }
     }
+}
+
+/// Mail the operators something they must know although the run went on (a
+/// damaged state file that was recovered). Returns whether the mail went out.
+pub async fn mail_notice(cfg: &Config, what: &str, text: &str) -> bool {
+    let Some(mail_cfg) = cfg.email.clone() else {
+        return false;
+    };
+    let subject = format!("{}: {what}", mail_cfg.subject);
+    let body = format!(
+        "`wfm` on {} went on, but needs a look:\n\n{text}\n\nLog file: {}\n\n-- \nSent by wfm (LivePerson -> NICE WFM reports).\n",
+        host_name(),
+        crate::logging::current_log_file(&cfg.log_dir).display()
+    );
+    send_mail(mail_cfg, subject, body).await
 }
 
 /// Mail the operators about a failed run, when mail is configured: `rerun`

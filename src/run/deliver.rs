@@ -5,7 +5,7 @@ use super::record::Record;
 use super::RunContext;
 use crate::deliver::{ftp, local};
 use crate::job::Job;
-use crate::outcome::{DeliveredFile, Failure, FailureKind, RunSummary};
+use crate::outcome::{DeliveredFile, Failure, FailureKind, QuarterOutcome, RunSummary};
 use crate::quarter::Quarter;
 use crate::report::render::RenderedFile;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,23 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
         paths.first().and_then(|p| p.parent()).unwrap_or(write_dir).display()
     );
     Ok(delivered(paths))
+}
+
+/// A quarter an earlier run wrote into REPORT_DIR and could not upload: its
+/// files, as they are, to push again.
+pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
+    QuarterOutcome {
+        quarter: q,
+        files: ["Q", "AQ", "AS"]
+            .iter()
+            .map(|p| DeliveredFile {
+                name: q.file_name(p),
+                rows: 0,
+                path: ctx.cfg.report_dir.join(q.file_name(p)),
+            })
+            .collect(),
+        error: None,
+    }
 }
 
 /// Upload every written quarter in one FTP connection; a failed upload is

@@ -16,6 +16,8 @@ use crate::job::{DeliveryMode, Job, RunOptions, UsageError};
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind, QuarterOutcome, RunSummary};
 use crate::quarter::{self, Quarter};
+use crate::quarter_set::QuarterSet;
+use crate::state::LoopPlan;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use record::Record;
@@ -88,23 +90,37 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     };
     let mut rec = opened.record;
-    let (quarters, lost) = match rerun_quarters {
-        Some(qs) => (qs, vec![]),
+    if let Some(notice) = &opened.recovered {
+        // Loud: stderr at every debug level, and a mail.
+        error!("{notice}");
+        if !opts.dry_run {
+            outage::mail_notice(cfg, "state file damaged and recovered", notice).await;
+        }
+    }
+    let plan = match rerun_quarters {
+        Some(qs) => LoopPlan {
+            build: qs,
+            ..LoopPlan::default()
+        },
         None => rec.plan_loop(ctx.now(), ctx.settle()),
     };
-    for q in &lost {
-        error!("quarter {q} was never delivered and LivePerson no longer serves it: it is lost");
+    if !plan.newly_lost.is_empty() {
+        error!(
+            "{} quarter(s) were never delivered and LivePerson no longer serves them: they are lost: {}",
+            plan.newly_lost.len(),
+            plan.newly_lost
+        );
     }
-    let mut summary = if quarters.is_empty() {
+    let mut summary = if plan.build.is_empty() && plan.upload.is_empty() {
         info!(
             "nothing to build: {} is delivered already",
             quarter::loop_quarter(ctx.now(), ctx.settle())
         );
         RunSummary::default()
     } else {
-        run_quarters(&ctx, &agent_map, &quarters, &mut rec).await
+        run_quarters(&ctx, &agent_map, &plan, &mut rec).await
     };
-    summary.lost = lost;
+    summary.lost = plan.newly_lost;
     if !opts.dry_run {
         if let Err(e) = rec.finish(&summary.lost, ctx.now()) {
             error!("{e:#}");
@@ -154,31 +170,54 @@ fn quarters_label(qs: &[Quarter]) -> String {
     }
 }
 
-/// Fetch once for all `quarters`, then build and write each, then push; each
-/// quarter is recorded as soon as it is delivered, so a killed run keeps its progress.
-async fn run_quarters(
+/// Upload what earlier runs wrote but could not push (from REPORT_DIR: it never
+/// needs LivePerson again), fetch once for the quarters to build, build and
+/// write each, then push all in one connection. Each quarter is recorded as
+/// soon as it is written and again when delivered, so a killed run keeps its
+/// progress.
+async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPlan, rec: &mut Record) -> RunSummary {
+    let mut summary = RunSummary {
+        quarters: plan.upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
+        ..Default::default()
+    };
+    if !plan.upload.is_empty() {
+        info!(
+            "{} quarter(s) written earlier wait for the upload: {}",
+            plan.upload.len(),
+            plan.upload.iter().copied().collect::<QuarterSet>()
+        );
+    }
+    if !plan.build.is_empty() {
+        build_quarters(ctx, agent_map, &plan.build, rec, &mut summary).await;
+    }
+    if ctx.pushing() {
+        deliver::push(ctx, &mut summary, rec).await;
+    }
+    summary
+}
+
+/// Fetch once for all `quarters`, then build and write each.
+async fn build_quarters(
     ctx: &RunContext<'_>,
     agent_map: &AgentMap,
     quarters: &[Quarter],
     rec: &mut Record,
-) -> RunSummary {
+    summary: &mut RunSummary,
+) {
     let label = quarters_label(quarters);
     let fetched = fetch::fetch(ctx, quarters, &label).await;
+    summary.requests = fetched.requests;
+    summary.retries = fetched.retries;
     let snapshot = match fetched.snapshot {
         Ok(s) => s,
         Err(failure) => {
             error!("{failure}");
-            return RunSummary {
-                requests: fetched.requests,
-                retries: fetched.retries,
-                ..RunSummary::all_failed(quarters, failure)
-            };
+            summary
+                .quarters
+                .extend(quarters.iter().map(|q| QuarterOutcome::failed(*q, failure.clone())));
+            summary.fatal = Some(failure);
+            return;
         }
-    };
-    let mut summary = RunSummary {
-        requests: fetched.requests,
-        retries: fetched.retries,
-        ..Default::default()
     };
     let sel = build::selection(ctx.cfg, agent_map);
     let mut unmapped = BTreeSet::new();
@@ -196,15 +235,14 @@ async fn run_quarters(
                 QuarterOutcome::failed(*q, failure)
             }
         };
-        if outcome.error.is_none() && !ctx.opts.dry_run && !ctx.pushing() {
-            rec.delivered(*q);
+        if outcome.error.is_none() && !ctx.opts.dry_run {
+            if ctx.pushing() {
+                rec.written(*q);
+            } else {
+                rec.delivered(*q);
+            }
         }
         summary.quarters.push(outcome);
     }
-    drop(snapshot);
-    if ctx.pushing() {
-        deliver::push(ctx, &mut summary, rec).await;
-    }
     build::warn_unmapped(ctx.cfg, unmapped);
-    summary
 }

@@ -8,7 +8,7 @@ use crate::job::{Job, UsageError};
 use crate::lock;
 use anyhow::Context;
 use std::path::Path;
-use tracing::{info, warn};
+use tracing::info;
 
 /// Why a run did not open.
 pub enum OpenError {
@@ -22,6 +22,8 @@ pub struct Opened {
     /// Held until the run ends; `None` in a dry run.
     pub lock: Option<lock::RunLock>,
     pub record: Record,
+    /// The state file was damaged and the state recovered: what happened.
+    pub recovered: Option<String>,
 }
 
 pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
@@ -57,11 +59,12 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
         }
         Some(held)
     };
-    let (record, warning) = Record::load(ctx).map_err(OpenError::Failed)?;
-    if let Some(w) = warning {
-        warn!("{w}");
-    }
-    Ok(Opened { lock, record })
+    let (record, recovered) = Record::load(ctx).map_err(OpenError::Failed)?;
+    Ok(Opened {
+        lock,
+        record,
+        recovered,
+    })
 }
 
 /// Create the folders a job writes to. OUTPUT must differ from REPORT_DIR.

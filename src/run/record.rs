@@ -1,16 +1,18 @@
-//! Stage 5: what the run delivered and lost, in the state file. Every save of
-//! the state goes through [`Record::save`].
+//! Stage 5: what the run built, delivered and lost, in the state file. Every
+//! save of the state goes through [`Record::save`].
 
 use super::RunContext;
-use crate::job::Job;
+use crate::job::{DeliveryMode, Job};
 use crate::quarter::Quarter;
-use crate::state::{self, State};
+use crate::quarter_set::QuarterSet;
+use crate::state::{self, Loaded, LoopPlan, State};
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use std::path::PathBuf;
 
 pub struct Record {
     path: PathBuf,
+    report_dir: PathBuf,
     state: State,
     /// A rerun records only where `loop` already looks (see `State::mark_rerun_delivered`).
     rerun: bool,
@@ -19,24 +21,41 @@ pub struct Record {
 }
 
 impl Record {
-    /// The state file of the run, and a warning when it had to be set aside.
+    /// The state of the run; `Some(notice)` when the state file was damaged and
+    /// the state was recovered (the run says so loudly).
     pub fn load(ctx: &RunContext<'_>) -> Result<(Record, Option<String>)> {
-        let (state, warning) = state::load(&ctx.cfg.state_file, ctx.opts.now)?;
+        let (mut state, notice) = match state::load(&ctx.cfg.state_file, &ctx.cfg.report_dir, ctx.opts.now)? {
+            Loaded::Fresh(s) | Loaded::Good(s) => (s, None),
+            Loaded::Recovered { state, notice } => (state, Some(notice)),
+        };
+        if ctx.opts.mode == DeliveryMode::Pull {
+            // Files waiting for a push are in REPORT_DIR, where pull delivers them.
+            state.written_count_as_delivered();
+        }
         Ok((
             Record {
                 path: ctx.cfg.state_file.clone(),
+                report_dir: ctx.cfg.report_dir.clone(),
                 state,
                 rerun: matches!(ctx.job, Job::Rerun { .. }),
                 dry_run: ctx.opts.dry_run,
             },
-            warning,
+            notice,
         ))
     }
 
-    /// What a `loop` builds now, and the quarters newly found lost.
-    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> (Vec<Quarter>, Vec<Quarter>) {
-        let plan = self.state.plan_loop(now, settle);
-        (plan.build, plan.newly_lost)
+    /// What a `loop` builds, uploads and finds lost now.
+    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
+        self.state
+            .plan_loop(now, settle, |q| state::has_files(&self.report_dir, q))
+    }
+
+    /// Push mode: a loop quarter's files are complete in REPORT_DIR, not uploaded yet.
+    pub fn written(&mut self, q: Quarter) {
+        if !self.rerun {
+            self.state.mark_written(q);
+            self.save_or_warn();
+        }
     }
 
     /// A quarter is delivered: saved at once, so a run killed mid-way keeps its progress.
@@ -46,14 +65,12 @@ impl Record {
         } else {
             self.state.mark_delivered(q);
         }
-        if let Err(e) = self.save() {
-            tracing::warn!("{e:#}");
-        }
+        self.save_or_warn();
     }
 
-    /// The end of the run: lost quarters remembered, old entries forgotten.
-    pub fn finish(&mut self, lost: &[Quarter], now: DateTime<Utc>) -> Result<()> {
-        self.state.lost.extend(lost.iter().map(|q| q.start()));
+    /// The end of the run: lost quarters remembered, old history forgotten.
+    pub fn finish(&mut self, lost: &QuarterSet, now: DateTime<Utc>) -> Result<()> {
+        self.state.lost.extend(lost);
         self.state.prune(now);
         self.save()
     }
@@ -61,6 +78,12 @@ impl Record {
     /// For the outage policy, which keeps its streak in the state.
     pub fn state_mut(&mut self) -> &mut State {
         &mut self.state
+    }
+
+    fn save_or_warn(&self) {
+        if let Err(e) = self.save() {
+            tracing::warn!("{e:#}");
+        }
     }
 
     /// The one place the state file is written.

@@ -1,42 +1,160 @@
-//! The state file: read (a missing file is a fresh start, an unreadable one is
-//! set aside) and written atomically.
+//! The state file, written atomically together with a backup copy. A damaged
+//! file is never a silent fresh start: the backup is used, else what was
+//! delivered is rebuilt from the report files; a newer format is refused.
 
-use super::{State, STATE_VERSION};
+use super::{Outage, QuarterSet, State, STATE_VERSION};
+use crate::quarter::{parse_quarter_arg, Quarter};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use std::path::Path;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-/// Read the state file. A missing file is a fresh start. An unreadable one is
-/// set aside (renamed `*.corrupt-<time>`) with a warning, so it never blocks cron.
-pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(State, Option<String>)> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
-        Err(e) => return Err(e).with_context(|| format!("cannot read the state file {}", path.display())),
-    };
-    match serde_json::from_slice::<State>(&bytes) {
-        Ok(s) if s.version == STATE_VERSION => Ok((s, None)),
-        other => {
-            let why = match other {
-                Ok(s) => format!("version {} is not {STATE_VERSION}", s.version),
-                Err(e) => e.to_string(),
-            };
-            let aside = path.with_extension(format!("json.corrupt-{}", now.format("%Y%m%dT%H%M%SZ")));
-            std::fs::rename(path, &aside)
-                .with_context(|| format!("cannot move the unreadable state file {} aside", path.display()))?;
-            Ok((
-                State::default(),
-                Some(format!(
-                    "the state file {} was unreadable ({why}); it was moved to {} and this run starts fresh (only the newest quarter is built)",
-                    path.display(),
-                    aside.display()
-                )),
-            ))
+/// What loading found.
+#[derive(Debug)]
+pub enum Loaded {
+    /// No state file: the first run (only the newest quarter is built).
+    Fresh(State),
+    Good(State),
+    /// The state file was damaged; this state was recovered from the backup or
+    /// from REPORT_DIR. The notice says what happened, for the log and the mail.
+    Recovered {
+        state: State,
+        notice: String,
+    },
+}
+
+/// The backup written beside the state file at every save.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".bak");
+    PathBuf::from(p)
+}
+
+/// Version 1: lists of quarter starts (converted on load).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct V1 {
+    #[allow(dead_code)]
+    version: u32,
+    delivered: BTreeSet<DateTime<Utc>>,
+    lost: BTreeSet<DateTime<Utc>>,
+    outage: Option<Outage>,
+}
+
+/// Why a state file's bytes cannot be used.
+enum Unusable {
+    /// Damaged: fall back.
+    Damaged(String),
+    /// Written by a newer wfm: refuse, never reset.
+    Newer(u64),
+}
+
+fn quarters(ts: &BTreeSet<DateTime<Utc>>) -> Result<QuarterSet, String> {
+    ts.iter()
+        .map(|t| Quarter::starting_at(*t).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// Parse a state file's bytes (pure).
+fn parse(bytes: &[u8]) -> Result<State, Unusable> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Unusable::Damaged(format!("not JSON: {e}")))?;
+    let version = value.get("version").and_then(|v| v.as_u64());
+    match version {
+        Some(1) => {
+            let v1: V1 = serde_json::from_value(value).map_err(|e| Unusable::Damaged(e.to_string()))?;
+            Ok(State {
+                version: STATE_VERSION,
+                delivered: quarters(&v1.delivered).map_err(Unusable::Damaged)?,
+                written: QuarterSet::default(),
+                lost: quarters(&v1.lost).map_err(Unusable::Damaged)?,
+                outage: v1.outage,
+            })
         }
+        Some(v) if v == u64::from(STATE_VERSION) => {
+            serde_json::from_value(value).map_err(|e| Unusable::Damaged(e.to_string()))
+        }
+        Some(v) if v > u64::from(STATE_VERSION) => Err(Unusable::Newer(v)),
+        _ => Err(Unusable::Damaged("no known format version".into())),
     }
 }
 
-/// Write the state file atomically.
+/// Read the state file. Missing: a fresh start. Damaged (empty, cut off,
+/// garbage, `null` members, off the quarter grid): moved aside, then the backup
+/// is used, else the delivered quarters are rebuilt from the report files in
+/// `report_dir` (as written, so a push run uploads them again: byte-identical,
+/// so that is safe). Written by a newer wfm: an error naming the file.
+pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Fresh(State::default())),
+        Err(e) => return Err(e).with_context(|| format!("cannot read the state file {}", path.display())),
+    };
+    let why = match parse(&bytes) {
+        Ok(s) => return Ok(Loaded::Good(s)),
+        Err(Unusable::Newer(v)) => anyhow::bail!(
+            "the state file {} has format version {v}, newer than this wfm understands ({STATE_VERSION}): it was written by a newer wfm. Run that version, or set STATE_FILE to another file; wfm does not reset it",
+            path.display()
+        ),
+        Err(Unusable::Damaged(why)) => why,
+    };
+    let aside = path.with_extension(format!("json.damaged-{}", now.format("%Y%m%dT%H%M%SZ")));
+    std::fs::rename(path, &aside)
+        .with_context(|| format!("cannot move the damaged state file {} aside", path.display()))?;
+    let damaged = format!(
+        "the state file {} was damaged ({why}); it was moved to {}",
+        path.display(),
+        aside.display()
+    );
+    let backup = backup_path(path);
+    if let Some(state) = std::fs::read(&backup).ok().and_then(|b| parse(&b).ok()) {
+        return Ok(Loaded::Recovered {
+            state,
+            notice: format!(
+                "{damaged}; the backup {} (from the last good save) is used instead",
+                backup.display()
+            ),
+        });
+    }
+    let found = quarters_with_files(report_dir);
+    let notice = format!(
+        "{damaged} and there is no usable backup; the {} quarter(s) whose three files are in {} ({}) are taken as built, and every gap after the oldest of them is built or reported lost",
+        found.len(),
+        report_dir.display(),
+        if found.is_empty() { "none".to_string() } else { found.to_string() }
+    );
+    let state = State {
+        written: found,
+        ..State::default()
+    };
+    Ok(Loaded::Recovered { state, notice })
+}
+
+/// The quarters whose `Q_`, `AQ_` and `AS_` files are all in `dir`.
+fn quarters_with_files(dir: &Path) -> QuarterSet {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return QuarterSet::default();
+    };
+    let names: BTreeSet<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names
+        .iter()
+        .filter_map(|n| n.strip_prefix("Q_")?.strip_suffix(".xml"))
+        .filter(|stem| ["AQ_", "AS_"].iter().all(|p| names.contains(&format!("{p}{stem}.xml"))))
+        .filter_map(|stem| parse_quarter_arg(stem).ok())
+        .collect()
+}
+
+/// Whether the three files of `q` are in `dir`.
+pub fn has_files(dir: &Path, q: Quarter) -> bool {
+    ["Q", "AQ", "AS"].iter().all(|p| dir.join(q.file_name(p)).is_file())
+}
+
+/// Write the state file atomically, then the same bytes to the backup: a
+/// state file damaged later (by hand, or by the disk) falls back to it.
 pub fn save(path: &Path, state: &State) -> Result<()> {
     let dir = path
         .parent()
@@ -48,28 +166,31 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
         .with_context(|| format!("STATE_FILE {} has no file name", path.display()))?;
     let mut bytes = serde_json::to_vec_pretty(state).context("cannot encode the state")?;
     bytes.push(b'\n');
-    crate::atomic::write_atomic(dir, name, &bytes).map(|_| ())
+    crate::atomic::write_atomic(dir, name, &bytes)?;
+    crate::atomic::write_atomic(dir, &format!("{name}.bak"), &bytes).map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quarter::parse_quarter_arg;
-    use crate::state::Outage;
-    use std::collections::BTreeSet;
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
+    fn q(s: &str) -> Quarter {
+        parse_quarter_arg(s).unwrap()
+    }
+
     #[test]
-    fn load_and_save_round_trip_and_set_aside_garbage() {
+    fn round_trip_with_a_backup() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".wfm-state.json");
+        let path = dir.path().join("state.json");
         let now = t("2026-11-24T10:16:00Z");
-        assert_eq!(load(&path, now).unwrap().0, State::default());
+        assert!(matches!(load(&path, dir.path(), now).unwrap(), Loaded::Fresh(_)));
         let mut s = State::default();
-        s.mark_delivered(parse_quarter_arg("112426.1000").unwrap());
+        s.mark_delivered(q("112426.1000"));
+        s.mark_written(q("112426.1015"));
         s.outage = Some(Outage {
             since: now,
             mailed: true,
@@ -77,11 +198,80 @@ mod tests {
             last_error: "x".into(),
         });
         save(&path, &s).unwrap();
-        assert_eq!(load(&path, now).unwrap().0, s);
-        std::fs::write(&path, b"{\"version\": 1, \"delivered\": [tru").unwrap();
-        let (fresh, warning) = load(&path, now).unwrap();
-        assert_eq!(fresh, State::default());
-        assert!(warning.unwrap().contains("moved to"));
-        assert!(!path.exists());
+        assert!(matches!(load(&path, dir.path(), now).unwrap(), Loaded::Good(g) if g == s));
+        assert_eq!(
+            std::fs::read(backup_path(&path)).unwrap(),
+            std::fs::read(&path).unwrap()
+        );
+    }
+
+    #[test]
+    fn version_1_is_converted() {
+        let v1 = br#"{"version":1,"delivered":["2026-11-24T09:45:00Z","2026-11-24T10:00:00Z"],"lost":["2026-11-23T09:00:00Z"],"outage":null}"#;
+        let s = parse(v1).ok().unwrap();
+        assert_eq!(s.delivered.to_string(), "112426.0945 to 112426.1000");
+        assert_eq!(s.lost.to_string(), "112326.0900");
+        assert_eq!(s.version, STATE_VERSION);
+    }
+
+    #[test]
+    fn every_kind_of_damage_falls_back_to_the_backup_then_to_the_files() {
+        let now = t("2026-11-24T10:16:00Z");
+        let damaged: [&[u8]; 7] = [
+            b"",
+            b"{\"version\": 2, \"delivered\": [[\"2026-11-24T10:00:00Z\"",
+            b"\x00\x01garbage",
+            br#"{"version":2,"delivered":null,"written":[],"lost":[],"outage":null}"#,
+            br#"{"version":2,"delivered":[["2026-11-24T10:07:00Z","2026-11-24T10:07:00Z"]],"written":[],"lost":[],"outage":null}"#,
+            br#"{"version":1,"delivered":["2026-11-24T10:07:00Z"],"lost":[],"outage":null}"#,
+            br#"{"delivered":[]}"#,
+        ];
+        for (i, bytes) in damaged.iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("state.json");
+            let mut good = State::default();
+            good.mark_delivered(q("112426.0945"));
+            save(&path, &good).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+            let Loaded::Recovered { state, notice } = load(&path, dir.path(), now).unwrap() else {
+                panic!("case {i} was not recovered")
+            };
+            assert_eq!(state, good, "case {i}: the backup is used");
+            assert!(
+                notice.contains("damaged") && notice.contains(".bak"),
+                "case {i}: {notice}"
+            );
+            // Without a backup: the report files tell what was built.
+            std::fs::write(&path, bytes).unwrap();
+            std::fs::remove_file(backup_path(&path)).unwrap();
+            for p in ["Q", "AQ", "AS"] {
+                std::fs::write(dir.path().join(q("112426.0930").file_name(p)), "x").unwrap();
+            }
+            std::fs::write(dir.path().join(q("112426.0945").file_name("Q")), "x").unwrap();
+            let Loaded::Recovered { state, notice } = load(&path, dir.path(), now).unwrap() else {
+                panic!("case {i} was not recovered")
+            };
+            assert_eq!(
+                state.written.to_string(),
+                "112426.0930",
+                "case {i}: only whole quarters"
+            );
+            assert!(
+                notice.contains("no usable backup") && notice.contains("112426.0930"),
+                "{notice}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_not_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::fs::write(&path, br#"{"version":3,"whatever":true}"#).unwrap();
+        let e = load(&path, dir.path(), t("2026-11-24T10:16:00Z"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("version 3") && e.contains("state.json"), "{e}");
+        assert!(path.exists(), "the file is left as it is");
     }
 }

@@ -1,32 +1,42 @@
-//! The state: which quarters were delivered, which were lost, and the current
-//! failure streak (so an outage gives one mail, and one "recovered"). Planning
-//! the catch-up is pure (here); loading and saving are file I/O ([`file`]).
+//! The state: which quarters were delivered, which are written locally but not
+//! uploaded yet, which were lost, and the current failure streak (so an outage
+//! gives one mail, and one "recovered"). Quarters are kept as ranges, so the
+//! state never forgets a gap however long it was. Planning the catch-up is pure
+//! (here); loading and saving are file I/O ([`file`]).
 
 mod file;
 
-pub use file::{load, save};
+pub use crate::quarter_set::QuarterSet;
+pub use file::{has_files, load, save, Loaded};
 
 use crate::quarter::{self, Quarter};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-pub const STATE_VERSION: u32 = 1;
+/// The format written by this version. Version 1 (lists of quarter starts) is
+/// read and converted; a newer version is refused, never reset.
+pub const STATE_VERSION: u32 = 2;
 
-/// How long delivered/lost quarters are remembered: LivePerson's 24 h plus a day.
-const MEMORY_HOURS: i64 = 48;
+/// How long fully settled history is kept. Gaps are always settled (built or
+/// reported lost) by the next run, so older ranges carry no information; the
+/// newest delivery is always kept as the anchor.
+const MEMORY_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     pub version: u32,
-    /// Start times of delivered quarters (recent ones; the newest is always kept).
-    #[serde(default)]
-    pub delivered: BTreeSet<DateTime<Utc>>,
-    /// Quarters that fell out of LivePerson's window before they were delivered.
-    #[serde(default)]
-    pub lost: BTreeSet<DateTime<Utc>>,
+    /// Quarters whose files reached their destination (REPORT_DIR in pull
+    /// mode, the FTP server in push mode).
+    pub delivered: QuarterSet,
+    /// Push mode: quarters whose files are complete in REPORT_DIR but not yet
+    /// uploaded; the next push uploads them from there, however old.
+    pub written: QuarterSet,
+    /// Quarters that fell out of LivePerson's window before they were built,
+    /// reported once.
+    pub lost: QuarterSet,
     /// The current failure streak, if the last run failed.
-    #[serde(default)]
     pub outage: Option<Outage>,
 }
 
@@ -34,8 +44,9 @@ impl Default for State {
     fn default() -> Self {
         State {
             version: STATE_VERSION,
-            delivered: BTreeSet::new(),
-            lost: BTreeSet::new(),
+            delivered: QuarterSet::default(),
+            written: QuarterSet::default(),
+            lost: QuarterSet::default(),
             outage: None,
         }
     }
@@ -54,83 +65,102 @@ pub struct Outage {
     pub last_error: String,
 }
 
-/// What a `loop` run at `now` should build, and what can no longer be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a `loop` run at `now` should do.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoopPlan {
-    /// Oldest first; the newest complete quarter is always last.
+    /// To fetch and build, oldest first; the newest complete quarter is last
+    /// unless it is delivered or written already.
     pub build: Vec<Quarter>,
+    /// Written locally earlier, to upload from REPORT_DIR (push mode).
+    pub upload: Vec<Quarter>,
     /// Undelivered quarters LivePerson no longer serves, not reported before.
-    pub newly_lost: Vec<Quarter>,
+    pub newly_lost: QuarterSet,
 }
 
 impl State {
     pub fn is_delivered(&self, q: Quarter) -> bool {
-        self.delivered.contains(&q.start())
+        self.delivered.contains(q)
     }
 
+    /// The files of `q` reached their destination.
     pub fn mark_delivered(&mut self, q: Quarter) {
-        self.delivered.insert(q.start());
+        self.delivered.insert(q);
+        self.written.remove(q);
+    }
+
+    /// Push mode: the files of `q` are complete in REPORT_DIR, not uploaded yet.
+    pub fn mark_written(&mut self, q: Quarter) {
+        if !self.delivered.contains(q) {
+            self.written.insert(q);
+        }
+    }
+
+    /// Pull mode: files written for a push that never happened are in REPORT_DIR,
+    /// where pull delivers them: they count as delivered.
+    pub fn written_count_as_delivered(&mut self) {
+        let written = std::mem::take(&mut self.written);
+        self.delivered.extend(&written);
     }
 
     /// Record a quarter a `rerun` delivered, only where `loop` already looks
     /// (from its oldest remembered delivery on): a rerun of older quarters must
     /// never make the next `loop` catch up everything between them and now.
     pub fn mark_rerun_delivered(&mut self, q: Quarter) {
-        if self.delivered.first().is_some_and(|anchor| q.start() >= *anchor) {
-            self.delivered.insert(q.start());
+        if self.delivered.first().is_some_and(|anchor| q >= anchor) {
+            self.mark_delivered(q);
         }
     }
 
-    /// Every quarter after the oldest remembered delivery that is not delivered
-    /// yet, up to the newest complete one; those LivePerson no longer serves are lost.
-    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
+    /// Every quarter from the oldest one the state knows to the newest complete
+    /// one is settled: delivered, written (to upload), lost (reported before),
+    /// to build (LivePerson still serves it) or newly lost — however long the
+    /// gap. `has_files(q)` says whether a written quarter's files are still in
+    /// REPORT_DIR; if not, it is built again or reported lost.
+    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration, has_files: impl Fn(Quarter) -> bool) -> LoopPlan {
         let newest = quarter::loop_quarter(now, settle);
-        // From the oldest remembered delivery on, or from the oldest quarter that
-        // failed in the current outage (a first run may fail before any delivery).
-        let after_delivered = self
-            .delivered
-            .iter()
-            .next()
-            .and_then(|t| Quarter::starting_at(*t).ok())
-            .map(|q| q.next());
         let oldest_failed = self
             .outage
             .as_ref()
             .and_then(|o| o.failed.iter().next())
             .and_then(|t| Quarter::starting_at(*t).ok());
-        let Some(start) = after_delivered.into_iter().chain(oldest_failed).min() else {
-            return LoopPlan {
-                build: vec![newest],
-                newly_lost: vec![],
-            };
+        let anchor = [
+            self.delivered.first().map(|q| q.next()),
+            self.written.first(),
+            oldest_failed,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let mut plan = LoopPlan::default();
+        let Some(first) = anchor else {
+            plan.build.push(newest);
+            return plan;
         };
-        // Never look further back than the memory: older gaps were reported already.
-        let floor = Quarter::containing(now - Duration::hours(MEMORY_HOURS));
-        let first = start.max(floor);
-        let mut build = Vec::new();
-        let mut newly_lost = Vec::new();
-        for q in quarter::quarter_range(first, newest) {
-            if self.is_delivered(q) {
-                continue;
+        let mut q = first;
+        while q <= newest {
+            if self.delivered.contains(q) || self.lost.contains(q) {
+            } else if self.written.contains(q) && has_files(q) {
+                plan.upload.push(q);
+            } else if quarter::timeframe_covering(q, now).is_some() {
+                plan.build.push(q);
+            } else {
+                plan.newly_lost.insert(q);
             }
-            if quarter::timeframe_covering(q, now).is_some() {
-                build.push(q);
-            } else if !self.lost.contains(&q.start()) {
-                newly_lost.push(q);
-            }
+            q = q.next();
         }
-        if build.last() != Some(&newest) && !self.is_delivered(newest) {
-            build.push(newest);
-        }
-        LoopPlan { build, newly_lost }
+        plan
     }
 
-    /// Forget what is older than the memory, keeping the newest delivery as the anchor.
+    /// Forget settled history older than the memory, keeping the newest
+    /// delivery as the anchor.
     pub fn prune(&mut self, now: DateTime<Utc>) {
-        let cut = now - Duration::hours(MEMORY_HOURS);
-        let newest = self.delivered.iter().next_back().copied();
-        self.delivered.retain(|t| *t >= cut || Some(*t) == newest);
-        self.lost.retain(|t| *t >= cut);
+        let cut = Quarter::containing(now - Duration::days(MEMORY_DAYS));
+        let anchor = self.delivered.last();
+        self.delivered.forget_before(cut);
+        if let (Some(a), true) = (anchor, self.delivered.is_empty()) {
+            self.delivered.insert(a);
+        }
+        self.lost.forget_before(cut);
     }
 }
 
@@ -142,23 +172,30 @@ mod tests {
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
+    fn q(s: &str) -> Quarter {
+        parse_quarter_arg(s).unwrap()
+    }
     fn stems(qs: &[Quarter]) -> Vec<String> {
         qs.iter().map(|q| q.stem()).collect()
     }
     const SETTLE: i64 = 60;
 
+    fn plan(s: &State, now: &str) -> LoopPlan {
+        s.plan_loop(t(now), Duration::seconds(SETTLE), |_| true)
+    }
+
     #[test]
     fn without_state_only_the_newest_quarter() {
-        let p = State::default().plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        let p = plan(&State::default(), "2026-11-24T10:16:00Z");
         assert_eq!(stems(&p.build), ["112426.1000"]);
-        assert!(p.newly_lost.is_empty());
+        assert!(p.newly_lost.is_empty() && p.upload.is_empty());
     }
 
     #[test]
     fn catches_up_every_missing_quarter_oldest_first() {
         let mut s = State::default();
-        s.mark_delivered(parse_quarter_arg("112426.0800").unwrap());
-        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        s.mark_delivered(q("112426.0800"));
+        let p = plan(&s, "2026-11-24T10:16:00Z");
         assert_eq!(
             stems(&p.build),
             [
@@ -177,90 +214,110 @@ mod tests {
             s.mark_delivered(*q);
         }
         s.mark_delivered(p.build[4]);
-        let p2 = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
+        let p2 = plan(&s, "2026-11-24T10:16:00Z");
         assert_eq!(
             stems(&p2.build),
             ["112426.0900", "112426.0930", "112426.0945", "112426.1000"]
         );
         // nothing to do when the newest is delivered
         let mut s3 = State::default();
-        s3.mark_delivered(parse_quarter_arg("112426.1000").unwrap());
-        assert!(s3
-            .plan_loop(t("2026-11-24T10:20:00Z"), Duration::seconds(SETTLE))
-            .build
-            .is_empty());
+        s3.mark_delivered(q("112426.1000"));
+        assert!(plan(&s3, "2026-11-24T10:20:00Z").build.is_empty());
     }
 
     #[test]
     fn quarters_that_failed_before_any_delivery_are_built() {
         let mut s = State::default();
-        let failed = parse_quarter_arg("112426.0945").unwrap();
         s.outage = Some(Outage {
             since: t("2026-11-24T10:01:00Z"),
             mailed: true,
-            failed: BTreeSet::from([failed.start()]),
+            failed: BTreeSet::from([q("112426.0945").start()]),
             last_error: "FTP down".into(),
         });
-        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
-        assert_eq!(stems(&p.build), ["112426.0945", "112426.1000"]);
+        assert_eq!(
+            stems(&plan(&s, "2026-11-24T10:16:00Z").build),
+            ["112426.0945", "112426.1000"]
+        );
     }
 
     #[test]
     fn quarters_out_of_the_window_are_lost_once() {
         let mut s = State::default();
-        s.mark_delivered(parse_quarter_arg("112326.0900").unwrap());
-        let now = t("2026-11-24T10:16:00Z");
-        let p = s.plan_loop(now, Duration::seconds(SETTLE));
+        s.mark_delivered(q("112326.0900"));
+        let p = plan(&s, "2026-11-24T10:16:00Z");
         // 23 Nov 09:15 .. 10:15 are out of the 24 h window (oldest servable is 10:30)
-        assert_eq!(
-            stems(&p.newly_lost),
-            [
-                "112326.0915",
-                "112326.0930",
-                "112326.0945",
-                "112326.1000",
-                "112326.1015"
-            ]
-        );
+        assert_eq!(p.newly_lost.to_string(), "112326.0915 to 112326.1015");
+        assert_eq!(p.newly_lost.len(), 5);
         assert_eq!(p.build.first().unwrap().stem(), "112326.1030");
         assert_eq!(p.build.last().unwrap().stem(), "112426.1000");
         assert_eq!(p.build.len(), 95);
-        for q in &p.newly_lost {
-            s.lost.insert(q.start());
+        s.lost.extend(&p.newly_lost);
+        assert!(plan(&s, "2026-11-24T10:16:00Z").newly_lost.is_empty(), "reported once");
+    }
+
+    #[test]
+    fn a_machine_off_for_three_days_settles_every_quarter() {
+        let mut s = State::default();
+        s.mark_delivered(q("112126.1000"));
+        let p = plan(&s, "2026-11-24T10:16:00Z");
+        // 72 h later: every quarter in between is either built or lost, nothing else.
+        assert_eq!(p.build.len() + p.newly_lost.len(), 72 * 4);
+        assert_eq!(p.newly_lost.to_string(), "112126.1015 to 112326.1015");
+        assert_eq!(p.newly_lost.len(), 48 * 4 + 1);
+        assert_eq!(p.build.len(), 95);
+        s.lost.extend(&p.newly_lost);
+        for b in &p.build {
+            s.mark_delivered(*b);
         }
-        assert!(s.plan_loop(now, Duration::seconds(SETTLE)).newly_lost.is_empty());
+        s.prune(t("2026-11-24T10:16:00Z"));
+        let again = plan(&s, "2026-11-24T10:20:00Z");
+        assert!(again.newly_lost.is_empty() && again.build.is_empty(), "{again:?}");
+        assert_eq!(s.delivered.ranges().len(), 2, "the state holds ranges, not quarters");
+    }
+
+    #[test]
+    fn written_quarters_are_uploaded_however_old_and_never_lost() {
+        let mut s = State::default();
+        s.mark_delivered(q("112126.0945"));
+        s.mark_written(q("112126.1000"));
+        s.mark_written(q("112126.1015"));
+        let p = plan(&s, "2026-11-24T10:16:00Z");
+        assert_eq!(stems(&p.upload), ["112126.1000", "112126.1015"]);
+        assert!(!p.newly_lost.contains(q("112126.1000")));
+        assert_eq!(p.newly_lost.first(), Some(q("112126.1030")));
+        // A written quarter whose files are gone is built again, or lost.
+        let gone = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE), |_| false);
+        assert!(gone.upload.is_empty());
+        assert_eq!(gone.newly_lost.first(), Some(q("112126.1000")));
+        // Delivered takes it out of written; pull mode counts written as delivered.
+        s.mark_delivered(q("112126.1000"));
+        assert_eq!(s.written.to_string(), "112126.1015");
+        s.written_count_as_delivered();
+        assert!(s.written.is_empty() && s.is_delivered(q("112126.1015")));
     }
 
     #[test]
     fn prune_keeps_the_anchor() {
         let mut s = State::default();
-        s.mark_delivered(parse_quarter_arg("111026.0900").unwrap());
-        s.mark_delivered(parse_quarter_arg("111126.0900").unwrap());
+        s.mark_delivered(q("101026.0900"));
+        s.mark_delivered(q("101126.0900"));
         s.prune(t("2026-11-24T10:16:00Z"));
-        assert_eq!(s.delivered.len(), 1);
-        // a very old anchor does not make a run plan days of quarters
-        let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
-        assert!(p.build.len() <= 97, "{}", p.build.len());
-        assert!(p.newly_lost.len() <= 4 * 24 + 1, "{}", p.newly_lost.len());
+        assert_eq!(s.delivered.to_string(), "101126.0900");
     }
 
     #[test]
     fn a_rerun_of_older_quarters_never_moves_the_catch_up_back() {
-        let now = t("2026-11-24T10:16:00Z");
         let mut s = State::default();
-        s.mark_delivered(parse_quarter_arg("112426.0945").unwrap());
+        s.mark_delivered(q("112426.0945"));
         // Yesterday evening, rerun by an operator: not recorded.
-        s.mark_rerun_delivered(parse_quarter_arg("112326.2000").unwrap());
-        assert_eq!(
-            stems(&s.plan_loop(now, Duration::seconds(SETTLE)).build),
-            ["112426.1000"]
-        );
+        s.mark_rerun_delivered(q("112326.2000"));
+        assert_eq!(stems(&plan(&s, "2026-11-24T10:16:00Z").build), ["112426.1000"]);
         // A rerun inside loop's stretch is recorded: loop does not rebuild it.
-        s.mark_rerun_delivered(parse_quarter_arg("112426.1000").unwrap());
-        assert!(s.plan_loop(now, Duration::seconds(SETTLE)).build.is_empty());
+        s.mark_rerun_delivered(q("112426.1000"));
+        assert!(plan(&s, "2026-11-24T10:16:00Z").build.is_empty());
         // With nothing delivered yet, a rerun records nothing either.
         let mut fresh = State::default();
-        fresh.mark_rerun_delivered(parse_quarter_arg("112426.0800").unwrap());
+        fresh.mark_rerun_delivered(q("112426.0800"));
         assert!(fresh.delivered.is_empty());
     }
 }

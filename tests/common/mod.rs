@@ -180,6 +180,21 @@ pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
     cmd
 }
 
+/// How many quarters a state file's list of `[first, last]` ranges holds.
+pub fn quarters_in(ranges: &serde_json::Value) -> usize {
+    ranges
+        .as_array()
+        .map(|rs| {
+            rs.iter()
+                .map(|r| {
+                    let at = |i: usize| t(r[i].as_str().unwrap_or_default());
+                    ((at(1) - at(0)).num_minutes() / 15 + 1) as usize
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Every file below `dir` (logs, dumps, reports, state) that holds one of `needles`.
 pub fn files_holding(dir: &Path, needles: &[String]) -> Vec<(PathBuf, String)> {
     let mut found = Vec::new();
