@@ -227,13 +227,15 @@ mod tests {
 
     #[test]
     fn quarters_that_failed_before_any_delivery_are_built() {
-        let mut s = State::default();
-        s.outage = Some(Outage {
-            since: t("2026-11-24T10:01:00Z"),
-            mailed: true,
-            failed: BTreeSet::from([q("112426.0945").start()]),
-            last_error: "FTP down".into(),
-        });
+        let s = State {
+            outage: Some(Outage {
+                since: t("2026-11-24T10:01:00Z"),
+                mailed: true,
+                failed: BTreeSet::from([q("112426.0945").start()]),
+                last_error: "FTP down".into(),
+            }),
+            ..State::default()
+        };
         assert_eq!(
             stems(&plan(&s, "2026-11-24T10:16:00Z").build),
             ["112426.0945", "112426.1000"]
