@@ -118,6 +118,18 @@ impl Setup {
         Setup { dir, config }
     }
 
+    /// Where the run keeps its state (the default STATE_FILE).
+    pub fn state_file(&self) -> PathBuf {
+        self.reports().join(".wfm-state.json")
+    }
+
+    /// Replace the config's text, keeping the folder (and so the state).
+    pub fn rewrite_config(&self, replace: &str, with: &str) {
+        let text = std::fs::read_to_string(&self.config).unwrap();
+        assert!(text.contains(replace), "{replace:?} not in the config");
+        std::fs::write(&self.config, text.replace(replace, with)).unwrap();
+    }
+
     /// Remove the state file, so the next `loop` builds the newest quarter again.
     pub fn forget_state(&self) {
         let _ = std::fs::remove_file(self.reports().join(".wfm-state.json"));

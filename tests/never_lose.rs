@@ -1,0 +1,256 @@
+//! Never lose a quarter, part 2: long FTP outages, damaged state files, a
+//! machine off for days, lost quarters during a mailed outage. Every quarter
+//! after the last delivery is delivered or reported lost, exactly once.
+
+mod common;
+mod delivery_support;
+
+use common::*;
+use delivery_support::ftp_server::{self, start_server, ServerTls};
+use delivery_support::refused_port;
+use delivery_support::smtp_server::start_smtp;
+use lp_sim::Fault;
+
+fn ftp_lines(port: u16) -> String {
+    format!(
+        "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
+        ftp_server::USER,
+        ftp_server::PASS
+    )
+}
+
+fn mail_lines(port: u16) -> String {
+    format!("EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_TLS=none\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\n")
+}
+
+fn state(s: &Setup) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(s.state_file()).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_built_during_a_long_ftp_outage_are_uploaded_when_it_ends() {
+    let first = t("2026-11-24T10:16:30Z");
+    let sim = scenario(first).start().await;
+    let down = refused_port();
+    let s = Setup::new(&sim, &ftp_lines(down));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(1), "FTP is down");
+    let local: Vec<Vec<u8>> = names(t("2026-11-24T10:00:00Z"))
+        .iter()
+        .map(|n| std::fs::read(s.reports().join(n)).unwrap())
+        .collect();
+    assert_eq!(
+        state(&s)["written"],
+        serde_json::json!([["2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z"]])
+    );
+
+    // More than 24 hours later FTP is back. LivePerson no longer serves 10:00 of
+    // yesterday, but its files are complete in REPORT_DIR: they are uploaded.
+    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
+        .await
+        .unwrap();
+    s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
+    let later = t("2026-11-25T10:31:30Z");
+    sim.set_now(later);
+    let requests_before = sim.data_requests();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], later).await;
+    let err = stderr(&out);
+    for (n, bytes) in names(t("2026-11-24T10:00:00Z")).iter().zip(&local) {
+        assert_eq!(
+            &std::fs::read(server.inbox().join(n)).unwrap(),
+            bytes,
+            "{n} uploaded as it was built"
+        );
+    }
+    assert!(
+        err.contains("written earlier wait for the upload: 112426.1000"),
+        "{err}"
+    );
+    // The quarters between are built (or, beyond LivePerson's 24 h, reported lost):
+    // yesterday's 10:00 is not among the lost.
+    assert!(err.contains("lost: 112426.1015 to"), "{err}");
+    assert_eq!(
+        sim.data_requests() - requests_before,
+        3,
+        "one fetch for everything still served"
+    );
+    let st = state(&s);
+    assert_eq!(st["written"], serde_json::json!([]), "{st}");
+    assert_eq!(st["delivered"][0][0], "2026-11-24T10:00:00Z", "{st}");
+    assert!(
+        server.names().iter().any(|n| n == "Q_112526.1015.xml"),
+        "the newest is pushed too"
+    );
+}
+
+/// Each way a state file was found damaged; the run falls back and still builds the gap.
+const DAMAGE: [(&str, &[u8]); 5] = [
+    ("empty", b""),
+    ("cut off", b"{\"version\": 2, \"delivered\": [[\"2026-11-24T10:00:00Z\","),
+    ("garbage", b"\x00\x01\x02 not a state"),
+    (
+        "null members",
+        br#"{"version":2,"delivered":null,"written":null,"lost":null,"outage":null}"#,
+    ),
+    (
+        "off the quarter grid",
+        br#"{"version":2,"delivered":[["2026-11-24T10:07:00Z","2026-11-24T10:07:00Z"]],"written":[],"lost":[],"outage":null}"#,
+    ),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_state_falls_back_loudly_and_the_gap_is_still_built() {
+    let first = t("2026-11-24T10:16:30Z");
+    let later = t("2026-11-24T11:16:30Z");
+    let smtp = start_smtp(None);
+    for (i, (what, bytes)) in DAMAGE.iter().enumerate() {
+        // With the backup, then (odd cases) without it: from the report files.
+        let without_backup = i % 2 == 1;
+        let sim = scenario(first).start().await;
+        let s = Setup::new(&sim, &mail_lines(smtp.port));
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+        std::fs::write(s.state_file(), bytes).unwrap();
+        if without_backup {
+            let mut bak = s.state_file().into_os_string();
+            bak.push(".bak");
+            std::fs::remove_file(bak).unwrap();
+        }
+        let mails_before = smtp.mails().len();
+        sim.set_now(later);
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{what}: {err}");
+        assert!(err.contains("damaged"), "{what}: loud at debug 0: {err}");
+        assert!(
+            err.contains(if without_backup { "no usable backup" } else { ".bak" }),
+            "{what}: {err}"
+        );
+        let mails = smtp.mails();
+        assert_eq!(mails.len(), mails_before + 1, "{what}: one mail");
+        assert!(mails.last().unwrap().data.contains("state file damaged"), "{what}");
+        // Not a fresh start: 10:15 to 11:00 are built, not only the newest.
+        for stem in ["1015", "1030", "1045", "1100"] {
+            assert!(
+                s.reports().join(format!("Q_112426.{stem}.xml")).exists(),
+                "{what}: {stem}"
+            );
+        }
+        assert_eq!(quarters_in(&state(&s)["delivered"]), 5, "{what}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_from_a_newer_wfm_is_an_error_not_a_reset() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    std::fs::create_dir_all(s.reports()).unwrap();
+    let newer = br#"{"version":3,"delivered":"elsewhere"}"#;
+    std::fs::write(s.state_file(), newer).unwrap();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("version 3") && err.contains(".wfm-state.json"), "{err}");
+    assert_eq!(std::fs::read(s.state_file()).unwrap(), newer, "left as it is");
+    assert!(files_in(&s.reports()).is_empty());
+    assert_eq!(smtp.mails().len(), 1);
+    assert_eq!(sim.data_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_off_for_three_days_reports_every_lost_quarter_once() {
+    let first = t("2026-11-21T10:16:30Z");
+    let sim = scenario(first).start().await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let now = t("2026-11-24T10:16:30Z");
+    sim.set_now(now);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "lost quarters fail the run: {err}");
+    // 72 hours: 288 quarters after 21 Nov 10:00, every one built or lost.
+    assert!(
+        err.contains("193 quarter(s) were never delivered and LivePerson no longer serves them: they are lost: 112126.1015 to 112326.1015"),
+        "{err}"
+    );
+    let log = log_text(&s.path("logs"));
+    assert!(
+        log.contains("95 of 95 quarter(s) delivered, 285 file(s)") && log.contains("193 lost"),
+        "{log}"
+    );
+    let st = state(&s);
+    assert_eq!(quarters_in(&st["lost"]), 193);
+    assert_eq!(quarters_in(&st["delivered"]), 96);
+    // Once: the next run reports nothing again.
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarters_lost_during_a_mailed_outage_get_a_mail_of_their_own() {
+    let first = t("2026-11-24T10:16:30Z");
+    let sim = scenario(first).start().await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(0));
+    // LivePerson refuses from now on (400: not retried, so the test is quick).
+    sim.inject(None, Fault::ServerError(400), 1000);
+    let t1 = t("2026-11-24T10:31:30Z");
+    sim.set_now(t1);
+    assert_eq!(
+        wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t1)
+            .await
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(smtp.mails().len(), 1, "the outage's mail");
+    let t2 = t("2026-11-24T10:46:30Z");
+    sim.set_now(t2);
+    assert_eq!(
+        wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t2)
+            .await
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(smtp.mails().len(), 1, "later failures of the same outage only log");
+    // A day later quarters fall out of LivePerson's window: a new mail names them.
+    let t3 = t("2026-11-25T10:46:30Z");
+    sim.set_now(t3);
+    assert_eq!(
+        wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t3)
+            .await
+            .status
+            .code(),
+        Some(1)
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2, "lost quarters are mailed");
+    let body = mails[1].data.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        body.contains(
+            "3 quarter(s) were never delivered and LivePerson no longer serves them (lost): 112426.1015 to 112426.1045"
+        ),
+        "{body}"
+    );
+    // Each lost quarter once: 15 minutes later only the one that fell out since.
+    let t4 = t("2026-11-25T11:01:30Z");
+    sim.set_now(t4);
+    wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t4).await;
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 3);
+    let body = mails[2].data.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        body.contains("1 quarter(s) were never delivered and LivePerson no longer serves them (lost): 112426.1100"),
+        "{body}"
+    );
+    // Nothing new lost: no new mail.
+    wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t4).await;
+    assert_eq!(smtp.mails().len(), 3);
+}
