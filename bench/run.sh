@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin wfm --example simulator --example delivery_servers
 NOW=2026-11-24T18:07:00Z
 tmp=$(mktemp -d); trap 'kill $sim 2>/dev/null || true; rm -rf "$tmp"' EXIT
-printf '| account | run | quarters | wall s | peak RSS MiB | data requests | files |\n|---|---|---|---|---|---|---|\n'
+printf '| account | run | quarters | wall s | peak RSS MiB | requests (data + token) | files |\n|---|---|---|---|---|---|---|\n'
 for size in "8 4" "300 40"; do
   set -- $size
   ./target/release/examples/simulator "$1" "$2" "$NOW" > "$tmp/sim.env" & sim=$!
@@ -29,7 +29,7 @@ for size in "8 4" "300 40"; do
 done
 
 # Push (FTP option 1) to the test FTP server, and a failing run that mails.
-printf '\n| account | run | quarters | wall s | peak RSS MiB | data requests | files on the FTP server / mails |\n|---|---|---|---|---|---|---|\n'
+printf '\n| account | run | quarters | wall s | peak RSS MiB | requests (data + token) | files on the FTP server / mails |\n|---|---|---|---|---|---|---|\n'
 ./target/release/examples/simulator 8 4 "$NOW" > "$tmp/sim.env" & sim=$!
 mkfifo "$tmp/srv.in"
 ./target/release/examples/delivery_servers < "$tmp/srv.in" > "$tmp/srv.env" 2> "$tmp/srv.err" & srv=$!
@@ -42,7 +42,7 @@ for run in "loop" "rerun 112326.1815 112426.1745" "loop-failing"; do
   case "$1" in
     loop) args=(loop "$tmp/w/config.navomi" 1 2 1); q=1 ;;
     rerun) args=(rerun "$tmp/w/config.navomi" 1 2 1 "$tmp/w/out" "$2" "$3"); q=95 ;;
-    loop-failing) echo "LP_APP_SECRET=wrong" >> "$tmp/w/config.navomi"; args=(loop "$tmp/w/config.navomi" 1 2 1); q=1 ;;
+    loop-failing) echo "LP_CLIENT_SECRET=wrong" >> "$tmp/w/config.navomi"; args=(loop "$tmp/w/config.navomi" 1 2 1); q=1 ;;
   esac
   WFM_NOW=$NOW /usr/bin/time -f '%e %M' -o "$tmp/time" ./target/release/wfm "${args[@]}" 2> "$tmp/err" || [ "$1" = loop-failing ] || { cat "$tmp/err"; exit 1; }
   read -r wall kb < <(tail -1 "$tmp/time")
