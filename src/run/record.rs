@@ -21,7 +21,9 @@ pub struct Record {
 impl Record {
     /// The state file of the run, and a warning when it had to be set aside.
     pub fn load(ctx: &RunContext<'_>) -> Result<(Record, Option<String>)> {
-        let (state, warning) = state::load(&ctx.cfg.state_file, ctx.opts.now)?;
+        let (mut state, warning) = state::load(&ctx.cfg.state_file, ctx.opts.now)?;
+        // Another account's state is refused (`state::ForeignState`); one naming no account is adopted.
+        state.claim(&ctx.cfg.account, &ctx.cfg.state_file.display().to_string())?;
         Ok((
             Record {
                 path: ctx.cfg.state_file.clone(),

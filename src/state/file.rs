@@ -1,19 +1,24 @@
 //! The state file: read (a missing file is a fresh start, an unreadable one is
-//! set aside) and written atomically.
+//! set aside) and written atomically. Never through a symbolic link: the file
+//! is opened with O_NOFOLLOW and written owner-only (0600).
 
 use super::{State, STATE_VERSION};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use std::io::Read;
 use std::path::Path;
 
 /// Read the state file. A missing file is a fresh start. An unreadable one is
 /// set aside (renamed `*.corrupt-<time>`) with a warning, so it never blocks cron.
 pub fn load(path: &Path, now: DateTime<Utc>) -> Result<(State, Option<String>)> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    let mut bytes = Vec::new();
+    match crate::atomic::open_private(path, std::fs::OpenOptions::new().read(true))
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+    {
+        Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), None)),
         Err(e) => return Err(e).with_context(|| format!("cannot read the state file {}", path.display())),
-    };
+    }
     match serde_json::from_slice::<State>(&bytes) {
         Ok(s) if s.version == STATE_VERSION => Ok((s, None)),
         other => {
@@ -48,7 +53,7 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
         .with_context(|| format!("STATE_FILE {} has no file name", path.display()))?;
     let mut bytes = serde_json::to_vec_pretty(state).context("cannot encode the state")?;
     bytes.push(b'\n');
-    crate::atomic::write_atomic(dir, name, &bytes).map(|_| ())
+    crate::atomic::write_atomic_private(dir, name, &bytes).map(|_| ())
 }
 
 #[cfg(test)]
@@ -83,5 +88,23 @@ mod tests {
         assert_eq!(fresh, State::default());
         assert!(warning.unwrap().contains("moved to"));
         assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_path_is_refused_and_the_state_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("wfm-state-1.json");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let e = format!("{:#}", load(&path, t("2026-11-24T10:16:00Z")).unwrap_err());
+        assert!(e.contains("wfm-state-1.json is a symbolic link"), "{e}");
+        assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(), "not moved aside");
+        std::fs::remove_file(&path).unwrap();
+        save(&path, &State::default()).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     }
 }

@@ -19,6 +19,10 @@ const MEMORY_HOURS: i64 = 48;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
+    /// The LivePerson account (LP_ACCOUNT) whose quarters these are; `None` in
+    /// files written before it was recorded (the first run adopts its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Start times of delivered quarters (recent ones; the newest is always kept).
     #[serde(default)]
     pub delivered: BTreeSet<DateTime<Utc>>,
@@ -34,6 +38,7 @@ impl Default for State {
     fn default() -> Self {
         State {
             version: STATE_VERSION,
+            account: None,
             delivered: BTreeSet::new(),
             lost: BTreeSet::new(),
             outage: None,
@@ -54,6 +59,16 @@ pub struct Outage {
     pub last_error: String,
 }
 
+/// The state file holds another account's quarters: a configuration mistake
+/// (two configs sharing one STATE_FILE), refused before anything is done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("STATE_FILE {path} holds the state of LivePerson account {theirs}, but this config is for account {ours}: two accounts cannot share a state (the second would be told its quarters were delivered already). Give this config its own STATE_FILE, or remove the STATE_FILE line: the default, <STATE_DIR>/wfm-state-<LP_ACCOUNT>.json, is per account. This run did nothing")]
+pub struct ForeignState {
+    pub path: String,
+    pub theirs: String,
+    pub ours: String,
+}
+
 /// What a `loop` run at `now` should build, and what can no longer be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoopPlan {
@@ -64,6 +79,23 @@ pub struct LoopPlan {
 }
 
 impl State {
+    /// Check that this state is `account`'s (`path` is the file, for the
+    /// message); a state that names no account yet becomes `account`'s.
+    pub fn claim(&mut self, account: &str, path: &str) -> Result<(), ForeignState> {
+        match &self.account {
+            Some(theirs) if theirs != account => Err(ForeignState {
+                path: path.to_string(),
+                theirs: theirs.clone(),
+                ours: account.to_string(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.account = Some(account.to_string());
+                Ok(())
+            }
+        }
+    }
+
     pub fn is_delivered(&self, q: Quarter) -> bool {
         self.delivered.contains(&q.start())
     }
@@ -242,6 +274,24 @@ mod tests {
         let p = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE));
         assert!(p.build.len() <= 97, "{}", p.build.len());
         assert!(p.newly_lost.len() <= 4 * 24 + 1, "{}", p.newly_lost.len());
+    }
+
+    #[test]
+    fn a_state_is_one_accounts() {
+        // A file written before the account was recorded loads, and is adopted.
+        let mut s: State = serde_json::from_str(r#"{"version": 1, "delivered": []}"#).unwrap();
+        assert_eq!(s.account, None);
+        s.claim("111", "st.json").unwrap();
+        assert_eq!(s.account.as_deref(), Some("111"));
+        s.claim("111", "st.json").unwrap();
+        let e = s.claim("222", "st.json").unwrap_err().to_string();
+        assert!(
+            e.starts_with("STATE_FILE st.json holds the state of LivePerson account 111, but this config is for account 222"),
+            "{e}"
+        );
+        assert_eq!(s.account.as_deref(), Some("111"), "a refused claim changes nothing");
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["account"], "111");
     }
 
     #[test]
