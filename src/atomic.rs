@@ -168,7 +168,11 @@ mod tests {
         let link = dir.path().join("wfm-state-1.json");
         std::os::unix::fs::symlink(&victim, &link).unwrap();
         let p = write_atomic_private(dir.path(), "wfm-state-1.json", b"{}").unwrap();
-        assert_eq!(fs::read(&victim).unwrap(), b"precious", "the link's target is untouched");
+        assert_eq!(
+            fs::read(&victim).unwrap(),
+            b"precious",
+            "the link's target is untouched"
+        );
         let meta = fs::symlink_metadata(&p).unwrap();
         assert!(meta.file_type().is_file(), "the link itself was replaced");
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
@@ -212,7 +216,8 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &link).unwrap();
         let e = open_private(&link, OpenOptions::new().write(true).create(true)).unwrap_err();
         assert!(
-            e.to_string().contains("x.lock is a symbolic link; wfm does not follow links"),
+            e.to_string()
+                .contains("x.lock is a symbolic link; wfm does not follow links"),
             "{e}"
         );
         assert_eq!(fs::read(&victim).unwrap(), b"precious");

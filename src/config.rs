@@ -294,7 +294,10 @@ mod tests {
         let c = validate(&format!("{MINIMAL}STATE_DIR=/var/lib/wfm\n")).unwrap();
         assert_eq!(c.state_file, PathBuf::from("/var/lib/wfm/wfm-state-12345678.json"));
         let other = validate(&MINIMAL.replace("12345678", "87654321")).unwrap();
-        assert_eq!(other.state_file, PathBuf::from("/etc/wfm/state/wfm-state-87654321.json"));
+        assert_eq!(
+            other.state_file,
+            PathBuf::from("/etc/wfm/state/wfm-state-87654321.json")
+        );
         // An explicit STATE_FILE wins (relative to the config's folder), and nothing is moved.
         let c = validate(&format!("{MINIMAL}STATE_DIR=/var/lib/wfm\nSTATE_FILE=my-state.json\n")).unwrap();
         assert_eq!(c.state_file, PathBuf::from("/etc/wfm/my-state.json"));

@@ -111,7 +111,10 @@ mod tests {
         let p = dir.path().join("wfm-state-1.json.lock");
         std::os::unix::fs::symlink(&victim, &p).unwrap();
         let e = acquire(&p, Utc::now()).unwrap_err().to_string();
-        assert!(e.contains("is a symbolic link") && e.contains("wfm-state-1.json.lock"), "{e}");
+        assert!(
+            e.contains("is a symbolic link") && e.contains("wfm-state-1.json.lock"),
+            "{e}"
+        );
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
         std::fs::remove_file(&p).unwrap();
         drop(acquire(&p, Utc::now()).unwrap());

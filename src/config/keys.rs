@@ -253,7 +253,8 @@ pub const KEYS: &[Key] = &[
         kind: Path,
         unset: Value("state"),
         secret: false,
-        doc: "folder of the state and lock files, created owner-only (0700); beside the config file, never in REPORT_DIR",
+        doc:
+            "folder of the state and lock files, created owner-only (0700); beside the config file, never in REPORT_DIR",
     },
     Key {
         name: "STATE_FILE",

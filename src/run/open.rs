@@ -121,7 +121,10 @@ fn move_legacy_state(old: &Path, new: &Path, now: chrono::DateTime<chrono::Utc>)
 /// Rename `old` to `new`; across file systems, copy (never through a link),
 /// fsync, then remove `old`. The moved file ends owner-only.
 fn move_file(old: &Path, new: &Path) -> anyhow::Result<()> {
-    let dir = new.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = new
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     match std::fs::rename(old, new) {
         Ok(()) => {
             crate::atomic::sync_dir(dir);

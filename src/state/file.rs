@@ -101,7 +101,10 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &path).unwrap();
         let e = format!("{:#}", load(&path, t("2026-11-24T10:16:00Z")).unwrap_err());
         assert!(e.contains("wfm-state-1.json is a symbolic link"), "{e}");
-        assert!(std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(), "not moved aside");
+        assert!(
+            std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(),
+            "not moved aside"
+        );
         std::fs::remove_file(&path).unwrap();
         save(&path, &State::default()).unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);

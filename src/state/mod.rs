@@ -286,7 +286,9 @@ mod tests {
         s.claim("111", "st.json").unwrap();
         let e = s.claim("222", "st.json").unwrap_err().to_string();
         assert!(
-            e.starts_with("STATE_FILE st.json holds the state of LivePerson account 111, but this config is for account 222"),
+            e.starts_with(
+                "STATE_FILE st.json holds the state of LivePerson account 111, but this config is for account 222"
+            ),
             "{e}"
         );
         assert_eq!(s.account.as_deref(), Some("111"), "a refused claim changes nothing");
