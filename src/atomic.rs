@@ -1,20 +1,77 @@
 //! Files that appear under their final name complete or not at all: a
 //! temporary file in the same folder, fsync, rename, fsync of the folder. Used
 //! by delivery, the state file, raw reply dumps and the demo.
+//!
+//! The run's own files (lock and state) are private: opened without following
+//! a symbolic link ([`open_private`]), created owner-only, in an owner-only
+//! folder ([`ensure_private_dir`]), written with [`write_atomic_private`].
 
 use anyhow::{Context, Result};
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+/// Reports: readable by the FTP pull account (less the umask).
+const REPORT_MODE: u32 = 0o644;
+/// The lock and state files, and the state's temporaries: owner only.
+const PRIVATE_MODE: u32 = 0o600;
 
 /// Create `dir` (and parents) with a message that says which folder.
 pub fn ensure_dir(dir: &Path, what: &str) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {what} {}", dir.display()))
 }
 
-/// Write `bytes` to `dir/name` atomically.
+/// Create `dir` (and missing parents) owner-only (0700); an existing folder is left as it is.
+pub fn ensure_private_dir(dir: &Path, what: &str) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create {what} {}", dir.display()))
+}
+
+/// A symbolic link where the lock or the state file belongs: never followed
+/// (a planted link would make a root-run `wfm` write wherever it points).
+#[derive(Debug, thiserror::Error)]
+#[error("{} is a symbolic link; wfm does not follow links for its lock and state files: remove it", .0.display())]
+pub struct SymlinkRefused(pub PathBuf);
+
+/// Open `path` with `opts`, refusing a symbolic link as its last component
+/// (O_NOFOLLOW); a file it creates is owner-only (0600). A link gives an
+/// error whose message is [`SymlinkRefused`]'s.
+pub fn open_private(path: &Path, opts: &mut OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NOFOLLOW).mode(PRIVATE_MODE);
+    }
+    opts.open(path).map_err(|e| {
+        // ELOOP from O_NOFOLLOW, or (elsewhere) whatever the link led to.
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            io::Error::other(SymlinkRefused(path.to_path_buf()))
+        } else {
+            e
+        }
+    })
+}
+
+/// Write `bytes` to `dir/name` atomically (a report: readable by others, less the umask).
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let staged = stage(dir, name, bytes)?;
+    persist(stage(dir, name, bytes)?, dir, name)
+}
+
+/// [`write_atomic`] for the run's own files (the state): owner-only (0600).
+/// The rename replaces a symbolic link at `dir/name` itself, never its target.
+pub fn write_atomic_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    persist(stage_with_mode(dir, name, bytes, PRIVATE_MODE)?, dir, name)
+}
+
+fn persist(staged: tempfile::NamedTempFile, dir: &Path, name: &str) -> Result<PathBuf> {
     let target = dir.join(name);
     staged
         .persist(&target)
@@ -25,16 +82,29 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 
 /// A complete, synced temporary file in `dir`, named after `name` so it is recognisable.
 pub(crate) fn stage(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
-    let prefix = format!(".{name}.");
+    stage_with_mode(dir, name, bytes, REPORT_MODE)
+}
+
+/// The temporary files' builder: `.<name>.<random>.part`, created with `mode`.
+/// tempfile creates exclusively (O_CREAT | O_EXCL, which never follows a link):
+/// a name planted in the folder, a symbolic link included, makes it pick
+/// another name, never write through it (`a_planted_temporary_name_is_never_written_through`).
+fn temp_builder(prefix: &str, mode: u32) -> tempfile::Builder<'_, 'static> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
-    // tempfile creates 0600; reports must be readable by the FTP pull account (umask applies).
+    builder.prefix(prefix).suffix(".part");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o644));
+        builder.permissions(fs::Permissions::from_mode(mode));
     }
-    let mut tmp = builder
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+}
+
+fn stage_with_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
+    let prefix = format!(".{name}.");
+    let mut tmp = temp_builder(&prefix, mode)
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
@@ -86,6 +156,77 @@ mod tests {
         let p = write_atomic(dir.path(), "Q_1.xml", b"x").unwrap();
         let mode = fs::metadata(p).unwrap().permissions().mode();
         assert_eq!(mode & 0o044, 0o044, "{mode:o}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_is_private_and_its_rename_replaces_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let link = dir.path().join("wfm-state-1.json");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let p = write_atomic_private(dir.path(), "wfm-state-1.json", b"{}").unwrap();
+        assert_eq!(
+            fs::read(&victim).unwrap(),
+            b"precious",
+            "the link's target is untouched"
+        );
+        let meta = fs::symlink_metadata(&p).unwrap();
+        assert!(meta.file_type().is_file(), "the link itself was replaced");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read(&p).unwrap(), b"{}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_temporary_name_is_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        // With no random part the temporary's name is known in advance: plant a link there.
+        let planted = dir.path().join(".Q_1.xml..part");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        for mode in [REPORT_MODE, PRIVATE_MODE] {
+            let e = temp_builder(".Q_1.xml.", mode)
+                .rand_bytes(0)
+                .tempfile_in(dir.path())
+                .unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+        }
+        // A dangling link too: O_EXCL never creates through a link.
+        fs::remove_file(&victim).unwrap();
+        let e = temp_builder(".Q_1.xml.", REPORT_MODE)
+            .rand_bytes(0)
+            .tempfile_in(dir.path())
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists, "{e}");
+        assert!(!victim.exists(), "nothing was created at the link's target");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_private_refuses_a_link_and_creates_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        let link = dir.path().join("x.lock");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let e = open_private(&link, OpenOptions::new().write(true).create(true)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("x.lock is a symbolic link; wfm does not follow links"),
+            "{e}"
+        );
+        assert_eq!(fs::read(&victim).unwrap(), b"precious");
+        let fresh = dir.path().join("y.lock");
+        open_private(&fresh, OpenOptions::new().write(true).create(true)).unwrap();
+        assert_eq!(fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        let sub = dir.path().join("a/state");
+        ensure_private_dir(&sub, "the state folder").unwrap();
+        assert_eq!(fs::metadata(&sub).unwrap().permissions().mode() & 0o777, 0o700);
     }
 
     #[test]

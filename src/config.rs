@@ -174,7 +174,11 @@ pub struct Config {
     pub report_dir: PathBuf,
     pub log_dir: PathBuf,
     pub json_dir: PathBuf,
+    /// STATE_FILE, or `<STATE_DIR>/wfm-state-<LP_ACCOUNT>.json`; the lock is `<STATE_FILE>.lock`.
     pub state_file: PathBuf,
+    /// Where the state was by default before STATE_DIR (`<REPORT_DIR>/.wfm-state.json`),
+    /// moved to `state_file` once; `None` when STATE_FILE is set.
+    pub legacy_state_file: Option<PathBuf>,
     pub settle_seconds: u32,
     pub lp_timeout_seconds: u32,
     pub log_keep_days: u32,
@@ -269,7 +273,11 @@ mod tests {
         assert_eq!(c.agents, IdSelection::All);
         assert_eq!(c.skills, IdSelection::All);
         assert_eq!(c.report_dir, PathBuf::from("/etc/wfm/reports"));
-        assert_eq!(c.state_file, PathBuf::from("/etc/wfm/reports/.wfm-state.json"));
+        assert_eq!(c.state_file, PathBuf::from("/etc/wfm/state/wfm-state-12345678.json"));
+        assert_eq!(
+            c.legacy_state_file,
+            Some(PathBuf::from("/etc/wfm/reports/.wfm-state.json"))
+        );
         assert_eq!(c.log_dir, PathBuf::from("/etc/wfm/logs"));
         assert_eq!(c.json_dir, PathBuf::from("/etc/wfm/json"));
         assert_eq!(c.settle_seconds, 60);
@@ -279,6 +287,21 @@ mod tests {
         assert_eq!(c.base_uri, None);
         assert!(c.ftp.is_none() && c.email.is_none());
         assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_state_lives_outside_report_dir_one_per_account() {
+        let c = validate(&format!("{MINIMAL}STATE_DIR=/var/lib/wfm\n")).unwrap();
+        assert_eq!(c.state_file, PathBuf::from("/var/lib/wfm/wfm-state-12345678.json"));
+        let other = validate(&MINIMAL.replace("12345678", "87654321")).unwrap();
+        assert_eq!(
+            other.state_file,
+            PathBuf::from("/etc/wfm/state/wfm-state-87654321.json")
+        );
+        // An explicit STATE_FILE wins (relative to the config's folder), and nothing is moved.
+        let c = validate(&format!("{MINIMAL}STATE_DIR=/var/lib/wfm\nSTATE_FILE=my-state.json\n")).unwrap();
+        assert_eq!(c.state_file, PathBuf::from("/etc/wfm/my-state.json"));
+        assert_eq!(c.legacy_state_file, None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One run at a time: an exclusive advisory lock (flock, via std's `File::try_lock`)
 //! on a lock file beside the state file. The kernel drops the lock when the
-//! process dies, so a killed run never blocks the next one.
+//! process dies, so a killed run never blocks the next one. The lock file is
+//! opened without following a symbolic link and created owner-only (0600).
 
 use chrono::{DateTime, Utc};
 use std::fs::{File, OpenOptions};
@@ -37,13 +38,11 @@ pub fn lock_path(state_file: &Path) -> PathBuf {
 
 /// Take the lock or say who holds it.
 pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", path.display()))?;
+    let mut file = crate::atomic::open_private(
+        path,
+        OpenOptions::new().read(true).write(true).create(true).truncate(false),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -100,5 +99,25 @@ mod tests {
         );
         drop(held);
         acquire(&p, now).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_lock_path_is_refused_and_its_target_untouched() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let p = dir.path().join("wfm-state-1.json.lock");
+        std::os::unix::fs::symlink(&victim, &p).unwrap();
+        let e = acquire(&p, Utc::now()).unwrap_err().to_string();
+        assert!(
+            e.contains("is a symbolic link") && e.contains("wfm-state-1.json.lock"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        std::fs::remove_file(&p).unwrap();
+        drop(acquire(&p, Utc::now()).unwrap());
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
     }
 }

@@ -11,7 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("quarter", &[]),
     ("select", &[]),
     ("atomic", &[]),
-    ("lock", &[]),
+    ("lock", &["atomic"]),
     ("logging", &[]),
     ("mapping", &[]),
     ("quarter_set", &["quarter"]),

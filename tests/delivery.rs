@@ -198,8 +198,7 @@ async fn liveperson_refusing_gives_exactly_one_clear_mail() {
     assert!(!m.contains("wrong-app-secret"), "{m}");
     assert_no_secrets("mail", m);
     assert!(files_in(&s.reports()).is_empty());
-    let st: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(s.reports().join(".wfm-state.json")).unwrap()).unwrap();
+    let st: serde_json::Value = s.state_json().unwrap();
     assert_eq!(st["outage"]["mailed"], true);
 
     // A mail that cannot be sent never hides the failure: still exit 1, logged.
@@ -398,8 +397,7 @@ async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
     let out = rerun("112426.0900").await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(smtp.mails().len(), 1);
-    let st: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(s.reports().join(".wfm-state.json")).unwrap()).unwrap();
+    let st: serde_json::Value = s.state_json().unwrap();
     assert_eq!(st["outage"]["mailed"], true, "{st}");
     // A failing rerun mails its own failure, whatever loop's streak.
     sim.inject(Some(Method::AgentActivity), Fault::ServerError(400), 1);

@@ -146,13 +146,16 @@ async fn a_state_from_a_newer_wfm_is_an_error_not_a_reset() {
     let sim = scenario(now).start().await;
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &mail_lines(smtp.port));
-    std::fs::create_dir_all(s.reports()).unwrap();
+    std::fs::create_dir_all(s.state_dir()).unwrap();
     let newer = br#"{"version":3,"delivered":"elsewhere"}"#;
     std::fs::write(s.state_file(), newer).unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("version 3") && err.contains(".wfm-state.json"), "{err}");
+    assert!(
+        err.contains("version 3") && err.contains("wfm-state-12345678.json"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(s.state_file()).unwrap(), newer, "left as it is");
     assert!(files_in(&s.reports()).is_empty());
     assert_eq!(smtp.mails().len(), 1);

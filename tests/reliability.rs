@@ -42,12 +42,6 @@ fn assert_whole_files(dir: &Path) -> usize {
     files.len()
 }
 
-fn state_json(dir: &Path) -> Option<serde_json::Value> {
-    std::fs::read(dir.join(".wfm-state.json"))
-        .ok()
-        .map(|b| serde_json::from_slice(&b).expect("the state file is always whole JSON"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
     let earlier = t("2026-11-24T08:16:30Z");
@@ -70,7 +64,7 @@ async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
         start += chrono::Duration::minutes(15);
     }
     assert_eq!(files_in(&s.reports()).len(), 27);
-    let st = state_json(&s.reports()).unwrap();
+    let st = s.state_json().unwrap();
     assert_eq!(quarters_in(&st["delivered"]), 9);
     assert_eq!(st["delivered"].as_array().unwrap().len(), 1, "one range");
     assert!(st["outage"].is_null());
@@ -147,7 +141,7 @@ async fn a_second_run_exits_at_once_naming_the_holder() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let first = spawn_wfm(&["loop", &cfg, "2", "2", "0"], now);
-    let holder = wait_for_lock_holder(&s.reports().join(".wfm-state.json.lock")).await;
+    let holder = wait_for_lock_holder(&s.lock_file()).await;
     assert!(holder.contains(&format!("pid {}", first.id())), "{holder}");
     let started = Instant::now();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
@@ -182,7 +176,7 @@ async fn a_killed_run_never_blocks_the_next_one() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let mut victim = spawn_wfm(&["loop", &cfg, "2", "2", "0"], now);
-    wait_for_lock_holder(&s.reports().join(".wfm-state.json.lock")).await;
+    wait_for_lock_holder(&s.lock_file()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     victim.kill().unwrap();
     victim.wait().unwrap();
@@ -199,7 +193,7 @@ async fn a_killed_run_never_blocks_the_next_one() {
 /// Spawn `args` and kill -9 it after each delay; after every kill, every file
 /// under a final name in `dirs` is whole and the state file is readable.
 /// Returns how many runs were killed mid-way.
-fn kill_at_many_moments(args: &[&str], now: chrono::DateTime<chrono::Utc>, dirs: &[PathBuf]) -> usize {
+fn kill_at_many_moments(s: &Setup, args: &[&str], now: chrono::DateTime<chrono::Utc>, dirs: &[PathBuf]) -> usize {
     let mut kills = 0;
     for delay_ms in [
         0u64, 2, 5, 8, 12, 16, 20, 25, 30, 40, 50, 65, 80, 100, 130, 160, 200, 250,
@@ -227,8 +221,8 @@ fn kill_at_many_moments(args: &[&str], now: chrono::DateTime<chrono::Utc>, dirs:
                 );
             }
             xmllint(&files);
-            let _ = state_json(dir);
         }
+        let _ = s.state_json();
     }
     kills
 }
@@ -249,7 +243,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
     let now = t("2026-11-24T18:07:00Z");
     sim.set_now(now);
     let loop_args = ["loop", &cfg, "2", "2", "0"];
-    let kills = kill_at_many_moments(&loop_args, now, &[s.reports()]);
+    let kills = kill_at_many_moments(&s, &loop_args, now, &[s.reports()]);
     assert!(kills >= 5, "the loop runs were killed mid-way ({kills} kills)");
     let out = wfm(&loop_args, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -260,7 +254,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
         start += chrono::Duration::minutes(15);
     }
     assert_eq!(files_in(&s.reports()).len(), 18 * 3, "no quarter lost");
-    let st = state_json(&s.reports()).unwrap();
+    let st = s.state_json().unwrap();
     assert_eq!(quarters_in(&st["delivered"]), 18);
 
     // rerun of 14:00 to 16:45 into OUTPUT, then copied into REPORT_DIR.
@@ -275,7 +269,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
         "112426.1400",
         "112426.1645",
     ];
-    let kills = kill_at_many_moments(&rerun_args, now, &[s.reports(), out_dir.clone()]);
+    let kills = kill_at_many_moments(&s, &rerun_args, now, &[s.reports(), out_dir.clone()]);
     assert!(kills >= 5, "the reruns were killed mid-way ({kills} kills)");
     let out = wfm(&rerun_args, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -322,4 +316,177 @@ async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
     assert_eq!(files_in(&s.reports()).len(), 3 + 6 + 3);
+}
+
+// ---- The lock and the state: out of REPORT_DIR, never through a link, one account each ----
+
+/// A victim file a planted link points to, and the link.
+#[cfg(unix)]
+fn plant_link(s: &Setup, at: &Path) -> PathBuf {
+    let victim = s.path("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&victim, at).unwrap();
+    victim
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_planted_at_the_lock_or_the_state_path_is_refused() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    for at in [s.lock_file(), s.state_file()] {
+        let victim = plant_link(&s, &at);
+        let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "{} is a symbolic link; wfm does not follow links for its lock and state files: remove it",
+                at.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "the victim is unchanged");
+        assert!(std::fs::symlink_metadata(&at).unwrap().file_type().is_symlink());
+        assert!(files_in(&s.reports()).is_empty(), "nothing delivered");
+        std::fs::remove_file(&at).unwrap();
+    }
+    assert_eq!(sim.data_requests(), 0, "nothing fetched");
+    // The finding: a link planted in REPORT_DIR at the old lock's name is never opened now.
+    let victim = plant_link(&s, &s.reports().join(".wfm-state.json.lock"));
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(files_in(&s.reports()).len(), 3);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_and_the_lock_live_owner_only_outside_report_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(s.state_dir(), s.path("state"), "beside the config");
+    assert_eq!(mode(&s.state_dir()), 0o700);
+    assert_eq!(mode(&s.state_file()), 0o600);
+    assert_eq!(mode(&s.lock_file()), 0o600);
+    // REPORT_DIR holds the reports and nothing else.
+    let names = all_names_in(&s.reports());
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with("_112426.1000.xml")), "{names:?}");
+    let st = s.state_json().unwrap();
+    assert_eq!(st["account"], ACCOUNT, "{st}");
+    assert_eq!(st["delivered"].as_array().unwrap().len(), 1);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_moves_the_state_from_report_dir_once_and_catches_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    // What the previous version left: its state (no account in it) and lock in REPORT_DIR.
+    std::fs::create_dir_all(s.reports()).unwrap();
+    let old = s.reports().join(".wfm-state.json");
+    std::fs::write(
+        &old,
+        r#"{"version": 1, "delivered": ["2026-11-24T08:00:00Z"], "lost": [], "outage": null}"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(s.reports().join(".wfm-state.json.lock"), "pid 1, since then").unwrap();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let moved = format!(
+        "moved the state file from {} (the old default, in REPORT_DIR) to {}",
+        old.display(),
+        s.state_file().display()
+    );
+    assert!(stderr(&out).contains(&moved), "{}", stderr(&out));
+    assert!(log_text(&s.path("logs")).contains(&moved));
+    // The catch-up information survived: 08:15 .. 10:00 were built.
+    assert!(stderr(&out).contains("8 of 8 quarter(s) delivered"), "{}", stderr(&out));
+    assert!(
+        all_names_in(&s.reports()).iter().all(|n| !n.starts_with('.')),
+        "old state and lock gone"
+    );
+    let st = s.state_json().unwrap();
+    assert_eq!(st["account"], ACCOUNT, "the old state is adopted: {st}");
+    assert_eq!(quarters_in(&st["delivered"]), 9);
+    assert_eq!(
+        std::fs::metadata(s.state_file()).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // Once: the next run finds nothing to move and nothing to build.
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("moved the state file"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("delivered already"), "{}", stderr(&out));
+}
+
+const OTHER_ACCOUNT: &str = "87654321";
+
+/// A second account's simulator, and its config written beside `s`'s (same
+/// folder, so the same REPORT_DIR and STATE_DIR), with `extra` lines.
+async fn second_account(s: &Setup, now: chrono::DateTime<chrono::Utc>, extra: &str) -> (lp_sim::Simulator, PathBuf) {
+    let sim = scenario(now).with(|o| o.account = OTHER_ACCOUNT.into()).start().await;
+    let b = Setup::new(&sim, extra);
+    let config = s.path("other.navomi");
+    std::fs::copy(&b.config, &config).unwrap();
+    (sim, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_sharing_one_report_dir_each_deliver_their_own_quarter() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let (sim_b, config_b) = second_account(&s, now, "").await;
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
+    let out = wfm(&["loop", config_b.to_str().unwrap(), "2", "2", "1"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 of 1 quarter(s) delivered") && !stderr(&out).contains("delivered already"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!((sim.data_requests(), sim_b.data_requests()), (3, 3));
+    let other_state = s.state_dir().join(format!("wfm-state-{OTHER_ACCOUNT}.json"));
+    let other: serde_json::Value = serde_json::from_slice(&std::fs::read(other_state).unwrap()).unwrap();
+    assert_eq!(other["account"], OTHER_ACCOUNT);
+    assert_eq!(s.state_json().unwrap()["account"], ACCOUNT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_shared_by_two_accounts_is_refused_for_the_second() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "STATE_FILE=shared-state.json\n");
+    let (sim_b, config_b) = second_account(&s, now, "STATE_FILE=shared-state.json\n").await;
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shared = s.path("shared-state.json");
+    let before = std::fs::read(&shared).unwrap();
+    let out = wfm(&["loop", config_b.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "STATE_FILE {} holds the state of LivePerson account {ACCOUNT}, but this config is for account {OTHER_ACCOUNT}",
+            shared.display()
+        )) && err.contains("Give this config its own STATE_FILE"),
+        "{err}"
+    );
+    assert_eq!(sim_b.data_requests(), 0, "the second account did nothing");
+    assert_eq!(std::fs::read(&shared).unwrap(), before, "the state is untouched");
 }

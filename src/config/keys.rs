@@ -249,11 +249,19 @@ pub const KEYS: &[Key] = &[
         doc: "raw API replies, written at debug level 2",
     },
     Key {
+        name: "STATE_DIR",
+        kind: Path,
+        unset: Value("state"),
+        secret: false,
+        doc:
+            "folder of the state and lock files, created owner-only (0700); beside the config file, never in REPORT_DIR",
+    },
+    Key {
         name: "STATE_FILE",
         kind: Path,
-        unset: Derived("<REPORT_DIR>/.wfm-state.json"),
+        unset: Derived("<STATE_DIR>/wfm-state-<LP_ACCOUNT>.json"),
         secret: false,
-        doc: "record of delivered quarters",
+        doc: "record of delivered quarters, one per account; the lock is <STATE_FILE>.lock",
     },
     Key {
         name: "SETTLE_SECONDS",

@@ -7,6 +7,9 @@ use super::{ClientCredentials, Config, ConfigError, EmailConfig, FtpConfig, LpAu
 use crate::select::UnmappedAgents;
 use std::path::Path;
 
+/// The state file's name in REPORT_DIR before STATE_DIR existed.
+const LEGACY_STATE_NAME: &str = ".wfm-state.json";
+
 impl RawConfig {
     /// LP_AUTH, explicit or implied by which credentials are set; only the
     /// chosen method's keys are required.
@@ -84,9 +87,16 @@ impl RawConfig {
         let report_dir = self
             .path("REPORT_DIR", base)
             .ok_or_else(|| self.missing("REPORT_DIR"))?;
-        let state_file = self
-            .path("STATE_FILE", base)
-            .unwrap_or_else(|| report_dir.join(".wfm-state.json"));
+        // The state and its lock stay out of REPORT_DIR (a folder others may write
+        // to), one state per account. The old default is moved once (see `run::open`).
+        let state_dir = self.path("STATE_DIR", base).unwrap_or_default();
+        let (state_file, legacy_state_file) = match self.path("STATE_FILE", base) {
+            Some(explicit) => (explicit, None),
+            None => (
+                state_dir.join(format!("wfm-state-{account}.json")),
+                Some(report_dir.join(LEGACY_STATE_NAME)),
+            ),
+        };
         let ftp = match self.get("FTP_HOST") {
             None => None,
             Some(host) => Some(FtpConfig {
@@ -133,6 +143,7 @@ impl RawConfig {
             log_dir: self.path("LOG_DIR", base).unwrap_or_default(),
             json_dir: self.path("JSON_DIR", base).unwrap_or_default(),
             state_file,
+            legacy_state_file,
             settle_seconds: self.number("SETTLE_SECONDS")?,
             lp_timeout_seconds: self.number("LP_TIMEOUT_SECONDS")?,
             log_keep_days: self.number("LOG_KEEP_DAYS")?,

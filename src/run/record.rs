@@ -32,6 +32,8 @@ impl Record {
             // Files waiting for a push are in REPORT_DIR, where pull delivers them.
             state.written_count_as_delivered();
         }
+        // Another account's state is refused (`state::ForeignState`); one naming no account is adopted.
+        state.claim(&ctx.cfg.account, &ctx.cfg.state_file.display().to_string())?;
         Ok((
             Record {
                 path: ctx.cfg.state_file.clone(),

@@ -1,6 +1,8 @@
 //! The state file, written atomically together with a backup copy. A damaged
 //! file is never a silent fresh start: the backup is used, else what was
 //! delivered is rebuilt from the report files; a newer format is refused.
+//! Never through a symbolic link: the file is opened with O_NOFOLLOW and
+//! written owner-only (0600).
 
 use super::{Outage, QuarterSet, State, STATE_VERSION};
 use crate::quarter::{parse_quarter_arg, Quarter};
@@ -8,6 +10,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What loading found.
@@ -37,6 +40,8 @@ pub fn backup_path(path: &Path) -> PathBuf {
 struct V1 {
     #[allow(dead_code)]
     version: u32,
+    #[serde(default)]
+    account: Option<String>,
     delivered: BTreeSet<DateTime<Utc>>,
     lost: BTreeSet<DateTime<Utc>>,
     outage: Option<Outage>,
@@ -66,6 +71,7 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
             let v1: V1 = serde_json::from_value(value).map_err(|e| Unusable::Damaged(e.to_string()))?;
             Ok(State {
                 version: STATE_VERSION,
+                account: v1.account,
                 delivered: quarters(&v1.delivered).map_err(Unusable::Damaged)?,
                 written: QuarterSet::default(),
                 lost: quarters(&v1.lost).map_err(Unusable::Damaged)?,
@@ -86,7 +92,7 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
 /// `report_dir` (as written, so a push run uploads them again: byte-identical,
 /// so that is safe). Written by a newer wfm: an error naming the file.
 pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_private(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Fresh(State::default())),
         Err(e) => return Err(e).with_context(|| format!("cannot read the state file {}", path.display())),
@@ -108,7 +114,7 @@ pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded
         aside.display()
     );
     let backup = backup_path(path);
-    if let Some(state) = std::fs::read(&backup).ok().and_then(|b| parse(&b).ok()) {
+    if let Some(state) = read_private(&backup).ok().and_then(|b| parse(&b).ok()) {
         return Ok(Loaded::Recovered {
             state,
             notice: format!(
@@ -129,6 +135,13 @@ pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded
         ..State::default()
     };
     Ok(Loaded::Recovered { state, notice })
+}
+
+/// A state file's bytes, never through a symbolic link.
+fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    crate::atomic::open_private(path, std::fs::OpenOptions::new().read(true))?.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The quarters whose `Q_`, `AQ_` and `AS_` files are all in `dir`.
@@ -166,8 +179,8 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
         .with_context(|| format!("STATE_FILE {} has no file name", path.display()))?;
     let mut bytes = serde_json::to_vec_pretty(state).context("cannot encode the state")?;
     bytes.push(b'\n');
-    crate::atomic::write_atomic(dir, name, &bytes)?;
-    crate::atomic::write_atomic(dir, &format!("{name}.bak"), &bytes).map(|_| ())
+    crate::atomic::write_atomic_private(dir, name, &bytes)?;
+    crate::atomic::write_atomic_private(dir, &format!("{name}.bak"), &bytes).map(|_| ())
 }
 
 #[cfg(test)]
@@ -261,6 +274,29 @@ mod tests {
                 "{notice}"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_at_the_state_path_is_refused_and_the_state_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let path = dir.path().join("wfm-state-1.json");
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        let e = format!("{:#}", load(&path, dir.path(), t("2026-11-24T10:16:00Z")).unwrap_err());
+        assert!(e.contains("wfm-state-1.json is a symbolic link"), "{e}");
+        assert!(
+            std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(),
+            "not moved aside"
+        );
+        std::fs::remove_file(&path).unwrap();
+        save(&path, &State::default()).unwrap();
+        for p in [path.clone(), backup_path(&path)] {
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     }
 
     #[test]

@@ -27,6 +27,10 @@ const MEMORY_DAYS: i64 = 30;
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub version: u32,
+    /// The LivePerson account (LP_ACCOUNT) whose quarters these are; `None` in
+    /// files written before it was recorded (the first run adopts its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Quarters whose files reached their destination (REPORT_DIR in pull
     /// mode, the FTP server in push mode).
     pub delivered: QuarterSet,
@@ -44,6 +48,7 @@ impl Default for State {
     fn default() -> Self {
         State {
             version: STATE_VERSION,
+            account: None,
             delivered: QuarterSet::default(),
             written: QuarterSet::default(),
             lost: QuarterSet::default(),
@@ -65,6 +70,16 @@ pub struct Outage {
     pub last_error: String,
 }
 
+/// The state file holds another account's quarters: a configuration mistake
+/// (two configs sharing one STATE_FILE), refused before anything is done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("STATE_FILE {path} holds the state of LivePerson account {theirs}, but this config is for account {ours}: two accounts cannot share a state (the second would be told its quarters were delivered already). Give this config its own STATE_FILE, or remove the STATE_FILE line: the default, <STATE_DIR>/wfm-state-<LP_ACCOUNT>.json, is per account. This run did nothing")]
+pub struct ForeignState {
+    pub path: String,
+    pub theirs: String,
+    pub ours: String,
+}
+
 /// What a `loop` run at `now` should do.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoopPlan {
@@ -78,6 +93,23 @@ pub struct LoopPlan {
 }
 
 impl State {
+    /// Check that this state is `account`'s (`path` is the file, for the
+    /// message); a state that names no account yet becomes `account`'s.
+    pub fn claim(&mut self, account: &str, path: &str) -> Result<(), ForeignState> {
+        match &self.account {
+            Some(theirs) if theirs != account => Err(ForeignState {
+                path: path.to_string(),
+                theirs: theirs.clone(),
+                ours: account.to_string(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.account = Some(account.to_string());
+                Ok(())
+            }
+        }
+    }
+
     pub fn is_delivered(&self, q: Quarter) -> bool {
         self.delivered.contains(q)
     }
@@ -305,6 +337,26 @@ mod tests {
         s.mark_delivered(q("101126.0900"));
         s.prune(t("2026-11-24T10:16:00Z"));
         assert_eq!(s.delivered.to_string(), "101126.0900");
+    }
+
+    #[test]
+    fn a_state_is_one_accounts() {
+        // A file written before the account was recorded loads, and is adopted.
+        let mut s = State::default();
+        assert_eq!(s.account, None);
+        s.claim("111", "st.json").unwrap();
+        assert_eq!(s.account.as_deref(), Some("111"));
+        s.claim("111", "st.json").unwrap();
+        let e = s.claim("222", "st.json").unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "STATE_FILE st.json holds the state of LivePerson account 111, but this config is for account 222"
+            ),
+            "{e}"
+        );
+        assert_eq!(s.account.as_deref(), Some("111"), "a refused claim changes nothing");
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["account"], "111");
     }
 
     #[test]

@@ -90,6 +90,8 @@ impl Scenario {
 pub struct Setup {
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
+    /// LP_ACCOUNT of the config: the simulator's.
+    pub account: String,
 }
 
 impl Setup {
@@ -99,28 +101,51 @@ impl Setup {
         if sim.auth() == SimAuth::OAuth2 {
             host += &format!("LP_SENTINEL_URI={}\n", sim.base_url());
         }
-        Setup::with_lines(&(credential_lines(sim) + &host), extra)
+        Setup::with_lines(sim.account(), &(credential_lines(sim) + &host), extra)
     }
 
     /// A config as a newcomer writes it: account and credentials, no host (every host
     /// comes from the simulator's Domain API).
     pub fn without_hosts(sim: &Simulator, extra: &str) -> Setup {
         let domain = format!("LP_DOMAIN_API={}\n", sim.base_url());
-        Setup::with_lines(&(credential_lines(sim) + &domain), extra)
+        Setup::with_lines(sim.account(), &(credential_lines(sim) + &domain), extra)
     }
 
     /// `extra` comes last, so its keys win.
-    fn with_lines(lines: &str, extra: &str) -> Setup {
+    fn with_lines(account: &str, lines: &str, extra: &str) -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let text = format!("LP_ACCOUNT={ACCOUNT}\n{lines}REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n");
+        let text = format!("LP_ACCOUNT={account}\n{lines}REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n");
         let config = dir.path().join("config.navomi");
         std::fs::write(&config, text).unwrap();
-        Setup { dir, config }
+        Setup {
+            dir,
+            config,
+            account: account.to_string(),
+        }
     }
 
-    /// Where the run keeps its state (the default STATE_FILE).
+    /// The default state folder: `state` beside the config (STATE_DIR unset).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// The default state file (STATE_DIR and STATE_FILE unset): one per account.
     pub fn state_file(&self) -> PathBuf {
-        self.reports().join(".wfm-state.json")
+        self.state_dir().join(format!("wfm-state-{}.json", self.account))
+    }
+
+    /// The run lock: `<STATE_FILE>.lock`.
+    pub fn lock_file(&self) -> PathBuf {
+        let mut p = self.state_file().into_os_string();
+        p.push(".lock");
+        PathBuf::from(p)
+    }
+
+    /// The state file's JSON, if there is one.
+    pub fn state_json(&self) -> Option<serde_json::Value> {
+        std::fs::read(self.state_file())
+            .ok()
+            .map(|b| serde_json::from_slice(&b).expect("the state file is always whole JSON"))
     }
 
     /// Replace the config's text, keeping the folder (and so the state).
@@ -132,7 +157,10 @@ impl Setup {
 
     /// Remove the state file, so the next `loop` builds the newest quarter again.
     pub fn forget_state(&self) {
-        let _ = std::fs::remove_file(self.reports().join(".wfm-state.json"));
+        let _ = std::fs::remove_file(self.state_file());
+        let mut bak = self.state_file().into_os_string();
+        bak.push(".bak");
+        let _ = std::fs::remove_file(bak);
     }
 
     pub fn reports(&self) -> PathBuf {
@@ -254,7 +282,7 @@ pub fn all_names_in(dir: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The visible files in `dir` (the state and lock files are hidden); also
+/// The visible files in `dir` (temporaries are hidden); also
 /// asserts that no temporary `.part` file is left behind.
 pub fn files_in(dir: &Path) -> BTreeSet<String> {
     let all = all_names_in(dir);
