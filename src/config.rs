@@ -78,6 +78,11 @@ impl From<MapError> for ConfigError {
                 where_: format!("({path})"),
                 problem: format!("cannot read the agent map: {reason}"),
             },
+            MapError::Empty { path } => ConfigError::Invalid {
+                key: "AGENT_MAP_FILE".into(),
+                where_: format!("({path})"),
+                problem: crate::mapping::EMPTY_MAP.into(),
+            },
             MapError::Line { path, line, problem } => ConfigError::AgentMap { path, line, problem },
         }
     }

@@ -113,10 +113,6 @@ impl Lexer<'_> {
         self.chars.get(self.i).copied()
     }
 
-    fn peek_at(&self, n: usize) -> Option<char> {
-        self.chars.get(self.i + n).copied()
-    }
-
     fn bump(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.i += 1;
