@@ -1,4 +1,4 @@
-//! `config.navomi`: `KEY=VALUE` lines as a shell would source them, overridden
+//! `config.navomi`: `KEY=VALUE` lines read as bash sources them (`shell`), overridden
 //! by `WFM_<KEY>` environment variables, validated into a typed [`Config`].
 //! Secrets are wrapped in [`Secret`] so they cannot leak through `Debug`.
 //!
@@ -8,6 +8,7 @@
 
 pub mod keys;
 mod parse;
+mod shell;
 mod validate;
 
 pub use crate::select::{IdSelection, UnmappedAgents};
@@ -48,6 +49,13 @@ pub enum ConfigError {
     Unreadable { path: String, reason: String },
     #[error("{path}, line {line}: cannot parse {what}: use KEY=VALUE, quote values that hold spaces or '#', and close every quote")]
     Syntax { path: String, line: usize, what: String },
+    #[error("{path}, line {line}: {key}: {problem}")]
+    Shell {
+        path: String,
+        line: usize,
+        key: String,
+        problem: String,
+    },
     #[error("{key} is required but {where_}; set it in the config file (see config.navomi.example) or as WFM_{key}")]
     Missing { key: String, where_: String },
     #[error("no LivePerson credentials in {path}: set LP_CLIENT_ID and LP_CLIENT_SECRET (OAuth 2.0 client credentials, LivePerson's current way) or, for an OAuth 1.0a app key, LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET (see config.navomi.example)")]
@@ -69,6 +77,11 @@ impl From<MapError> for ConfigError {
                 key: "AGENT_MAP_FILE".into(),
                 where_: format!("({path})"),
                 problem: format!("cannot read the agent map: {reason}"),
+            },
+            MapError::Empty { path } => ConfigError::Invalid {
+                key: "AGENT_MAP_FILE".into(),
+                where_: format!("({path})"),
+                problem: crate::mapping::EMPTY_MAP.into(),
             },
             MapError::Line { path, line, problem } => ConfigError::AgentMap { path, line, problem },
         }
@@ -215,13 +228,14 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     load_with_env(path, |k| std::env::var(k).ok())
 }
 
-/// [`load`] with an explicit environment lookup (the demo ignores `WFM_*` overrides).
+/// [`load`] with an explicit environment lookup, for `WFM_*` overrides and `$NAME`
+/// in values (the demo passes none).
 pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
         path: path.display().to_string(),
         reason: e.to_string(),
     })?;
-    let mut raw = RawConfig::parse(&text, &path.display().to_string())?;
+    let mut raw = RawConfig::parse_with_env(&text, &path.display().to_string(), &env)?;
     raw.apply_env(env);
     let base = path
         .parent()

@@ -93,6 +93,17 @@ const CONFIG_CASES: &[ConfigCase] = &[
     map("agent,employee\n1,E1\nbob,E2\n", "not a LivePerson agent id"),
     map("1,E1\n1,E2\n", "mapped twice"),
     map("1,E1\n2,\n", "empty employee id"),
+    // A first line with a typo is an entry (not a header), a map needs entries.
+    map("2x,E0002\n1,E1\n", "line 1: agent id \"2x\""),
+    map("", "no entries"),
+    map("# agents\n\n", "no entries"),
+    map("agent_id,employee_id\n", "no entries"),
+    map("1,E1\n2, \"E2\n", "line 2"),
+    // Values bash would read otherwise: refused with the line, never echoed.
+    cfg("", "REPORT_DIR=\"$WFM_TEST_UNSET/r\"", "$WFM_TEST_UNSET is not set"),
+    cfg("", "LP_APP_SECRET=\"s3cret$(hostname)\"", "command substitution"),
+    cfg("", "LP_APP_SECRET=\"s3cret$1\"", "special shell parameter"),
+    cfg("", "REPORT_DIR = reports", "no spaces around"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,9 @@
-//! The file's `KEY=VALUE` lines (dotenvy) with their origins, `WFM_<KEY>`
+//! The file's `KEY=VALUE` lines (read as bash reads them, [`shell`]) with their origins, `WFM_<KEY>`
 //! overrides, and one reader per kind of key; defaults and ranges come from
 //! the key table.
 
 use super::keys::{self, choice_name, IfUnset, Kind, KEYS};
+use super::shell;
 use super::{normalize_base_uri, ConfigError};
 use crate::select::IdSelection;
 use std::collections::BTreeMap;
@@ -25,48 +26,43 @@ pub struct RawConfig {
 }
 
 impl RawConfig {
-    /// Parse the file's text. `path` is only used in messages.
+    /// Parse the file's text, expanding `$NAME` from the process environment.
+    /// `path` is only used in messages.
     pub fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
-        let line_of = key_lines(text);
+        Self::parse_with_env(text, path, |k| std::env::var(k).ok())
+    }
+
+    /// [`Self::parse`] with an explicit environment lookup for `$NAME` (see [`shell`]).
+    pub fn parse_with_env(text: &str, path: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut raw = RawConfig {
             path: path.to_string(),
             ..Default::default()
         };
-        for item in dotenvy::from_read_iter(text.as_bytes()) {
-            match item {
-                Ok((key, value)) => {
-                    let line = line_of.get(&key).copied().unwrap_or(0);
-                    if !KEYS.iter().any(|k| k.name == key) {
-                        raw.warnings.push(format!(
-                            "{path}, line {line}: unknown key {key} is ignored (see config.navomi.example for the keys)"
-                        ));
-                    }
-                    let origin = Origin::File {
-                        path: path.to_string(),
-                        line,
-                    };
-                    raw.values.insert(key, (value, origin));
-                }
-                Err(dotenvy::Error::LineParse(bad, _)) => {
-                    // Never echo the line: it may hold a secret. Name its number and key.
-                    let (line, key) = locate_syntax_error(text, &bad);
-                    let what = match key {
-                        Some(k) => format!("the value of {k}"),
-                        None => "this line".to_string(),
-                    };
-                    return Err(ConfigError::Syntax {
-                        path: path.to_string(),
-                        line,
-                        what,
-                    });
-                }
-                Err(e) => {
-                    return Err(ConfigError::Unreadable {
-                        path: path.to_string(),
-                        reason: e.to_string(),
-                    })
-                }
+        // Never echo a value: it may be a secret. Name the line and key.
+        let assignments = shell::assignments(text, &env).map_err(|e| match (e.problem, e.key) {
+            (Some(problem), Some(key)) => ConfigError::Shell {
+                path: path.to_string(),
+                line: e.line,
+                key,
+                problem,
+            },
+            (_, key) => ConfigError::Syntax {
+                path: path.to_string(),
+                line: e.line,
+                what: key.map_or_else(|| "this line".to_string(), |k| format!("the value of {k}")),
+            },
+        })?;
+        for shell::Assignment { key, value, line } in assignments {
+            if !KEYS.iter().any(|k| k.name == key) {
+                raw.warnings.push(format!(
+                    "{path}, line {line}: unknown key {key} is ignored (see config.navomi.example for the keys)"
+                ));
             }
+            let origin = Origin::File {
+                path: path.to_string(),
+                line,
+            };
+            raw.values.insert(key, (value, origin));
         }
         Ok(raw)
     }
@@ -243,41 +239,4 @@ impl RawConfig {
         }
         Ok(())
     }
-}
-
-/// Line number and key of a line dotenvy refused: the first line that fails on
-/// its own, else the line holding the refused text (dotenvy reports the value only).
-fn locate_syntax_error(text: &str, bad: &str) -> (usize, Option<String>) {
-    let first_bad = bad.lines().next().unwrap_or("");
-    let idx = text
-        .lines()
-        .position(|l| dotenvy::from_read_iter(l.as_bytes()).any(|r| r.is_err()))
-        .or_else(|| {
-            text.lines()
-                .position(|l| !first_bad.is_empty() && l.contains(first_bad))
-        });
-    match idx {
-        Some(i) => {
-            let line = text.lines().nth(i).unwrap_or("");
-            let key = key_lines(line).into_keys().next();
-            (i + 1, key)
-        }
-        None => (0, None),
-    }
-}
-
-/// The line each key is (last) set on, for messages.
-fn key_lines(text: &str) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim_start();
-        let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
-        if let Some((k, _)) = l.split_once('=') {
-            let k = k.trim_end();
-            if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                out.insert(k.to_string(), i + 1);
-            }
-        }
-    }
-    out
 }
