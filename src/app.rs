@@ -74,13 +74,14 @@ fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
+            let now = logical_now()?;
+            let cfg = load_config_and_log(&r.config, r.debug)?;
             let opts = RunOptions {
-                mode: r.mode,
+                mode: r.mode.unwrap_or(cfg.delivery),
                 debug: r.debug,
                 dry_run: args.dry_run,
-                now: logical_now()?,
+                now,
             };
-            let cfg = load_config_and_log(&r.config, r.debug)?;
             let summary = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts))?;
             Ok(status_of(&summary))
         }
@@ -89,13 +90,14 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
+            let now = logical_now()?;
+            let cfg = load_config_and_log(&r.config, r.debug)?;
             let opts = RunOptions {
-                mode: r.mode,
+                mode: r.mode.unwrap_or(cfg.delivery),
                 debug: r.debug,
                 dry_run: false,
-                now: logical_now()?,
+                now,
             };
-            let cfg = load_config_and_log(&r.config, r.debug)?;
             let job = Job::Rerun { output, start, end };
             let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;
             Ok(status_of(&summary))

@@ -164,7 +164,8 @@ pub struct DemoArgs {
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub config: PathBuf,
-    pub mode: DeliveryMode,
+    /// `None`: the config's DELIVERY decides.
+    pub mode: Option<DeliveryMode>,
     pub debug: u8,
 }
 
@@ -179,7 +180,7 @@ fn resolve(
             .clone()
             .or_else(|| flags.config.clone())
             .unwrap_or_else(|| PathBuf::from("config.navomi")),
-        mode: ftp_opt.or(flags.ftp).unwrap_or(FtpArg::Pull).into(),
+        mode: ftp_opt.or(flags.ftp).map(Into::into),
         debug: debug_opt.or(flags.debug).unwrap_or(0),
     }
 }
@@ -233,7 +234,7 @@ mod tests {
         let r = a.resolve();
         assert_eq!(
             (r.config, r.mode, r.debug),
-            (PathBuf::from("config.navomi"), DeliveryMode::Push, 0)
+            (PathBuf::from("config.navomi"), Some(DeliveryMode::Push), 0)
         );
         let Command::Loop(a) = parse(&["loop", "--config", "x", "--ftp", "pull", "--debug", "2"])
             .unwrap()
@@ -242,11 +243,15 @@ mod tests {
             panic!()
         };
         let r = a.resolve();
-        assert_eq!((r.config, r.mode, r.debug), (PathBuf::from("x"), DeliveryMode::Pull, 2));
+        assert_eq!(
+            (r.config, r.mode, r.debug),
+            (PathBuf::from("x"), Some(DeliveryMode::Pull), 2)
+        );
         let Command::Loop(a) = parse(&["loop"]).unwrap().command else {
             panic!()
         };
         assert_eq!(a.resolve().config, PathBuf::from("config.navomi"));
+        assert_eq!(a.resolve().mode, None, "the config's DELIVERY decides");
     }
 
     #[test]

@@ -196,6 +196,8 @@ pub struct Config {
     pub lp_timeout_seconds: u32,
     pub log_keep_days: u32,
     /// `None` when FTP_HOST is not set; push mode then fails validation.
+    /// DELIVERY: how a run delivers unless `--ftp` / FTP_OPT says otherwise.
+    pub delivery: crate::job::DeliveryMode,
     pub ftp: Option<FtpConfig>,
     /// `None` when EMAIL_SERVER is not set: failures are only logged.
     pub email: Option<EmailConfig>,

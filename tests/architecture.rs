@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("quarter_set", &["quarter"]),
     ("job", &["quarter"]),
     ("outcome", &["quarter", "quarter_set"]),
-    ("config", &["select", "mapping"]),
+    ("config", &["select", "mapping", "job"]),
     ("lp", &["config", "atomic", "quarter", "select"]),
     ("aggregate", &["lp", "mapping", "quarter", "select"]),
     ("report", &["aggregate", "quarter"]),

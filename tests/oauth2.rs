@@ -300,7 +300,9 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("HTTP 401") && err.contains("privilege"), "{err}");
-    assert_eq!(sim1.token_requests(), 2);
+    // One new token per refused method at most (how many depends on how the
+    // three concurrent refusals interleave), each method repeated once.
+    assert!((2..=4).contains(&sim1.token_requests()), "{}", sim1.token_requests());
     assert_eq!(sim1.data_requests(), 6);
 }
 

@@ -3,6 +3,7 @@
 //! of documentation. `config.navomi.example` is checked against this table.
 
 use super::{EmailTls, FtpTls};
+use crate::job::DeliveryMode;
 use crate::select::UnmappedAgents;
 
 /// One key of the config file.
@@ -85,6 +86,7 @@ pub const AUTH_METHODS: &[(&str, AuthMethod)] = &[
 pub const SIGNATURE_METHODS: &[(&str, ())] = &[("HMAC-SHA1", ())];
 pub const UNMAPPED_AGENTS: &[(&str, UnmappedAgents)] =
     &[("keep", UnmappedAgents::Keep), ("skip", UnmappedAgents::Skip)];
+pub const DELIVERY: &[(&str, DeliveryMode)] = &[("push", DeliveryMode::Push), ("pull", DeliveryMode::Pull)];
 pub const FTP_TLS: &[(&str, FtpTls)] = &[
     ("none", FtpTls::None),
     ("explicit", FtpTls::Explicit),
@@ -283,6 +285,13 @@ pub const KEYS: &[Key] = &[
         unset: Value("30"),
         secret: false,
         doc: "daily log files older than this are removed",
+    },
+    Key {
+        name: "DELIVERY",
+        kind: Choice(&DELIVERY),
+        unset: Derived("push when FTP_HOST is set, else pull"),
+        secret: false,
+        doc: "push (upload by FTP) or pull (leave in REPORT_DIR); --ftp / FTP_OPT override it for one run",
     },
     Key {
         name: "FTP_HOST",

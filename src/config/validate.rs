@@ -4,6 +4,7 @@
 use super::keys::{self, AuthMethod};
 use super::parse::RawConfig;
 use super::{ClientCredentials, Config, ConfigError, EmailConfig, FtpConfig, LpAuth, LpCredentials, Secret};
+use crate::job::DeliveryMode;
 use crate::select::UnmappedAgents;
 use std::path::Path;
 
@@ -108,6 +109,17 @@ impl RawConfig {
                 tls: self.choice("FTP_TLS", keys::FTP_TLS)?,
             }),
         };
+        let delivery = match self.get("DELIVERY") {
+            None if ftp.is_some() => DeliveryMode::Push,
+            None => DeliveryMode::Pull,
+            Some(_) => self.choice("DELIVERY", keys::DELIVERY)?,
+        };
+        if delivery == DeliveryMode::Push && ftp.is_none() {
+            return Err(self.invalid(
+                "DELIVERY",
+                "push needs FTP_HOST (and FTP_USER, FTP_PASSWORD, FTP_REMOTE_DIR); set them, or DELIVERY=pull",
+            ));
+        }
         let email = match self.get("EMAIL_SERVER") {
             None => None,
             Some(server) => {
@@ -147,6 +159,7 @@ impl RawConfig {
             settle_seconds: self.number("SETTLE_SECONDS")?,
             lp_timeout_seconds: self.number("LP_TIMEOUT_SECONDS")?,
             log_keep_days: self.number("LOG_KEEP_DAYS")?,
+            delivery,
             ftp,
             email,
             warnings: self.warnings.clone(),

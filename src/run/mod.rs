@@ -176,15 +176,17 @@ fn quarters_label(qs: &[Quarter]) -> String {
 /// soon as it is written and again when delivered, so a killed run keeps its
 /// progress.
 async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPlan, rec: &mut Record) -> RunSummary {
+    // Only a push run uploads; a pull run leaves them waiting for the next push.
+    let upload: &[Quarter] = if ctx.pushing() { &plan.upload } else { &[] };
     let mut summary = RunSummary {
-        quarters: plan.upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
+        quarters: upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
         ..Default::default()
     };
-    if !plan.upload.is_empty() {
+    if !upload.is_empty() {
         info!(
             "{} quarter(s) written earlier wait for the upload: {}",
-            plan.upload.len(),
-            plan.upload.iter().copied().collect::<QuarterSet>()
+            upload.len(),
+            upload.iter().copied().collect::<QuarterSet>()
         );
     }
     if !plan.build.is_empty() {
@@ -236,7 +238,9 @@ async fn build_quarters(
             }
         };
         if outcome.error.is_none() && !ctx.opts.dry_run {
-            if ctx.pushing() {
+            // Written for a push (now, or by the next push run when this one is a
+            // pull override of DELIVERY=push); delivered when pull is the rule.
+            if ctx.pushing() || ctx.cfg.delivery == DeliveryMode::Push {
                 rec.written(*q);
             } else {
                 rec.delivered(*q);

@@ -28,7 +28,7 @@ impl Record {
             Loaded::Fresh(s) | Loaded::Good(s) => (s, None),
             Loaded::Recovered { state, notice } => (state, Some(notice)),
         };
-        if ctx.opts.mode == DeliveryMode::Pull {
+        if ctx.cfg.delivery == DeliveryMode::Pull {
             // Files waiting for a push are in REPORT_DIR, where pull delivers them.
             state.written_count_as_delivered();
         }
