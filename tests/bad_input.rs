@@ -55,6 +55,8 @@ const CONFIG_CASES: &[ConfigCase] = &[
     cfg("", "LP_TIMEOUT_SECONDS=0", "LP_TIMEOUT_SECONDS"),
     cfg("", "LOG_KEEP_DAYS=0", "LOG_KEEP_DAYS"),
     cfg("", "FTP_HOST=ftp.example.com\nFTP_TLS=ssl", "FTP_TLS"),
+    cfg("", "DELIVERY=push", "DELIVERY"),
+    cfg("", "DELIVERY=upload", "expected push or pull"),
     cfg("", "FTP_HOST=ftp.example.com\nFTP_PORT=0", "FTP_PORT"),
     cfg("", "FTP_HOST=ftp.example.com\nFTP_PORT=99999", "FTP_PORT"),
     cfg(

@@ -509,3 +509,43 @@ async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
         exp.check_quarter(&server.inbox(), t(&format!("2026-11-24T{hm}:00Z")));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let server = ftp().await;
+    // FTP_HOST set, no --ftp: DELIVERY defaults to push.
+    let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        server.names().contains(&"Q_112426.1000.xml".to_string()),
+        "{:?}",
+        server.names()
+    );
+    // A pull run for once (FTP_OPT 2) leaves the quarter in REPORT_DIR only...
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(s.reports().join("Q_112426.1015.xml").exists());
+    assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
+    // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
+    let requests = sim.data_requests();
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        server.names().contains(&"Q_112426.1015.xml".to_string()),
+        "{:?}",
+        server.names()
+    );
+    assert_eq!(sim.data_requests(), requests);
+    // DELIVERY=pull keeps a config with FTP_HOST in pull mode.
+    let s2 = Setup::new(&sim, &(ftp_lines(server.port, ftp_server::PASS) + "DELIVERY=pull\n"));
+    let before = server.names().len();
+    let out = wfm(&["loop", "--config", s2.config.to_str().unwrap()], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.names().len(), before, "nothing uploaded");
+    assert!(s2.reports().join("Q_112426.1015.xml").exists());
+}
