@@ -82,8 +82,14 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 dry_run: args.dry_run,
                 now,
             };
-            let summary = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts))?;
-            Ok(status_of(&summary))
+            // Quiet cron: at debug 0 a loop's errors reach stderr only when they
+            // are news (the outage policy releases them); see `alert::outage`.
+            if r.debug == 0 && !args.dry_run {
+                crate::logging::hold_stderr();
+            }
+            let result = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts));
+            crate::logging::release_stderr(true);
+            Ok(status_of(&result?))
         }
         Command::Rerun(args) => {
             let r = args.resolve();

@@ -2,8 +2,9 @@
 //! line per quarter, 2 verbose), and a daily file in LOG_DIR that always gets
 //! the info lines, so operators have the history whatever cron passed.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Mutex;
 use tracing::Level;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::prelude::*;
@@ -13,6 +14,60 @@ fn stderr_level(debug: u8) -> Level {
         0 => Level::ERROR,
         1 => Level::INFO,
         _ => Level::DEBUG,
+    }
+}
+
+/// Stderr lines held back while the run decides whether cron should see them.
+static HELD: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+fn held() -> std::sync::MutexGuard<'static, Option<Vec<u8>>> {
+    HELD.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Cron mails whatever a job prints. From now on stderr lines are held back
+/// until [`release_stderr`] says whether this run's failure is news (the first
+/// failing run of an outage) or a repeat (later runs of the same outage).
+pub fn hold_stderr() {
+    *held() = Some(Vec::new());
+}
+
+/// Print the held lines (`print`) or drop them; stderr is direct again. A
+/// second call does nothing, so the run can decide and `app` still release.
+pub fn release_stderr(print: bool) {
+    if let Some(lines) = held().take() {
+        if print {
+            let _ = std::io::stderr().write_all(&lines);
+        }
+    }
+}
+
+/// Stderr, or the held buffer while [`hold_stderr`] is on.
+struct GatedStderr;
+
+impl Write for GatedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match held().as_mut() {
+            Some(lines) => {
+                lines.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            None => std::io::stderr().write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// The debug level stderr was set up with.
+static STDERR_DEBUG: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// One line on stderr at every debug level (at 1 and 2 the info line is it),
+/// and in the log file.
+pub fn say(line: &str) {
+    tracing::info!("{line}");
+    if STDERR_DEBUG.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        let _ = writeln!(std::io::stderr(), "{line}");
     }
 }
 
@@ -29,6 +84,7 @@ pub fn init(debug: u8) {
 /// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log`; daily files older than `keep_days` are removed.
 /// Returns a warning when the log folder cannot be used (the run goes on).
 pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<String> {
+    STDERR_DEBUG.store(debug, std::sync::atomic::Ordering::Relaxed);
     let appender = std::fs::create_dir_all(log_dir)
         .map_err(|e| e.to_string())
         .and_then(|_| {
@@ -63,7 +119,7 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
         ),
     };
     let stderr_layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(|| GatedStderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(LevelFilter::from_level(stderr_level(debug)));

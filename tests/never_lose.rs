@@ -187,10 +187,11 @@ async fn a_machine_off_for_three_days_reports_every_lost_quarter_once() {
     let st = state(&s);
     assert_eq!(quarters_in(&st["lost"]), 193);
     assert_eq!(quarters_in(&st["delivered"]), 96);
-    // Once: the next run reports nothing again.
+    // Once: the next run reports no loss again, only that the failure is over.
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "");
+    assert!(!stderr(&out).contains("lost"), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("wfm: recovered"), "{}", stderr(&out));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,4 +257,42 @@ async fn quarters_lost_during_a_mailed_outage_get_a_mail_of_their_own() {
     // Nothing new lost: no new mail.
     wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t4).await;
     assert_eq!(smtp.mails().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
+    let first = t("2026-11-24T10:16:30Z");
+    let sim = scenario(first).start().await;
+    // No EMAIL_SERVER: cron's own mail of stderr is the operator's only news.
+    let s = Setup::new(&sim, "");
+    sim.inject(None, Fault::ServerError(400), 6);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("HTTP 400"),
+        "the first failing run prints: {}",
+        stderr(&out)
+    );
+    let t2 = t("2026-11-24T10:31:30Z");
+    sim.set_now(t2);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t2).await;
+    assert_eq!(out.status.code(), Some(1), "still failing");
+    assert_eq!(stderr(&out), "", "a later failing run of the same outage is silent");
+    assert!(log_text(&s.path("logs")).contains("this run prints nothing"));
+    let t3 = t("2026-11-24T10:46:30Z");
+    sim.set_now(t3);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t3).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "wfm: recovered: delivering again after the failures since 2026-11-24 10:16 UTC\n"
+    );
+    // Good runs after that print nothing; usage errors always print.
+    let t4 = t("2026-11-24T11:01:30Z");
+    sim.set_now(t4);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t4).await;
+    assert_eq!((out.status.code(), stderr(&out)), (Some(0), String::new()));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "7", "2", "0"], t4).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).is_empty());
 }

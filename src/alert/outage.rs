@@ -16,6 +16,9 @@ const MAIL_TIMEOUT_SECONDS: u64 = 30;
 
 /// After a `loop`: one mail per outage (see [`decide`]); the streak is kept in `st`.
 pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
+    // Cron mails what a run prints: only news reaches stderr (a first failure,
+    // new lost quarters, a recovery), never the repeats of a known outage.
+    let first_failure = st.outage.is_none();
     let (outage, action) = decide(
         st.outage.take(),
         now,
@@ -24,6 +27,15 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
         !summary.lost.is_empty(),
     );
     st.outage = outage;
+    let news = match &action {
+        Action::MailFailure => first_failure || !summary.lost.is_empty(),
+        Action::AlreadyMailed { .. } => !summary.lost.is_empty(),
+        Action::Recovered(_) | Action::Nothing => true,
+    };
+    if !news {
+        info!("this failure continues a known outage: this run prints nothing (cron had the first failure)");
+    }
+    crate::logging::release_stderr(news);
     match action {
         Action::Nothing => {}
         Action::AlreadyMailed { since } => info!(
@@ -38,10 +50,11 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
             }
         }
         Action::Recovered(outage) => {
-            info!(
-                "recovered from the failures since {}",
+            // One line, whatever the debug level: cron mails the recovery once.
+            crate::logging::say(&format!(
+                "wfm: recovered: delivering again after the failures since {}",
                 outage.since.format("%Y-%m-%d %H:%M UTC")
-            );
+            ));
             let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
                 return;
             };
