@@ -178,6 +178,8 @@ pub struct Config {
     pub settle_seconds: u32,
     pub lp_timeout_seconds: u32,
     pub log_keep_days: u32,
+    /// The deadline of a whole run (RUN_TIMEOUT_SECONDS).
+    pub run_timeout_seconds: u32,
     /// `None` when FTP_HOST is not set; push mode then fails validation.
     pub ftp: Option<FtpConfig>,
     /// `None` when EMAIL_SERVER is not set: failures are only logged.

@@ -13,17 +13,30 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("atomic", &[]),
     ("lock", &[]),
     ("logging", &[]),
-    ("mapping", &[]),
+    ("deadline", &[]),
+    ("outside", &[]),
+    ("mapping", &["outside"]),
     ("job", &["quarter"]),
     ("outcome", &["quarter"]),
     ("config", &["select", "mapping"]),
-    ("lp", &["config", "atomic", "quarter", "select"]),
+    ("lp", &["config", "atomic", "quarter", "select", "outside"]),
     ("aggregate", &["lp", "mapping", "quarter", "select"]),
     ("report", &["aggregate", "quarter"]),
     ("state", &["quarter", "atomic"]),
-    ("deliver", &["config", "atomic", "report", "quarter"]),
-    ("alert", &["config", "quarter", "outcome", "state", "logging"]),
-    ("check", &["config", "lp", "deliver", "alert", "mapping", "atomic"]),
+    (
+        "deliver",
+        &["config", "atomic", "report", "quarter", "deadline", "outside"],
+    ),
+    (
+        "alert",
+        &[
+            "config", "quarter", "outcome", "state", "logging", "deadline", "outside",
+        ],
+    ),
+    (
+        "check",
+        &["config", "lp", "deliver", "alert", "mapping", "atomic", "deadline"],
+    ),
     (
         "run",
         &[
@@ -41,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "mapping",
             "atomic",
             "select",
+            "deadline",
         ],
     ),
     ("demo", &["run", "config", "job", "outcome", "quarter", "atomic"]),

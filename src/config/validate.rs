@@ -136,6 +136,7 @@ impl RawConfig {
             settle_seconds: self.number("SETTLE_SECONDS")?,
             lp_timeout_seconds: self.number("LP_TIMEOUT_SECONDS")?,
             log_keep_days: self.number("LOG_KEEP_DAYS")?,
+            run_timeout_seconds: self.number("RUN_TIMEOUT_SECONDS")?,
             ftp,
             email,
             warnings: self.warnings.clone(),
