@@ -94,17 +94,23 @@ pub(super) fn connect_implicit(
 #[derive(Debug)]
 pub(super) struct TimedConnector {
     pub(super) inner: RustlsConnector,
-    pub(super) timeout: Duration,
-    /// Shuts the socket at the deadline.
+    pub(super) bounds: Bounds,
+    /// Shuts the control socket at the deadline.
     pub(super) dog: Watchdog,
+    /// The first stream secured is the control connection, the only one watched
+    /// (see the passive stream builder in `Session::open`).
+    pub(super) control_seen: std::sync::atomic::AtomicBool,
 }
 
 impl TlsConnector for TimedConnector {
     type Stream = <RustlsConnector as TlsConnector>::Stream;
 
     fn connect(&self, domain: &str, stream: TcpStream) -> suppaftp::FtpResult<Self::Stream> {
-        set_timeouts(&stream, self.timeout).map_err(suppaftp::FtpError::ConnectionError)?;
-        self.dog.watch(&stream);
+        // Data connections too: each timeout is capped by the time left.
+        set_timeouts(&stream, self.bounds.step()).map_err(suppaftp::FtpError::ConnectionError)?;
+        if !self.control_seen.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.dog.watch(&stream);
+        }
         self.inner.connect(domain, stream)
     }
 }

@@ -275,8 +275,9 @@ impl<'a> Session<'a> {
             FtpTls::None => None,
             _ => Some(TimedConnector {
                 inner: RustlsConnector::from(tls_config(extra_root_pem).map_err(tls_err)?),
-                timeout,
+                bounds,
                 dog: dog.clone(),
+                control_seen: Default::default(),
             }),
         };
         let targets: Vec<SocketAddr> = (cfg.host.as_str(), cfg.port)
@@ -322,12 +323,14 @@ impl<'a> Session<'a> {
         let ipv6 = ftp.get_ref().peer_addr().map(|a| a.is_ipv6()).unwrap_or(false);
         ftp.set_mode(if ipv6 { Mode::ExtendedPassive } else { Mode::Passive });
         ftp.set_passive_nat_workaround(true);
-        let data_dog = dog.clone();
+        // Data connections are not watched (a watched duplicate would keep the
+        // socket open after suppaftp closes it, and the server would wait for the
+        // end of the file): their timeouts never pass the deadline, and the
+        // control connection, which is watched, reads every verdict.
         let ftp = ftp.passive_stream_builder(move |addr| {
             let t = bounds.step();
             let s = TcpStream::connect_timeout(&addr, t).map_err(suppaftp::FtpError::ConnectionError)?;
             set_timeouts(&s, t).map_err(suppaftp::FtpError::ConnectionError)?;
-            data_dog.watch(&s);
             Ok(s)
         });
 
