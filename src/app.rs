@@ -62,6 +62,20 @@ pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
     }
 }
 
+/// WFM_TEST_RUN_TIMEOUT_SECONDS: a run deadline below RUN_TIMEOUT_SECONDS' minimum of
+/// 60 s, so the tests of slow servers take seconds. For tests only, like WFM_NOW.
+pub fn test_run_timeout() -> Result<Option<std::time::Duration>, UsageError> {
+    match std::env::var("WFM_TEST_RUN_TIMEOUT_SECONDS") {
+        Ok(s) if !s.trim().is_empty() => match s.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(std::time::Duration::from_secs(n))),
+            _ => Err(UsageError(format!(
+                "WFM_TEST_RUN_TIMEOUT_SECONDS={s:?} is not a whole number of seconds >= 1; unset it to use RUN_TIMEOUT_SECONDS"
+            ))),
+        },
+        _ => Ok(None),
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -81,6 +95,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 debug: r.debug,
                 dry_run: args.dry_run,
                 now,
+                run_timeout: test_run_timeout()?,
             };
             // Quiet cron: at debug 0 a loop's errors reach stderr only when they
             // are news (the outage policy releases them); see `alert::outage`.
@@ -103,6 +118,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 debug: r.debug,
                 dry_run: false,
                 now,
+                run_timeout: test_run_timeout()?,
             };
             let job = Job::Rerun { output, start, end };
             let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;

@@ -195,6 +195,8 @@ pub struct Config {
     pub settle_seconds: u32,
     pub lp_timeout_seconds: u32,
     pub log_keep_days: u32,
+    /// The deadline of a whole run (RUN_TIMEOUT_SECONDS).
+    pub run_timeout_seconds: u32,
     /// `None` when FTP_HOST is not set; push mode then fails validation.
     /// DELIVERY: how a run delivers unless `--ftp` / FTP_OPT says otherwise.
     pub delivery: crate::job::DeliveryMode,

@@ -67,6 +67,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         debug: 1,
         dry_run: false,
         now,
+        run_timeout: None,
     };
     let looped = run::execute(&cfg, &Job::Loop, &opts).await?;
     let newest = quarter::loop_quarter(now, Duration::seconds(cfg.settle_seconds.into()));

@@ -48,4 +48,7 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// The logical clock: quarter choice and `timeframe` (WFM_NOW in tests).
     pub now: DateTime<Utc>,
+    /// Overrides RUN_TIMEOUT_SECONDS, below its minimum too
+    /// (WFM_TEST_RUN_TIMEOUT_SECONDS, for tests only).
+    pub run_timeout: Option<std::time::Duration>,
 }

@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod deliver;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -17,6 +18,7 @@ pub mod logging;
 pub mod lp;
 pub mod mapping;
 pub mod outcome;
+pub mod outside;
 pub mod quarter;
 pub mod quarter_set;
 pub mod report;

@@ -7,12 +7,21 @@
 //! (rustls-native-certs, honouring `SSL_CERT_FILE`), plus optional extra PEM
 //! roots given to [`send_with`] / [`check_with`].
 //!
+//! Time: each read and write gets the per-read timeout, capped by the time
+//! left of the caller's deadline ([`Bounds`]). lettre opens its own socket,
+//! out of reach, so the connection to the relay is made here and lettre talks
+//! to it through a loopback pipe; a [`Watchdog`] shuts the relay socket when the
+//! deadline passes, so a relay that trickles its greeting cannot hold the run.
+//!
 //! Secrets: the mail is built only from the [`FailureReport`] and the
 //! non-secret mail settings, and `EMAIL_PASSWORD` is scrubbed from every text
-//! that goes into a mail or an error.
+//! that goes into a mail or an error; the relay's replies have their control
+//! characters escaped (a newline must not forge a log line).
 
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -21,6 +30,8 @@ use lettre::transport::smtp::extension::ClientId;
 use lettre::Message;
 
 use crate::config::{EmailConfig, EmailTls};
+pub use crate::deadline::Bounds;
+use crate::deadline::Watchdog;
 use crate::quarter::Quarter;
 
 /// What to tell the operator about a failed run.
@@ -66,6 +77,40 @@ pub enum MailError {
         to: String,
         reply: String,
     },
+    #[error("SMTP with {addr} was cut during {stage} at the deadline (the relay answered too slowly)")]
+    Deadline { addr: String, stage: &'static str },
+}
+
+impl MailError {
+    fn stage(&self) -> &'static str {
+        match self {
+            MailError::Compose { .. } => "composing",
+            MailError::Connect { stage, .. } => stage,
+            MailError::Tls { .. } => "TLS",
+            MailError::Auth { .. } => "AUTH",
+            MailError::Send { .. } => "sending the mail",
+            MailError::Deadline { stage, .. } => stage,
+        }
+    }
+
+    /// Whether the deadline, not the relay's answer, ended the exchange.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self, MailError::Deadline { .. })
+    }
+}
+
+/// `r`, restated as a deadline error when the watchdog cut the exchange.
+fn or_deadline<T>(r: Result<T, MailError>, dog: &Watchdog, bounds: &Bounds, cfg: &EmailConfig) -> Result<T, MailError> {
+    r.map_err(|e| {
+        if dog.fired() || bounds.passed() {
+            MailError::Deadline {
+                addr: addr(cfg),
+                stage: e.stage(),
+            }
+        } else {
+            e
+        }
+    })
 }
 
 /// Subject and plain-text body of the failure mail. Pure: no clock, no I/O.
@@ -112,8 +157,9 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
 }
 
 /// Send one plain-text mail from `cfg.from` to `cfg.to`; trusts the system roots.
-pub fn send(cfg: &EmailConfig, subject: &str, body: &str, timeout: Duration) -> Result<(), MailError> {
-    send_with(cfg, subject, body, timeout, None)
+/// `bounds`: a per-read timeout (a `Duration`), or that and a deadline ([`Bounds`]).
+pub fn send(cfg: &EmailConfig, subject: &str, body: &str, bounds: impl Into<Bounds>) -> Result<(), MailError> {
+    send_with(cfg, subject, body, bounds, None)
 }
 
 /// [`send`], also trusting the PEM certificates in `extra_root_pem`.
@@ -121,7 +167,21 @@ pub fn send_with(
     cfg: &EmailConfig,
     subject: &str,
     body: &str,
-    timeout: Duration,
+    bounds: impl Into<Bounds>,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<(), MailError> {
+    let bounds = bounds.into();
+    let dog = Watchdog::start(bounds.until);
+    let r = send_inner(cfg, subject, body, bounds, &dog, extra_root_pem);
+    or_deadline(r, &dog, &bounds, cfg)
+}
+
+fn send_inner(
+    cfg: &EmailConfig,
+    subject: &str,
+    body: &str,
+    bounds: Bounds,
+    dog: &Watchdog,
     extra_root_pem: Option<&[u8]>,
 ) -> Result<(), MailError> {
     let compose_err = |reason: String| MailError::Compose {
@@ -145,8 +205,9 @@ pub fn send_with(
         .body(scrub(body, cfg))
         .map_err(|e| compose_err(e.to_string()))?;
 
-    let mut conn = open(cfg, timeout, extra_root_pem)?;
+    let mut conn = open(cfg, bounds, dog, extra_root_pem)?;
     let addr = addr(cfg);
+    let _ = conn.set_timeout(Some(bounds.step()));
     let sent = conn.send(message.envelope(), &message.formatted());
     match sent {
         Ok(_) => {
@@ -167,13 +228,20 @@ pub fn send_with(
 }
 
 /// Connect, EHLO, STARTTLS/TLS per `cfg.tls`, AUTH when a password is set; sends nothing.
-pub fn check(cfg: &EmailConfig, timeout: Duration) -> Result<String, MailError> {
-    check_with(cfg, timeout, None)
+pub fn check(cfg: &EmailConfig, bounds: impl Into<Bounds>) -> Result<String, MailError> {
+    check_with(cfg, bounds, None)
 }
 
 /// [`check`], also trusting the PEM certificates in `extra_root_pem`.
-pub fn check_with(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<String, MailError> {
-    let mut conn = open(cfg, timeout, extra_root_pem)?;
+pub fn check_with(
+    cfg: &EmailConfig,
+    bounds: impl Into<Bounds>,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<String, MailError> {
+    let bounds = bounds.into();
+    let dog = Watchdog::start(bounds.until);
+    let r = open(cfg, bounds, &dog, extra_root_pem);
+    let mut conn = or_deadline(r, &dog, &bounds, cfg)?;
     let _ = conn.quit();
     let tls = match cfg.tls {
         EmailTls::StartTls => "STARTTLS",
@@ -198,8 +266,14 @@ fn addr(cfg: &EmailConfig) -> String {
 }
 
 /// An SMTP connection, greeted, EHLO done, secured and authenticated per `cfg`.
-fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<SmtpConnection, MailError> {
+fn open(
+    cfg: &EmailConfig,
+    bounds: Bounds,
+    dog: &Watchdog,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<SmtpConnection, MailError> {
     let addr = addr(cfg);
+    let timeout = bounds.step();
     let mode = match cfg.tls {
         EmailTls::StartTls => "starttls",
         EmailTls::Tls => "tls",
@@ -216,7 +290,11 @@ fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> 
         reason: reply(e, cfg),
     };
     let hello = ClientId::default();
-    let target = (cfg.server.as_str(), cfg.port);
+    let target = pipe(cfg, bounds, dog).map_err(|reason| MailError::Connect {
+        addr: addr.clone(),
+        stage: "TCP connect",
+        reason: scrub(&reason, cfg),
+    })?;
 
     let mut conn = match cfg.tls {
         EmailTls::None => {
@@ -245,6 +323,7 @@ fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> 
                     "the relay does not offer STARTTLS in its EHLO reply (set EMAIL_TLS=tls for port 465, or EMAIL_TLS=none only for a trusted local relay)".into(),
                 ));
             }
+            let _ = conn.set_timeout(Some(bounds.step()));
             if let Err(e) = conn.starttls(&params, &hello) {
                 conn.abort();
                 return Err(tls_err(reply(&e, cfg)));
@@ -255,6 +334,7 @@ fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> 
 
     if let Some(password) = &cfg.password {
         let creds = Credentials::new(cfg.user.clone(), password.expose().to_string());
+        let _ = conn.set_timeout(Some(bounds.step()));
         if let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds) {
             conn.abort();
             return Err(MailError::Auth {
@@ -265,6 +345,68 @@ fn open(cfg: &EmailConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> 
         }
     }
     Ok(conn)
+}
+
+/// Connect to the relay (each resolved address in turn) and return a loopback
+/// address that forwards to it, for lettre to connect to. Only the relay socket
+/// is watched: when the watchdog shuts it (at the deadline, or when the exchange
+/// is over), the pipe closes lettre's end too, and lettre's read returns.
+fn pipe(cfg: &EmailConfig, bounds: Bounds, dog: &Watchdog) -> Result<SocketAddr, String> {
+    let targets: Vec<SocketAddr> = (cfg.server.as_str(), cfg.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {}: {e}", cfg.server))?
+        .collect();
+    let mut last = String::from("the host name resolved to no address");
+    let mut relay = None;
+    for a in &targets {
+        match TcpStream::connect_timeout(a, bounds.step()) {
+            Ok(s) => {
+                relay = Some(s);
+                break;
+            }
+            Err(e) if targets.len() > 1 => last = format!("{a}: {e}"),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    let relay = relay.ok_or(last)?;
+    dog.watch(&relay);
+    let _ = relay.set_write_timeout(Some(bounds.per_read));
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("loopback pipe: {e}"))?;
+    let local = listener.local_addr().map_err(|e| format!("loopback pipe: {e}"))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("loopback pipe: {e}"))?;
+    // lettre connects right after this returns; give up waiting after one step.
+    let accept_by = Instant::now() + bounds.step();
+    std::thread::spawn(move || {
+        let client = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < accept_by => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => {
+                    let _ = relay.shutdown(Shutdown::Both);
+                    return;
+                }
+            }
+        };
+        drop(listener);
+        let _ = client.set_nonblocking(false);
+        let (Ok(mut client_in), Ok(mut relay_out)) = (client.try_clone(), relay.try_clone()) else {
+            let _ = relay.shutdown(Shutdown::Both);
+            return;
+        };
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut client_in, &mut relay_out);
+            let _ = relay_out.shutdown(Shutdown::Write);
+        });
+        let (mut client, mut relay) = (client, relay);
+        let _ = std::io::copy(&mut relay, &mut client);
+        let _ = client.shutdown(Shutdown::Both);
+        let _ = relay.shutdown(Shutdown::Both);
+    });
+    Ok(local)
 }
 
 fn stage_of(e: &lettre::transport::smtp::Error) -> &'static str {
@@ -285,6 +427,8 @@ fn reply(e: &lettre::transport::smtp::Error, cfg: &EmailConfig) -> String {
             text = format!("{code} {text}");
         }
     }
+    // The relay's words are outside text: control characters escaped.
+    let mut text = crate::outside::escape(&text);
     if text.contains("No compatible authentication mechanism") {
         text.push_str(
             " (the relay offers neither AUTH PLAIN nor AUTH LOGIN here; many relays offer AUTH only after STARTTLS)",

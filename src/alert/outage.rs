@@ -9,13 +9,15 @@ use crate::config::{Config, EmailConfig};
 use crate::outcome::{FailureKind, RunSummary};
 use crate::state::State;
 use chrono::{DateTime, Utc};
+use std::time::Instant;
 use tracing::{error, info};
 
-/// Timeout of the SMTP connection and of each reply.
+/// Timeout of the SMTP connection and of each reply (capped by the mail's deadline).
 const MAIL_TIMEOUT_SECONDS: u64 = 30;
 
 /// After a `loop`: one mail per outage (see [`decide`]); the streak is kept in `st`.
-pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State) {
+/// The mail must be over by `until` (the run's deadline gives it what is left).
+pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State, until: Instant) {
     // Cron mails what a run prints: only news reaches stderr (a first failure,
     // new lost quarters, a recovery), never the repeats of a known outage.
     let first_failure = st.outage.is_none();
@@ -43,7 +45,7 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
             since.format("%Y-%m-%d %H:%M UTC")
         ),
         Action::MailFailure => {
-            if mail_failure(cfg, "wfm loop", summary).await {
+            if mail_failure(cfg, "wfm loop", summary, until).await {
                 if let Some(o) = st.outage.as_mut() {
                     o.mailed = true;
                 }
@@ -67,14 +69,14 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
                 outage.last_error,
                 if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
             );
-            send_mail(mail_cfg, subject, body).await;
+            send_mail(mail_cfg, subject, body, until).await;
         }
     }
 }
 
 /// Mail the operators something they must know although the run went on (a
 /// damaged state file that was recovered). Returns whether the mail went out.
-pub async fn mail_notice(cfg: &Config, what: &str, text: &str) -> bool {
+pub async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -> bool {
     let Some(mail_cfg) = cfg.email.clone() else {
         return false;
     };
@@ -84,14 +86,14 @@ pub async fn mail_notice(cfg: &Config, what: &str, text: &str) -> bool {
         host_name(),
         crate::logging::current_log_file(&cfg.log_dir).display()
     );
-    send_mail(mail_cfg, subject, body).await
+    send_mail(mail_cfg, subject, body, until).await
 }
 
 /// Mail the operators about a failed run, when mail is configured: `rerun`
 /// (each failing rerun is its own event, outside `loop`'s streak), a run that
 /// failed before it could read the state, and the first run of a `loop` outage.
-/// Returns whether the mail went out.
-pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary) -> bool {
+/// Returns whether the mail went out; it must be over by `until`.
+pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant) -> bool {
     let failures = summary.failures();
     let Some(mail_cfg) = cfg.email.clone() else {
         return false;
@@ -108,18 +110,25 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary) -> 
         log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
-    send_mail(mail_cfg, subject, body).await
+    send_mail(mail_cfg, subject, body, until).await
 }
 
 /// Send a mail off the async runtime; a mail that cannot be sent is logged and
 /// never hides the failure it reports.
-async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String) -> bool {
-    let timeout = std::time::Duration::from_secs(MAIL_TIMEOUT_SECONDS);
+/// The blocking send stops by itself at `until` (see [`mail::Bounds`]).
+async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String, until: Instant) -> bool {
+    let bounds = mail::Bounds::new(std::time::Duration::from_secs(MAIL_TIMEOUT_SECONDS), until);
     let to = mail_cfg.to.clone();
-    match tokio::task::spawn_blocking(move || mail::send(&mail_cfg, &subject, &body, timeout)).await {
+    match tokio::task::spawn_blocking(move || mail::send(&mail_cfg, &subject, &body, bounds)).await {
         Ok(Ok(())) => {
             info!("mail sent to {to}");
             true
+        }
+        Ok(Err(e)) if e.is_deadline() => {
+            error!(
+                "the mail to {to} could not be sent: {e}. The failure mail stopped at the run's deadline (RUN_TIMEOUT_SECONDS bounds the mail too)"
+            );
+            false
         }
         Ok(Err(e)) => {
             error!("the mail to {to} could not be sent: {e}");

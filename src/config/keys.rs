@@ -280,6 +280,13 @@ pub const KEYS: &[Key] = &[
         doc: "timeout of one HTTP request to LivePerson",
     },
     Key {
+        name: "RUN_TIMEOUT_SECONDS",
+        kind: Number { min: 60, max: 840 },
+        unset: Value("600"),
+        secret: false,
+        doc: "deadline of a whole run (LivePerson, FTP push and failure mail together); when it passes the run stops, cleans up and fails",
+    },
+    Key {
         name: "LOG_KEEP_DAYS",
         kind: Number { min: 1, max: 3650 },
         unset: Value("30"),

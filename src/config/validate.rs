@@ -160,6 +160,7 @@ impl RawConfig {
             lp_timeout_seconds: self.number("LP_TIMEOUT_SECONDS")?,
             log_keep_days: self.number("LOG_KEEP_DAYS")?,
             delivery,
+            run_timeout_seconds: self.number("RUN_TIMEOUT_SECONDS")?,
             ftp,
             email,
             warnings: self.warnings.clone(),

@@ -71,35 +71,4 @@ impl LpError {
     }
 }
 
-/// Outside text made safe for a log line or a mail: every `secret` replaced
-/// by `***`, control characters (a newline could forge a log line) escaped.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut t = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        t = t.replace(s, "***");
-    }
-    t.chars()
-        .flat_map(|c| {
-            let esc: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            esc
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction_hides_secrets_and_escapes_control_characters() {
-        assert_eq!(
-            redact("bad secret s3cr3t\nrun finished: ok", &["s3cr3t", ""]),
-            "bad secret ***\\nrun finished: ok"
-        );
-        assert_eq!(redact("tab\there\u{1b}[31m", &[]), "tab\\there\\u{1b}[31m");
-    }
-}
+pub use crate::outside::redact;

@@ -46,6 +46,9 @@ pub struct RetryPolicy {
     pub attempt_timeout: Duration,
     /// When the run's first request started; clones share it.
     pub started: std::time::Instant,
+    /// The run's deadline for LivePerson: no retry starts unless its wait and
+    /// its own timeout end before it (the run also stops waiting there).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for RetryPolicy {
@@ -64,6 +67,15 @@ impl RetryPolicy {
             budget: Duration::from_secs(300),
             attempt_timeout: Duration::from_secs(timeout_secs.into()),
             started: std::time::Instant::now(),
+            deadline: None,
+        }
+    }
+
+    /// The same policy, whose retries end no later than `deadline`.
+    pub fn until(self, deadline: std::time::Instant) -> Self {
+        RetryPolicy {
+            deadline: Some(deadline),
+            ..self
         }
     }
 
@@ -76,7 +88,10 @@ impl RetryPolicy {
             .min(self.max_delay);
         let jitter = backoff.mul_f64(fastrand::f64() * 0.25);
         let wait = retry_after.map_or(backoff + jitter, |r| r.max(backoff));
-        (elapsed + wait + self.attempt_timeout <= self.budget).then_some(wait)
+        let fits_deadline = self
+            .deadline
+            .is_none_or(|d| std::time::Instant::now() + wait + self.attempt_timeout <= d);
+        (elapsed + wait + self.attempt_timeout <= self.budget && fits_deadline).then_some(wait)
     }
 
     /// Run `attempt` until it succeeds, fails for good, or the attempts or the
@@ -155,6 +170,18 @@ mod tests {
             None,
             "a 300 s timeout leaves no room for a retry"
         );
+    }
+
+    #[test]
+    fn no_retry_ends_after_the_run_deadline() {
+        let p = RetryPolicy::default().until(std::time::Instant::now() + Duration::from_secs(20));
+        assert_eq!(
+            p.delay(1, None, Duration::ZERO),
+            None,
+            "1 s + a 30 s timeout pass a 20 s deadline"
+        );
+        let p = RetryPolicy::default().until(std::time::Instant::now() + Duration::from_secs(120));
+        assert!(p.delay(1, None, Duration::ZERO).is_some());
     }
 
     #[test]

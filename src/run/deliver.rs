@@ -104,15 +104,26 @@ pub async fn push(ctx: &RunContext<'_>, summary: &mut RunSummary, rec: &mut Reco
         .iter()
         .flat_map(|&i| summary.quarters[i].files.iter().map(|f| f.path.clone()))
         .collect();
-    let timeout = std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS);
+    // Each read and write gets the timeout, the whole push ends by the deadline:
+    // the blocking code stops by itself (see `ftp::Bounds`).
+    let bounds = ftp::Bounds::new(
+        std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS),
+        ctx.deadline.work_end(),
+    );
     let mut result = Err(String::new());
     for attempt in 1..=2 {
         let (c, f) = (ftp_cfg.clone(), files.clone());
-        result = tokio::task::spawn_blocking(move || ftp::push_files(&c, &f, timeout))
+        result = tokio::task::spawn_blocking(move || ftp::push_files(&c, &f, bounds))
             .await
             .map_err(|e| format!("the upload did not finish: {e}"))
-            .and_then(|r| r.map_err(|e| e.to_string()));
+            .and_then(|r| {
+                r.map_err(|e| match e.is_deadline() {
+                    true => format!("{e}. {}", ctx.cut("FTP push")),
+                    false => e.to_string(),
+                })
+            });
         match &result {
+            Err(_) if ctx.deadline.work_passed() => break,
             Err(e) if attempt == 1 => {
                 warn!("{e}; retrying the upload once on a fresh connection");
                 summary.retries += 1;

@@ -43,7 +43,7 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
     // Debug 2 keeps every raw reply as it arrives, refusals included.
     let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
     let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
-        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds))
+        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
         .with_dump_dir(dump_dir);
     let plan = FetchPlan {
         timeframe,
@@ -54,13 +54,18 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
         "fetching timeframe={timeframe} for {label} (LivePerson auth: {})",
         cfg.auth.name()
     );
-    let replies = client.fetch_all(&plan).await;
-    let snapshot = replies
-        .map_err(|e| Failure::new(kind_of(&e), format!("{label}: no files written: {e}")))
-        .and_then(|r| {
-            parse_snapshot(r, label)
-                .map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
-        });
+    // The retry budget ends by the deadline; a request still running then is dropped.
+    let replies = tokio::time::timeout_at(ctx.deadline.work_end().into(), client.fetch_all(&plan)).await;
+    let snapshot = match replies {
+        Ok(r) => r.map_err(|e| Failure::new(kind_of(&e), format!("{label}: no files written: {e}"))),
+        Err(_) => Err(Failure::new(
+            FailureKind::LivePerson,
+            format!("{label}: no files written: {}", ctx.cut("LivePerson")),
+        )),
+    };
+    let snapshot = snapshot.and_then(|r| {
+        parse_snapshot(r, label).map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
+    });
     Fetched {
         snapshot,
         requests: client.requests(),

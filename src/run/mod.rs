@@ -3,6 +3,10 @@
 //! (aggregate and render a quarter), [`deliver`] (local files, then FTP push),
 //! [`record`] (the state, saved from one place); then the outage mail and the
 //! summary line. The imperative shell around the pure core.
+//!
+//! Every run ends: its [`Deadline`] (RUN_TIMEOUT_SECONDS) is made once here and
+//! passed down in [`RunContext`]; LivePerson and the FTP push stop at its work
+//! end, the failure mail gets what is left (never less than its reserve).
 
 mod build;
 mod deliver;
@@ -12,6 +16,7 @@ mod record;
 
 use crate::alert::outage;
 use crate::config::Config;
+use crate::deadline::Deadline;
 use crate::job::{DeliveryMode, Job, RunOptions, UsageError};
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind, QuarterOutcome, RunSummary};
@@ -29,6 +34,8 @@ pub struct RunContext<'a> {
     pub cfg: &'a Config,
     pub job: &'a Job,
     pub opts: &'a RunOptions,
+    /// The run's deadline, made once in [`execute`].
+    pub deadline: Deadline,
 }
 
 impl RunContext<'_> {
@@ -43,6 +50,15 @@ impl RunContext<'_> {
 
     fn now(&self) -> DateTime<Utc> {
         self.opts.now
+    }
+
+    /// What a stage cut by the deadline says: which stage, and what bounds it.
+    fn cut(&self, stage: &str) -> String {
+        format!(
+            "{stage} stopped at the run's deadline: RUN_TIMEOUT_SECONDS={} bounds a whole run (all but its last {} s, kept for the failure mail); the next run catches up",
+            self.deadline.seconds(),
+            self.deadline.reserve().as_secs_f64()
+        )
     }
 }
 
@@ -60,7 +76,16 @@ pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<
 /// Run a job. `Err` is a usage or config problem found before any work, or a
 /// busy lock: the run did not start. Failures of the run itself are in the summary.
 pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
-    let ctx = RunContext { cfg, job, opts };
+    let deadline = Deadline::after(
+        opts.run_timeout
+            .unwrap_or(std::time::Duration::from_secs(cfg.run_timeout_seconds.into())),
+    );
+    let ctx = RunContext {
+        cfg,
+        job,
+        opts,
+        deadline,
+    };
     for w in &cfg.warnings {
         tracing::warn!("{w}");
     }
@@ -94,7 +119,13 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         // Loud: stderr at every debug level, and a mail.
         error!("{notice}");
         if !opts.dry_run {
-            outage::mail_notice(cfg, "state file damaged and recovered", notice).await;
+            outage::mail_notice(
+                cfg,
+                "state file damaged and recovered",
+                notice,
+                ctx.deadline.mail_until(),
+            )
+            .await;
         }
     }
     let plan = match rerun_quarters {
@@ -122,6 +153,8 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     };
     summary.lost = plan.newly_lost;
     if !opts.dry_run {
+        // A stage cut by the deadline may have been writing: leave no temporary behind.
+        open::remove_temporaries(&ctx, "this run");
         if let Err(e) = rec.finish(&summary.lost, ctx.now()) {
             error!("{e:#}");
             summary
@@ -129,10 +162,10 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
                 .get_or_insert_with(|| Failure::new(FailureKind::State, format!("{e:#}")));
         }
         match job {
-            Job::Loop => outage::notify_loop(cfg, ctx.now(), &summary, rec.state_mut()).await,
+            Job::Loop => outage::notify_loop(cfg, ctx.now(), &summary, rec.state_mut(), deadline.mail_until()).await,
             // A rerun is the operator's own action: it never starts or ends loop's streak.
             Job::Rerun { .. } => {
-                outage::mail_failure(cfg, job.command(), &summary).await;
+                outage::mail_failure(cfg, job.command(), &summary, deadline.mail_until()).await;
             }
         }
         if let Err(e) = rec.save() {
@@ -156,7 +189,7 @@ async fn not_started(
     error!("{failure}");
     let summary = RunSummary::all_failed(quarters, failure);
     if !ctx.opts.dry_run {
-        outage::mail_failure(ctx.cfg, ctx.job.command(), &summary).await;
+        outage::mail_failure(ctx.cfg, ctx.job.command(), &summary, ctx.deadline.mail_until()).await;
     }
     info!("{}", summary.line(started.elapsed().as_secs_f64()));
     summary

@@ -41,20 +41,7 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
             move_legacy_state(old, &cfg.state_file, ctx.opts.now)?;
         }
         // Under the lock no other run writes: any temporary file is a killed run's.
-        let mut dirs = vec![cfg.report_dir.clone()];
-        dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
-        if let Job::Rerun { output, .. } = ctx.job {
-            dirs.push(output.clone());
-        }
-        for d in dirs {
-            let n = remove_stale_temporaries(&d);
-            if n > 0 {
-                info!(
-                    "removed {n} temporary file(s) left in {} by an interrupted run",
-                    d.display()
-                );
-            }
-        }
+        remove_temporaries(ctx, "an interrupted run");
         Some(held)
     };
     let (record, recovered) = Record::load(ctx).map_err(|e| match e.downcast::<ForeignState>() {
@@ -161,6 +148,23 @@ fn restrict(path: &Path) -> anyhow::Result<()> {
     }
     drop(file);
     Ok(())
+}
+
+/// Remove the temporary files (`.NAME.*.part`) in the folders a run writes to;
+/// `who` left them. Only under the run lock: then no other run is writing.
+pub fn remove_temporaries(ctx: &RunContext<'_>, who: &str) {
+    let cfg = ctx.cfg;
+    let mut dirs = vec![cfg.report_dir.clone()];
+    dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
+    if let Job::Rerun { output, .. } = ctx.job {
+        dirs.push(output.clone());
+    }
+    for d in dirs {
+        let n = remove_stale_temporaries(&d);
+        if n > 0 {
+            info!("removed {n} temporary file(s) left in {} by {who}", d.display());
+        }
+    }
 }
 
 /// Create the folders a job writes to. OUTPUT must differ from REPORT_DIR.

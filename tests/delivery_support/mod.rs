@@ -5,6 +5,7 @@
 
 pub mod ftp_server;
 pub mod smtp_server;
+pub mod tarpit;
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -32,12 +32,14 @@ pub(super) enum ImplicitError {
 
 /// Implicit FTPS: TLS from the first byte. suppaftp opens that TCP connection
 /// itself without a connect timeout, so run it on a helper thread and stop
-/// waiting after `timeout` (a hung thread ends when the OS gives up the SYN).
+/// waiting after `wait` (a hung thread ends when the OS gives up the SYN, or
+/// when the watchdog shuts the socket the connector registered).
 pub(super) fn connect_implicit(
     targets: &[SocketAddr],
     connector: TimedConnector,
     host: &str,
     timeout: Duration,
+    wait: Duration,
 ) -> Result<RustlsFtpStream, ImplicitError> {
     // With several addresses (IPv6 and IPv4), take the first that accepts a
     // connection: suppaftp connects to one address only.
@@ -60,7 +62,7 @@ pub(super) fn connect_implicit(
         let _ = tx.send(r);
     });
     // Connect, handshake and greeting each get `timeout`; allow for all three.
-    match rx.recv_timeout(timeout * 3) {
+    match rx.recv_timeout(wait) {
         Ok(Ok(ftp)) => Ok(ftp),
         Ok(Err(suppaftp::FtpError::SecureError(r))) => Err(ImplicitError::Tls(r)),
         Ok(Err(suppaftp::FtpError::ConnectionError(io))) => {
@@ -82,7 +84,7 @@ pub(super) fn connect_implicit(
         Ok(Err(e)) => Err(ImplicitError::Tls(describe(&e))),
         Err(_) => Err(ImplicitError::Connect(format!(
             "no connection and TLS greeting within {:.1} s",
-            (timeout * 3).as_secs_f64()
+            wait.as_secs_f64()
         ))),
     }
 }
@@ -92,14 +94,23 @@ pub(super) fn connect_implicit(
 #[derive(Debug)]
 pub(super) struct TimedConnector {
     pub(super) inner: RustlsConnector,
-    pub(super) timeout: Duration,
+    pub(super) bounds: Bounds,
+    /// Shuts the control socket at the deadline.
+    pub(super) dog: Watchdog,
+    /// The first stream secured is the control connection, the only one watched
+    /// (see the passive stream builder in `Session::open`).
+    pub(super) control_seen: std::sync::atomic::AtomicBool,
 }
 
 impl TlsConnector for TimedConnector {
     type Stream = <RustlsConnector as TlsConnector>::Stream;
 
     fn connect(&self, domain: &str, stream: TcpStream) -> suppaftp::FtpResult<Self::Stream> {
-        set_timeouts(&stream, self.timeout).map_err(suppaftp::FtpError::ConnectionError)?;
+        // Data connections too: each timeout is capped by the time left.
+        set_timeouts(&stream, self.bounds.step()).map_err(suppaftp::FtpError::ConnectionError)?;
+        if !self.control_seen.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.dog.watch(&stream);
+        }
         self.inner.connect(domain, stream)
     }
 }

@@ -9,9 +9,15 @@
 //! [`push_files_with`] / [`check_with`] (the tests use that for their own CA).
 //! Connecting (plain, explicit and implicit TLS, timeouts) is in [`connect`].
 //!
+//! Time: every socket read and write gets the per-read timeout, capped by the
+//! time left of the caller's deadline ([`Bounds`]); a [`Watchdog`] shuts the
+//! sockets down when the deadline passes, so a server that trickles its
+//! greeting cannot hold the run, and the error then says so ([`FtpError::Deadline`]).
+//!
 //! No error or log line ever holds `FTP_PASSWORD`: errors carry the stage,
 //! `host:port` and the server's reply; replies are scrubbed of the password in
-//! case a server echoes it.
+//! case a server echoes it, and their control characters escaped (a newline
+//! in a reply must not forge a log line).
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -24,6 +30,8 @@ use suppaftp::types::FileType;
 use suppaftp::{Mode, RustlsConnector, RustlsFtpStream, Status, TlsConnector};
 
 use crate::config::{FtpConfig, FtpTls};
+pub use crate::deadline::Bounds;
+use crate::deadline::Watchdog;
 
 mod connect;
 use connect::{connect_implicit, connect_tcp, set_timeouts, tls_config, ImplicitError, TimedConnector};
@@ -79,18 +87,72 @@ pub enum FtpError {
     },
     #[error("FTP listing of {dir:?} on {addr} failed: {reply}")]
     List { addr: String, dir: String, reply: String },
+    #[error("FTP with {addr} was cut during {stage} at the deadline (the server answered too slowly)")]
+    Deadline { addr: String, stage: &'static str },
+}
+
+impl FtpError {
+    /// The step this error stopped at, for [`FtpError::Deadline`].
+    fn stage(&self) -> &'static str {
+        match self {
+            FtpError::LocalFile { .. } => "reading the local files",
+            FtpError::Connect { .. } => "connect and greeting",
+            FtpError::Tls { .. } => "the TLS handshake",
+            FtpError::Login { .. } => "login",
+            FtpError::TransferType { .. } => "TYPE I",
+            FtpError::ChangeDir { .. } => "CWD",
+            FtpError::Upload { .. } => "an upload",
+            FtpError::Rename { .. } => "a rename",
+            FtpError::SizeCheck { .. } => "a size check",
+            FtpError::List { .. } => "the listing",
+            FtpError::Deadline { stage, .. } => stage,
+        }
+    }
+
+    /// Whether the deadline, not the server's answer, ended the exchange.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self, FtpError::Deadline { .. })
+    }
+}
+
+/// `r`, restated as a deadline error when the watchdog cut the exchange.
+fn or_deadline<T>(r: Result<T, FtpError>, dog: &Watchdog, bounds: &Bounds, cfg: &FtpConfig) -> Result<T, FtpError> {
+    r.map_err(|e| {
+        if dog.fired() || bounds.passed() {
+            FtpError::Deadline {
+                addr: format!("{}:{}", cfg.host, cfg.port),
+                stage: e.stage(),
+            }
+        } else {
+            e
+        }
+    })
 }
 
 /// Upload `files` to `cfg.remote_dir` over one connection; trusts the system roots.
-pub fn push_files(cfg: &FtpConfig, files: &[PathBuf], timeout: Duration) -> Result<PushReport, FtpError> {
-    push_files_with(cfg, files, timeout, None)
+/// `bounds`: a per-read timeout (a `Duration`), or that and a deadline ([`Bounds`]).
+pub fn push_files(cfg: &FtpConfig, files: &[PathBuf], bounds: impl Into<Bounds>) -> Result<PushReport, FtpError> {
+    push_files_with(cfg, files, bounds, None)
 }
 
 /// [`push_files`], also trusting the PEM certificates in `extra_root_pem`.
 pub fn push_files_with(
     cfg: &FtpConfig,
     files: &[PathBuf],
-    timeout: Duration,
+    bounds: impl Into<Bounds>,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<PushReport, FtpError> {
+    let bounds = bounds.into();
+    let dog = Watchdog::start(bounds.until);
+    let r = push_inner(cfg, files, bounds, &dog, extra_root_pem);
+    or_deadline(r, &dog, &bounds, cfg)
+}
+
+fn push_inner(
+    cfg: &FtpConfig,
+    files: &[PathBuf],
+    bounds: Bounds,
+    dog: &Watchdog,
     extra_root_pem: Option<&[u8]>,
 ) -> Result<PushReport, FtpError> {
     // Check every local file before connecting: a missing file is not worth a half delivery.
@@ -116,9 +178,10 @@ pub fn push_files_with(
         // Nothing to deliver is no reason to disturb the NICE server.
         return Ok(PushReport::default());
     }
-    let mut s = Session::open(cfg, timeout, extra_root_pem)?;
+    let mut s = Session::open(cfg, bounds, dog, extra_root_pem)?;
     let mut report = PushReport::default();
     for (path, name) in plan {
+        s.next_step("an upload")?;
         let bytes = s.upload_one(path, &name)?;
         report.uploaded.push(name);
         report.bytes += bytes;
@@ -128,13 +191,30 @@ pub fn push_files_with(
 }
 
 /// Connect, secure, log in, change to the remote dir and list it; uploads nothing.
-pub fn check(cfg: &FtpConfig, timeout: Duration) -> Result<String, FtpError> {
-    check_with(cfg, timeout, None)
+pub fn check(cfg: &FtpConfig, bounds: impl Into<Bounds>) -> Result<String, FtpError> {
+    check_with(cfg, bounds, None)
 }
 
 /// [`check`], also trusting the PEM certificates in `extra_root_pem`.
-pub fn check_with(cfg: &FtpConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<String, FtpError> {
-    let mut s = Session::open(cfg, timeout, extra_root_pem)?;
+pub fn check_with(
+    cfg: &FtpConfig,
+    bounds: impl Into<Bounds>,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<String, FtpError> {
+    let bounds = bounds.into();
+    let dog = Watchdog::start(bounds.until);
+    let r = check_inner(cfg, bounds, &dog, extra_root_pem);
+    or_deadline(r, &dog, &bounds, cfg)
+}
+
+fn check_inner(
+    cfg: &FtpConfig,
+    bounds: Bounds,
+    dog: &Watchdog,
+    extra_root_pem: Option<&[u8]>,
+) -> Result<String, FtpError> {
+    let mut s = Session::open(cfg, bounds, dog, extra_root_pem)?;
+    s.next_step("the listing")?;
     let lines = s.ftp.list(None).map_err(|e| FtpError::List {
         addr: s.addr.clone(),
         dir: cfg.remote_dir.clone(),
@@ -165,10 +245,17 @@ struct Session<'a> {
     ftp: RustlsFtpStream,
     addr: String,
     cfg: &'a FtpConfig,
+    bounds: Bounds,
 }
 
 impl<'a> Session<'a> {
-    fn open(cfg: &'a FtpConfig, timeout: Duration, extra_root_pem: Option<&[u8]>) -> Result<Self, FtpError> {
+    fn open(
+        cfg: &'a FtpConfig,
+        bounds: Bounds,
+        dog: &Watchdog,
+        extra_root_pem: Option<&[u8]>,
+    ) -> Result<Self, FtpError> {
+        let timeout = bounds.step();
         let addr = format!("{}:{}", cfg.host, cfg.port);
         let mode = match cfg.tls {
             FtpTls::None => "none",
@@ -188,7 +275,9 @@ impl<'a> Session<'a> {
             FtpTls::None => None,
             _ => Some(TimedConnector {
                 inner: RustlsConnector::from(tls_config(extra_root_pem).map_err(tls_err)?),
-                timeout,
+                bounds,
+                dog: dog.clone(),
+                control_seen: Default::default(),
             }),
         };
         let targets: Vec<SocketAddr> = (cfg.host.as_str(), cfg.port)
@@ -199,11 +288,13 @@ impl<'a> Session<'a> {
         let mut ftp = match connector {
             None => {
                 let tcp = connect_tcp(&targets, timeout).map_err(connect_err)?;
+                dog.watch(&tcp);
                 RustlsFtpStream::connect_with_stream(tcp)
                     .map_err(|e| connect_err(format!("no FTP greeting: {}", describe(&e))))?
             }
             Some(connector) if cfg.tls == FtpTls::Explicit => {
                 let tcp = connect_tcp(&targets, timeout).map_err(connect_err)?;
+                dog.watch(&tcp);
                 let plain = RustlsFtpStream::connect_with_stream(tcp)
                     .map_err(|e| connect_err(format!("no FTP greeting: {}", describe(&e))))?;
                 // AUTH TLS, handshake, then PBSZ 0 / PROT P so data connections are encrypted too.
@@ -212,7 +303,10 @@ impl<'a> Session<'a> {
                     .map_err(|e| tls_err(describe(&e)))?
             }
             Some(connector) => {
-                let mut ftp = connect_implicit(&targets, connector, &cfg.host, timeout).map_err(|e| match e {
+                let wait = bounds
+                    .until
+                    .map_or(timeout * 3, |u| (timeout * 3).min(crate::deadline::left(u)));
+                let mut ftp = connect_implicit(&targets, connector, &cfg.host, timeout, wait).map_err(|e| match e {
                     ImplicitError::Connect(r) => connect_err(r),
                     ImplicitError::Tls(r) => tls_err(r),
                 })?;
@@ -229,13 +323,19 @@ impl<'a> Session<'a> {
         let ipv6 = ftp.get_ref().peer_addr().map(|a| a.is_ipv6()).unwrap_or(false);
         ftp.set_mode(if ipv6 { Mode::ExtendedPassive } else { Mode::Passive });
         ftp.set_passive_nat_workaround(true);
+        // Data connections are not watched (a watched duplicate would keep the
+        // socket open after suppaftp closes it, and the server would wait for the
+        // end of the file): their timeouts never pass the deadline, and the
+        // control connection, which is watched, reads every verdict.
         let ftp = ftp.passive_stream_builder(move |addr| {
-            let s = TcpStream::connect_timeout(&addr, timeout).map_err(suppaftp::FtpError::ConnectionError)?;
-            set_timeouts(&s, timeout).map_err(suppaftp::FtpError::ConnectionError)?;
+            let t = bounds.step();
+            let s = TcpStream::connect_timeout(&addr, t).map_err(suppaftp::FtpError::ConnectionError)?;
+            set_timeouts(&s, t).map_err(suppaftp::FtpError::ConnectionError)?;
             Ok(s)
         });
 
-        let mut s = Session { ftp, addr, cfg };
+        let mut s = Session { ftp, addr, cfg, bounds };
+        s.next_step("login")?;
         s.ftp
             .login(cfg.user.as_str(), cfg.password.expose())
             .map_err(|e| FtpError::Login {
@@ -243,18 +343,33 @@ impl<'a> Session<'a> {
                 user: cfg.user.clone(),
                 reply: s.reply(&e),
             })?;
+        s.next_step("TYPE I")?;
         s.ftp
             .transfer_type(FileType::Binary)
             .map_err(|e| FtpError::TransferType {
                 addr: s.addr.clone(),
                 reply: s.reply(&e),
             })?;
+        s.next_step("CWD")?;
         s.ftp.cwd(&cfg.remote_dir).map_err(|e| FtpError::ChangeDir {
             addr: s.addr.clone(),
             dir: cfg.remote_dir.clone(),
             reply: s.reply(&e),
         })?;
         Ok(s)
+    }
+
+    /// Before each protocol step: stop if the deadline passed, else cap the
+    /// control socket's timeouts by the time left.
+    fn next_step(&mut self, stage: &'static str) -> Result<(), FtpError> {
+        if self.bounds.passed() {
+            return Err(FtpError::Deadline {
+                addr: self.addr.clone(),
+                stage,
+            });
+        }
+        let _ = set_timeouts(&self.ftp.get_ref(), self.bounds.step());
+        Ok(())
     }
 
     /// Store `path` as `.<name>.part`, check its size, rename it to `name`. Returns the bytes sent.
@@ -289,12 +404,17 @@ impl<'a> Session<'a> {
         };
         let sent = match sent {
             Ok(n) => n,
+            Err(reply) if self.bounds.passed() => {
+                // The connection was shut at the deadline: no point asking it to remove anything.
+                return Err(upload_err(self, reply));
+            }
             Err(reply) => {
                 self.remove_temp(&temp);
                 return Err(upload_err(self, reply));
             }
         };
 
+        self.next_step("a size check")?;
         match self.ftp.size(temp.as_str()) {
             Ok(remote) if remote as u64 == local_len => {}
             Ok(remote) => {
@@ -325,6 +445,7 @@ impl<'a> Session<'a> {
             }
         }
 
+        self.next_step("a rename")?;
         if let Err(e) = self.ftp.rename(temp.as_str(), name) {
             // Some servers (IIS, FileZilla) refuse to rename over an existing file, as
             // happens when a quarter is delivered again: move the old copy aside, put
@@ -368,6 +489,9 @@ impl<'a> Session<'a> {
 
     /// Best effort: the connection may already be gone.
     fn remove_temp(&mut self, temp: &str) {
+        if self.bounds.passed() {
+            return;
+        }
         if let Err(e) = self.ftp.rm(temp) {
             tracing::debug!("FTP {}: could not remove {temp}: {}", self.addr, self.reply(&e));
         }
@@ -375,7 +499,9 @@ impl<'a> Session<'a> {
 
     fn quit(&mut self) {
         // The work is done; a server that closes without 221 is no failure.
-        let _ = self.ftp.quit();
+        if !self.bounds.passed() {
+            let _ = self.ftp.quit();
+        }
     }
 
     fn reply(&self, e: &suppaftp::FtpError) -> String {
@@ -388,7 +514,7 @@ fn describe(e: &suppaftp::FtpError) -> String {
     match e {
         suppaftp::FtpError::UnexpectedResponse(r) => format!("server replied {}", reply_text(r)),
         suppaftp::FtpError::ConnectionError(io) => io_text(io),
-        other => other.to_string(),
+        other => crate::outside::escape(&other.to_string()),
     }
 }
 
@@ -404,6 +530,7 @@ fn io_text(io: &std::io::Error) -> String {
 
 /// `"530 Login incorrect."`: every line of the reply, code included, quoted.
 fn reply_text(r: &suppaftp::types::Response) -> String {
+    // Control characters escaped: a reply is outside text (a newline could forge a log line).
     let body = String::from_utf8_lossy(&r.body);
     let text = body
         .lines()
@@ -414,7 +541,7 @@ fn reply_text(r: &suppaftp::types::Response) -> String {
     if text.is_empty() {
         format!("\"{}\"", r.status.code())
     } else {
-        format!("{text:?}")
+        format!("\"{}\"", crate::outside::escape(&text).replace('"', "\\\""))
     }
 }
 
