@@ -113,6 +113,42 @@ fn stage_with_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<te
     Ok(tmp)
 }
 
+/// A file written piece by piece (a reply body as it arrives) under a
+/// temporary name in its folder, renamed to its final name by [`Staged::commit`]
+/// once complete: readers never see a partial file.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+    name: String,
+}
+
+/// Start writing `dir/name` (a report's mode).
+pub fn staged(dir: &Path, name: &str) -> Result<Staged> {
+    let tmp = temp_builder(&format!(".{name}."), REPORT_MODE)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    Ok(Staged {
+        tmp,
+        dir: dir.to_path_buf(),
+        name: name.to_string(),
+    })
+}
+
+impl Staged {
+    pub fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// fsync, rename to the final name, fsync the folder.
+    pub fn commit(self) -> Result<PathBuf> {
+        self.tmp
+            .as_file()
+            .sync_all()
+            .with_context(|| format!("cannot write {} in {}", self.name, self.dir.display()))?;
+        persist(self.tmp, &self.dir, &self.name)
+    }
+}
+
 /// Remove temporary files (`.<name>.<random>.part`) that a killed run left in
 /// `dir`. Only call this while holding the run lock: then no other run is writing.
 pub fn remove_stale_temporaries(dir: &Path) -> usize {

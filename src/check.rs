@@ -150,7 +150,11 @@ async fn liveperson(cfg: &Config) -> Vec<Item> {
         return items;
     }
     match client.day_totals().await {
-        Ok(reply) => match model::parse_queue_totals(&reply.body) {
+        Ok(reply) => match reply
+            .into_bytes()
+            .map_err(|e| e.to_string())
+            .and_then(|b| model::parse_queue_totals(&b).map_err(|e| e.to_string()))
+        {
             Ok(totals) => {
                 items.push(Item::new(
                     "LivePerson credentials",

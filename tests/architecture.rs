@@ -79,6 +79,7 @@ const PURE_FILES: &[&str] = &[
     "job.rs",
     "outcome.rs",
     "lp/model.rs",
+    "lp/model",
     "aggregate",
     "report",
     "state/mod.rs",

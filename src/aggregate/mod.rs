@@ -211,8 +211,8 @@ impl Naming<'_> {
 /// and its oldest covers only part of its 5 minutes: neither is ever used, so
 /// a clock difference with LivePerson cannot slip partial figures into a report.
 fn pick<M>(intervals: &Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
-    let newest = intervals.by_end_ms.keys().next_back().copied();
-    let oldest = intervals.by_end_ms.keys().next().copied();
+    let newest = intervals.newest_end();
+    let oldest = intervals.oldest_end();
     let mut out = Vec::with_capacity(3);
     for end in q.interval_ends() {
         let ms = end.timestamp_millis();

@@ -1,7 +1,8 @@
 //! The LivePerson HTTP client: finds the data host (Domain API), authorises
 //! every data call (OAuth 2.0 Bearer token or OAuth 1.0a HMAC-SHA1 signature)
-//! and fetches the three methods. Returns the raw bodies; parsing lives in
-//! [`super::model`].
+//! and fetches the three methods. Each body is streamed as it arrives into a
+//! spooled file (the debug-2 dump itself, or an anonymous temporary file), never
+//! held in memory; parsing lives in [`super::model`].
 
 use super::domain::{Domains, Service};
 use super::model::Method;
@@ -9,19 +10,60 @@ use super::retry::{parse_retry_after, Counters, RetryPolicy};
 use super::token::{Bearer, TokenSource};
 use super::{redact, LpError};
 use crate::config::{Config, IdSelection, LpAuth, LpCredentials};
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use oauth1_request as oauth;
 use std::fmt::Display;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// One raw reply, as received.
-#[derive(Debug, Clone)]
+/// One raw reply, as received: its body spooled in a file, from the start.
+#[derive(Debug)]
 pub struct RawReply {
     pub method: Method,
     pub fetched_at: DateTime<Utc>,
-    pub body: Bytes,
+    pub body: File,
+}
+
+impl RawReply {
+    /// A reply whose body is `bytes` (tests, and small replies).
+    pub fn from_bytes(method: Method, fetched_at: DateTime<Utc>, bytes: &[u8]) -> std::io::Result<Self> {
+        let mut body = tempfile::tempfile()?;
+        body.write_all(bytes)?;
+        body.rewind()?;
+        Ok(RawReply {
+            method,
+            fetched_at,
+            body,
+        })
+    }
+
+    /// The body, buffered, for a streaming parse.
+    pub fn reader(self) -> BufReader<File> {
+        BufReader::with_capacity(1 << 16, self.body)
+    }
+
+    /// The whole body in memory: only for small replies (`wfm check`).
+    pub fn into_bytes(self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.reader().read_to_end(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// The dump file's name: method, fetch time and, for a refusal, the status.
+fn dump_name(method: Method, fetched_at: DateTime<Utc>, status: u16) -> String {
+    let suffix = if status == 200 {
+        String::new()
+    } else {
+        format!("-http{status}")
+    };
+    format!(
+        "{}-{}{suffix}.json",
+        method.path(),
+        fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
+    )
 }
 
 /// What to ask for in one run.
@@ -154,30 +196,71 @@ impl LpClient {
         }
     }
 
-    /// Save a raw reply in the dump folder, named by method, fetch time and,
-    /// for a refusal, the status. Failing to save is only a warning.
-    fn dump(&self, method: Method, fetched_at: DateTime<Utc>, status: u16, body: &[u8], bearer: Option<&Bearer>) {
+    /// Save a refused call's reply in the dump folder (debug level 2), the
+    /// token cut out. Failing to save is only a warning.
+    fn dump_refusal(
+        &self,
+        method: Method,
+        fetched_at: DateTime<Utc>,
+        status: u16,
+        body: &[u8],
+        bearer: Option<&Bearer>,
+    ) {
         let Some(dir) = &self.dump_dir else { return };
-        let (suffix, body) = if status == 200 {
-            (String::new(), std::borrow::Cow::Borrowed(body))
-        } else {
-            // A refusal might quote the token; the dump must not hold it.
-            let text = String::from_utf8_lossy(body);
-            let text = match bearer {
-                Some(b) => text.replace(b.token.expose(), "***"),
-                None => text.into_owned(),
-            };
-            (format!("-http{status}"), std::borrow::Cow::Owned(text.into_bytes()))
+        // A refusal might quote the token; the dump must not hold it.
+        let text = String::from_utf8_lossy(body);
+        let text = match bearer {
+            Some(b) => text.replace(b.token.expose(), "***"),
+            None => text.into_owned(),
         };
-        let name = format!(
-            "{}-{}{suffix}.json",
-            method.path(),
-            fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
-        );
-        match crate::atomic::write_atomic(dir, &name, &body) {
+        match crate::atomic::write_atomic(dir, &dump_name(method, fetched_at, status), text.as_bytes()) {
             Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
             Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
         }
+    }
+
+    /// Stream an accepted reply's body into a file as it arrives: at debug
+    /// level 2 the dump itself (renamed to its final name once complete, byte
+    /// for byte as received), else an anonymous temporary file. The file is
+    /// returned rewound, for the streaming parse.
+    async fn spool(
+        &self,
+        method: Method,
+        fetched_at: DateTime<Utc>,
+        mut resp: reqwest::Response,
+        url: &str,
+    ) -> Result<File, LpError> {
+        let failed = |reason: String| LpError::Transport {
+            method,
+            url: url.to_string(),
+            reason,
+        };
+        let spool_failed = |e: std::io::Error| failed(format!("cannot spool the reply to a temporary file: {e}"));
+        let mut dump = self.dump_dir.as_ref().and_then(|dir| {
+            crate::atomic::staged(dir, &dump_name(method, fetched_at, 200))
+                .map_err(|e| tracing::warn!("cannot save the raw {method} reply: {e:#}"))
+                .ok()
+        });
+        let mut file = match &mut dump {
+            Some(staged) => staged.file().try_clone().map_err(spool_failed)?,
+            None => tempfile::tempfile().map_err(spool_failed)?,
+        };
+        {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
+            while let Some(chunk) = resp.chunk().await.map_err(|e| failed(describe(&e)))? {
+                out.write_all(&chunk).map_err(spool_failed)?;
+            }
+            out.flush().map_err(spool_failed)?;
+        }
+        if let Some(staged) = dump {
+            match staged.commit() {
+                Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
+                // The open file still holds the body: the run goes on without the dump.
+                Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
+            }
+        }
+        file.rewind().map_err(spool_failed)?;
+        Ok(file)
     }
 
     /// Fetch one method, retrying what is worth retrying. Each attempt is
@@ -309,9 +392,9 @@ impl LpClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, Utc::now()));
         let fetched_at = Utc::now();
-        let body = resp.bytes().await.map_err(transport)?;
-        self.dump(method, fetched_at, status.as_u16(), &body, bearer);
         if !status.is_success() {
+            let body = resp.bytes().await.map_err(transport)?;
+            self.dump_refusal(method, fetched_at, status.as_u16(), &body, bearer);
             let mut secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
             secrets.extend(bearer.map(|b| b.token.expose()));
             return Err(LpError::Status {
@@ -322,6 +405,7 @@ impl LpClient {
                 hint: refusal_hint(status.as_u16(), matches!(self.auth, Authorizer::OAuth2(_))),
             });
         }
+        let body = self.spool(method, fetched_at, resp, &url).await?;
         Ok(RawReply {
             method,
             fetched_at,

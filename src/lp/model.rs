@@ -4,6 +4,12 @@
 //! are modelled; everything else in a reply is ignored.
 
 use serde::{Deserialize, Deserializer};
+
+mod stream;
+pub use stream::{read_intervals, Wanted};
+
+#[cfg(test)]
+pub(crate) mod whole;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -101,21 +107,6 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(bound = "M: Deserialize<'de> + Default")]
-struct Reply<M> {
-    #[serde(rename = "metricsByIntervals")]
-    intervals: Vec<Interval<M>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(bound = "M: Deserialize<'de> + Default")]
-struct Interval<M> {
-    timestamp: Num,
-    #[serde(rename = "metricsData", deserialize_with = "nullable", default)]
-    data: M,
 }
 
 // ---- queuehealth ----
@@ -234,15 +225,33 @@ pub struct StateTimes {
     pub chatting_in_max_concurrency: Num,
 }
 
-/// A reply indexed by interval END timestamp (epoch milliseconds).
+/// A reply indexed by interval END timestamp (epoch milliseconds): the wanted
+/// intervals only, and the span of the whole reply (skipped intervals included).
 #[derive(Debug, Default)]
 pub struct Intervals<M> {
     pub by_end_ms: BTreeMap<i64, M>,
+    /// The oldest and newest END timestamps the reply listed, kept or not.
+    pub span: Option<(i64, i64)>,
 }
 
 impl<M> Intervals<M> {
     pub fn get(&self, end_ms: i64) -> Option<&M> {
         self.by_end_ms.get(&end_ms)
+    }
+
+    /// The reply's newest interval (still in progress), whether kept or not.
+    pub fn newest_end(&self) -> Option<i64> {
+        let kept = self.by_end_ms.keys().next_back().copied();
+        kept.max(self.span.map(|(_, newest)| newest))
+    }
+
+    /// The reply's oldest interval (covering only part of its 5 minutes), whether kept or not.
+    pub fn oldest_end(&self) -> Option<i64> {
+        let kept = self.by_end_ms.keys().next().copied();
+        match (kept, self.span.map(|(oldest, _)| oldest)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -255,30 +264,16 @@ pub enum ParseError {
     DuplicateInterval(String),
 }
 
-fn parse<M: for<'de> Deserialize<'de> + Default>(body: &[u8]) -> Result<Intervals<M>, ParseError> {
-    let reply: Reply<M> = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
-    let mut by_end_ms = BTreeMap::new();
-    for iv in reply.intervals {
-        if by_end_ms.insert(iv.timestamp.0, iv.data).is_some() {
-            let when = chrono::DateTime::from_timestamp_millis(iv.timestamp.0)
-                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_else(|| iv.timestamp.0.to_string());
-            return Err(ParseError::DuplicateInterval(when));
-        }
-    }
-    Ok(Intervals { by_end_ms })
-}
-
 pub fn parse_queue_health(body: &[u8]) -> Result<Intervals<QueueHealthData>, ParseError> {
-    parse(body)
+    stream::parse_slice(body, None)
 }
 
 pub fn parse_eng_activity(body: &[u8]) -> Result<Intervals<EngActivityData>, ParseError> {
-    parse(body)
+    stream::parse_slice(body, None)
 }
 
 pub fn parse_agent_activity(body: &[u8]) -> Result<Intervals<AgentActivityData>, ParseError> {
-    parse(body)
+    stream::parse_slice(body, None)
 }
 
 /// queuehealth asked without `interval`: only the totals of the timeframe.
@@ -386,6 +381,46 @@ mod tests {
     }
 
     #[test]
+    fn only_wanted_intervals_are_kept_and_the_span_is_the_whole_reply() {
+        let iv = |t: i64, data: &str| format!("{{\"timestamp\":{t},\"metricsData\":{data}}}");
+        let good = r#"{"skillsMetrics":{"1":{"enteredQEng":3}}}"#;
+        // Unwanted data is skipped unread (a bad number there is no error);
+        // metricsData before the timestamp, and null, are handled either way.
+        let body = format!(
+            r#"{{"x":[1,{{"y":2}}],"metricsByIntervals":[{},{},{},{{"metricsData":{good},"timestamp":900000}},{}]}}"#,
+            iv(300000, r#"{"skillsMetrics":{"1":{"enteredQEng":1.5}}}"#),
+            iv(600000, good),
+            iv(1200000, "null"),
+            iv(1500000, good),
+        );
+        let wanted: std::collections::BTreeSet<i64> = [600000, 900000, 1200000, 1800000].into();
+        let r: Intervals<QueueHealthData> = read_intervals(body.as_bytes(), Some(&wanted)).unwrap();
+        assert_eq!(
+            r.by_end_ms.keys().copied().collect::<Vec<_>>(),
+            [600000, 900000, 1200000]
+        );
+        assert_eq!(r.get(900000).unwrap().skills["1"].entered_q_eng, Num(3));
+        assert!(r.get(1200000).unwrap().skills.is_empty());
+        assert_eq!((r.oldest_end(), r.newest_end()), (Some(300000), Some(1500000)));
+        // A duplicate is refused even among skipped intervals.
+        let dup = format!(
+            r#"{{"metricsByIntervals":[{},{}]}}"#,
+            iv(300000, "{}"),
+            iv(300000, "{}")
+        );
+        let e = read_intervals::<QueueHealthData>(dup.as_bytes(), Some(&wanted)).unwrap_err();
+        assert!(matches!(e, ParseError::DuplicateInterval(_)), "{e}");
+        // The old whole-body parser reads the same wanted intervals the same way.
+        let old = whole::parse_queue_health(body.replace("1.5", "1").as_bytes()).unwrap();
+        for end in [600000, 900000, 1200000] {
+            assert_eq!(
+                format!("{:?}", old.get(end).unwrap().skills),
+                format!("{:?}", r.get(end).unwrap().skills)
+            );
+        }
+    }
+
+    #[test]
     fn bad_replies_are_errors_not_panics() {
         for body in [
             &b""[..],
@@ -398,8 +433,14 @@ mod tests {
             b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1.5}}}}]}",
             b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1e300}}}}]}",
             b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 99999999999999999999}}}}]}",
+            b"{\"metricsByIntervals\": [], \"metricsByIntervals\": []}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"timestamp\": 2}]}",
+            b"{\"metricsByIntervals\": [{\"metricsData\": {}}]}",
+            b"{\"metricsByIntervals\": []} x",
         ] {
             assert!(parse_queue_health(body).is_err(), "{}", String::from_utf8_lossy(body));
+            let all = read_intervals::<QueueHealthData>(body, None);
+            assert!(all.is_err(), "{}", String::from_utf8_lossy(body));
         }
     }
 }

@@ -1,13 +1,15 @@
-//! Stage 2: one request per method for every quarter of the run, parsed into
-//! a snapshot; each raw body is dropped as soon as it is parsed.
+//! Stage 2: one request per method for every quarter of the run, each body
+//! spooled to a file as it arrives and parsed from it as a stream into a
+//! snapshot holding only the intervals of the run's quarters.
 
 use super::RunContext;
 use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply};
-use crate::lp::model::{self, Method, Snapshot};
+use crate::lp::model::{read_intervals, Method, Snapshot};
 use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};
+use std::collections::BTreeSet;
 use tracing::debug;
 
 pub struct Fetched {
@@ -64,7 +66,8 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
         )),
     };
     let snapshot = snapshot.and_then(|r| {
-        parse_snapshot(r, label).map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
+        parse_snapshot(r, &wanted_ends(quarters), label)
+            .map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
     });
     Fetched {
         snapshot,
@@ -73,18 +76,25 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
     }
 }
 
-/// Parse the three replies; the error names the method.
-fn parse_snapshot(replies: [RawReply; 3], label: &str) -> anyhow::Result<Snapshot> {
+/// The END timestamps (ms) of the intervals the quarters use: the only ones parsed.
+pub(super) fn wanted_ends(quarters: &[Quarter]) -> BTreeSet<i64> {
+    quarters
+        .iter()
+        .flat_map(|q| q.interval_ends())
+        .map(|end| end.timestamp_millis())
+        .collect()
+}
+
+/// Parse the three replies, keeping the `wanted` intervals; the error names the method.
+pub(super) fn parse_snapshot(replies: [RawReply; 3], wanted: &BTreeSet<i64>, label: &str) -> anyhow::Result<Snapshot> {
     use anyhow::Context;
     let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
-    // Each body is dropped as soon as it is parsed: a 24 h rerun of a large
-    // account holds hundreds of MB of JSON.
+    // Each spooled body is read as a stream and closed (and, unless dumped,
+    // deleted) once parsed: no reply is ever whole in memory.
     let [qh, ea, aa] = replies;
-    let queue_health = model::parse_queue_health(&qh.body).with_context(|| ctx(Method::QueueHealth))?;
-    drop(qh);
-    let eng_activity = model::parse_eng_activity(&ea.body).with_context(|| ctx(Method::EngActivity))?;
-    drop(ea);
-    let agent_activity = model::parse_agent_activity(&aa.body).with_context(|| ctx(Method::AgentActivity))?;
+    let queue_health = read_intervals(qh.reader(), Some(wanted)).with_context(|| ctx(Method::QueueHealth))?;
+    let eng_activity = read_intervals(ea.reader(), Some(wanted)).with_context(|| ctx(Method::EngActivity))?;
+    let agent_activity = read_intervals(aa.reader(), Some(wanted)).with_context(|| ctx(Method::AgentActivity))?;
     Ok(Snapshot {
         queue_health,
         eng_activity,
@@ -127,11 +137,7 @@ mod tests {
 
     #[test]
     fn a_malformed_reply_names_its_method() {
-        let reply = |method, body: &'static [u8]| RawReply {
-            method,
-            fetched_at: chrono::Utc::now(),
-            body: bytes::Bytes::from_static(body),
-        };
+        let reply = |method, body: &'static [u8]| RawReply::from_bytes(method, chrono::Utc::now(), body).unwrap();
         let ok = br#"{"metricsByIntervals":[]}"#;
         let e = parse_snapshot(
             [
@@ -139,6 +145,7 @@ mod tests {
                 reply(Method::EngActivity, b"{\"metricsByIntervals\":7}"),
                 reply(Method::AgentActivity, ok),
             ],
+            &BTreeSet::new(),
             "112426.1000",
         )
         .unwrap_err();

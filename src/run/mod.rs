@@ -13,6 +13,8 @@ mod deliver;
 mod fetch;
 mod open;
 mod record;
+#[cfg(test)]
+mod stream_identity;
 
 use crate::alert::outage;
 use crate::config::Config;
