@@ -31,7 +31,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "alert",
         &[
-            "config", "quarter", "outcome", "state", "logging", "deadline", "outside",
+            "config",
+            "quarter",
+            "quarter_set",
+            "outcome",
+            "state",
+            "logging",
+            "deadline",
+            "outside",
         ],
     ),
     (

@@ -49,7 +49,14 @@ pub struct FailureReport {
     pub host: String,
     /// The log file of this run, if any.
     pub log_file: Option<PathBuf>,
+    /// The config file of the run, for the rerun hint.
+    pub config: Option<PathBuf>,
+    /// The failed quarters LivePerson still serves (lost ones cannot be rebuilt).
+    pub rebuildable: Vec<Quarter>,
 }
+
+/// Quarters one per line; a long list (a machine off for days) as ranges.
+const LIST_LIMIT: usize = 12;
 
 /// A failed SMTP step: names `server:port`, the stage and the server's reply; never the password.
 #[derive(Debug, thiserror::Error)]
@@ -130,8 +137,15 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
             "Quarters not delivered ({}), report name stem and UTC time:\n",
             r.quarters.len()
         ));
-        for q in &r.quarters {
-            b.push_str(&format!("  {q}\n"));
+        if r.quarters.len() <= LIST_LIMIT {
+            for q in &r.quarters {
+                b.push_str(&format!("  {q}\n"));
+            }
+        } else {
+            let set: crate::quarter_set::QuarterSet = r.quarters.iter().copied().collect();
+            for (first, last) in set.ranges() {
+                b.push_str(&format!("  {first} to {last}\n"));
+            }
         }
     }
     b.push_str("\nWhat failed:\n");
@@ -144,9 +158,13 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
         Some(p) => b.push_str(&format!("Log file: {}\n", p.display())),
         None => b.push_str("Log file: none (this run logged to standard error only)\n"),
     }
-    if let (Some(first), Some(last)) = (r.quarters.first(), r.quarters.last()) {
+    if let (Some(first), Some(last)) = (r.rebuildable.first(), r.rebuildable.last()) {
+        let config = r
+            .config
+            .as_ref()
+            .map_or_else(|| "<your config>".to_string(), |p| p.display().to_string());
         b.push_str(&format!(
-            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config <your config> --output <dir> --start {} --end {}\n",
+            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config {config} --output <dir> --start {} --end {}\n",
             first.stem(),
             last.stem()
         ));
@@ -495,7 +513,35 @@ mod tests {
             hint: "Check FTP_USER and FTP_PASSWORD".into(),
             host: "wfm-host-1".into(),
             log_file: Some(PathBuf::from("/var/log/wfm/wfm-2026-11-24.log")),
+            config: Some(PathBuf::from("/etc/wfm/config.navomi")),
+            rebuildable: quarters.iter().map(|q| parse_quarter_arg(q).unwrap()).collect(),
         }
+    }
+
+    #[test]
+    fn a_long_loss_is_listed_as_ranges_and_only_servable_quarters_are_offered_for_rerun() {
+        let mut stems: Vec<String> = (0..20)
+            .map(|i| format!("112326.{:02}{:02}", 10 + i / 4, (i % 4) * 15))
+            .collect();
+        stems.push("112426.1000".into());
+        let refs: Vec<&str> = stems.iter().map(String::as_str).collect();
+        let mut r = report(&refs);
+        r.rebuildable = vec![parse_quarter_arg("112426.1000").unwrap()];
+        let (_, b) = compose(&cfg(), &r);
+        assert!(b.contains("Quarters not delivered (21)"), "{b}");
+        assert!(
+            b.contains("112326.1000 (2026-11-23 10:00-10:15 UTC) to 112326.1445 (2026-11-23 14:45-15:00 UTC)"),
+            "{b}"
+        );
+        assert_eq!(b.matches("  1123").count(), 1, "one line for the range: {b}");
+        assert!(
+            b.contains(
+                "wfm rerun --config /etc/wfm/config.navomi --output <dir> --start 112426.1000 --end 112426.1000"
+            ),
+            "{b}"
+        );
+        r.rebuildable.clear();
+        assert!(!compose(&cfg(), &r).1.contains("wfm rerun"), "nothing left to rebuild");
     }
 
     #[test]

@@ -108,6 +108,8 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
         hint: failure_hint(summary),
         host: host_name(),
         log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
+        config: std::path::absolute(&cfg.source).ok(),
+        rebuildable: summary.errored_quarters(),
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
     send_mail(mail_cfg, subject, body, until).await
