@@ -40,6 +40,11 @@ fn report(what_failed: &str) -> FailureReport {
         hint: "Check that the NICE FTP server is up, then wait for the next run".into(),
         host: "wfm-prod-01".into(),
         log_file: Some(PathBuf::from("/var/log/wfm/wfm-2026-11-24.log")),
+        config: Some(PathBuf::from("/etc/wfm/config.navomi")),
+        rebuildable: ["112426.1000", "112426.1015"]
+            .iter()
+            .map(|q| parse_quarter_arg(q).unwrap())
+            .collect(),
     }
 }
 
