@@ -136,6 +136,20 @@ fn dispatch(cli: Cli) -> Result<u8> {
                 EXIT_FAILED
             })
         }
+        Command::Status(args) => {
+            // Reads only: no log file, no lock, no state written.
+            crate::logging::init(0);
+            let now = logical_now()?;
+            let path = args.config.unwrap_or_else(|| std::path::PathBuf::from("config.navomi"));
+            let cfg = config::load(&path)?;
+            let status = crate::status::gather(&cfg, now);
+            if args.json {
+                println!("{}", status.json());
+            } else {
+                print!("{}", status.text());
+            }
+            Ok(if status.healthy() { EXIT_OK } else { EXIT_FAILED })
+        }
         Command::Demo(args) => demo(args.output),
     }
 }

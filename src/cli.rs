@@ -32,6 +32,8 @@ pub enum Command {
     Rerun(RerunArgs),
     /// Check a config: validate it, reach LivePerson, log in to FTP and SMTP; sends and uploads nothing
     Check(CheckArgs),
+    /// Show what was delivered, what is missing or lost, the outage and the next quarter; exit 0 when healthy, 1 otherwise (reads only)
+    Status(StatusArgs),
     /// Run the whole pipeline against a built-in LivePerson simulator (no network, no credentials)
     Demo(DemoArgs),
 }
@@ -154,6 +156,16 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Configuration file [default: config.navomi]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// One JSON object instead of the text lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Where the demo writes its config, reports and logs [default: ./wfm-demo]
     #[arg(long, value_name = "DIR")]
@@ -224,6 +236,18 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn status_form() {
+        let Command::Status(a) = parse(&["status", "--config", "x", "--json"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((a.config, a.json), (Some(PathBuf::from("x")), true));
+        let Command::Status(a) = parse(&["status"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!((a.config, a.json), (None, false));
     }
 
     #[test]

@@ -203,6 +203,10 @@ pub struct Config {
     pub ftp: Option<FtpConfig>,
     /// `None` when EMAIL_SERVER is not set: failures are only logged.
     pub email: Option<EmailConfig>,
+    /// METRICS_FILE: the Prometheus textfile written after every run; `None`: none.
+    pub metrics_file: Option<PathBuf>,
+    /// PING_URL (without a trailing slash): pinged after every run; `None`: no ping.
+    pub ping_url: Option<String>,
     /// Warnings found while loading (unknown keys, loose file permissions).
     pub warnings: Vec<String>,
 }

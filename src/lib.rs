@@ -25,3 +25,4 @@ pub mod report;
 pub mod run;
 pub mod select;
 pub mod state;
+pub mod status;

@@ -67,11 +67,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("demo", &["run", "config", "job", "outcome", "quarter", "atomic"]),
+    ("status", &["config", "job", "quarter", "quarter_set", "state"]),
     ("cli", &["job"]),
     (
         "app",
         &[
             "cli", "config", "job", "outcome", "quarter", "run", "check", "demo", "lock", "logging", "mapping",
+            "status",
         ],
     ),
     ("lib", &[]),

@@ -398,6 +398,20 @@ pub const KEYS: &[Key] = &[
         secret: false,
         doc: "failure mail subject",
     },
+    Key {
+        name: "METRICS_FILE",
+        kind: Path,
+        unset: Nothing,
+        secret: false,
+        doc: "Prometheus textfile written atomically after every loop and rerun (node_exporter's textfile collector); none: not written",
+    },
+    Key {
+        name: "PING_URL",
+        kind: Url,
+        unset: Nothing,
+        secret: false,
+        doc: "GET after every loop and rerun: PING_URL on success, PING_URL/fail on failure (healthchecks.io style, 10 s timeout); none: no ping",
+    },
 ];
 
 /// Every key the file may hold, in documentation order.

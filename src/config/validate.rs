@@ -163,6 +163,11 @@ impl RawConfig {
             run_timeout_seconds: self.number("RUN_TIMEOUT_SECONDS")?,
             ftp,
             email,
+            metrics_file: self.path("METRICS_FILE", base),
+            ping_url: match self.get("PING_URL") {
+                Some(_) => Some(self.url("PING_URL")?),
+                None => None,
+            },
             warnings: self.warnings.clone(),
         })
     }

@@ -1,8 +1,8 @@
 //! One run of `loop` or `rerun`, stage by stage: [`open`] (folders, lock,
 //! state), [`fetch`] (one request per method for every quarter), [`build`]
 //! (aggregate and render a quarter), [`deliver`] (local files, then FTP push),
-//! [`record`] (the state, saved from one place); then the outage mail and the
-//! summary line. The imperative shell around the pure core.
+//! [`record`] (the state, saved from one place); then the outage mail, the
+//! summary line and [`report`] (METRICS_FILE, PING_URL). The imperative shell around the pure core.
 //!
 //! Every run ends: its [`Deadline`] (RUN_TIMEOUT_SECONDS) is made once here and
 //! passed down in [`RunContext`]; LivePerson and the FTP push stop at its work
@@ -13,6 +13,7 @@ mod deliver;
 mod fetch;
 mod open;
 mod record;
+mod report;
 #[cfg(test)]
 mod stream_identity;
 
@@ -174,8 +175,20 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             error!("{e:#}");
         }
     }
-    info!("{}", summary.line(started.elapsed().as_secs_f64()));
+    let seconds = started.elapsed().as_secs_f64();
+    info!("{}", summary.line(seconds));
+    let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
+    if !opts.dry_run {
+        let r = report::RunReport {
+            job,
+            summary: &summary,
+            now: ctx.now(),
+            seconds,
+            outage,
+        };
+        report::after_run(cfg, &r).await;
+    }
     Ok(summary)
 }
 
@@ -193,7 +206,18 @@ async fn not_started(
     if !ctx.opts.dry_run {
         outage::mail_failure(ctx.cfg, ctx.job.command(), &summary, ctx.deadline.mail_until()).await;
     }
-    info!("{}", summary.line(started.elapsed().as_secs_f64()));
+    let seconds = started.elapsed().as_secs_f64();
+    info!("{}", summary.line(seconds));
+    if !ctx.opts.dry_run {
+        let r = report::RunReport {
+            job: ctx.job,
+            summary: &summary,
+            now: ctx.now(),
+            seconds,
+            outage: true,
+        };
+        report::after_run(ctx.cfg, &r).await;
+    }
     summary
 }
 

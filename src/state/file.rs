@@ -137,6 +137,28 @@ pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded
     Ok(Loaded::Recovered { state, notice })
 }
 
+/// Read the state file without changing anything (for `wfm status`): `None`
+/// when there is none; a damaged file, a newer format or an unreadable file is
+/// an error in words. Unlike [`load`], a damaged file is left where it is.
+pub fn read(path: &Path) -> Result<Option<State>, String> {
+    let bytes = match read_private(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the state file {}: {e}", path.display())),
+    };
+    match parse(&bytes) {
+        Ok(s) => Ok(Some(s)),
+        Err(Unusable::Newer(v)) => Err(format!(
+            "the state file {} has format version {v}, newer than this wfm understands ({STATE_VERSION})",
+            path.display()
+        )),
+        Err(Unusable::Damaged(why)) => Err(format!(
+            "the state file {} is damaged ({why}); the next run sets it aside and recovers",
+            path.display()
+        )),
+    }
+}
+
 /// A state file's bytes, never through a symbolic link.
 fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -193,6 +215,27 @@ mod tests {
 
     fn q(s: &str) -> Quarter {
         parse_quarter_arg(s).unwrap()
+    }
+
+    #[test]
+    fn read_never_moves_a_damaged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        assert_eq!(read(&path), Ok(None));
+        let mut s = State::default();
+        s.mark_delivered(q("112426.1000"));
+        save(&path, &s).unwrap();
+        assert_eq!(read(&path), Ok(Some(s)));
+        std::fs::write(&path, b"{\"version\": 2, \"deliv").unwrap();
+        let e = read(&path).unwrap_err();
+        assert!(e.contains("is damaged (not JSON"), "{e}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{\"version\": 2, \"deliv",
+            "left in place"
+        );
+        std::fs::write(&path, b"{\"version\": 9}").unwrap();
+        assert!(read(&path).unwrap_err().contains("format version 9"));
     }
 
     #[test]

@@ -1,0 +1,238 @@
+//! After a run (not a dry run): the Prometheus textfile (METRICS_FILE) and the
+//! dead man's switch ping (PING_URL). Neither changes the run's result: a
+//! failure is a warning in the log.
+
+use crate::config::Config;
+use crate::job::Job;
+use crate::outcome::RunSummary;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::path::Path;
+use tracing::{debug, warn};
+
+/// How long the ping may take.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What one run reports.
+pub struct RunReport<'a> {
+    pub job: &'a Job,
+    pub summary: &'a RunSummary,
+    /// The run's time (the logical clock).
+    pub now: DateTime<Utc>,
+    pub seconds: f64,
+    /// The outage streak is on after this run.
+    pub outage: bool,
+}
+
+impl RunReport<'_> {
+    fn job_label(&self) -> &'static str {
+        match self.job {
+            Job::Loop => "loop",
+            Job::Rerun { .. } => "rerun",
+        }
+    }
+}
+
+/// The metrics, in file order: name, help.
+const METRICS: &[(&str, &str)] = &[
+    (
+        "wfm_last_run_timestamp_seconds",
+        "When the last run ran (Unix time, the run's clock).",
+    ),
+    (
+        "wfm_last_success_timestamp_seconds",
+        "When the last successful run ran (Unix time); 0 if none yet.",
+    ),
+    ("wfm_quarters_delivered", "Quarters the last run delivered."),
+    (
+        "wfm_quarters_lost",
+        "Quarters the last run found lost (out of LivePerson's window, never delivered).",
+    ),
+    (
+        "wfm_requests",
+        "Requests the last run sent to LivePerson (data and token, retries included).",
+    ),
+    ("wfm_retries", "Retries of the last run."),
+    ("wfm_run_duration_seconds", "How long the last run took."),
+    ("wfm_outage", "1 while runs keep failing (the outage streak), else 0."),
+];
+
+const JOBS: [&str; 2] = ["loop", "rerun"];
+
+/// The samples of a textfile: (metric, job) to value, as written (pure).
+fn parse_samples(text: &str) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((name, rest)) = line.split_once("{job=\"") else {
+            continue;
+        };
+        let Some((job, rest)) = rest.split_once("\"}") else {
+            continue;
+        };
+        let value = rest.trim();
+        if !value.is_empty() {
+            out.insert((name.to_string(), job.to_string()), value.to_string());
+        }
+    }
+    out
+}
+
+/// The textfile after this run: this job's samples replaced, the other job's
+/// kept from `previous`, and this job's last success kept when it failed (pure).
+pub fn render(previous: &str, r: &RunReport<'_>) -> String {
+    let mut samples = parse_samples(previous);
+    let job = r.job_label();
+    let ts = r.now.timestamp().to_string();
+    let delivered = r.summary.quarters.iter().filter(|q| q.error.is_none()).count();
+    let last_success = if r.summary.ok() {
+        ts.clone()
+    } else {
+        samples
+            .get(&("wfm_last_success_timestamp_seconds".to_string(), job.to_string()))
+            .cloned()
+            .unwrap_or_else(|| "0".into())
+    };
+    let values = [
+        ts,
+        last_success,
+        delivered.to_string(),
+        r.summary.lost.len().to_string(),
+        r.summary.requests.to_string(),
+        r.summary.retries.to_string(),
+        format!("{:.3}", r.seconds),
+        u8::from(r.outage).to_string(),
+    ];
+    for ((name, _), v) in METRICS.iter().zip(values) {
+        samples.insert((name.to_string(), job.to_string()), v);
+    }
+    let mut out = String::new();
+    for (name, help) in METRICS {
+        out += &format!("# HELP {name} {help}\n# TYPE {name} gauge\n");
+        for j in JOBS {
+            if let Some(v) = samples.get(&(name.to_string(), j.to_string())) {
+                out += &format!("{name}{{job=\"{j}\"}} {v}\n");
+            }
+        }
+    }
+    out
+}
+
+/// Write METRICS_FILE atomically; a failure is a warning.
+fn write_metrics(path: &Path, r: &RunReport<'_>) {
+    let previous = std::fs::read_to_string(path).unwrap_or_default();
+    let text = render(&previous, r);
+    let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+        (Some(d), Some(n)) => (if d.as_os_str().is_empty() { Path::new(".") } else { d }, n),
+        _ => {
+            warn!("METRICS_FILE {} is not a file path; no metrics written", path.display());
+            return;
+        }
+    };
+    match crate::atomic::write_atomic(dir, name, text.as_bytes()) {
+        Ok(_) => debug!("metrics written to {}", path.display()),
+        Err(e) => warn!("cannot write METRICS_FILE {}: {e:#}", path.display()),
+    }
+}
+
+/// GET PING_URL (success) or PING_URL/fail (failure); a failure is a warning.
+async fn ping(base: &str, ok: bool) {
+    let url = if ok { base.to_string() } else { format!("{base}/fail") };
+    let what = if ok { "PING_URL" } else { "PING_URL/fail" };
+    let client = match reqwest::Client::builder().timeout(PING_TIMEOUT).build() {
+        Ok(c) => c,
+        Err(e) => {
+            warn!("cannot ping {what}: {}", e.without_url());
+            return;
+        }
+    };
+    match client.get(&url).send().await {
+        Ok(r) if r.status().is_success() => debug!("pinged {what}"),
+        Ok(r) => warn!(
+            "the ping of {what} was answered HTTP {}; the run's result stands",
+            r.status()
+        ),
+        Err(e) => warn!("cannot ping {what}: {}; the run's result stands", e.without_url()),
+    }
+}
+
+/// The metrics file and the ping of one run.
+pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
+    if let Some(path) = &cfg.metrics_file {
+        write_metrics(path, r);
+    }
+    if let Some(url) = &cfg.ping_url {
+        ping(url, r.summary.ok()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Failure, FailureKind};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_last_success_and_the_other_job() {
+        let good = RunSummary {
+            requests: 3,
+            ..Default::default()
+        };
+        let r = RunReport {
+            job: &Job::Loop,
+            summary: &good,
+            now: t("2026-11-24T10:16:00Z"),
+            seconds: 1.5,
+            outage: false,
+        };
+        let first = render("", &r);
+        assert!(
+            first.contains("# TYPE wfm_outage gauge\nwfm_outage{job=\"loop\"} 0\n"),
+            "{first}"
+        );
+        assert!(first.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
+        assert!(first.contains("wfm_run_duration_seconds{job=\"loop\"} 1.500\n"));
+        let bad = RunSummary {
+            fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
+            ..Default::default()
+        };
+        let rerun = Job::Rerun {
+            output: "o".into(),
+            start: crate::quarter::Quarter::containing(t("2026-11-24T09:00:00Z")),
+            end: crate::quarter::Quarter::containing(t("2026-11-24T09:00:00Z")),
+        };
+        let r2 = RunReport {
+            job: &rerun,
+            summary: &bad,
+            now: t("2026-11-24T10:20:00Z"),
+            seconds: 0.2,
+            outage: false,
+        };
+        let second = render(&first, &r2);
+        assert!(
+            second.contains("wfm_last_success_timestamp_seconds{job=\"rerun\"} 0\n"),
+            "{second}"
+        );
+        assert!(second.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
+        let r3 = RunReport {
+            job: &Job::Loop,
+            summary: &bad,
+            now: t("2026-11-24T10:31:00Z"),
+            seconds: 0.2,
+            outage: true,
+        };
+        let third = render(&second, &r3);
+        assert!(
+            third.contains("wfm_last_run_timestamp_seconds{job=\"loop\"} 1795516260\n"),
+            "{third}"
+        );
+        assert!(third.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
+        assert!(third.contains("wfm_outage{job=\"loop\"} 1\n"));
+        assert_eq!(third.matches("# HELP").count(), 8);
+    }
+}

@@ -1,0 +1,491 @@
+//! `wfm status`: what an operator asks in the morning. [`compute`] turns the
+//! state, the delivery mode, SETTLE_SECONDS and the logical now into a
+//! [`Status`] (pure); [`gather`] is the shell part: it reads the state file
+//! without the lock and without writing (a damaged file stays where it is),
+//! and the last "run finished:" line of the daily log. Nothing is written.
+
+use crate::config::Config;
+use crate::job::DeliveryMode;
+use crate::quarter::{self, Quarter};
+use crate::quarter_set::QuarterSet;
+use crate::state::{self, State};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The current failure streak, as the state records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutageStatus {
+    pub since: DateTime<Utc>,
+    pub last_error: String,
+    pub mailed: bool,
+    /// Quarters that failed during the streak.
+    pub failed: usize,
+}
+
+/// The last run's summary line, from the daily log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastRun {
+    /// "run finished: ...".
+    pub line: String,
+    /// The log line's time stamp (the real clock), when it reads as one.
+    pub logged_at: Option<DateTime<Utc>>,
+}
+
+/// What `wfm status` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub now: DateTime<Utc>,
+    pub mode: DeliveryMode,
+    pub state_file: PathBuf,
+    /// The state file could not be used (damaged, newer format, unreadable).
+    pub state_error: Option<String>,
+    /// No state file: no run has recorded anything yet.
+    pub fresh: bool,
+    /// The newest quarter delivered (in pull mode, written counts as delivered).
+    pub last_delivered: Option<Quarter>,
+    pub outage: Option<OutageStatus>,
+    /// Every lost quarter the state remembers (30 days).
+    pub lost: QuarterSet,
+    /// Lost quarters newer than the last delivery.
+    pub lost_since_last_delivery: QuarterSet,
+    /// LivePerson's window: the oldest quarter it still serves, the newest complete one.
+    pub window: (Quarter, Quarter),
+    /// Quarters of the window that are due (end + SETTLE_SECONDS passed), from the
+    /// state's oldest remembered quarter on, neither delivered, written nor lost.
+    pub missing: QuarterSet,
+    /// Push mode: quarters written in REPORT_DIR, not uploaded yet.
+    pub waiting_for_upload: QuarterSet,
+    pub last_run: Option<LastRun>,
+    /// The quarter `loop` builds next, and when it becomes buildable (end + SETTLE_SECONDS).
+    pub next: Quarter,
+    pub next_due: DateTime<Utc>,
+}
+
+/// Turn what the state says into a [`Status`] (pure). `state` is `Ok(None)` when
+/// there is no state file, `Err` when it cannot be used.
+pub fn compute(
+    state: Result<Option<&State>, &str>,
+    state_file: &Path,
+    mode: DeliveryMode,
+    settle: Duration,
+    now: DateTime<Utc>,
+    last_run: Option<LastRun>,
+) -> Status {
+    let empty = State::default();
+    let (st, state_error, fresh) = match state {
+        Ok(Some(s)) => (s, None, false),
+        Ok(None) => (&empty, None, true),
+        Err(e) => (&empty, Some(e.to_string()), false),
+    };
+    let mut delivered = st.delivered.clone();
+    let mut waiting = st.written.clone();
+    if mode == DeliveryMode::Pull {
+        // Pull delivers where the files were written.
+        delivered.extend(&std::mem::take(&mut waiting));
+    }
+    let last_delivered = delivered.last();
+    let lost_since_last_delivery: QuarterSet = st
+        .lost
+        .quarters()
+        .into_iter()
+        .filter(|q| last_delivered.is_none_or(|d| *q > d))
+        .collect();
+    let newest_complete = Quarter::containing(now).prev();
+    let oldest = quarter::oldest_servable(now);
+    let oldest_failed = st
+        .outage
+        .as_ref()
+        .and_then(|o| o.failed.iter().next())
+        .and_then(|t| Quarter::starting_at(*t).ok());
+    let anchor = [delivered.first(), waiting.first(), oldest_failed]
+        .into_iter()
+        .flatten()
+        .min();
+    let done = |q: Quarter| delivered.contains(q) || waiting.contains(q) || st.lost.contains(q);
+    let mut missing = QuarterSet::default();
+    if let Some(anchor) = anchor {
+        let mut q = oldest.max(anchor);
+        while q <= newest_complete {
+            if q.is_settled(now, settle) && !done(q) {
+                missing.insert(q);
+            }
+            q = q.next();
+        }
+    }
+    let due_now = quarter::loop_quarter(now, settle);
+    let next = if done(due_now) { due_now.next() } else { due_now };
+    Status {
+        now,
+        mode,
+        state_file: state_file.to_path_buf(),
+        state_error,
+        fresh,
+        last_delivered,
+        outage: st.outage.as_ref().map(|o| OutageStatus {
+            since: o.since,
+            last_error: o.last_error.clone(),
+            mailed: o.mailed,
+            failed: o.failed.len(),
+        }),
+        lost: st.lost.clone(),
+        lost_since_last_delivery,
+        window: (oldest, newest_complete),
+        missing,
+        waiting_for_upload: waiting,
+        last_run,
+        next,
+        next_due: next.end() + settle,
+    }
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn plain(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn set_or_none(s: &QuarterSet) -> String {
+    if s.is_empty() {
+        "none".into()
+    } else {
+        format!("{} quarter(s): {s}", s.len())
+    }
+}
+
+fn ranges(s: &QuarterSet) -> Value {
+    json!({
+        "count": s.len(),
+        "ranges": s.ranges().iter().map(|(a, b)| json!([a.stem(), b.stem()])).collect::<Vec<_>>(),
+    })
+}
+
+fn quarter_json(q: Quarter) -> Value {
+    json!({ "quarter": q.stem(), "start": time(q.start()), "end": time(q.end()) })
+}
+
+impl Status {
+    /// Why the status is not healthy, in words; empty when it is.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(e) = &self.state_error {
+            out.push(e.clone());
+        }
+        if self.fresh {
+            out.push(format!(
+                "no state file at {}: no loop has recorded a quarter yet",
+                self.state_file.display()
+            ));
+        } else if self.state_error.is_none() && self.last_delivered.is_none() {
+            out.push("no quarter delivered yet".into());
+        }
+        if let Some(o) = &self.outage {
+            out.push(format!("failing since {}: {}", plain(o.since), o.last_error));
+        }
+        if !self.missing.is_empty() {
+            out.push(format!(
+                "{} quarter(s) missing that LivePerson still serves: {}",
+                self.missing.len(),
+                self.missing
+            ));
+        }
+        if !self.lost_since_last_delivery.is_empty() {
+            out.push(format!(
+                "{} quarter(s) lost since the last delivery: {}",
+                self.lost_since_last_delivery.len(),
+                self.lost_since_last_delivery
+            ));
+        }
+        out
+    }
+
+    pub fn healthy(&self) -> bool {
+        self.problems().is_empty()
+    }
+
+    /// The human form: a few aligned lines.
+    pub fn text(&self) -> String {
+        let mut lines: Vec<(&str, String)> = Vec::new();
+        let problems = self.problems();
+        lines.push((
+            "status",
+            if problems.is_empty() {
+                "healthy".into()
+            } else {
+                "UNHEALTHY".into()
+            },
+        ));
+        lines.push(("now", plain(self.now)));
+        lines.push(("state file", self.state_file.display().to_string()));
+        lines.push((
+            "last delivered",
+            match self.last_delivered {
+                Some(q) => format!("{q}, ended {}", plain(q.end())),
+                None => "none".into(),
+            },
+        ));
+        lines.push((
+            "outage",
+            match &self.outage {
+                Some(o) => format!(
+                    "since {}, {} failed quarter(s), {}; last error: {}",
+                    plain(o.since),
+                    o.failed,
+                    if o.mailed { "mailed" } else { "not mailed" },
+                    o.last_error
+                ),
+                None => "none".into(),
+            },
+        ));
+        lines.push(("lost", set_or_none(&self.lost)));
+        lines.push((
+            "missing",
+            format!(
+                "{} (LivePerson serves {} to {})",
+                set_or_none(&self.missing),
+                self.window.0.stem(),
+                self.window.1.stem()
+            ),
+        ));
+        if self.mode == DeliveryMode::Push {
+            lines.push(("waiting upload", set_or_none(&self.waiting_for_upload)));
+        }
+        lines.push((
+            "last run",
+            match &self.last_run {
+                Some(r) => match r.logged_at {
+                    Some(at) => format!("{} (logged {})", r.line, plain(at)),
+                    None => r.line.clone(),
+                },
+                None => "none in today's or yesterday's log".into(),
+            },
+        ));
+        lines.push((
+            "next quarter",
+            format!("{}, buildable at {}", self.next, plain(self.next_due)),
+        ));
+        for p in &problems {
+            lines.push(("problem", p.clone()));
+        }
+        let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        lines.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
+    }
+
+    /// The `--json` form: one object, member names documented in docs/cli-and-config.md.
+    pub fn json(&self) -> Value {
+        let problems = self.problems();
+        json!({
+            "healthy": problems.is_empty(),
+            "problems": problems,
+            "now": time(self.now),
+            "delivery": match self.mode { DeliveryMode::Push => "push", DeliveryMode::Pull => "pull" },
+            "state_file": self.state_file.display().to_string(),
+            "state_error": self.state_error,
+            "last_delivered": self.last_delivered.map(quarter_json),
+            "outage": self.outage.as_ref().map(|o| json!({
+                "since": time(o.since),
+                "last_error": o.last_error,
+                "mailed": o.mailed,
+                "failed_quarters": o.failed,
+            })),
+            "lost": {
+                "count": self.lost.len(),
+                "ranges": ranges(&self.lost)["ranges"],
+                "since_last_delivery": self.lost_since_last_delivery.len(),
+            },
+            "window": { "oldest": self.window.0.stem(), "newest": self.window.1.stem() },
+            "missing": ranges(&self.missing),
+            "waiting_for_upload": ranges(&self.waiting_for_upload),
+            "last_run": self.last_run.as_ref().map(|r| json!({
+                "line": r.line,
+                "logged_at": r.logged_at.map(time),
+            })),
+            "next": {
+                "quarter": self.next.stem(),
+                "start": time(self.next.start()),
+                "end": time(self.next.end()),
+                "due": time(self.next_due),
+            },
+        })
+    }
+}
+
+/// The shell part: read the state file (no lock, nothing written, a damaged file
+/// left in place) and the last run's line, then [`compute`].
+pub fn gather(cfg: &Config, now: DateTime<Utc>) -> Status {
+    let state = state::read(&cfg.state_file);
+    let last_run = last_run(&cfg.log_dir, now);
+    compute(
+        state.as_ref().map(|s| s.as_ref()).map_err(|e| e.as_str()),
+        &cfg.state_file,
+        cfg.delivery,
+        Duration::seconds(cfg.settle_seconds.into()),
+        now,
+        last_run,
+    )
+}
+
+/// The last "run finished:" line of today's or yesterday's daily log (by the
+/// real clock, which names the files, and by the logical one), newest file first.
+fn last_run(log_dir: &Path, now: DateTime<Utc>) -> Option<LastRun> {
+    let mut days = Vec::new();
+    for t in [Utc::now(), now] {
+        days.push(t.date_naive());
+        days.push((t - Duration::days(1)).date_naive());
+    }
+    days.sort();
+    days.dedup();
+    days.iter().rev().find_map(|d| {
+        let text = std::fs::read_to_string(log_dir.join(format!("wfm.{}.log", d.format("%Y-%m-%d")))).ok()?;
+        text.lines().rev().find_map(summary_line)
+    })
+}
+
+/// A log line's summary: from "run finished:" on, with the line's time stamp.
+fn summary_line(line: &str) -> Option<LastRun> {
+    let at = line.find("run finished:")?;
+    let logged_at = line
+        .split_whitespace()
+        .next()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Some(LastRun {
+        line: line[at..].trim_end().to_string(),
+        logged_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::parse_quarter_arg;
+    use crate::state::Outage;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn q(s: &str) -> Quarter {
+        parse_quarter_arg(s).unwrap()
+    }
+
+    fn at(state: &State, mode: DeliveryMode, now: &str) -> Status {
+        compute(
+            Ok(Some(state)),
+            Path::new("s.json"),
+            mode,
+            Duration::seconds(60),
+            t(now),
+            None,
+        )
+    }
+
+    #[test]
+    fn a_good_loop_is_healthy_and_the_next_quarter_is_due_after_settling() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.1000"));
+        // 10:20: the 10:15 quarter is not due before 10:31.
+        let st = at(&s, DeliveryMode::Pull, "2026-11-24T10:20:00Z");
+        assert!(st.healthy(), "{:?}", st.problems());
+        assert_eq!(st.last_delivered, Some(q("112426.1000")));
+        assert_eq!((st.next, st.next_due), (q("112426.1015"), t("2026-11-24T10:31:00Z")));
+        assert_eq!(st.window.1, q("112426.1000"));
+        assert!(st.missing.is_empty());
+        // At 10:31 it is due and not built: missing, and the next quarter is overdue.
+        let st = at(&s, DeliveryMode::Pull, "2026-11-24T10:31:00Z");
+        assert_eq!(st.missing.quarters(), vec![q("112426.1015")]);
+        assert_eq!((st.next, st.next_due), (q("112426.1015"), t("2026-11-24T10:31:00Z")));
+        assert!(!st.healthy());
+        // At 10:30:30 it has ended but is not settled: not missing yet.
+        let st = at(&s, DeliveryMode::Pull, "2026-11-24T10:30:30Z");
+        assert!(st.healthy(), "{:?}", st.problems());
+        assert_eq!(st.window.1, q("112426.1015"));
+    }
+
+    #[test]
+    fn written_quarters_wait_for_upload_in_push_and_count_as_delivered_in_pull() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.0930"));
+        s.mark_written(q("112426.0945"));
+        s.mark_written(q("112426.1000"));
+        let push = at(&s, DeliveryMode::Push, "2026-11-24T10:20:00Z");
+        assert_eq!(push.waiting_for_upload.len(), 2);
+        assert_eq!(push.last_delivered, Some(q("112426.0930")));
+        assert!(push.missing.is_empty());
+        assert!(push
+            .text()
+            .contains("waiting upload  2 quarter(s): 112426.0945 to 112426.1000"));
+        let pull = at(&s, DeliveryMode::Pull, "2026-11-24T10:20:00Z");
+        assert!(pull.waiting_for_upload.is_empty() && pull.healthy());
+        assert_eq!(pull.last_delivered, Some(q("112426.1000")));
+        assert!(!pull.text().contains("waiting upload"));
+    }
+
+    #[test]
+    fn an_outage_with_gaps_and_losses_is_unhealthy_and_names_them() {
+        let mut s = State::default();
+        s.mark_delivered(q("112326.0800"));
+        s.lost.insert_range(q("112326.0815"), q("112326.1000"));
+        s.outage = Some(Outage {
+            since: t("2026-11-23T08:31:00Z"),
+            mailed: true,
+            failed: [t("2026-11-23T08:15:00Z")].into_iter().collect(),
+            last_error: "HTTP 400".into(),
+        });
+        let st = at(&s, DeliveryMode::Pull, "2026-11-24T10:20:00Z");
+        assert!(!st.healthy());
+        assert_eq!(st.lost_since_last_delivery.len(), 8);
+        // The window starts at the oldest servable quarter, not at the anchor.
+        assert_eq!(
+            st.missing.first(),
+            Some(quarter::oldest_servable(t("2026-11-24T10:20:00Z")))
+        );
+        assert_eq!(st.missing.last(), Some(q("112426.1000")));
+        let p = st.problems();
+        assert!(
+            p[0].starts_with("failing since 2026-11-23 08:31:00 UTC: HTTP 400"),
+            "{p:?}"
+        );
+        assert!(
+            p[1].contains("missing that LivePerson still serves: 112326.1030 to 112426.1000"),
+            "{p:?}"
+        );
+        assert!(p[2].starts_with("8 quarter(s) lost since the last delivery"), "{p:?}");
+        let j = st.json();
+        assert_eq!(j["healthy"], false);
+        assert_eq!(j["outage"]["mailed"], true);
+        assert_eq!(j["outage"]["failed_quarters"], 1);
+        assert_eq!(j["lost"]["ranges"], json!([["112326.0815", "112326.1000"]]));
+        assert_eq!(j["missing"]["ranges"][0][1], "112426.1000");
+    }
+
+    #[test]
+    fn no_state_and_a_damaged_state_are_unhealthy() {
+        let now = t("2026-11-24T10:20:00Z");
+        let settle = Duration::seconds(60);
+        let fresh = compute(Ok(None), Path::new("s.json"), DeliveryMode::Pull, settle, now, None);
+        assert!(fresh.fresh && !fresh.healthy());
+        assert_eq!(fresh.next, q("112426.1000"), "a first loop builds the newest quarter");
+        let bad = compute(
+            Err("damaged"),
+            Path::new("s.json"),
+            DeliveryMode::Pull,
+            settle,
+            now,
+            None,
+        );
+        assert_eq!(bad.problems(), vec!["damaged".to_string()]);
+        assert_eq!(bad.json()["state_error"], "damaged");
+    }
+
+    #[test]
+    fn the_summary_line_is_cut_from_the_log_line() {
+        let l = summary_line("2026-11-25T18:41:56.123456Z  INFO run finished: 1 of 1 quarter(s) delivered, ok\n");
+        let l = l.unwrap();
+        assert_eq!(l.line, "run finished: 1 of 1 quarter(s) delivered, ok");
+        assert_eq!(l.logged_at, Some(t("2026-11-25T18:41:56.123456Z")));
+        assert_eq!(summary_line("2026 INFO other"), None);
+    }
+}
