@@ -138,7 +138,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
         }
         Command::Demo(args) => demo(args.output),
         Command::Completions(args) => print_stdout(&crate::cli::completions(args.shell)),
-        Command::Man => print_stdout(&crate::cli::man_page()),
+        Command::Man(args) => print_stdout(&crate::cli::man_page(args.command.as_deref())?),
     }
 }
 

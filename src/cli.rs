@@ -1,7 +1,7 @@
 //! Command-line interface: the flag forms and the old scripts' positional forms
 //! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
 
-use crate::job::DeliveryMode;
+use crate::job::{DeliveryMode, UsageError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -49,8 +49,8 @@ pub enum Command {
         after_help = "e.g. `wfm completions bash > /etc/bash_completion.d/wfm`, `wfm completions zsh > \"${fpath[1]}/_wfm\"`,\n  `wfm completions fish > ~/.config/fish/completions/wfm.fish`"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout, e.g. `wfm man | man -l -`
-    Man,
+    /// Print the man page (roff) to stdout, e.g. `wfm man | man -l -`; `wfm man loop` prints wfm-loop(1)
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +58,13 @@ pub struct CompletionsArgs {
     /// The shell to complete in
     #[arg(value_enum)]
     pub shell: ShellArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The page of one command (wfm-COMMAND(1)) instead of wfm(1)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// The shells `wfm completions` writes for.
@@ -80,12 +87,42 @@ pub fn completions(shell: ShellArg) -> Vec<u8> {
     out
 }
 
-/// The man page (roff). It names the package version only (no commit, no date),
-/// so the same sources always give the same page (deploy/wfm.1 is tested against it).
-/// `.TH` comes first: clap_mangen's string definition for the apostrophe (`Aq`)
-/// is moved after it (it is used only further down).
-pub fn man_page() -> Vec<u8> {
-    let cmd = <Cli as clap::CommandFactory>::command().version(env!("CARGO_PKG_VERSION"));
+/// The commands that have a man page of their own, wfm-COMMAND(1).
+pub fn man_commands() -> Vec<String> {
+    man_command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+fn man_command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command()
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The man page (roff) of `wfm`, or of one of its commands (wfm-COMMAND(1), as
+/// the main page's SUBCOMMANDS section names them). It names the package version
+/// only (no commit, no date), so the same sources always give the same page
+/// (deploy/man/ is tested against them). `.TH` comes first: clap_mangen's string
+/// definition for the apostrophe (`Aq`) is moved after it (it is used only further down).
+pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, UsageError> {
+    let cmd = man_command();
+    let cmd = match command {
+        None => cmd,
+        Some(name) => cmd
+            .find_subcommand(name)
+            .cloned()
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "no command {name:?} has a man page; one of: {}",
+                    man_commands().join(", ")
+                ))
+            })?
+            .version(env!("CARGO_PKG_VERSION")),
+    };
     let mut out = Vec::new();
     // Rendering into a Vec cannot fail.
     let _ = clap_mangen::Man::new(cmd).render(&mut out);
@@ -97,7 +134,7 @@ pub fn man_page() -> Vec<u8> {
     }
     let mut page = lines.join("\n");
     page.push('\n');
-    page.into_bytes()
+    Ok(page.into_bytes())
 }
 
 /// FTP option of the old scripts and of --ftp.

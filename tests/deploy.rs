@@ -64,14 +64,27 @@ fn every_deb_asset_exists() {
             true
         }
     });
-    for expected in ["config.navomi.example", "schema/wfm-reports.xsd", "deploy/wfm.1"] {
+    for expected in ["config.navomi.example", "schema/wfm-reports.xsd", "deploy/man/*.1"] {
         assert!(
             sources.iter().any(|s| s == expected),
             "{expected} is packaged: {sources:?}"
         );
     }
     for s in &sources {
-        assert!(root().join(s).is_file(), "asset {s} exists");
+        match s.split_once('*') {
+            // cargo-deb globs: here only `folder/*suffix`.
+            Some((folder, suffix)) => {
+                let matched = std::fs::read_dir(root().join(folder))
+                    .unwrap_or_else(|e| panic!("asset {s}: {e}"))
+                    .filter(|e| {
+                        e.as_ref()
+                            .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(suffix))
+                    })
+                    .count();
+                assert!(matched > 0, "asset {s} matches files");
+            }
+            None => assert!(root().join(s).is_file(), "asset {s} exists"),
+        }
     }
     let units = value_of(&section, "unit-scripts").expect("systemd-units names unit-scripts");
     for unit in ["wfm.service", "wfm.timer"] {

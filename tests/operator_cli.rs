@@ -47,20 +47,62 @@ fn man_page_is_roff_and_names_the_commands() {
     assert!(man.contains(env!("CARGO_PKG_VERSION")), "{man}");
 }
 
-/// deploy/wfm.1 (packaged by `cargo deb`) is the current `wfm man`.
+/// deploy/man/ (packaged by `cargo deb`) holds the current `wfm man` and
+/// `wfm man COMMAND` of every command, and nothing else.
 /// After a change of the command line: `UPDATE_GOLDEN=1 cargo test --test operator_cli`.
 #[test]
-fn deployed_man_page_is_current() {
-    let man = stdout(&["man"]);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/wfm.1");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &man).expect("write deploy/wfm.1");
+fn deployed_man_pages_are_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/man");
+    let main = stdout(&["man"]);
+    let mut pages = vec![("wfm.1".to_string(), main.clone())];
+    for line in main.lines() {
+        // The main page names each command's page as wfm\-COMMAND(1).
+        if let Some(name) = line.strip_prefix("wfm\\-").and_then(|l| l.strip_suffix("(1)")) {
+            let page = stdout(&["man", name]);
+            assert!(page.starts_with(&format!(".TH wfm-{name} 1")), "{page}");
+            pages.push((format!("wfm-{name}.1"), page));
+        }
     }
-    let deployed = std::fs::read_to_string(&path).expect("deploy/wfm.1");
     assert!(
-        deployed == man,
-        "deploy/wfm.1 differs from `wfm man`: run UPDATE_GOLDEN=1 cargo test --test operator_cli"
+        pages.len() >= 7,
+        "wfm(1) and a page per command: {:?}",
+        pages.iter().map(|p| &p.0).collect::<Vec<_>>()
     );
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    if update {
+        for entry in std::fs::read_dir(&dir).expect("deploy/man") {
+            std::fs::remove_file(entry.expect("entry").path()).expect("remove");
+        }
+    }
+    for (file, page) in &pages {
+        if update {
+            std::fs::write(dir.join(file), page).expect("write");
+        }
+        let deployed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            &deployed == page,
+            "deploy/man/{file} differs from `wfm man`: run UPDATE_GOLDEN=1 cargo test --test operator_cli"
+        );
+    }
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("deploy/man")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut want: Vec<String> = pages.into_iter().map(|p| p.0).collect();
+    on_disk.sort();
+    want.sort();
+    assert_eq!(on_disk, want, "deploy/man holds exactly the current pages");
+}
+
+#[test]
+fn man_of_an_unknown_command_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wfm"))
+        .args(["man", "nope"])
+        .output()
+        .expect("wfm runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope") && err.contains("rerun"), "{err}");
 }
 
 #[test]
