@@ -151,6 +151,18 @@ fn dispatch(cli: Cli) -> Result<u8> {
             Ok(if status.healthy() { EXIT_OK } else { EXIT_FAILED })
         }
         Command::Demo(args) => demo(args.output),
+        Command::Completions(args) => print_stdout(&crate::cli::completions(args.shell)),
+        Command::Man(args) => print_stdout(&crate::cli::man_page(args.command.as_deref())?),
+    }
+}
+
+/// Print a generated text; a reader that stops early (`| head`) is not an error.
+fn print_stdout(bytes: &[u8]) -> Result<u8> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(EXIT_OK),
     }
 }
 

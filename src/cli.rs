@@ -1,14 +1,24 @@
 //! Command-line interface: the flag forms and the old scripts' positional forms
 //! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
 
-use crate::job::DeliveryMode;
+use crate::job::{DeliveryMode, UsageError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// `wfm --version`: the package version, the git commit and the build date (UTC), from build.rs.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WFM_GIT_COMMIT"),
+    ", built ",
+    env!("WFM_BUILD_DATE"),
+    ")"
+);
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wfm",
-    version,
+    version = VERSION,
     about = "Moves LivePerson statistics into NICE WFM: three XML reports per 15-minute quarter",
     long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours). `wfm demo` shows the whole pipeline against a built-in simulator.",
     after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock.\nConfiguration keys: see config.navomi.example."
@@ -36,6 +46,97 @@ pub enum Command {
     Status(StatusArgs),
     /// Run the whole pipeline against a built-in LivePerson simulator (no network, no credentials)
     Demo(DemoArgs),
+    /// Print the shell completion script for bash, zsh or fish to stdout
+    #[command(
+        after_help = "e.g. `wfm completions bash > /etc/bash_completion.d/wfm`, `wfm completions zsh > \"${fpath[1]}/_wfm\"`,\n  `wfm completions fish > ~/.config/fish/completions/wfm.fish`"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout, e.g. `wfm man | man -l -`; `wfm man loop` prints wfm-loop(1)
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The page of one command (wfm-COMMAND(1)) instead of wfm(1)
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// The shells `wfm completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// The completion script of `shell` for the whole command line.
+pub fn completions(shell: ShellArg) -> Vec<u8> {
+    let shell = match shell {
+        ShellArg::Bash => clap_complete::Shell::Bash,
+        ShellArg::Zsh => clap_complete::Shell::Zsh,
+        ShellArg::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "wfm", &mut out);
+    out
+}
+
+/// The commands that have a man page of their own, wfm-COMMAND(1).
+pub fn man_commands() -> Vec<String> {
+    man_command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+fn man_command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command()
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The man page (roff) of `wfm`, or of one of its commands (wfm-COMMAND(1), as
+/// the main page's SUBCOMMANDS section names them). It names the package version
+/// only (no commit, no date), so the same sources always give the same page
+/// (deploy/man/ is tested against them). `.TH` comes first: clap_mangen's string
+/// definition for the apostrophe (`Aq`) is moved after it (it is used only further down).
+pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, UsageError> {
+    let cmd = man_command();
+    let cmd = match command {
+        None => cmd,
+        Some(name) => cmd
+            .find_subcommand(name)
+            .cloned()
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "no command {name:?} has a man page; one of: {}",
+                    man_commands().join(", ")
+                ))
+            })?
+            .version(env!("CARGO_PKG_VERSION")),
+    };
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail.
+    let _ = clap_mangen::Man::new(cmd).render(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let mut lines: Vec<&str> = text.lines().collect();
+    if let Some(th) = lines.iter().position(|l| l.starts_with(".TH ")) {
+        let head: Vec<&str> = lines.drain(..th).collect();
+        lines.splice(1..1, head);
+    }
+    let mut page = lines.join("\n");
+    page.push('\n');
+    Ok(page.into_bytes())
 }
 
 /// FTP option of the old scripts and of --ftp.

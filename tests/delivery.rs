@@ -108,6 +108,10 @@ async fn push_delivers_the_three_files_under_their_final_names() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        log_text(&s).contains("NICE skips a file name it has already loaded"),
+        "a push rerun warns that NICE needs the earlier load purged"
+    );
     assert_eq!(server.names().len(), 9);
     assert_eq!(files_in(&old).len(), 6);
     for n in names(t("2026-11-24T09:30:00Z")) {

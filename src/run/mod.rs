@@ -131,6 +131,9 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             .await;
         }
     }
+    if rerun_quarters.is_some() && ctx.pushing() {
+        tracing::warn!("rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored");
+    }
     let plan = match rerun_quarters {
         Some(qs) => LoopPlan {
             build: qs,
