@@ -136,6 +136,22 @@ async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
     assert_eq!(listing(s.dir.path()), before, "nothing written");
     assert_eq!(std::fs::read(s.state_file()).unwrap(), state, "nothing recorded");
     assert!(log_text(&s.path("logs")).contains("rerun (dry run): delivery pull, debug 0"));
+
+    // A damaged state file is described, not moved aside.
+    std::fs::write(s.state_file(), "{ garbage").unwrap();
+    let before = listing(s.dir.path());
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("this dry run leaves it in place"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(would_deliver(&stdout(&out)).len(), 3, "{}", stdout(&out));
+    assert_eq!(listing(s.dir.path()), before, "nothing written");
+    assert_eq!(std::fs::read(s.state_file()).unwrap(), b"{ garbage");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@
 mod file;
 
 pub use crate::quarter_set::QuarterSet;
-pub use file::{has_files, load, save, Loaded};
+pub use file::{has_files, load, load_read_only, save, Loaded};
 
 use crate::quarter::{self, Quarter};
 use chrono::{DateTime, Duration, Utc};
