@@ -196,10 +196,12 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 
 /// One `loop` or `rerun`: the log header, the run (stopped cleanly by SIGTERM
 /// or SIGINT), the dry run's listing on stdout, a busy lock in the log file, the
-/// exit status. Old raw replies in JSON_DIR are pruned first (not in a dry run).
+/// exit status. Old log files and raw replies in JSON_DIR are pruned after the
+/// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
     tracing::info!("{}", header(job, opts, config_path, std::process::id()));
     if !opts.dry_run {
+        crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
         crate::logging::prune_json_dir(&cfg.json_dir, cfg.log_keep_days);
     }
     let rt = runtime()?;
@@ -258,7 +260,7 @@ fn header(job: &Job, opts: &RunOptions, config_path: &std::path::Path, pid: u32)
 /// printed by `main` (there is no log folder to write to yet).
 fn load_config_and_log(path: &std::path::Path, debug: u8) -> Result<config::Config> {
     let cfg = config::load(path)?;
-    if let Some(w) = crate::logging::init_with_file(debug, &cfg.log_dir, cfg.log_keep_days) {
+    if let Some(w) = crate::logging::init_with_file(debug, &cfg.log_dir) {
         tracing::warn!("{w}");
     }
     Ok(cfg)

@@ -101,9 +101,9 @@ pub fn init(debug: u8) {
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
-/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log`; daily files older than `keep_days` are removed.
+/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log` (old ones are removed by [`prune_log_dir`]).
 /// Returns a warning when the log folder cannot be used (the run goes on).
-pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<String> {
+pub fn init_with_file(debug: u8, log_dir: &Path) -> Option<String> {
     STDERR_DEBUG.store(debug, std::sync::atomic::Ordering::Relaxed);
     let appender = std::fs::create_dir_all(log_dir)
         .map_err(|e| e.to_string())
@@ -143,7 +143,6 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
         .with(stderr_layer)
         .with(file_layer)
         .try_init();
-    prune(log_dir, chrono::Utc::now().date_naive(), keep_days);
     warning
 }
 
@@ -162,7 +161,9 @@ pub fn expired(names: &[String], today: chrono::NaiveDate, keep_days: u32) -> Ve
         .collect()
 }
 
-fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
+/// Remove the daily log files older than `keep_days` (LOG_KEEP_DAYS).
+pub fn prune_log_dir(log_dir: &Path, keep_days: u32) {
+    let today = chrono::Utc::now().date_naive();
     let Ok(entries) = std::fs::read_dir(log_dir) else {
         return;
     };

@@ -159,6 +159,9 @@ async fn every_run_starts_with_a_header_line_in_the_log() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
+    // An old log file: its removal is logged after the header.
+    std::fs::create_dir_all(s.path("logs")).unwrap();
+    std::fs::write(s.path("logs/wfm.2020-01-01.log"), "old\n").unwrap();
     let child = wfm_command(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], Some(now))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -177,6 +180,47 @@ async fn every_run_starts_with_a_header_line_in_the_log() {
         s.config.display()
     );
     assert!(first.ends_with(&want), "{first:?} should end with {want:?}");
+    assert!(log.contains("removed the old log file wfm.2020-01-01.log"), "{log}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_a_rerun_with_130() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    sim.inject(Some(Method::EngActivity), Fault::Slow(Duration::from_secs(5)), 1);
+    let s = Setup::new(&sim, "");
+    let old = s.path("old");
+    let child = wfm_command(
+        &[
+            "rerun",
+            s.config.to_str().unwrap(),
+            "2",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.0930",
+            "112426.0945",
+        ],
+        Some(now),
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains("pid")) {
+        assert!(Instant::now() < deadline, "the run never took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(files_in(&old).is_empty() && files_in(&s.reports()).is_empty());
+    assert!(log_text(&s.path("logs")).contains("stopped by SIGINT"));
 }
 
 #[cfg(unix)]
