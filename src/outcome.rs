@@ -68,6 +68,8 @@ pub struct QuarterOutcome {
     pub quarter: Quarter,
     pub files: Vec<DeliveredFile>,
     pub error: Option<Failure>,
+    /// Written into REPORT_DIR by an earlier run, only uploaded by this one.
+    pub pending: bool,
 }
 
 impl QuarterOutcome {
@@ -76,6 +78,7 @@ impl QuarterOutcome {
             quarter,
             files: vec![],
             error: Some(failure),
+            pending: false,
         }
     }
 }
@@ -204,6 +207,7 @@ mod tests {
                 path: "r/Q_112426.1000.xml".into(),
             }],
             error: None,
+            pending: false,
         };
         let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
         let s = RunSummary {

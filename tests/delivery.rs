@@ -564,8 +564,23 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(s.reports().join("Q_112426.1015.xml").exists());
     assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
-    // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
+    // A dry push run lists the upload it would make, and makes none.
     let requests = sim.data_requests();
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--dry-run"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert_eq!(listed.matches("would upload ").count(), 3, "{listed}");
+    let bytes = std::fs::metadata(s.reports().join("Q_112426.1015.xml")).unwrap().len();
+    assert!(
+        listed.contains(&format!(
+            "would upload Q_112426.1015.xml (written earlier, {bytes} bytes) from {} to FTP 127.0.0.1:{}/in\n",
+            s.reports().display(),
+            server.port
+        )),
+        "{listed}"
+    );
+    assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
+    // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], later).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(

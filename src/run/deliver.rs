@@ -93,6 +93,7 @@ pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
             })
             .collect(),
         error: None,
+        pending: true,
     }
 }
 

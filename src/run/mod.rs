@@ -221,11 +221,11 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
         places.push(output.display().to_string());
     }
     places.push(cfg.report_dir.display().to_string());
-    if opts.mode == DeliveryMode::Push {
-        if let Some(ftp) = &cfg.ftp {
-            places.push(format!("FTP {}:{}{}", ftp.host, ftp.port, ftp.remote_dir));
-        }
-    }
+    let server = match (&cfg.ftp, opts.mode) {
+        (Some(ftp), DeliveryMode::Push) => Some(format!("FTP {}:{}{}", ftp.host, ftp.port, ftp.remote_dir)),
+        _ => None,
+    };
+    places.extend(server.clone());
     let mode = match opts.mode {
         DeliveryMode::Push => "push",
         DeliveryMode::Pull => "pull",
@@ -236,6 +236,17 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
     );
     for q in &summary.quarters {
         match &q.error {
+            None if q.pending => {
+                for f in &q.files {
+                    out += &format!(
+                        "would upload {} (written earlier, {} bytes) from {} to {}\n",
+                        f.name,
+                        f.bytes,
+                        cfg.report_dir.display(),
+                        server.as_deref().unwrap_or("the FTP server")
+                    );
+                }
+            }
             None => {
                 for f in &q.files {
                     out += &format!(
@@ -289,8 +300,13 @@ fn quarters_label(qs: &[Quarter]) -> String {
 /// soon as it is written and again when delivered, so a killed run keeps its
 /// progress.
 async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPlan, rec: &mut Record) -> RunSummary {
-    // Only a push run uploads; a pull run leaves them waiting for the next push.
-    let upload: &[Quarter] = if ctx.pushing() { &plan.upload } else { &[] };
+    // Only a push run uploads (a dry one lists them); a pull run leaves them
+    // waiting for the next push.
+    let upload: &[Quarter] = if ctx.opts.mode == DeliveryMode::Push {
+        &plan.upload
+    } else {
+        &[]
+    };
     let mut summary = RunSummary {
         quarters: upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
         ..Default::default()
@@ -344,6 +360,7 @@ async fn build_quarters(
                 quarter: *q,
                 files,
                 error: None,
+                pending: false,
             },
             Err(failure) => {
                 error!("quarter {q}: {failure}");
