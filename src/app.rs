@@ -16,6 +16,10 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_BUSY: u8 = 3;
+/// Stopped by SIGINT (128 + 2, as shells report it).
+pub const EXIT_SIGINT: u8 = 130;
+/// Stopped by SIGTERM (128 + 15).
+pub const EXIT_SIGTERM: u8 = 143;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -102,9 +106,9 @@ fn dispatch(cli: Cli) -> Result<u8> {
             if r.debug == 0 && !args.dry_run {
                 crate::logging::hold_stderr();
             }
-            let result = runtime()?.block_on(run::execute(&cfg, &Job::Loop, &opts));
+            let result = run_job(&cfg, &Job::Loop, &opts, &r.config);
             crate::logging::release_stderr(true);
-            Ok(status_of(&result?))
+            result
         }
         Command::Rerun(args) => {
             let r = args.resolve();
@@ -116,13 +120,12 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let opts = RunOptions {
                 mode: r.mode.unwrap_or(cfg.delivery),
                 debug: r.debug,
-                dry_run: false,
+                dry_run: args.dry_run,
                 now,
                 run_timeout: test_run_timeout()?,
             };
             let job = Job::Rerun { output, start, end };
-            let summary = runtime()?.block_on(run::execute(&cfg, &job, &opts))?;
-            Ok(status_of(&summary))
+            run_job(&cfg, &job, &opts, &r.config)
         }
         Command::Check(args) => {
             crate::logging::init(0);
@@ -184,11 +187,106 @@ fn demo(_output: Option<std::path::PathBuf>) -> Result<u8> {
     .into())
 }
 
+/// How a run ended: its summary, or the signal that stopped it.
+enum Ended {
+    Finished(Result<RunSummary>),
+    Stopped(&'static str, u8),
+}
+
+/// SIGTERM or SIGINT: the signal's name and exit status. The handlers are
+/// installed when called (inside the runtime), before the run starts; the
+/// future is pending forever when they cannot be (the default action stays).
+fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
+    #[cfg(unix)]
+    let handlers = {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::terminate())
+            .ok()
+            .zip(signal(SignalKind::interrupt()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        if let Some((mut term, mut int)) = handlers {
+            return tokio::select! {
+                _ = term.recv() => ("SIGTERM", EXIT_SIGTERM),
+                _ = int.recv() => ("SIGINT", EXIT_SIGINT),
+            };
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_ok() {
+            return ("SIGINT", EXIT_SIGINT);
+        }
+        std::future::pending().await
+    }
+}
+
+/// One `loop` or `rerun`: the log header, the run (stopped cleanly by SIGTERM
+/// or SIGINT), the dry run's listing on stdout, a busy lock in the log file, the
+/// exit status. Old log files and raw replies in JSON_DIR are pruned after the
+/// header (not by a dry run).
+fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
+    tracing::info!("{}", header(job, opts, config_path, std::process::id()));
+    if !opts.dry_run {
+        crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
+        crate::logging::prune_json_dir(&cfg.json_dir, cfg.log_keep_days);
+    }
+    let rt = runtime()?;
+    let ended = rt.block_on(async {
+        // Installed before the run starts, so no signal of the run is missed.
+        let stop = stop_signal();
+        tokio::select! {
+            r = run::execute(cfg, job, opts) => Ended::Finished(r),
+            (name, code) = stop => Ended::Stopped(name, code),
+        }
+    });
+    // A push or mail still blocking in a thread is abandoned, not awaited.
+    rt.shutdown_background();
+    match ended {
+        Ended::Finished(Ok(summary)) => {
+            if opts.dry_run {
+                print!("{}", run::dry_run_listing(cfg, job, opts, &summary));
+            }
+            Ok(status_of(&summary))
+        }
+        Ended::Finished(Err(e)) => {
+            if let Some(busy) = e.downcast_ref::<crate::lock::LockBusy>() {
+                // stderr gets it from `main`; the log file keeps the history.
+                crate::logging::log_only(&format!("skipped: {busy} (exit {EXIT_BUSY})"));
+            }
+            Err(e)
+        }
+        Ended::Stopped(name, code) => {
+            // The run's future is dropped: its lock released, its saves whole.
+            run::clean_up_after_stop(cfg, job, opts);
+            tracing::warn!(
+                "stopped by {name}: temporary files removed, quarters recorded so far kept; the next run catches up (exit {code})"
+            );
+            Ok(code)
+        }
+    }
+}
+
+/// The first log line of every run: who, what, how.
+fn header(job: &Job, opts: &RunOptions, config_path: &std::path::Path, pid: u32) -> String {
+    format!(
+        "wfm {} {}{}: delivery {}, debug {}, pid {pid}, config {}",
+        env!("CARGO_PKG_VERSION"),
+        job.command().trim_start_matches("wfm "),
+        if opts.dry_run { " (dry run)" } else { "" },
+        match opts.mode {
+            crate::job::DeliveryMode::Push => "push",
+            crate::job::DeliveryMode::Pull => "pull",
+        },
+        opts.debug,
+        config_path.display()
+    )
+}
+
 /// Load the config, then log to stderr and to LOG_DIR. A config error is
 /// printed by `main` (there is no log folder to write to yet).
 fn load_config_and_log(path: &std::path::Path, debug: u8) -> Result<config::Config> {
     let cfg = config::load(path)?;
-    if let Some(w) = crate::logging::init_with_file(debug, &cfg.log_dir, cfg.log_keep_days) {
+    if let Some(w) = crate::logging::init_with_file(debug, &cfg.log_dir) {
         tracing::warn!("{w}");
     }
     Ok(cfg)

@@ -21,7 +21,7 @@ pub const VERSION: &str = concat!(
     version = VERSION,
     about = "Moves LivePerson statistics into NICE WFM: three XML reports per 15-minute quarter",
     long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours). `wfm demo` shows the whole pipeline against a built-in simulator.",
-    after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock.\nConfiguration keys: see config.navomi.example."
+    after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock, 130/143 stopped by SIGINT/SIGTERM.\nConfiguration keys: see config.navomi.example."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -196,7 +196,7 @@ pub struct CommonFlags {
 pub struct LoopArgs {
     #[command(flatten)]
     pub flags: CommonFlags,
-    /// Build and show what would be written, without writing or delivering anything
+    /// Build and list what would be written and delivered, without writing, uploading, mailing or recording anything
     #[arg(long)]
     pub dry_run: bool,
     /// Old form: configuration file
@@ -224,7 +224,10 @@ pub struct OldWords {
 pub struct RerunArgs {
     #[command(flatten)]
     pub flags: CommonFlags,
-    /// Folder for the rebuilt files (not REPORT_DIR; they are copied there afterwards)
+    /// Build and list what would be written and delivered, without writing, uploading, mailing or recording anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Folder for the rebuilt files (not REPORT_DIR; they are copied there afterwards, and uploaded in push mode)
     #[arg(long, value_name = "DIR", required_unless_present = "config_pos")]
     pub output: Option<PathBuf>,
     /// First quarter: MMDDYY.hhmm (UTC) or RFC 3339
@@ -426,6 +429,14 @@ mod tests {
             panic!()
         };
         assert_eq!(a.range(), (PathBuf::from("o"), "s".into(), "e".into()));
+        assert!(!a.dry_run);
+        let Command::Rerun(a) = parse(&["rerun", "c", "2", "1", "0", "o", "s", "e", "--dry-run"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert!(a.dry_run, "--dry-run with the old form too");
         assert!(parse(&["rerun", "--output", "o", "--start", "s"]).is_err());
         assert!(parse(&["rerun", "c", "2", "1", "1", "o", "s"]).is_err());
         assert!(parse(&["rerun", "c", "2", "1", "1", "o", "s", "e", "--start", "x"]).is_err());

@@ -6,8 +6,28 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use tracing::Level;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
+
+/// The target of lines meant for the log file only (never stderr).
+const LOG_ONLY: &str = "wfm::log_only";
+
+/// Only wfm's own events, up to `level`: the HTTP, TLS and FTP libraries' chatter
+/// (hyper's connection pool, rustls) never reaches a log, even at debug 2.
+/// `stderr` also leaves out the lines meant for the log file only.
+fn own_events(level: Level, stderr: bool) -> Targets {
+    let t = Targets::new().with_target("wfm", level);
+    if stderr {
+        t.with_target(LOG_ONLY, LevelFilter::OFF)
+    } else {
+        t
+    }
+}
+
+/// One info line in the log file only (stderr has its own message, printed by `app`).
+pub fn log_only(line: &str) {
+    tracing::info!(target: "wfm::log_only", "{line}");
+}
 
 fn stderr_level(debug: u8) -> Level {
     match debug {
@@ -73,17 +93,17 @@ pub fn say(line: &str) {
 
 /// Stderr only (before a config is known, and for the demo).
 pub fn init(debug: u8) {
-    let _ = tracing_subscriber::fmt()
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(stderr_level(debug))
         .with_target(false)
-        .try_init();
+        .with_filter(own_events(stderr_level(debug), true));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
-/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log`; daily files older than `keep_days` are removed.
+/// Stderr plus `LOG_DIR/wfm.YYYY-MM-DD.log` (old ones are removed by [`prune_log_dir`]).
 /// Returns a warning when the log folder cannot be used (the run goes on).
-pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<String> {
+pub fn init_with_file(debug: u8, log_dir: &Path) -> Option<String> {
     STDERR_DEBUG.store(debug, std::sync::atomic::Ordering::Relaxed);
     let appender = std::fs::create_dir_all(log_dir)
         .map_err(|e| e.to_string())
@@ -102,11 +122,7 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
                     .with_writer(a)
                     .with_ansi(false)
                     .with_target(false)
-                    .with_filter(LevelFilter::from_level(if debug >= 2 {
-                        Level::DEBUG
-                    } else {
-                        Level::INFO
-                    })),
+                    .with_filter(own_events(if debug >= 2 { Level::DEBUG } else { Level::INFO }, false)),
             ),
             None,
         ),
@@ -122,12 +138,11 @@ pub fn init_with_file(debug: u8, log_dir: &Path, keep_days: u32) -> Option<Strin
         .with_writer(|| GatedStderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .with_filter(LevelFilter::from_level(stderr_level(debug)));
+        .with_filter(own_events(stderr_level(debug), true));
     let _ = tracing_subscriber::registry()
         .with(stderr_layer)
         .with(file_layer)
         .try_init();
-    prune(log_dir, chrono::Utc::now().date_naive(), keep_days);
     warning
 }
 
@@ -146,7 +161,9 @@ pub fn expired(names: &[String], today: chrono::NaiveDate, keep_days: u32) -> Ve
         .collect()
 }
 
-fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
+/// Remove the daily log files older than `keep_days` (LOG_KEEP_DAYS).
+pub fn prune_log_dir(log_dir: &Path, keep_days: u32) {
+    let today = chrono::Utc::now().date_naive();
     let Ok(entries) = std::fs::read_dir(log_dir) else {
         return;
     };
@@ -156,6 +173,49 @@ fn prune(log_dir: &Path, today: chrono::NaiveDate, keep_days: u32) {
             Ok(()) => tracing::info!("removed the old log file {n} (LOG_KEEP_DAYS={keep_days})"),
             Err(e) => tracing::warn!("cannot remove the old log file {n}: {e}"),
         }
+    }
+}
+
+/// The raw replies (`*.json`) among `files` (name, last modified) older than
+/// `keep_days` days at `now`, like the daily log files. Other files are never touched.
+pub fn expired_dumps(
+    files: &[(String, chrono::DateTime<chrono::Utc>)],
+    now: chrono::DateTime<chrono::Utc>,
+    keep_days: u32,
+) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(n, modified)| {
+            n.ends_with(".json") && !n.starts_with('.') && now - *modified > chrono::Duration::days(keep_days.into())
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// Remove the raw replies in JSON_DIR older than LOG_KEEP_DAYS (a missing folder is fine).
+pub fn prune_json_dir(json_dir: &Path, keep_days: u32) {
+    let Ok(entries) = std::fs::read_dir(json_dir) else {
+        return;
+    };
+    let files: Vec<(String, chrono::DateTime<chrono::Utc>)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            Some((e.file_name().into_string().ok()?, meta.modified().ok()?.into()))
+        })
+        .collect();
+    let old = expired_dumps(&files, chrono::Utc::now(), keep_days);
+    for n in &old {
+        if let Err(e) = std::fs::remove_file(json_dir.join(n)) {
+            tracing::warn!("cannot remove the old raw reply {n} in JSON_DIR: {e}");
+        }
+    }
+    if !old.is_empty() {
+        tracing::info!(
+            "removed {} raw reply file(s) older than {keep_days} days from JSON_DIR {} (LOG_KEEP_DAYS)",
+            old.len(),
+            json_dir.display()
+        );
     }
 }
 
@@ -187,5 +247,36 @@ mod tests {
             expired(&names, today, 0),
             ["wfm.2026-10-25.log", "wfm.2026-10-26.log", "wfm.2026-11-25.log"][..2]
         );
+    }
+
+    #[test]
+    fn only_raw_replies_older_than_the_limit_expire() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let now = at("2026-11-25T12:00:00Z");
+        let files: Vec<(String, chrono::DateTime<chrono::Utc>)> = [
+            ("queuehealth-20261020T100000.000Z.json", "2026-10-20T10:00:00Z"),
+            (
+                "agentactivity-20261026T100000.000Z-http401.json",
+                "2026-10-26T11:59:00Z",
+            ),
+            ("engactivity-20261026T120100.000Z.json", "2026-10-26T12:01:00Z"),
+            ("notes.txt", "2026-01-01T00:00:00Z"),
+            (".queuehealth-x.json.part", "2026-01-01T00:00:00Z"),
+        ]
+        .iter()
+        .map(|(n, t)| (n.to_string(), at(t)))
+        .collect();
+        assert_eq!(
+            expired_dumps(&files, now, 30),
+            [
+                "queuehealth-20261020T100000.000Z.json",
+                "agentactivity-20261026T100000.000Z-http401.json"
+            ]
+        );
+        assert_eq!(expired_dumps(&files, now, 0).len(), 3, "0 keeps nothing older than now");
     }
 }

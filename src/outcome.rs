@@ -56,7 +56,9 @@ impl fmt::Display for Failure {
 pub struct DeliveredFile {
     pub name: String,
     pub rows: usize,
-    /// Where it is now (REPORT_DIR, or OUTPUT for a pushed rerun).
+    /// Its size (0 for a file an earlier run wrote, uploaded again as it is).
+    pub bytes: u64,
+    /// Where it is now (REPORT_DIR; a rerun's copy there), or would be in a dry run.
     pub path: PathBuf,
 }
 
@@ -66,6 +68,8 @@ pub struct QuarterOutcome {
     pub quarter: Quarter,
     pub files: Vec<DeliveredFile>,
     pub error: Option<Failure>,
+    /// Written into REPORT_DIR by an earlier run, only uploaded by this one.
+    pub pending: bool,
 }
 
 impl QuarterOutcome {
@@ -74,6 +78,7 @@ impl QuarterOutcome {
             quarter,
             files: vec![],
             error: Some(failure),
+            pending: false,
         }
     }
 }
@@ -89,6 +94,8 @@ pub struct RunSummary {
     pub retries: usize,
     /// Set when nothing could be built (the run did not start, or fetching failed).
     pub fatal: Option<Failure>,
+    /// A dry run: built, nothing written, uploaded, mailed or recorded.
+    pub dry_run: bool,
 }
 
 impl RunSummary {
@@ -161,9 +168,14 @@ impl RunSummary {
     pub fn line(&self, seconds: f64) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
-            "run finished: {} of {} quarter(s) delivered, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            "run finished: {} of {} quarter(s) {}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
             delivered,
             self.quarters.len(),
+            if self.dry_run {
+                "built in a dry run (nothing written)"
+            } else {
+                "delivered"
+            },
             self.quarters.iter().map(|q| q.files.len()).sum::<usize>(),
             self.requests,
             self.retries,
@@ -191,9 +203,11 @@ mod tests {
             files: vec![DeliveredFile {
                 name: "Q_112426.1000.xml".into(),
                 rows: 3,
+                bytes: 900,
                 path: "r/Q_112426.1000.xml".into(),
             }],
             error: None,
+            pending: false,
         };
         let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
         let s = RunSummary {
@@ -204,6 +218,7 @@ mod tests {
             requests: 4,
             retries: 1,
             fatal: None,
+            dry_run: false,
         };
         assert!(!s.ok());
         assert_eq!(s.kinds(), vec![FailureKind::Upload]);
@@ -232,6 +247,14 @@ mod tests {
         };
         assert!(good.ok() && good.failures().is_empty());
         assert!(good.line(0.0).ends_with("0 retries, 0 lost, 0.0 s, ok"));
+        let dry = RunSummary {
+            dry_run: true,
+            ..good.clone()
+        };
+        assert_eq!(
+            dry.line(0.0),
+            "run finished: 1 of 1 quarter(s) built in a dry run (nothing written), 1 file(s), 0 request(s), 0 retries, 0 lost, 0.0 s, ok"
+        );
         let all = RunSummary::all_failed(&[q("112426.1000")], Failure::new(FailureKind::Refused, "HTTP 401"));
         assert_eq!(
             all.failures(),

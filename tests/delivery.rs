@@ -114,12 +114,45 @@ async fn push_delivers_the_three_files_under_their_final_names() {
     );
     assert_eq!(server.names().len(), 9);
     assert_eq!(files_in(&old).len(), 6);
-    for n in names(t("2026-11-24T09:30:00Z")) {
-        assert_eq!(
-            std::fs::read(server.inbox().join(&n)).unwrap(),
-            std::fs::read(old.join(&n)).unwrap()
-        );
+    // ... and copies into REPORT_DIR, as `rerun --help` says (pull and push alike).
+    assert_eq!(files_in(&s.reports()).len(), 9);
+    for q in ["2026-11-24T09:30:00Z", "2026-11-24T09:45:00Z"] {
+        for n in names(t(q)) {
+            let bytes = std::fs::read(old.join(&n)).unwrap();
+            assert_eq!(std::fs::read(server.inbox().join(&n)).unwrap(), bytes, "{n}");
+            assert_eq!(std::fs::read(s.reports().join(&n)).unwrap(), bytes, "{n}");
+        }
     }
+    // A dry push rerun names the server too, and uploads nothing.
+    let out = wfm(
+        &[
+            "rerun",
+            s.config.to_str().unwrap(),
+            "1",
+            "2",
+            "0",
+            s.path("old2").to_str().unwrap(),
+            "112426.0900",
+            "112426.0900",
+            "--dry-run",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert_eq!(listed.matches("would deliver ").count(), 3, "{listed}");
+    assert!(
+        listed.contains(&format!(
+            "to {}, {}, FTP 127.0.0.1:{}/in\n",
+            s.path("old2").display(),
+            s.reports().display(),
+            server.port
+        )),
+        "{listed}"
+    );
+    assert_eq!(server.names().len(), 9, "nothing uploaded");
+    assert!(!s.path("old2").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -535,8 +568,23 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(s.reports().join("Q_112426.1015.xml").exists());
     assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
-    // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
+    // A dry push run lists the upload it would make, and makes none.
     let requests = sim.data_requests();
+    let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--dry-run"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert_eq!(listed.matches("would upload ").count(), 3, "{listed}");
+    let bytes = std::fs::metadata(s.reports().join("Q_112426.1015.xml")).unwrap().len();
+    assert!(
+        listed.contains(&format!(
+            "would upload Q_112426.1015.xml (written earlier, {bytes} bytes) from {} to FTP 127.0.0.1:{}/in\n",
+            s.reports().display(),
+            server.port
+        )),
+        "{listed}"
+    );
+    assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
+    // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], later).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(

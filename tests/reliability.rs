@@ -142,6 +142,7 @@ async fn a_second_run_exits_at_once_naming_the_holder() {
     let cfg = s.config.to_str().unwrap().to_string();
     let first = spawn_wfm(&["loop", &cfg, "2", "2", "0"], now);
     let holder = wait_for_lock_holder(&s.lock_file()).await;
+    let first_pid = first.id();
     assert!(holder.contains(&format!("pid {}", first.id())), "{holder}");
     let started = Instant::now();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
@@ -165,6 +166,18 @@ async fn a_second_run_exits_at_once_naming_the_holder() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert_eq!(files_in(&s.reports()).len(), 3);
+    // The skip is in the log file too, once (stderr had it from the run itself).
+    let log = log_text(&s.path("logs"));
+    assert_eq!(
+        log.matches("skipped: another wfm run is in progress").count(),
+        1,
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("pid {}", first_pid)) && log.contains("(exit 3)"),
+        "{log}"
+    );
+    assert_eq!(err.matches("another wfm run is in progress").count(), 1, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

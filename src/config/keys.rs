@@ -248,7 +248,7 @@ pub const KEYS: &[Key] = &[
         kind: Path,
         unset: Value("json"),
         secret: false,
-        doc: "raw API replies, written at debug level 2",
+        doc: "raw API replies, written at debug level 2; those older than LOG_KEEP_DAYS are removed",
     },
     Key {
         name: "STATE_DIR",
@@ -291,7 +291,7 @@ pub const KEYS: &[Key] = &[
         kind: Number { min: 1, max: 3650 },
         unset: Value("30"),
         secret: false,
-        doc: "daily log files older than this are removed",
+        doc: "daily log files, and raw replies in JSON_DIR, older than this are removed",
     },
     Key {
         name: "DELIVERY",

@@ -14,13 +14,15 @@ use tracing::{error, info, warn};
 /// Timeout of one FTP connect/read/write.
 const FTP_TIMEOUT_SECONDS: u64 = 30;
 
-/// Write `q`'s files where the job writes them; a rerun in pull mode copies
-/// them into REPORT_DIR too. A dry run only says what it would write.
+/// Write `q`'s files where the job writes them; a rerun copies them into
+/// REPORT_DIR too, in push mode as well (the push then uploads those copies).
+/// A dry run writes nothing: the files it would deliver, with their sizes,
+/// are in the summary (`app` lists them on stdout).
 pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> Result<Vec<DeliveredFile>, Failure> {
     let cfg = ctx.cfg;
     let (write_dir, copy_to_reports) = match ctx.job {
         Job::Loop => (cfg.report_dir.as_path(), false),
-        Job::Rerun { output, .. } => (output.as_path(), !ctx.pushing()),
+        Job::Rerun { output, .. } => (output.as_path(), true),
     };
     let delivered = |paths: Vec<PathBuf>| {
         files
@@ -29,6 +31,7 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
             .map(|(f, path)| DeliveredFile {
                 name: f.name.clone(),
                 rows: f.rows,
+                bytes: f.bytes.len() as u64,
                 path,
             })
             .collect::<Vec<_>>()
@@ -36,12 +39,14 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
     if ctx.opts.dry_run {
         for f in files {
             info!(
-                "dry run: would write {} ({} rows)",
+                "dry run: would write {} ({} rows, {} bytes)",
                 write_dir.join(&f.name).display(),
-                f.rows
+                f.rows,
+                f.bytes.len()
             );
         }
-        return Ok(delivered(files.iter().map(|f| write_dir.join(&f.name)).collect()));
+        let final_dir = if copy_to_reports { &cfg.report_dir } else { write_dir };
+        return Ok(delivered(files.iter().map(|f| final_dir.join(&f.name)).collect()));
     }
     let written =
         local::write_quarter(write_dir, files).map_err(|e| Failure::new(FailureKind::Write, format!("{e:#}")))?;
@@ -81,10 +86,14 @@ pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
             .map(|p| DeliveredFile {
                 name: q.file_name(p),
                 rows: 0,
+                bytes: std::fs::metadata(ctx.cfg.report_dir.join(q.file_name(p)))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
                 path: ctx.cfg.report_dir.join(q.file_name(p)),
             })
             .collect(),
         error: None,
+        pending: true,
     }
 }
 

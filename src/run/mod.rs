@@ -158,6 +158,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         run_quarters(&ctx, &agent_map, &plan, &mut rec).await
     };
     summary.lost = plan.newly_lost;
+    summary.dry_run = opts.dry_run;
     if !opts.dry_run {
         // A stage cut by the deadline may have been writing: leave no temporary behind.
         open::remove_temporaries(&ctx, "this run");
@@ -195,6 +196,93 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     Ok(summary)
 }
 
+/// After a run stopped by a signal (its future dropped, its lock released):
+/// take the lock again and remove the temporaries it may have left in
+/// REPORT_DIR, OUTPUT, JSON_DIR and the state folder. Quarters it recorded
+/// stay recorded (each save is atomic). Nothing when another run holds the
+/// lock meanwhile (it cleans up itself), nor after a dry run (it wrote nothing).
+pub fn clean_up_after_stop(cfg: &Config, job: &Job, opts: &RunOptions) {
+    if opts.dry_run {
+        return;
+    }
+    let lock_file = crate::lock::lock_path(&cfg.state_file);
+    if std::fs::symlink_metadata(&lock_file).is_err() {
+        return; // the run never reached its lock: nothing of it to clean up
+    }
+    let Ok(held) = crate::lock::acquire(&lock_file, opts.now) else {
+        return;
+    };
+    let ctx = RunContext {
+        cfg,
+        job,
+        opts,
+        deadline: Deadline::after(std::time::Duration::from_secs(1)),
+    };
+    open::remove_temporaries(&ctx, "the stopped run");
+    let n = crate::atomic::remove_stale_temporaries(&cfg.json_dir);
+    if n > 0 {
+        info!(
+            "removed {n} temporary file(s) left in {} by the stopped run",
+            cfg.json_dir.display()
+        );
+    }
+    drop(held);
+}
+
+/// What a dry run would deliver, one line per file, for stdout: name, rows,
+/// bytes, and every place it would go (folders, the FTP server in push mode).
+pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &RunSummary) -> String {
+    let mut places: Vec<String> = Vec::new();
+    if let Job::Rerun { output, .. } = job {
+        places.push(output.display().to_string());
+    }
+    places.push(cfg.report_dir.display().to_string());
+    let server = match (&cfg.ftp, opts.mode) {
+        (Some(ftp), DeliveryMode::Push) => Some(format!("FTP {}:{}{}", ftp.host, ftp.port, ftp.remote_dir)),
+        _ => None,
+    };
+    places.extend(server.clone());
+    let mode = match opts.mode {
+        DeliveryMode::Push => "push",
+        DeliveryMode::Pull => "pull",
+    };
+    let mut out = format!(
+        "dry run of {} ({mode}): nothing is written, uploaded, mailed or recorded\n",
+        job.command()
+    );
+    for q in &summary.quarters {
+        match &q.error {
+            None if q.pending => {
+                for f in &q.files {
+                    out += &format!(
+                        "would upload {} (written earlier, {} bytes) from {} to {}\n",
+                        f.name,
+                        f.bytes,
+                        cfg.report_dir.display(),
+                        server.as_deref().unwrap_or("the FTP server")
+                    );
+                }
+            }
+            None => {
+                for f in &q.files {
+                    out += &format!(
+                        "would deliver {} ({} rows, {} bytes) to {}\n",
+                        f.name,
+                        f.rows,
+                        f.bytes,
+                        places.join(", ")
+                    );
+                }
+            }
+            Some(e) => out += &format!("would fail {}: {e}\n", q.quarter),
+        }
+    }
+    if summary.quarters.is_empty() {
+        out += "nothing to build\n";
+    }
+    out
+}
+
 /// A run that could not open its folders, lock or state: every quarter failed,
 /// mailed every time (without the state there is no streak), summed up.
 async fn not_started(
@@ -205,7 +293,8 @@ async fn not_started(
 ) -> RunSummary {
     let failure = Failure::new(FailureKind::NotStarted, format!("{e:#}; no files written"));
     error!("{failure}");
-    let summary = RunSummary::all_failed(quarters, failure);
+    let mut summary = RunSummary::all_failed(quarters, failure);
+    summary.dry_run = ctx.opts.dry_run;
     if !ctx.opts.dry_run {
         outage::mail_failure(ctx.cfg, ctx.job.command(), &summary, ctx.deadline.mail_until()).await;
     }
@@ -238,8 +327,13 @@ fn quarters_label(qs: &[Quarter]) -> String {
 /// soon as it is written and again when delivered, so a killed run keeps its
 /// progress.
 async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPlan, rec: &mut Record) -> RunSummary {
-    // Only a push run uploads; a pull run leaves them waiting for the next push.
-    let upload: &[Quarter] = if ctx.pushing() { &plan.upload } else { &[] };
+    // Only a push run uploads (a dry one lists them); a pull run leaves them
+    // waiting for the next push.
+    let upload: &[Quarter] = if ctx.opts.mode == DeliveryMode::Push {
+        &plan.upload
+    } else {
+        &[]
+    };
     let mut summary = RunSummary {
         quarters: upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
         ..Default::default()
@@ -293,6 +387,7 @@ async fn build_quarters(
                 quarter: *q,
                 files,
                 error: None,
+                pending: false,
             },
             Err(failure) => {
                 error!("quarter {q}: {failure}");

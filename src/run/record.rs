@@ -24,7 +24,12 @@ impl Record {
     /// The state of the run; `Some(notice)` when the state file was damaged and
     /// the state was recovered (the run says so loudly).
     pub fn load(ctx: &RunContext<'_>) -> Result<(Record, Option<String>)> {
-        let (mut state, notice) = match state::load(&ctx.cfg.state_file, &ctx.cfg.report_dir, ctx.opts.now)? {
+        let load = if ctx.opts.dry_run {
+            state::load_read_only
+        } else {
+            state::load
+        };
+        let (mut state, notice) = match load(&ctx.cfg.state_file, &ctx.cfg.report_dir, ctx.opts.now)? {
             Loaded::Fresh(s) | Loaded::Good(s) => (s, None),
             Loaded::Recovered { state, notice } => (state, Some(notice)),
         };

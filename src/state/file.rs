@@ -92,6 +92,16 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
 /// `report_dir` (as written, so a push run uploads them again: byte-identical,
 /// so that is safe). Written by a newer wfm: an error naming the file.
 pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
+    load_with(path, report_dir, now, true)
+}
+
+/// [`load`] for a dry run: a damaged file is left where it is (the dry run
+/// writes nothing); the recovery is only described.
+pub fn load_read_only(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
+    load_with(path, report_dir, now, false)
+}
+
+fn load_with(path: &Path, report_dir: &Path, now: DateTime<Utc>, move_aside: bool) -> Result<Loaded> {
     let bytes = match read_private(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Fresh(State::default())),
@@ -106,13 +116,20 @@ pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded
         Err(Unusable::Damaged(why)) => why,
     };
     let aside = path.with_extension(format!("json.damaged-{}", now.format("%Y%m%dT%H%M%SZ")));
-    std::fs::rename(path, &aside)
-        .with_context(|| format!("cannot move the damaged state file {} aside", path.display()))?;
-    let damaged = format!(
-        "the state file {} was damaged ({why}); it was moved to {}",
-        path.display(),
-        aside.display()
-    );
+    let damaged = if move_aside {
+        std::fs::rename(path, &aside)
+            .with_context(|| format!("cannot move the damaged state file {} aside", path.display()))?;
+        format!(
+            "the state file {} was damaged ({why}); it was moved to {}",
+            path.display(),
+            aside.display()
+        )
+    } else {
+        format!(
+            "the state file {} is damaged ({why}); this dry run leaves it in place",
+            path.display()
+        )
+    };
     let backup = backup_path(path);
     if let Some(state) = read_private(&backup).ok().and_then(|b| parse(&b).ok()) {
         return Ok(Loaded::Recovered {

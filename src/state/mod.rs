@@ -7,7 +7,7 @@
 mod file;
 
 pub use crate::quarter_set::QuarterSet;
-pub use file::{has_files, load, read, save, Loaded};
+pub use file::{has_files, load, load_read_only, read, save, Loaded};
 
 use crate::quarter::{self, Quarter};
 use chrono::{DateTime, Duration, Utc};

@@ -1,0 +1,315 @@
+//! The operator's day, end to end through the real binary: a dry run that
+//! lists what it would deliver and writes nothing, the log header, a run
+//! stopped by SIGTERM, JSON_DIR pruned, and no library chatter in the log.
+
+mod common;
+
+use common::*;
+use lp_sim::{Fault, Method};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Every path below `dir` with its size (log files: name only, they grow).
+fn listing(dir: &Path) -> BTreeMap<String, Option<u64>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            if p.is_dir() {
+                todo.push(p);
+                out.insert(rel, None);
+            } else {
+                let size = (!rel.starts_with("logs")).then(|| e.metadata().unwrap().len());
+                out.insert(rel, size);
+            }
+        }
+    }
+    out
+}
+
+/// The dry run's lines `would deliver NAME (R rows, B bytes) to PLACES`: name -> (rows, bytes, places).
+fn would_deliver(stdout: &str) -> BTreeMap<String, (usize, u64, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("would deliver "))
+        .map(|l| {
+            let (name, rest) = l.split_once(" (").unwrap();
+            let (rows, rest) = rest.split_once(" rows, ").unwrap();
+            let (bytes, places) = rest.split_once(" bytes) to ").unwrap();
+            (
+                name.to_string(),
+                (rows.parse().unwrap(), bytes.parse().unwrap(), places.to_string()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+
+    // loop, debug 0, a fresh folder: no state, no lock file, no report folder.
+    let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let listed = would_deliver(&stdout(&out));
+    let start = t("2026-11-24T10:00:00Z");
+    assert_eq!(
+        listed.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut n = names(start).to_vec();
+            n.sort();
+            n
+        },
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).starts_with("dry run of wfm loop (pull)"),
+        "{}",
+        stdout(&out)
+    );
+    for (_, _, places) in listed.values() {
+        assert_eq!(places, &s.reports().display().to_string());
+    }
+    assert!(!s.reports().exists() && !s.state_dir().exists() && !s.path("json").exists());
+    assert!(!s.lock_file().exists());
+    let log = log_text(&s.path("logs"));
+    assert!(
+        log.contains("(dry run): delivery pull, debug 0")
+            && log.contains("run finished: 1 of 1 quarter(s) built in a dry run (nothing written), 3 file(s)")
+            && !log.contains("quarter(s) delivered"),
+        "{log}"
+    );
+
+    // The real run writes exactly what the dry run listed: rows and bytes.
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "only a dry run prints on stdout");
+    for (name, (rows, bytes, _)) in &listed {
+        let path = s.reports().join(name);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), *bytes, "{name}");
+        assert_eq!(read_report(&path).rows.len(), *rows, "{name}");
+    }
+
+    // rerun, debug 0, after the real run: the folder is the same before and after.
+    let before = listing(s.dir.path());
+    let state = std::fs::read(s.state_file()).unwrap();
+    let old = s.path("old");
+    let out = wfm(
+        &[
+            "rerun",
+            &cfg,
+            "2",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.0930",
+            "112426.0945",
+            "--dry-run",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let listed = would_deliver(&stdout(&out));
+    assert_eq!(listed.len(), 6, "{}", stdout(&out));
+    for q in ["2026-11-24T09:30:00Z", "2026-11-24T09:45:00Z"] {
+        for n in names(t(q)) {
+            let (rows, bytes, places) = &listed[&n];
+            assert!(*rows > 0 && *bytes > 200, "{n}: {rows} {bytes}");
+            assert_eq!(
+                places,
+                &format!("{}, {}", old.display(), s.reports().display()),
+                "a rerun writes OUTPUT and copies into REPORT_DIR"
+            );
+        }
+    }
+    assert_eq!(listing(s.dir.path()), before, "nothing written");
+    assert_eq!(std::fs::read(s.state_file()).unwrap(), state, "nothing recorded");
+    assert!(log_text(&s.path("logs")).contains("rerun (dry run): delivery pull, debug 0"));
+
+    // A damaged state file is described, not moved aside.
+    std::fs::write(s.state_file(), "{ garbage").unwrap();
+    let before = listing(s.dir.path());
+    let later = t("2026-11-24T10:31:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("this dry run leaves it in place"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(would_deliver(&stdout(&out)).len(), 3, "{}", stdout(&out));
+    assert_eq!(listing(s.dir.path()), before, "nothing written");
+    assert_eq!(std::fs::read(s.state_file()).unwrap(), b"{ garbage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_run_starts_with_a_header_line_in_the_log() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    // An old log file: its removal is logged after the header.
+    std::fs::create_dir_all(s.path("logs")).unwrap();
+    std::fs::write(s.path("logs/wfm.2020-01-01.log"), "old\n").unwrap();
+    let child = wfm_command(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], Some(now))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let log = log_text(&s.path("logs"));
+    let first = log.lines().next().unwrap_or_default();
+    let want = format!(
+        "wfm {} loop: delivery pull, debug 0, pid {pid}, config {}",
+        env!("CARGO_PKG_VERSION"),
+        s.config.display()
+    );
+    assert!(first.ends_with(&want), "{first:?} should end with {want:?}");
+    assert!(log.contains("removed the old log file wfm.2020-01-01.log"), "{log}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_a_rerun_with_130() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    sim.inject(Some(Method::EngActivity), Fault::Slow(Duration::from_secs(5)), 1);
+    let s = Setup::new(&sim, "");
+    let old = s.path("old");
+    let child = wfm_command(
+        &[
+            "rerun",
+            s.config.to_str().unwrap(),
+            "2",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.0930",
+            "112426.0945",
+        ],
+        Some(now),
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains("pid")) {
+        assert!(Instant::now() < deadline, "the run never took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(files_in(&old).is_empty() && files_in(&s.reports()).is_empty());
+    assert!(log_text(&s.path("logs")).contains("stopped by SIGINT"));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_run_cleanly_and_the_next_run_works() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    // A rerun of two quarters, LivePerson slow to answer one method.
+    sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(5)), 1);
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let state = std::fs::read(s.state_file()).unwrap();
+
+    sim.set_now(t("2026-11-24T10:31:30Z"));
+    let later = t("2026-11-24T10:31:30Z");
+    sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(5)), 1);
+    let child = wfm_command(&["loop", &cfg, "2", "2", "1"], Some(later))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains(&format!("pid {}", child.id()))) {
+        assert!(Instant::now() < deadline, "the run never took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Inside the slow reply; a temporary as a write cut by the signal leaves it.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    std::fs::write(s.reports().join(".Q_112426.1015.xml.abc123.part"), "half").unwrap();
+    let started = Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(3), "stopped at once");
+    for d in [s.reports(), s.state_dir(), s.path("json")] {
+        files_in(&d); // asserts no `.part` file
+    }
+    assert!(files_in(&s.reports()).len() == 3, "nothing of the stopped quarter");
+    assert_eq!(std::fs::read(s.state_file()).unwrap(), state, "nothing recorded half");
+    let log = log_text(&s.path("logs"));
+    assert!(
+        log.contains("removed 1 temporary file(s) left in") && log.contains("by the stopped run"),
+        "{log}"
+    );
+    assert!(log.contains("stopped by SIGTERM"), "{log}");
+    assert!(stderr(&out).contains("stopped by SIGTERM"), "{}", stderr(&out));
+
+    // The lock is free and the next run delivers the quarter.
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:15:00Z"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_dir_is_pruned_and_debug_2_logs_only_wfm_lines() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "LOG_KEEP_DAYS=7\n");
+    std::fs::create_dir_all(s.path("json")).unwrap();
+    let old = s.path("json/queuehealth-20261001T100000.000Z.json");
+    let young = s.path("json/queuehealth-20261120T100000.000Z.json");
+    let other = s.path("json/notes.txt");
+    for p in [&old, &young, &other] {
+        let f = std::fs::File::create(p).unwrap();
+        let age = if p == &young { 2 } else { 40 };
+        f.set_modified(std::time::SystemTime::now() - Duration::from_secs(age * 86_400))
+            .unwrap();
+    }
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!old.exists(), "a raw reply older than LOG_KEEP_DAYS is removed");
+    assert!(young.exists() && other.exists());
+    assert_eq!(files_in(&s.path("json")).len(), 2 + 3, "the run's own three replies");
+    let log = log_text(&s.path("logs"));
+    assert!(log.contains("removed 1 raw reply file(s)"), "{log}");
+    // Debug 2: wfm's own debug lines, none of the HTTP libraries' chatter.
+    assert!(log.contains("DEBUG") && log.contains("fetching timeframe="), "{log}");
+    for chatter in [
+        "connecting to",
+        "connected to",
+        "pooling idle connection",
+        "starting new connection",
+        "reuse idle connection",
+    ] {
+        assert!(!log.contains(chatter), "{chatter:?} in the log:\n{log}");
+        assert!(!stderr(&out).contains(chatter), "{chatter:?} on stderr");
+    }
+}
