@@ -88,19 +88,26 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// The clock, the config (and its log file) and the options of a `loop` or
+/// `rerun`: the delivery mode is `--ftp`/FTP_OPT, else the config's DELIVERY.
+fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, RunOptions)> {
+    let now = logical_now()?;
+    let cfg = load_config_and_log(&r.config, r.debug)?;
+    let opts = RunOptions {
+        mode: r.mode.unwrap_or(cfg.delivery),
+        debug: r.debug,
+        dry_run,
+        now,
+        run_timeout: test_run_timeout()?,
+    };
+    Ok((cfg, opts))
+}
+
 fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
-            let now = logical_now()?;
-            let cfg = load_config_and_log(&r.config, r.debug)?;
-            let opts = RunOptions {
-                mode: r.mode.unwrap_or(cfg.delivery),
-                debug: r.debug,
-                dry_run: args.dry_run,
-                now,
-                run_timeout: test_run_timeout()?,
-            };
+            let (cfg, opts) = prepare(&r, args.dry_run)?;
             // Quiet cron: at debug 0 a loop's errors reach stderr only when they
             // are news (the outage policy releases them); see `alert::outage`.
             if r.debug == 0 && !args.dry_run {
@@ -115,15 +122,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
-            let now = logical_now()?;
-            let cfg = load_config_and_log(&r.config, r.debug)?;
-            let opts = RunOptions {
-                mode: r.mode.unwrap_or(cfg.delivery),
-                debug: r.debug,
-                dry_run: args.dry_run,
-                now,
-                run_timeout: test_run_timeout()?,
-            };
+            let (cfg, opts) = prepare(&r, args.dry_run)?;
             let job = Job::Rerun { output, start, end };
             run_job(&cfg, &job, &opts, &r.config)
         }
