@@ -204,7 +204,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     assert_eq!(mails.len(), 2);
     let m = &decoded(&mails[1].data);
     assert!(
-        m.contains("Subject: WFM feed failed: recovered") && m.contains("112426.1000") && m.contains("112426.1030"),
+        m.contains("Subject: RECOVERED: WFM feed failed") && m.contains("112426.1000") && m.contains("112426.1030"),
         "{m}"
     );
     assert_no_secrets("mail", m);
@@ -455,7 +455,7 @@ async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
     assert_eq!(mails.len(), 3);
     let m = decoded(&mails[2].data);
     assert!(
-        m.contains("recovered") && m.contains("112426.1000") && m.contains("112426.1015"),
+        m.contains("Subject: RECOVERED:") && m.contains("112426.1000") && m.contains("112426.1015"),
         "{m}"
     );
     assert!(!m.contains("112426.0915"), "{m}");

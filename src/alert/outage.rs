@@ -61,11 +61,14 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
                 return;
             };
             let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
-            let subject = format!("{}: recovered", mail_cfg.subject);
+            // The operator's subject ("wfm: report failure") would read oddly with
+            // "recovered" after it: the news comes first.
+            let subject = format!("RECOVERED: {}", mail_cfg.subject);
             let body = format!(
-                "`wfm loop` on {} succeeded again.\n\nFailing since: {}\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
+                "`wfm loop` on {} succeeded again.\n\nFailing since: {} ({} on this host)\nLast failure: {}\n\nDelivered in this run (caught up):\n{}\n",
                 host_name(),
                 outage.since.format("%Y-%m-%d %H:%M UTC"),
+                outage.since.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M %:z"),
                 outage.last_error,
                 if caught_up.is_empty() { "  (nothing was pending)".to_string() } else { caught_up.join("\n") },
             );
@@ -107,7 +110,7 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
         what_failed: failures.join("\n"),
         hint: failure_hint(summary),
         host: host_name(),
-        log_file: Some(crate::logging::current_log_file(&cfg.log_dir)),
+        log_file: std::path::absolute(crate::logging::current_log_file(&cfg.log_dir)).ok(),
         config: std::path::absolute(&cfg.source).ok(),
         rebuildable: summary.errored_quarters(),
     };
