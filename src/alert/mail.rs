@@ -53,6 +53,8 @@ pub struct FailureReport {
     pub config: Option<PathBuf>,
     /// The failed quarters LivePerson still serves (lost ones cannot be rebuilt).
     pub rebuildable: Vec<Quarter>,
+    /// The run's delivery mode (`push`/`pull`), repeated in the rerun hint.
+    pub ftp: Option<String>,
 }
 
 /// Quarters one per line; a long list (a machine off for days) as ranges.
@@ -163,8 +165,9 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
             .config
             .as_ref()
             .map_or_else(|| "<your config>".to_string(), |p| p.display().to_string());
+        let ftp = r.ftp.as_ref().map(|m| format!(" --ftp {m}")).unwrap_or_default();
         b.push_str(&format!(
-            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config {config} --output <dir> --start {} --end {}\n",
+            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config {config}{ftp} --output <dir> --start {} --end {}\n",
             first.stem(),
             last.stem()
         ));
@@ -515,6 +518,7 @@ mod tests {
             log_file: Some(PathBuf::from("/var/log/wfm/wfm-2026-11-24.log")),
             config: Some(PathBuf::from("/etc/wfm/config.navomi")),
             rebuildable: quarters.iter().map(|q| parse_quarter_arg(q).unwrap()).collect(),
+            ftp: Some("push".into()),
         }
     }
 
@@ -536,7 +540,7 @@ mod tests {
         assert_eq!(b.matches("  1123").count(), 1, "one line for the range: {b}");
         assert!(
             b.contains(
-                "wfm rerun --config /etc/wfm/config.navomi --output <dir> --start 112426.1000 --end 112426.1000"
+                "wfm rerun --config /etc/wfm/config.navomi --ftp push --output <dir> --start 112426.1000 --end 112426.1000"
             ),
             "{b}"
         );

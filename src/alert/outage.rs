@@ -17,7 +17,15 @@ const MAIL_TIMEOUT_SECONDS: u64 = 30;
 
 /// After a `loop`: one mail per outage (see [`decide`]); the streak is kept in `st`.
 /// The mail must be over by `until` (the run's deadline gives it what is left).
-pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary, st: &mut State, until: Instant) {
+/// `ftp` is the run's delivery mode (`push`/`pull`), for the mail's rerun hint.
+pub async fn notify_loop(
+    cfg: &Config,
+    now: DateTime<Utc>,
+    summary: &RunSummary,
+    st: &mut State,
+    until: Instant,
+    ftp: &str,
+) {
     // Cron mails what a run prints: only news reaches stderr (a first failure,
     // new lost quarters, a recovery), never the repeats of a known outage.
     let first_failure = st.outage.is_none();
@@ -45,7 +53,7 @@ pub async fn notify_loop(cfg: &Config, now: DateTime<Utc>, summary: &RunSummary,
             since.format("%Y-%m-%d %H:%M UTC")
         ),
         Action::MailFailure => {
-            if mail_failure(cfg, "wfm loop", summary, until).await {
+            if mail_failure(cfg, "wfm loop", summary, until, ftp).await {
                 if let Some(o) = st.outage.as_mut() {
                     o.mailed = true;
                 }
@@ -96,7 +104,7 @@ pub async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -
 /// (each failing rerun is its own event, outside `loop`'s streak), a run that
 /// failed before it could read the state, and the first run of a `loop` outage.
 /// Returns whether the mail went out; it must be over by `until`.
-pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant) -> bool {
+pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant, ftp: &str) -> bool {
     let failures = summary.failures();
     let Some(mail_cfg) = cfg.email.clone() else {
         return false;
@@ -113,6 +121,7 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
         log_file: std::path::absolute(crate::logging::current_log_file(&cfg.log_dir)).ok(),
         config: std::path::absolute(&cfg.source).ok(),
         rebuildable: summary.errored_quarters(),
+        ftp: Some(ftp.to_string()),
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
     send_mail(mail_cfg, subject, body, until).await

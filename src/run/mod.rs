@@ -46,6 +46,14 @@ impl RunContext<'_> {
         Duration::seconds(self.cfg.settle_seconds.into())
     }
 
+    /// The delivery mode as `--ftp` spells it.
+    fn mode_word(&self) -> &'static str {
+        match self.opts.mode {
+            DeliveryMode::Push => "push",
+            DeliveryMode::Pull => "pull",
+        }
+    }
+
     /// Whether this run uploads (push mode, and not a dry run).
     fn pushing(&self) -> bool {
         self.opts.mode == DeliveryMode::Push && !self.opts.dry_run
@@ -169,10 +177,20 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
                 .get_or_insert_with(|| Failure::new(FailureKind::State, format!("{e:#}")));
         }
         match job {
-            Job::Loop => outage::notify_loop(cfg, ctx.now(), &summary, rec.state_mut(), deadline.mail_until()).await,
+            Job::Loop => {
+                outage::notify_loop(
+                    cfg,
+                    ctx.now(),
+                    &summary,
+                    rec.state_mut(),
+                    deadline.mail_until(),
+                    ctx.mode_word(),
+                )
+                .await
+            }
             // A rerun is the operator's own action: it never starts or ends loop's streak.
             Job::Rerun { .. } => {
-                outage::mail_failure(cfg, job.command(), &summary, deadline.mail_until()).await;
+                outage::mail_failure(cfg, job.command(), &summary, deadline.mail_until(), ctx.mode_word()).await;
             }
         }
         if let Err(e) = rec.save() {
@@ -296,7 +314,14 @@ async fn not_started(
     let mut summary = RunSummary::all_failed(quarters, failure);
     summary.dry_run = ctx.opts.dry_run;
     if !ctx.opts.dry_run {
-        outage::mail_failure(ctx.cfg, ctx.job.command(), &summary, ctx.deadline.mail_until()).await;
+        outage::mail_failure(
+            ctx.cfg,
+            ctx.job.command(),
+            &summary,
+            ctx.deadline.mail_until(),
+            ctx.mode_word(),
+        )
+        .await;
     }
     let seconds = started.elapsed().as_secs_f64();
     info!("{}", summary.line(seconds));
