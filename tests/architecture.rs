@@ -238,7 +238,9 @@ fn every_document_link_resolves_inside_the_repo() {
     for doc in &docs {
         let text = std::fs::read_to_string(doc).unwrap();
         let name = doc.strip_prefix(root).unwrap().display().to_string();
-        if text.contains("../shared") || text.contains("shared/spec") {
+        // Spelled in two parts so this file does not itself point outside the repo.
+        let outside = [concat!("..", "/shared"), concat!("shared", "/spec")];
+        if outside.iter().any(|o| text.contains(o)) {
             wrong.push(format!("{name} refers to shared/, outside the repo"));
         }
         let mut rest = text.as_str();
