@@ -190,11 +190,7 @@ impl RunSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quarter::parse_quarter_arg;
-
-    fn q(s: &str) -> Quarter {
-        parse_quarter_arg(s).unwrap()
-    }
+    use crate::quarter::testing::q;
 
     #[test]
     fn a_summary_names_every_failure_and_quarter_once() {

@@ -209,14 +209,26 @@ pub fn validate_range(
     Ok(quarter_range(start, end))
 }
 
+/// Short forms for unit tests: a time from RFC 3339, a quarter from its stem.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    pub fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    pub fn q(s: &str) -> Quarter {
+        parse_quarter_arg(s).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::t;
     use super::*;
     use chrono::Datelike;
 
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
     const SETTLE: i64 = 60;
 
     fn lq(now: &str) -> String {

@@ -169,11 +169,7 @@ impl<'de> Deserialize<'de> for QuarterSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quarter::parse_quarter_arg;
-
-    fn q(s: &str) -> Quarter {
-        parse_quarter_arg(s).unwrap()
-    }
+    use crate::quarter::testing::q;
 
     #[test]
     fn ranges_merge_split_and_count() {

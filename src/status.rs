@@ -360,16 +360,8 @@ fn summary_line(line: &str) -> Option<LastRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quarter::parse_quarter_arg;
+    use crate::quarter::testing::{q, t};
     use crate::state::Outage;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn q(s: &str) -> Quarter {
-        parse_quarter_arg(s).unwrap()
-    }
 
     fn at(state: &State, mode: DeliveryMode, now: &str) -> Status {
         compute(

@@ -55,10 +55,7 @@ pub fn decide(
 mod tests {
     use super::*;
     use crate::quarter::parse_quarter_arg;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
+    use crate::quarter::testing::t;
 
     #[test]
     fn one_mail_per_outage_then_recovered() {

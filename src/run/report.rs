@@ -172,10 +172,7 @@ pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
 mod tests {
     use super::*;
     use crate::outcome::{Failure, FailureKind};
-
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
+    use crate::quarter::testing::t;
 
     #[test]
     fn a_failed_run_keeps_the_last_success_and_the_other_job() {

@@ -225,14 +225,7 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn q(s: &str) -> Quarter {
-        parse_quarter_arg(s).unwrap()
-    }
+    use crate::quarter::testing::{q, t};
 
     #[test]
     fn read_never_moves_a_damaged_file() {

@@ -199,14 +199,8 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quarter::parse_quarter_arg;
+    use crate::quarter::testing::{q, t};
 
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-    fn q(s: &str) -> Quarter {
-        parse_quarter_arg(s).unwrap()
-    }
     fn stems(qs: &[Quarter]) -> Vec<String> {
         qs.iter().map(|q| q.stem()).collect()
     }
