@@ -124,6 +124,17 @@ impl Watched {
     }
 }
 
+/// `r`, its error restated by `cut` when the deadline (or the watchdog, at the
+/// deadline) ended the exchange rather than the peer's answer.
+pub fn restate_if_cut<T, E>(
+    r: Result<T, E>,
+    dog: &Watchdog,
+    bounds: &Bounds,
+    cut: impl FnOnce(E) -> E,
+) -> Result<T, E> {
+    r.map_err(|e| if dog.fired() || bounds.passed() { cut(e) } else { e })
+}
+
 /// Shuts down every socket it watches when `until` passes, so a blocked read
 /// returns at once; dropping the last handle closes them too (the exchange is
 /// over) and ends its thread. Clones share the sockets.

@@ -110,15 +110,9 @@ impl MailError {
 
 /// `r`, restated as a deadline error when the watchdog cut the exchange.
 fn or_deadline<T>(r: Result<T, MailError>, dog: &Watchdog, bounds: &Bounds, cfg: &EmailConfig) -> Result<T, MailError> {
-    r.map_err(|e| {
-        if dog.fired() || bounds.passed() {
-            MailError::Deadline {
-                addr: addr(cfg),
-                stage: e.stage(),
-            }
-        } else {
-            e
-        }
+    crate::deadline::restate_if_cut(r, dog, bounds, |e| MailError::Deadline {
+        addr: addr(cfg),
+        stage: e.stage(),
     })
 }
 

@@ -119,15 +119,9 @@ impl FtpError {
 
 /// `r`, restated as a deadline error when the watchdog cut the exchange.
 fn or_deadline<T>(r: Result<T, FtpError>, dog: &Watchdog, bounds: &Bounds, cfg: &FtpConfig) -> Result<T, FtpError> {
-    r.map_err(|e| {
-        if dog.fired() || bounds.passed() {
-            FtpError::Deadline {
-                addr: format!("{}:{}", cfg.host, cfg.port),
-                stage: e.stage(),
-            }
-        } else {
-            e
-        }
+    crate::deadline::restate_if_cut(r, dog, bounds, |e| FtpError::Deadline {
+        addr: format!("{}:{}", cfg.host, cfg.port),
+        stage: e.stage(),
     })
 }
 
