@@ -78,13 +78,12 @@ pub fn compute(
         Ok(None) => (&empty, None, true),
         Err(e) => (&empty, Some(e.to_string()), false),
     };
-    let mut delivered = st.delivered.clone();
-    let mut waiting = st.written.clone();
+    let mut view = st.clone();
     if mode == DeliveryMode::Pull {
         // Pull delivers where the files were written.
-        delivered.extend(&std::mem::take(&mut waiting));
+        view.written_count_as_delivered();
     }
-    let last_delivered = delivered.last();
+    let last_delivered = view.delivered.last();
     let lost_since_last_delivery: QuarterSet = st
         .lost
         .quarters()
@@ -93,26 +92,13 @@ pub fn compute(
         .collect();
     let newest_complete = Quarter::containing(now).prev();
     let oldest = quarter::oldest_servable(now);
-    let oldest_failed = st
-        .outage
-        .as_ref()
-        .and_then(|o| o.failed.iter().next())
-        .and_then(|t| Quarter::starting_at(*t).ok());
-    let anchor = [delivered.first(), waiting.first(), oldest_failed]
-        .into_iter()
-        .flatten()
-        .min();
-    let done = |q: Quarter| delivered.contains(q) || waiting.contains(q) || st.lost.contains(q);
-    let mut missing = QuarterSet::default();
-    if let Some(anchor) = anchor {
-        let mut q = oldest.max(anchor);
-        while q <= newest_complete {
-            if q.is_settled(now, settle) && !done(q) {
-                missing.insert(q);
-            }
-            q = q.next();
-        }
-    }
+    // Missing: what the next `loop` would have to build (written files count as
+    // there). A fresh state has nothing missing: a first loop builds the newest only.
+    let missing: QuarterSet = match view.anchor() {
+        Some(_) => view.plan_loop(now, settle, |_| true).build.into_iter().collect(),
+        None => QuarterSet::default(),
+    };
+    let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || view.lost.contains(q);
     let due_now = quarter::loop_quarter(now, settle);
     let next = if done(due_now) { due_now.next() } else { due_now };
     Status {
@@ -132,7 +118,7 @@ pub fn compute(
         lost_since_last_delivery,
         window: (oldest, newest_complete),
         missing,
-        waiting_for_upload: waiting,
+        waiting_for_upload: view.written.clone(),
         last_run,
         next,
         next_due: next.end() + settle,

@@ -150,21 +150,8 @@ impl State {
     /// REPORT_DIR; if not, it is built again or reported lost.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration, has_files: impl Fn(Quarter) -> bool) -> LoopPlan {
         let newest = quarter::loop_quarter(now, settle);
-        let oldest_failed = self
-            .outage
-            .as_ref()
-            .and_then(|o| o.failed.iter().next())
-            .and_then(|t| Quarter::starting_at(*t).ok());
-        let anchor = [
-            self.delivered.first().map(|q| q.next()),
-            self.written.first(),
-            oldest_failed,
-        ]
-        .into_iter()
-        .flatten()
-        .min();
         let mut plan = LoopPlan::default();
-        let Some(first) = anchor else {
+        let Some(first) = self.anchor() else {
             plan.build.push(newest);
             return plan;
         };
@@ -181,6 +168,25 @@ impl State {
             q = q.next();
         }
         plan
+    }
+
+    /// The oldest quarter the state still accounts for: the one after the oldest
+    /// delivery, the oldest written one, or the oldest failure of the current
+    /// outage (a first run may fail before any delivery); `None` for a fresh state.
+    pub fn anchor(&self) -> Option<Quarter> {
+        let oldest_failed = self
+            .outage
+            .as_ref()
+            .and_then(|o| o.failed.iter().next())
+            .and_then(|t| Quarter::starting_at(*t).ok());
+        [
+            self.delivered.first().map(|q| q.next()),
+            self.written.first(),
+            oldest_failed,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Forget settled history older than the memory, keeping the newest
