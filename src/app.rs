@@ -130,7 +130,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             crate::logging::init(0);
             let path = args.config.unwrap_or_else(|| std::path::PathBuf::from("config.navomi"));
             let cfg = config::load(&path)?;
-            let items = runtime()?.block_on(crate::check::run(&cfg));
+            let items = runtime()?.block_on(crate::check::run(&cfg, logical_now()?));
             print!("{}", crate::check::render(&items));
             Ok(if items.iter().all(|i| i.result.is_ok()) {
                 EXIT_OK

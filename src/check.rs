@@ -9,6 +9,9 @@ use crate::lp::client::{http_client, LpClient};
 use crate::lp::model;
 use crate::lp::retry::RetryPolicy;
 use crate::mapping::AgentMap;
+use crate::quarter::Quarter;
+use crate::select::{Channel, IdSelection};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// One line of the report.
@@ -50,13 +53,13 @@ fn chat_data_item(totals: &model::QueueHealthSkill) -> Item {
     } else {
         Item::warn(
             "chat data",
-            "none in the last 24 hours: the reports would be empty. If this is a messaging account, it needs LP_CHANNEL=messaging, which this version of wfm does not serve yet; a chat account that was simply quiet is fine".into(),
+            "none in the last 24 hours: the reports would be empty. If this is a messaging account, set LP_CHANNEL=messaging (Key Messaging Metrics); a chat account that was simply quiet is fine".into(),
         )
     }
 }
 
 /// Run every check; never stops at the first failure, so one run names every broken part.
-pub async fn run(cfg: &Config) -> Vec<Item> {
+pub async fn run(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
     let mut items = vec![Item::new(
         "config",
         Ok(if cfg.warnings.is_empty() {
@@ -80,7 +83,7 @@ pub async fn run(cfg: &Config) -> Vec<Item> {
     ));
     items.push(Item::new("REPORT_DIR", writable(&cfg.report_dir)));
 
-    items.extend(liveperson(cfg).await);
+    items.extend(liveperson(cfg, now).await);
 
     let timeout = Duration::from_secs(cfg.lp_timeout_seconds.into());
     // A server that trickles its greeting must not hold the check: each part gets 3 timeouts.
@@ -109,16 +112,29 @@ pub async fn run(cfg: &Config) -> Vec<Item> {
 }
 
 /// LivePerson: the host, the token (OAuth 2.0), then one light authorised
-/// request: the day's queue totals, which also tell whether the chat channel has data.
-async fn liveperson(cfg: &Config) -> Vec<Item> {
+/// request: for chat the day's queue totals, which also tell whether the chat
+/// channel has data; for messaging a `metrics` call for the last closed quarter.
+async fn liveperson(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
     // No retries: check answers at once, with LivePerson's own status.
     let policy = RetryPolicy {
         max_attempts: 1,
         ..RetryPolicy::for_run(cfg.lp_timeout_seconds)
     };
     let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg).with_policy(policy);
-    let mut items = Vec::new();
-    match client.data_host().await {
+    let mut items = vec![Item::new(
+        "channel",
+        Ok(match cfg.channel {
+            Channel::Chat => "chat: the Operational Realtime methods; files Q_, AQ_ and AS_".to_string(),
+            Channel::Messaging => {
+                "messaging: Key Messaging Metrics; files Q_ and AS_ (no AQ_), reaching 14 days back".to_string()
+            }
+        }),
+    )];
+    let host = match cfg.channel {
+        Channel::Chat => client.data_host().await,
+        Channel::Messaging => client.kmm_host().await,
+    };
+    match host {
         Ok(base) => items.push(Item::new("LivePerson host", Ok(base))),
         Err(e) => {
             items.push(Item::new("LivePerson host", Err(e.to_string())));
@@ -149,6 +165,10 @@ async fn liveperson(cfg: &Config) -> Vec<Item> {
         items.push(Item::new("LivePerson credentials", Err("not tried: no token".into())));
         return items;
     }
+    if cfg.channel == Channel::Messaging {
+        items.extend(messaging_items(cfg, &client, now).await);
+        return items;
+    }
     match client.day_totals().await {
         Ok(reply) => match reply
             .into_bytes()
@@ -172,6 +192,74 @@ async fn liveperson(cfg: &Config) -> Vec<Item> {
         },
         Err(e) => items.push(Item::new("LivePerson credentials", Err(e.to_string()))),
     }
+    items
+}
+
+/// Messaging: one authorised `metrics` call for the last closed quarter (its
+/// first page), and the skills and agents it saw.
+async fn messaging_items(cfg: &Config, client: &LpClient, now: DateTime<Utc>) -> Vec<Item> {
+    use crate::lp::model::kmm;
+    let q = Quarter::containing(now).prev();
+    let page = |method, body: serde_json::Value| async move {
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let reply = client
+            .kmm_page(method, 0, &body, &format!("check-{}", q.stem()))
+            .await
+            .map_err(|e| e.to_string())?;
+        reply.into_bytes().map_err(|e| e.to_string())
+    };
+    let metrics = page(model::Method::Metrics, kmm::metrics_body(q, &cfg.skills))
+        .await
+        .and_then(|b| {
+            serde_json::from_slice::<kmm::MetricsPage>(&b).map_err(|e| format!("the reply is unusable: {e}"))
+        });
+    let mut items = Vec::new();
+    let skills = match metrics {
+        Ok(m) => {
+            items.push(Item::new(
+                "LivePerson credentials",
+                Ok(format!(
+                    "an authorised Key Messaging Metrics request (metrics, quarter {q}) for account {} was accepted",
+                    cfg.account
+                )),
+            ));
+            m.metadata.count.0.max(0)
+        }
+        Err(e) => {
+            items.push(Item::new("LivePerson credentials", Err(e)));
+            return items;
+        }
+    };
+    let batch = kmm::agent_batches(&cfg.agents).into_iter().next().flatten();
+    let agents = page(model::Method::AgentView, kmm::agent_view_body(q, batch.as_deref()))
+        .await
+        .and_then(|b| {
+            serde_json::from_slice::<kmm::AgentViewPage>(&b).map_err(|e| format!("the reply is unusable: {e}"))
+        });
+    let item = match agents {
+        Err(e) => Item::new("messaging data", Err(format!("agent_view: {e}"))),
+        Ok(a) => {
+            let n = a.metadata.count.0.max(0);
+            let seen = format!("{skills} skill(s) and {n} agent(s) in quarter {q}");
+            if matches!(cfg.agents, IdSelection::All) && n > kmm::AGENT_VIEW_CAP as i64 {
+                Item::new(
+                    "messaging data",
+                    Err(format!(
+                        "{seen}: agent_view serves at most {} agents with LP_AGENT_IDS=all, so every quarter would fail; list the agent ids in LP_AGENT_IDS",
+                        kmm::AGENT_VIEW_CAP
+                    )),
+                )
+            } else if skills == 0 {
+                Item::warn(
+                    "messaging data",
+                    format!("{seen}: no skill had closed conversations; a quiet quarter is fine, an account without messaging traffic would deliver empty Q_ files"),
+                )
+            } else {
+                Item::new("messaging data", Ok(seen))
+            }
+        }
+    };
+    items.push(item);
     items
 }
 

@@ -11,7 +11,7 @@ mod parse;
 mod shell;
 mod validate;
 
-pub use crate::select::{IdSelection, UnmappedAgents};
+pub use crate::select::{Channel, IdSelection, UnmappedAgents};
 pub use keys::KNOWN_KEYS;
 pub use parse::RawConfig;
 
@@ -177,6 +177,10 @@ pub struct Config {
     pub account: String,
     pub auth: LpAuth,
     pub base_uri: Option<String>,
+    /// LP_CHANNEL: which source builds the quarters.
+    pub channel: Channel,
+    /// LP_KMM_URI: the Key Messaging Metrics host; `None` = Domain API service `agentManagerWorkspace`.
+    pub kmm_uri: Option<String>,
     pub domain_api: String,
     pub interval: u32,
     pub version: String,

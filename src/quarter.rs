@@ -12,6 +12,59 @@ pub const QUARTER_MINUTES: i64 = 15;
 pub const INTERVAL_MINUTES: i64 = 5;
 /// LivePerson serves at most this many minutes back (`timeframe` <= 1440).
 pub const MAX_TIMEFRAME_MINUTES: i64 = 1440;
+/// Key Messaging Metrics keeps this many days.
+pub const KMM_REACH_DAYS: i64 = 14;
+/// A messaging quarter must start this far inside the 14 days when the run
+/// starts, so its request still lies within them when it is sent.
+pub const KMM_REACH_MARGIN_MINUTES: i64 = 15;
+
+/// How far back a LivePerson API serves a whole quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The chat methods: a `timeframe` of at most 24 hours back from now.
+    Timeframe,
+    /// A window API (Key Messaging Metrics) that keeps this many days.
+    Days(i64),
+}
+
+impl Reach {
+    /// Whether `q` can still be fetched whole at `now`.
+    pub fn serves(self, q: Quarter, now: DateTime<Utc>) -> bool {
+        match self {
+            Reach::Timeframe => timeframe_covering(q, now).is_some(),
+            Reach::Days(days) => q.start() >= now - Duration::days(days) + Duration::minutes(KMM_REACH_MARGIN_MINUTES),
+        }
+    }
+
+    /// The oldest quarter served whole at `now`.
+    pub fn oldest(self, now: DateTime<Utc>) -> Quarter {
+        match self {
+            Reach::Timeframe => oldest_servable(now),
+            Reach::Days(_) => {
+                let mut q = Quarter::containing(now - Duration::days(self.days()));
+                while !self.serves(q, now) {
+                    q = q.next();
+                }
+                q
+            }
+        }
+    }
+
+    /// "24 hours" or "14 days": for messages.
+    pub fn describe(self) -> String {
+        match self {
+            Reach::Timeframe => "24 hours".to_string(),
+            Reach::Days(d) => format!("{d} days"),
+        }
+    }
+
+    fn days(self) -> i64 {
+        match self {
+            Reach::Timeframe => 1,
+            Reach::Days(d) => d,
+        }
+    }
+}
 
 /// A 15-minute report period `[start, start + 15 min)`, always aligned to :00/:15/:30/:45 UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -167,9 +220,13 @@ pub enum RangeError {
     #[error("END {end} is before START {start}")]
     EndBeforeStart { start: String, end: String },
     #[error(
-        "START {start} is too old: LivePerson keeps 24 hours, so the oldest quarter it still serves whole is {oldest}"
+        "START {start} is too old: LivePerson keeps {reach}, so the oldest quarter it still serves whole is {oldest}"
     )]
-    TooOld { start: String, oldest: String },
+    TooOld {
+        start: String,
+        oldest: String,
+        reach: String,
+    },
     #[error("END {end} is not complete yet: it ends at {ends} UTC and is built {settle} s later; the newest complete quarter is {newest}")]
     NotComplete {
         end: String,
@@ -185,6 +242,7 @@ pub fn validate_range(
     end: Quarter,
     now: DateTime<Utc>,
     settle: Duration,
+    reach: Reach,
 ) -> Result<Vec<Quarter>, RangeError> {
     if end < start {
         return Err(RangeError::EndBeforeStart {
@@ -200,10 +258,11 @@ pub fn validate_range(
             newest: loop_quarter(now, settle).to_string(),
         });
     }
-    if timeframe_covering(start, now).is_none() {
+    if !reach.serves(start, now) {
         return Err(RangeError::TooOld {
             start: start.to_string(),
-            oldest: oldest_servable(now).to_string(),
+            oldest: reach.oldest(now).to_string(),
+            reach: reach.describe(),
         });
     }
     Ok(quarter_range(start, end))
@@ -371,19 +430,42 @@ mod tests {
         let s = Duration::seconds(60);
         let a = parse_quarter_arg("112426.1000").unwrap();
         let b = parse_quarter_arg("112426.1045").unwrap();
-        assert_eq!(validate_range(a, b, now, s).unwrap().len(), 4);
-        assert_eq!(validate_range(a, a, now, s).unwrap().len(), 1);
+        assert_eq!(validate_range(a, b, now, s, Reach::Timeframe).unwrap().len(), 4);
+        assert_eq!(validate_range(a, a, now, s, Reach::Timeframe).unwrap().len(), 1);
         assert!(matches!(
-            validate_range(b, a, now, s),
+            validate_range(b, a, now, s, Reach::Timeframe),
             Err(RangeError::EndBeforeStart { .. })
         ));
         let future = parse_quarter_arg("112426.1215").unwrap();
         assert!(matches!(
-            validate_range(a, future, now, s),
+            validate_range(a, future, now, s, Reach::Timeframe),
             Err(RangeError::NotComplete { .. })
         ));
         let old = parse_quarter_arg("112326.1000").unwrap();
-        assert!(matches!(validate_range(old, a, now, s), Err(RangeError::TooOld { .. })));
+        assert!(matches!(
+            validate_range(old, a, now, s, Reach::Timeframe),
+            Err(RangeError::TooOld { .. })
+        ));
+    }
+
+    #[test]
+    fn messaging_reaches_back_fourteen_days() {
+        let now = t("2026-11-24T12:20:00Z");
+        let s = Duration::seconds(60);
+        let reach = Reach::Days(KMM_REACH_DAYS);
+        let a = parse_quarter_arg("112326.1000").unwrap();
+        assert_eq!(validate_range(a, a, now, s, reach).unwrap().len(), 1);
+        // 14 days back, less the margin of 15 minutes: 11-10 12:35 is the oldest.
+        let oldest = reach.oldest(now);
+        assert_eq!(oldest.stem(), "111026.1245");
+        assert!(reach.serves(oldest, now) && !reach.serves(oldest.prev(), now));
+        let e = validate_range(oldest.prev(), a, now, s, reach).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "START 111026.1230 (2026-11-10 12:30-12:45 UTC) is too old: LivePerson keeps 14 days, so the oldest quarter it still serves whole is 111026.1245 (2026-11-10 12:45-13:00 UTC)"
+        );
+        // The chat reach is the timeframe's.
+        assert_eq!(Reach::Timeframe.oldest(now), oldest_servable(now));
     }
 
     proptest::proptest! {

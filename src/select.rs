@@ -31,3 +31,32 @@ pub enum UnmappedAgents {
     Keep,
     Skip,
 }
+
+/// LP_CHANNEL: which LivePerson product the account's statistics come from,
+/// and so which source builds its quarters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Channel {
+    /// The chat Operational Realtime methods: `Q_`, `AQ_`, `AS_` over 24 hours.
+    #[default]
+    Chat,
+    /// Key Messaging Metrics: `Q_` and `AS_` (`channel="messaging"`) over 14 days.
+    Messaging,
+}
+
+impl Channel {
+    /// The value of LP_CHANNEL, as operators write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Messaging => "messaging",
+        }
+    }
+
+    /// How far back this channel's LivePerson API serves a whole quarter.
+    pub fn reach(self) -> crate::quarter::Reach {
+        match self {
+            Channel::Chat => crate::quarter::Reach::Timeframe,
+            Channel::Messaging => crate::quarter::Reach::Days(crate::quarter::KMM_REACH_DAYS),
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::job::DeliveryMode;
-use crate::quarter::{self, Quarter};
+use crate::quarter::{self, Quarter, Reach};
 use crate::quarter_set::QuarterSet;
 use crate::state::{self, State};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -70,6 +70,7 @@ pub fn compute(
     mode: DeliveryMode,
     settle: Duration,
     now: DateTime<Utc>,
+    reach: Reach,
     last_run: Option<LastRun>,
 ) -> Status {
     let empty = State::default();
@@ -91,11 +92,11 @@ pub fn compute(
         .filter(|q| last_delivered.is_none_or(|d| *q > d))
         .collect();
     let newest_complete = Quarter::containing(now).prev();
-    let oldest = quarter::oldest_servable(now);
+    let oldest = reach.oldest(now);
     // Missing: what the next `loop` would have to build (written files count as
     // there). A fresh state has nothing missing: a first loop builds the newest only.
     let missing: QuarterSet = match view.anchor() {
-        Some(_) => view.plan_loop(now, settle, |_| true).build.into_iter().collect(),
+        Some(_) => view.plan_loop(now, settle, reach, |_| true).build.into_iter().collect(),
         None => QuarterSet::default(),
     };
     let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || view.lost.contains(q);
@@ -309,6 +310,7 @@ pub fn gather(cfg: &Config, now: DateTime<Utc>) -> Status {
         cfg.delivery,
         Duration::seconds(cfg.settle_seconds.into()),
         now,
+        cfg.channel.reach(),
         last_run,
     )
 }
@@ -356,6 +358,7 @@ mod tests {
             mode,
             Duration::seconds(60),
             t(now),
+            Reach::Timeframe,
             None,
         )
     }
@@ -443,7 +446,15 @@ mod tests {
     fn no_state_and_a_damaged_state_are_unhealthy() {
         let now = t("2026-11-24T10:20:00Z");
         let settle = Duration::seconds(60);
-        let fresh = compute(Ok(None), Path::new("s.json"), DeliveryMode::Pull, settle, now, None);
+        let fresh = compute(
+            Ok(None),
+            Path::new("s.json"),
+            DeliveryMode::Pull,
+            settle,
+            now,
+            Reach::Timeframe,
+            None,
+        );
         assert!(fresh.fresh && !fresh.healthy());
         assert_eq!(fresh.next, q("112426.1000"), "a first loop builds the newest quarter");
         let bad = compute(
@@ -452,6 +463,7 @@ mod tests {
             DeliveryMode::Pull,
             settle,
             now,
+            Reach::Timeframe,
             None,
         );
         assert_eq!(bad.problems(), vec!["damaged".to_string()]);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 /// Each top-level module and the modules it may import. Leaves first.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("quarter", &[]),
-    ("select", &[]),
+    ("select", &["quarter"]),
     ("atomic", &[]),
     ("lock", &["atomic"]),
     ("logging", &[]),
@@ -22,7 +22,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &["select", "mapping", "job"]),
     ("lp", &["config", "atomic", "quarter", "select", "outside"]),
     ("aggregate", &["lp", "mapping", "quarter", "select"]),
-    ("report", &["aggregate", "quarter"]),
+    ("report", &["aggregate", "quarter", "select"]),
     ("state", &["quarter", "quarter_set", "atomic"]),
     (
         "deliver",
@@ -43,7 +43,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "check",
-        &["config", "lp", "deliver", "alert", "mapping", "atomic", "deadline"],
+        &[
+            "config", "lp", "deliver", "alert", "mapping", "atomic", "deadline", "quarter", "select",
+        ],
     ),
     (
         "run",

@@ -9,11 +9,15 @@
 
 mod agent_queue;
 mod agent_system;
+mod messaging;
 mod queue;
 mod sums;
 #[cfg(test)]
 mod test_support;
 
+pub use messaging::{
+    avg_seconds, build_messaging_quarter, ms_to_seconds, MessagingAgentRow, MessagingQueueRow, MessagingReport,
+};
 pub use sums::{avg_hundredths, avg_rounded};
 
 use crate::lp::model::{Intervals, Method, Snapshot};

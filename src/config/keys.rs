@@ -4,7 +4,7 @@
 
 use super::{EmailTls, FtpTls};
 use crate::job::DeliveryMode;
-use crate::select::UnmappedAgents;
+use crate::select::{Channel, UnmappedAgents};
 
 /// One key of the config file.
 #[derive(Clone, Copy)]
@@ -86,6 +86,7 @@ pub const AUTH_METHODS: &[(&str, AuthMethod)] = &[
 pub const SIGNATURE_METHODS: &[(&str, ())] = &[("HMAC-SHA1", ())];
 pub const UNMAPPED_AGENTS: &[(&str, UnmappedAgents)] =
     &[("keep", UnmappedAgents::Keep), ("skip", UnmappedAgents::Skip)];
+pub const CHANNELS: &[(&str, Channel)] = &[("chat", Channel::Chat), ("messaging", Channel::Messaging)];
 pub const DELIVERY: &[(&str, DeliveryMode)] = &[("push", DeliveryMode::Push), ("pull", DeliveryMode::Pull)];
 pub const FTP_TLS: &[(&str, FtpTls)] = &[
     ("none", FtpTls::None),
@@ -179,6 +180,20 @@ pub const KEYS: &[Key] = &[
         unset: Nothing,
         secret: false,
         doc: "data host (leDataReporting); empty: looked up with the Domain API",
+    },
+    Key {
+        name: "LP_CHANNEL",
+        kind: Choice(&CHANNELS),
+        unset: Value("chat"),
+        secret: false,
+        doc: "chat (Operational Realtime: Q_, AQ_, AS_) or messaging (Key Messaging Metrics: Q_, AS_)",
+    },
+    Key {
+        name: "LP_KMM_URI",
+        kind: Host,
+        unset: Nothing,
+        secret: false,
+        doc: "Key Messaging Metrics host (agentManagerWorkspace); empty: looked up with the Domain API",
     },
     Key {
         name: "LP_DOMAIN_API",

@@ -66,6 +66,8 @@ impl RawConfig {
         let account = self.digits("LP_ACCOUNT")?;
         let auth = self.auth()?;
         let base_uri = self.host("LP_BASE_URI")?;
+        let channel = self.choice("LP_CHANNEL", keys::CHANNELS)?;
+        let kmm_uri = self.host("LP_KMM_URI")?;
         let domain_api = self.url("LP_DOMAIN_API")?;
         let interval = self.number("LP_INTERVAL")?;
         // The only supported value: the reports are built from 5-minute intervals.
@@ -144,6 +146,8 @@ impl RawConfig {
             account,
             auth,
             base_uri,
+            channel,
+            kmm_uri,
             domain_api,
             interval,
             version,

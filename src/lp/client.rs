@@ -52,15 +52,18 @@ impl RawReply {
     }
 }
 
-/// The dump file's name: method, fetch time and, for a refusal, the status.
-fn dump_name(method: Method, fetched_at: DateTime<Utc>, status: u16) -> String {
+/// The dump file's name: method, the call's tag (a KMM page: quarter and
+/// offset, so concurrent pages never share a name), fetch time and, for a
+/// refusal, the status.
+fn dump_name(method: Method, tag: Option<&str>, fetched_at: DateTime<Utc>, status: u16) -> String {
     let suffix = if status == 200 {
         String::new()
     } else {
         format!("-http{status}")
     };
+    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
     format!(
-        "{}-{}{suffix}.json",
+        "{}{tag}-{}{suffix}.json",
         method.path(),
         fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
     )
@@ -92,6 +95,8 @@ impl FetchPlan {
                 q.push(("agentIds", "all".to_string()));
             }
             Method::AgentActivity => q.push(("agentIds", self.agents.query_value())),
+            // Key Messaging Metrics takes a JSON body instead (`LpClient::kmm_page`).
+            Method::Metrics | Method::AgentView => {}
         }
         q
     }
@@ -99,6 +104,17 @@ impl FetchPlan {
 
 /// Longest query sent in a URL; longer agentactivity queries go as a POST body.
 const MAX_QUERY_LEN: usize = 1500;
+
+/// One data call: the URL, its query (in the URL, signed with OAuth 1.0a) and,
+/// for a POST, its JSON body (never signed).
+struct Call<'a> {
+    method: Method,
+    url: String,
+    query: &'a [(&'static str, String)],
+    body: Option<&'a [u8]>,
+    /// Added to the dump file's name.
+    tag: Option<&'a str>,
+}
 
 /// How this run authorises data calls.
 enum Authorizer {
@@ -130,9 +146,14 @@ pub fn http_client(timeout_secs: u32) -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-/// The hint of a refused data call, by status and method of authorisation.
-fn refusal_hint(status: u16, oauth2: bool) -> &'static str {
+/// The hint of a refused data call, by status, method and method of authorisation.
+fn refusal_hint(status: u16, method: Method, oauth2: bool) -> &'static str {
+    let kmm = matches!(method, Method::Metrics | Method::AgentView);
     match status {
+        403 if kmm => ". The application lacks the Key Messaging Metrics privilege: in Management Console → Application Install, give it the agent manager workspace (Key Messaging Metrics) read privilege for this account, and check LP_ACCOUNT",
+        401 if kmm && oauth2 => ". LivePerson refused a freshly issued token for Key Messaging Metrics: the application most likely lacks the Key Messaging Metrics privilege; in Management Console → Application Install, give it that privilege for this account, and check LP_ACCOUNT",
+        400 if kmm => ". Key Messaging Metrics refused the request window: it keeps 14 days and at most 24 hours per window; check this machine's clock",
+        500..=599 if kmm => ". LivePerson had a server error; try again later (wfm rerun can rebuild a messaging quarter within 14 days)",
         401 | 403 if oauth2 => ". LivePerson refused a freshly issued token: the application most likely lacks the privilege for this data; in Management Console → Application Install, give it the Operational Realtime (reporting) privileges for this account, and check LP_ACCOUNT",
         401 | 403 => ". Check LP_APP_KEY, LP_APP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET, and that this machine's clock is right (OAuth allows only a few minutes of skew)",
         429 => ". LivePerson is rate limiting this account; try again in a minute",
@@ -185,6 +206,34 @@ impl LpClient {
         self.domains.resolve(Service::DataReporting, &self.policy).await
     }
 
+    /// The Key Messaging Metrics host (LP_KMM_URI, or the Domain API's answer, looked up once).
+    pub async fn kmm_host(&self) -> Result<String, LpError> {
+        self.domains.resolve(Service::AgentManagerWorkspace, &self.policy).await
+    }
+
+    /// One page of a Key Messaging Metrics method (`metrics` or `agent_view`):
+    /// a POST of `body` at `offset`, with the run's retries and authorisation.
+    /// `tag` names the page in the debug-2 dump file's name.
+    pub async fn kmm_page(&self, method: Method, offset: u64, body: &[u8], tag: &str) -> Result<RawReply, LpError> {
+        let host = self.kmm_host().await?;
+        let query = [
+            ("offset", offset.to_string()),
+            ("limit", super::model::kmm::PAGE_LIMIT.to_string()),
+        ];
+        let call = Call {
+            method,
+            url: format!(
+                "{host}/manager_workspace/api/account/{}/{}",
+                self.account,
+                method.path()
+            ),
+            query: &query,
+            body: Some(body),
+            tag: Some(tag),
+        };
+        self.call_retrying(&call).await
+    }
+
     /// The run's OAuth 2.0 token (fetched if needed); `None` with OAuth 1.0a.
     pub async fn bearer(&self) -> Result<Option<Bearer>, LpError> {
         match &self.auth {
@@ -201,6 +250,7 @@ impl LpClient {
     fn dump_refusal(
         &self,
         method: Method,
+        tag: Option<&str>,
         fetched_at: DateTime<Utc>,
         status: u16,
         body: &[u8],
@@ -213,7 +263,7 @@ impl LpClient {
             Some(b) => text.replace(b.token.expose(), "***"),
             None => text.into_owned(),
         };
-        match crate::atomic::write_atomic(dir, &dump_name(method, fetched_at, status), text.as_bytes()) {
+        match crate::atomic::write_atomic(dir, &dump_name(method, tag, fetched_at, status), text.as_bytes()) {
             Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
             Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
         }
@@ -226,6 +276,7 @@ impl LpClient {
     async fn spool(
         &self,
         method: Method,
+        tag: Option<&str>,
         fetched_at: DateTime<Utc>,
         mut resp: reqwest::Response,
         url: &str,
@@ -237,7 +288,7 @@ impl LpClient {
         };
         let spool_failed = |e: std::io::Error| failed(format!("cannot spool the reply to a temporary file: {e}"));
         let mut dump = self.dump_dir.as_ref().and_then(|dir| {
-            crate::atomic::staged(dir, &dump_name(method, fetched_at, 200))
+            crate::atomic::staged(dir, &dump_name(method, tag, fetched_at, 200))
                 .map_err(|e| tracing::warn!("cannot save the raw {method} reply: {e:#}"))
                 .ok()
         });
@@ -278,26 +329,48 @@ impl LpClient {
 
     async fn fetch_query(&self, method: Method, query: &[(&'static str, String)]) -> Result<RawReply, LpError> {
         let host = self.data_host().await?;
+        let url = self.method_url(&host, method);
+        // A long agent list does not fit a URL: agentactivity takes it as a JSON
+        // body instead (not part of the OAuth 1.0a signature).
+        let post = method == Method::AgentActivity
+            && query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() > MAX_QUERY_LEN;
+        if post {
+            let body: std::collections::BTreeMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let json = serde_json::to_vec(&body).unwrap_or_default();
+            let call = Call {
+                method,
+                url,
+                query: &[],
+                body: Some(&json),
+                tag: None,
+            };
+            self.call_retrying(&call).await
+        } else {
+            let call = Call {
+                method,
+                url,
+                query,
+                body: None,
+                tag: None,
+            };
+            self.call_retrying(&call).await
+        }
+    }
+
+    async fn call_retrying(&self, call: &Call<'_>) -> Result<RawReply, LpError> {
         let refreshed = AtomicBool::new(false);
         self.policy
-            .retrying(Some(&self.counters), || {
-                self.fetch_authorised(method, &host, query, &refreshed)
-            })
+            .retrying(Some(&self.counters), || self.fetch_authorised(call, &refreshed))
             .await
     }
 
     /// One data call; with OAuth 2.0, a 401 to a token that should still be
     /// valid (revoked or rotated) gets one new token and one repeat per method.
-    async fn fetch_authorised(
-        &self,
-        method: Method,
-        host: &str,
-        query: &[(&'static str, String)],
-        refreshed: &AtomicBool,
-    ) -> Result<RawReply, LpError> {
+    async fn fetch_authorised(&self, call: &Call<'_>, refreshed: &AtomicBool) -> Result<RawReply, LpError> {
+        let method = call.method;
         loop {
             let bearer = self.bearer().await.map_err(LpError::exhausted)?;
-            match self.fetch_once(method, host, query, bearer.as_ref()).await {
+            match self.fetch_once(call, bearer.as_ref()).await {
                 Err(e) if e.status() == Some(401) => match (&self.auth, &bearer) {
                     (Authorizer::OAuth2(ts), Some(b)) if !refreshed.swap(true, Ordering::Relaxed) => {
                         tracing::warn!(
@@ -317,24 +390,18 @@ impl LpClient {
         format!("{host}/operations/api/account/{}/{}", self.account, method.path())
     }
 
-    /// One authorised GET (or POST, for a long agentactivity query).
-    async fn fetch_once(
-        &self,
-        method: Method,
-        host: &str,
-        query: &[(&'static str, String)],
-        bearer: Option<&Bearer>,
-    ) -> Result<RawReply, LpError> {
+    /// One authorised GET, or POST when the call has a body.
+    async fn fetch_once(&self, call: &Call<'_>, bearer: Option<&Bearer>) -> Result<RawReply, LpError> {
         self.counters.request();
-        let url = self.method_url(host, method);
-        let params: oauth::ParameterList<&str, &dyn Display> =
-            oauth::ParameterList::new(query.iter().map(|(k, v)| (*k, v as &dyn Display)).collect::<Vec<_>>());
-        // A long agent list does not fit a URL: agentactivity takes it as a JSON
-        // body instead (not part of the OAuth 1.0a signature).
-        let post = method == Method::AgentActivity
-            && query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() > MAX_QUERY_LEN;
-        let no_params: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(Vec::new());
-        let (http_method, in_url) = if post { ("POST", &no_params) } else { ("GET", &params) };
+        let method = call.method;
+        let url = call.url.clone();
+        let in_url: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(
+            call.query
+                .iter()
+                .map(|(k, v)| (*k, v as &dyn Display))
+                .collect::<Vec<_>>(),
+        );
+        let http_method = if call.body.is_some() { "POST" } else { "GET" };
         let mut authorization = match (&self.auth, bearer) {
             (Authorizer::OAuth1(c), _) => {
                 let token = oauth::Token::from_parts(
@@ -346,7 +413,7 @@ impl LpClient {
                 reqwest::header::HeaderValue::from_str(&oauth::authorize(
                     http_method,
                     &url,
-                    in_url,
+                    &in_url,
                     &token,
                     oauth::HMAC_SHA1,
                 ))
@@ -363,19 +430,17 @@ impl LpClient {
         })?;
         // Keeps the header out of any Debug output.
         authorization.set_sensitive(true);
-        let full_url = oauth::to_query(url.clone(), in_url);
+        let full_url = oauth::to_query(url.clone(), &in_url);
         let transport = |e: reqwest::Error| LpError::Transport {
             method,
             url: url.clone(),
             reason: describe(&e),
         };
-        let request = if post {
-            let body: std::collections::BTreeMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let json = serde_json::to_vec(&body).unwrap_or_default();
+        let request = if let Some(json) = call.body {
             self.http
                 .post(&full_url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(json)
+                .body(json.to_vec())
         } else {
             self.http.get(&full_url)
         };
@@ -394,7 +459,7 @@ impl LpClient {
         let fetched_at = Utc::now();
         if !status.is_success() {
             let body = resp.bytes().await.map_err(transport)?;
-            self.dump_refusal(method, fetched_at, status.as_u16(), &body, bearer);
+            self.dump_refusal(method, call.tag, fetched_at, status.as_u16(), &body, bearer);
             let mut secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
             secrets.extend(bearer.map(|b| b.token.expose()));
             return Err(LpError::Status {
@@ -402,10 +467,10 @@ impl LpClient {
                 status: status.as_u16(),
                 message: api_message(&body, &secrets),
                 retry_after,
-                hint: refusal_hint(status.as_u16(), matches!(self.auth, Authorizer::OAuth2(_))),
+                hint: refusal_hint(status.as_u16(), method, matches!(self.auth, Authorizer::OAuth2(_))),
             });
         }
-        let body = self.spool(method, fetched_at, resp, &url).await?;
+        let body = self.spool(method, call.tag, fetched_at, resp, &url).await?;
         Ok(RawReply {
             method,
             fetched_at,

@@ -14,6 +14,8 @@ pub enum Service {
     DataReporting,
     /// sentinel: OAuth 2.0 tokens.
     Sentinel,
+    /// agentManagerWorkspace: Key Messaging Metrics (messaging accounts).
+    AgentManagerWorkspace,
 }
 
 impl Service {
@@ -22,6 +24,7 @@ impl Service {
         match self {
             Service::DataReporting => "leDataReporting",
             Service::Sentinel => "sentinel",
+            Service::AgentManagerWorkspace => "agentManagerWorkspace",
         }
     }
 
@@ -30,6 +33,7 @@ impl Service {
         match self {
             Service::DataReporting => ("LP_BASE_URI", "va.data.liveperson.net"),
             Service::Sentinel => ("LP_SENTINEL_URI", "va.sentinel.liveperson.net"),
+            Service::AgentManagerWorkspace => ("LP_KMM_URI", "va.agentmanagerworkspace.liveperson.net"),
         }
     }
 }
@@ -91,6 +95,9 @@ impl Domains {
         let mut known = HashMap::new();
         if let Some(b) = &cfg.base_uri {
             known.insert(Service::DataReporting.name().to_string(), b.clone());
+        }
+        if let Some(k) = &cfg.kmm_uri {
+            known.insert(Service::AgentManagerWorkspace.name().to_string(), k.clone());
         }
         if let crate::config::LpAuth::OAuth2(c) = &cfg.auth {
             if let Some(s) = &c.sentinel_uri {

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Deserializer};
 
+pub mod kmm;
 mod stream;
 pub use stream::{read_intervals, Wanted};
 
@@ -13,15 +14,21 @@ pub(crate) mod whole;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-/// One of the three data methods.
+/// One of the LivePerson data methods: the three chat methods, and the two of
+/// Key Messaging Metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Method {
     QueueHealth,
     EngActivity,
     AgentActivity,
+    /// KMM `metrics` (per skill).
+    Metrics,
+    /// KMM `agent_view` (per agent).
+    AgentView,
 }
 
 impl Method {
+    /// The three chat methods.
     pub const ALL: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
 
     /// The path segment, which is also the name operators see in messages.
@@ -30,6 +37,8 @@ impl Method {
             Method::QueueHealth => "queuehealth",
             Method::EngActivity => "engactivity",
             Method::AgentActivity => "agentactivity",
+            Method::Metrics => "metrics",
+            Method::AgentView => "agent_view",
         }
     }
 }

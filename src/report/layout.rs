@@ -2,16 +2,31 @@
 //! place: a site that holds the NICE Data Connector document adapts the layout
 //! here (and in `schema/wfm-reports.xsd`) and nowhere else.
 
+use crate::select::Channel;
+
 /// File-name prefixes, in delivery order.
 pub const PREFIX_QUEUE: &str = "Q";
 pub const PREFIX_AGENT_QUEUE: &str = "AQ";
 pub const PREFIX_AGENT_SYSTEM: &str = "AS";
 pub const PREFIXES: [&str; 3] = [PREFIX_QUEUE, PREFIX_AGENT_QUEUE, PREFIX_AGENT_SYSTEM];
+/// Messaging has no per agent-and-skill figures: no `AQ_`.
+pub const MESSAGING_PREFIXES: [&str; 2] = [PREFIX_QUEUE, PREFIX_AGENT_SYSTEM];
+
+/// The files that make a quarter of `channel`, in delivery order.
+pub fn prefixes(channel: Channel) -> &'static [&'static str] {
+    match channel {
+        Channel::Chat => &PREFIXES,
+        Channel::Messaging => &MESSAGING_PREFIXES,
+    }
+}
 
 // Root attributes shared by the three files.
 pub const ATTR_ACCOUNT: &str = "account";
 pub const ATTR_START: &str = "start";
 pub const ATTR_END: &str = "end";
+/// Messaging files only (chat files carry none, so their bytes never change).
+pub const ATTR_CHANNEL: &str = "channel";
+pub const CHANNEL_MESSAGING: &str = "messaging";
 
 // Q_: Queue Data
 pub const QUEUE_ROOT: &str = "QueueData";
@@ -54,3 +69,14 @@ pub const ATTR_TOTAL: &str = "total";
 pub const ATTR_CHATTING: &str = "chatting";
 pub const ATTR_NOT_CHATTING: &str = "notChatting";
 pub const ATTR_MAX_CONCURRENCY: &str = "maxConcurrency";
+
+// Messaging Q_ (the root, row and id are the chat Q_'s)
+pub const CLOSED: &str = "Closed";
+pub const CLOSED_BY_AGENT: &str = "ClosedByAgent";
+pub const CLOSED_BY_CONSUMER: &str = "ClosedByConsumer";
+pub const AUTO_CLOSED: &str = "AutoClosed";
+pub const AVG_WAIT_TIME: &str = "AvgWaitTime";
+pub const AVG_WAIT_TIME_FIRST_RESPONSE: &str = "AvgWaitTimeFirstResponse";
+pub const AVG_TIME_TO_RESPONSE: &str = "AvgTimeToResponse";
+pub const AVG_TIME_TO_FIRST_RESPONSE_FIRST_ASSIGNMENT: &str = "AvgTimeToFirstResponseFirstAssignment";
+// Messaging AS_: the chat AS_ names with `total` only, and CLOSED.

@@ -2,7 +2,9 @@
 //! Deterministic: the same report always gives the same bytes.
 
 use super::layout as l;
-use crate::aggregate::{AgentRow, Hundredths, QuarterReport, StateSums};
+use crate::aggregate::{
+    AgentRow, Hundredths, MessagingAgentRow, MessagingQueueRow, MessagingReport, QuarterReport, StateSums,
+};
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 use std::io;
@@ -22,6 +24,7 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let root = Root {
         account,
+        channel: None,
         start: &start,
         end: &end,
     };
@@ -44,8 +47,96 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     ]
 }
 
+/// The two files of a messaging quarter, in the order Q_, AS_.
+pub fn render_messaging_quarter(report: &MessagingReport, account: &str) -> [RenderedFile; 2] {
+    let q = report.quarter;
+    let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let root = Root {
+        account,
+        channel: Some(l::CHANNEL_MESSAGING),
+        start: &start,
+        end: &end,
+    };
+    [
+        RenderedFile {
+            name: q.file_name(l::PREFIX_QUEUE),
+            bytes: document(l::QUEUE_ROOT, &root, |w| messaging_queue_rows(w, &report.queues)),
+            rows: report.queues.len(),
+        },
+        RenderedFile {
+            name: q.file_name(l::PREFIX_AGENT_SYSTEM),
+            bytes: document(l::AGENT_SYSTEM_ROOT, &root, |w| messaging_agent_rows(w, &report.agents)),
+            rows: report.agents.len(),
+        },
+    ]
+}
+
+fn messaging_queue_rows(w: &mut W, rows: &[MessagingQueueRow]) -> io::Result<()> {
+    for r in rows {
+        w.create_element(l::QUEUE_ROW)
+            .with_attribute((l::QUEUE_ID, r.id.as_str()))
+            .write_inner_content(|w| {
+                int(w, l::CLOSED, r.closed)?;
+                int(w, l::CLOSED_BY_AGENT, r.closed_by_agent)?;
+                int(w, l::CLOSED_BY_CONSUMER, r.closed_by_consumer)?;
+                int(w, l::AUTO_CLOSED, r.auto_closed)?;
+                opt_int(w, l::AVG_WAIT_TIME, r.avg_wait_time)?;
+                opt_int(w, l::AVG_WAIT_TIME_FIRST_RESPONSE, r.avg_wait_time_first_response)?;
+                opt_int(w, l::AVG_TIME_TO_RESPONSE, r.avg_time_to_response)?;
+                opt_int(
+                    w,
+                    l::AVG_TIME_TO_FIRST_RESPONSE_FIRST_ASSIGNMENT,
+                    r.avg_time_to_first_response_first_assignment,
+                )
+            })?;
+    }
+    Ok(())
+}
+
+fn total(w: &mut W, name: &str, seconds: u64) -> io::Result<()> {
+    w.create_element(name)
+        .with_attribute((l::ATTR_TOTAL, seconds.to_string().as_str()))
+        .write_empty()?;
+    Ok(())
+}
+
+fn messaging_agent_rows(w: &mut W, agents: &[MessagingAgentRow]) -> io::Result<()> {
+    for a in agents {
+        w.create_element(l::AGENT_ROW)
+            .with_attribute((l::ATTR_EMPLOYEE_ID, a.employee_id.as_str()))
+            .with_attribute((l::ATTR_AGENT_ID, a.agent_id.as_str()))
+            .write_inner_content(|w| {
+                total(w, l::LOGGED_IN, a.logged_in)?;
+                total(w, l::ONLINE, a.online)?;
+                total(w, l::BACK_SOON, a.back_soon)?;
+                let away_total = a.away.to_string();
+                let away = w
+                    .create_element(l::AWAY)
+                    .with_attribute((l::ATTR_TOTAL, away_total.as_str()));
+                if a.away_reasons.is_empty() {
+                    away.write_empty()?;
+                } else {
+                    away.write_inner_content(|w| {
+                        for (id, seconds) in &a.away_reasons {
+                            w.create_element(l::REASON)
+                                .with_attribute((l::REASON_ID, id.as_str()))
+                                .with_attribute((l::ATTR_TOTAL, seconds.to_string().as_str()))
+                                .write_empty()?;
+                        }
+                        Ok(())
+                    })?;
+                }
+                int(w, l::CLOSED, a.closed)
+            })?;
+    }
+    Ok(())
+}
+
 struct Root<'a> {
     account: &'a str,
+    /// `None` for chat, whose files carry no channel attribute.
+    channel: Option<&'a str>,
     start: &'a str,
     end: &'a str,
 }
@@ -59,6 +150,7 @@ fn document(root_name: &str, root: &Root<'_>, body: impl FnOnce(&mut W) -> io::R
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
         w.create_element(root_name)
             .with_attribute((l::ATTR_ACCOUNT, root.account))
+            .with_attributes(root.channel.map(|c| (l::ATTR_CHANNEL, c)))
             .with_attribute((l::ATTR_START, root.start))
             .with_attribute((l::ATTR_END, root.end))
             .write_inner_content(body)?;
@@ -294,6 +386,51 @@ mod tests {
         ];
         for (f, g) in files.iter().zip(golden) {
             assert_eq!(String::from_utf8_lossy(&f.bytes), g, "{}", f.name);
+        }
+    }
+
+    /// The replies of docs/liveperson-messaging.md, through the messaging
+    /// aggregation, give the files of docs/reports.md "Messaging accounts".
+    #[test]
+    fn renders_the_messaging_examples_byte_for_byte() {
+        use crate::aggregate::{build_messaging_quarter, Selection};
+        use crate::lp::model::kmm::{AgentViewPage, MetricsPage};
+        use crate::mapping::AgentMap;
+        use crate::select::{IdSelection, UnmappedAgents};
+        let docs = include_str!("../../docs/liveperson-messaging.md");
+        let replies: Vec<&str> = docs
+            .split("```json\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap())
+            .filter(|b| b.contains("\"metadata\""))
+            .collect();
+        let metrics: MetricsPage = serde_json::from_str(replies[0]).unwrap();
+        let agents: AgentViewPage = serde_json::from_str(replies[1]).unwrap();
+        let mut map = AgentMap::default();
+        map.insert("2434634412", "E1001");
+        let sel = Selection {
+            skills: &IdSelection::All,
+            agents: &IdSelection::All,
+            agent_map: &map,
+            unmapped: UnmappedAgents::Keep,
+        };
+        let q = parse_quarter_arg("112426.1000").unwrap();
+        let report = build_messaging_quarter(q, &metrics.group_by.groups, &agents.records, &sel).unwrap();
+        let files = render_messaging_quarter(&report, "12345678");
+        let golden = [
+            (
+                "Q_112426.1000.xml",
+                include_str!("../../tests/golden/spec-example-messaging/Q_112426.1000.xml"),
+            ),
+            (
+                "AS_112426.1000.xml",
+                include_str!("../../tests/golden/spec-example-messaging/AS_112426.1000.xml"),
+            ),
+        ];
+        for (f, (name, g)) in files.iter().zip(golden) {
+            assert_eq!(f.name, name);
+            assert_eq!(String::from_utf8_lossy(&f.bytes), g, "{}", f.name);
+            assert_eq!(f.rows, 1);
         }
     }
 

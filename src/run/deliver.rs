@@ -81,7 +81,7 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
 pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
     QuarterOutcome {
         quarter: q,
-        files: ["Q", "AQ", "AS"]
+        files: crate::report::layout::prefixes(ctx.cfg.channel)
             .iter()
             .map(|p| DeliveredFile {
                 name: q.file_name(p),

@@ -19,7 +19,7 @@ pub struct Fetched {
 }
 
 /// The kind of a LivePerson failure, for the mail's hint.
-fn kind_of(e: &LpError) -> FailureKind {
+pub(super) fn kind_of(e: &LpError) -> FailureKind {
     match e {
         LpError::Credentials { .. } => FailureKind::Refused,
         _ if matches!(e.status(), Some(401 | 403)) => FailureKind::Refused,

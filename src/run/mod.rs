@@ -11,9 +11,11 @@
 mod build;
 mod deliver;
 mod fetch;
+mod messaging;
 mod open;
 mod record;
 mod report;
+mod source;
 #[cfg(test)]
 mod stream_identity;
 
@@ -29,7 +31,6 @@ use crate::state::LoopPlan;
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use record::Record;
-use std::collections::BTreeSet;
 use tracing::{error, info};
 
 /// What every stage of one run reads.
@@ -78,9 +79,8 @@ pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<
     let settle = Duration::seconds(cfg.settle_seconds.into());
     match job {
         Job::Loop => Ok(vec![quarter::loop_quarter(now, settle)]),
-        Job::Rerun { start, end, .. } => {
-            quarter::validate_range(*start, *end, now, settle).map_err(|e| UsageError(e.to_string()))
-        }
+        Job::Rerun { start, end, .. } => quarter::validate_range(*start, *end, now, settle, cfg.channel.reach())
+            .map_err(|e| UsageError(e.to_string())),
     }
 }
 
@@ -338,7 +338,7 @@ async fn not_started(
     summary
 }
 
-fn quarters_label(qs: &[Quarter]) -> String {
+pub(super) fn quarters_label(qs: &[Quarter]) -> String {
     match (qs.first(), qs.last()) {
         (Some(a), Some(b)) if a == b => a.to_string(),
         (Some(a), Some(b)) => format!("{a} to {b}"),
@@ -379,7 +379,8 @@ async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPla
     summary
 }
 
-/// Fetch once for all `quarters`, then build and write each.
+/// Build `quarters` from the channel's source ([`source`]) and write each as
+/// soon as it is built, recording it at once.
 async fn build_quarters(
     ctx: &RunContext<'_>,
     agent_map: &AgentMap,
@@ -387,48 +388,37 @@ async fn build_quarters(
     rec: &mut Record,
     summary: &mut RunSummary,
 ) {
-    let label = quarters_label(quarters);
-    let fetched = fetch::fetch(ctx, quarters, &label).await;
-    summary.requests = fetched.requests;
-    summary.retries = fetched.retries;
-    let snapshot = match fetched.snapshot {
-        Ok(s) => s,
-        Err(failure) => {
-            error!("{failure}");
-            summary
-                .quarters
-                .extend(quarters.iter().map(|q| QuarterOutcome::failed(*q, failure.clone())));
-            summary.fatal = Some(failure);
-            return;
-        }
-    };
-    let sel = build::selection(ctx.cfg, agent_map);
-    let mut unmapped = BTreeSet::new();
-    for q in quarters {
-        let outcome = match build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped)
-            .and_then(|files| deliver::write_local(ctx, *q, &files))
-        {
-            Ok(files) => QuarterOutcome {
-                quarter: *q,
-                files,
-                error: None,
-                pending: false,
+    let mut outcomes = Vec::with_capacity(quarters.len());
+    let fetching = source::build_quarters(ctx, agent_map, quarters, &mut |q, built| {
+        let outcome = match built {
+            Err(failure) => QuarterOutcome::failed(q, failure),
+            Ok(files) => match deliver::write_local(ctx, q, &files) {
+                Ok(files) => QuarterOutcome {
+                    quarter: q,
+                    files,
+                    error: None,
+                    pending: false,
+                },
+                Err(failure) => {
+                    error!("quarter {q}: {failure}");
+                    QuarterOutcome::failed(q, failure)
+                }
             },
-            Err(failure) => {
-                error!("quarter {q}: {failure}");
-                QuarterOutcome::failed(*q, failure)
-            }
         };
         if outcome.error.is_none() && !ctx.opts.dry_run {
             // Written for a push (now, or by the next push run when this one is a
             // pull override of DELIVERY=push); delivered when pull is the rule.
             if ctx.pushing() || ctx.cfg.delivery == DeliveryMode::Push {
-                rec.written(*q);
+                rec.written(q);
             } else {
-                rec.delivered(*q);
+                rec.delivered(q);
             }
         }
-        summary.quarters.push(outcome);
-    }
-    build::warn_unmapped(ctx.cfg, unmapped);
+        outcomes.push(outcome);
+    })
+    .await;
+    summary.quarters.extend(outcomes);
+    summary.requests = fetching.requests;
+    summary.retries = fetching.retries;
+    summary.fatal = fetching.fatal;
 }

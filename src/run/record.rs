@@ -5,7 +5,9 @@ use super::RunContext;
 use crate::job::{DeliveryMode, Job};
 use crate::quarter::Quarter;
 use crate::quarter_set::QuarterSet;
-use crate::state::{self, Loaded, LoopPlan, State};
+use crate::report::layout;
+use crate::select::Channel;
+use crate::state::{self, Loaded, LoopPlan, ReportFiles, State};
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use std::path::PathBuf;
@@ -13,6 +15,8 @@ use std::path::PathBuf;
 pub struct Record {
     path: PathBuf,
     report_dir: PathBuf,
+    /// Which files make a quarter, and how far back its quarters are served.
+    channel: Channel,
     state: State,
     /// A rerun records only where `loop` already looks (see `State::mark_rerun_delivered`).
     rerun: bool,
@@ -29,7 +33,11 @@ impl Record {
         } else {
             state::load
         };
-        let (mut state, notice) = match load(&ctx.cfg.state_file, &ctx.cfg.report_dir, ctx.opts.now)? {
+        let reports = ReportFiles {
+            dir: &ctx.cfg.report_dir,
+            prefixes: layout::prefixes(ctx.cfg.channel),
+        };
+        let (mut state, notice) = match load(&ctx.cfg.state_file, reports, ctx.opts.now)? {
             Loaded::Fresh(s) | Loaded::Good(s) => (s, None),
             Loaded::Recovered { state, notice } => (state, Some(notice)),
         };
@@ -43,6 +51,7 @@ impl Record {
             Record {
                 path: ctx.cfg.state_file.clone(),
                 report_dir: ctx.cfg.report_dir.clone(),
+                channel: ctx.cfg.channel,
                 state,
                 rerun: matches!(ctx.job, Job::Rerun { .. }),
                 dry_run: ctx.opts.dry_run,
@@ -51,10 +60,17 @@ impl Record {
         ))
     }
 
+    fn report_files(&self) -> ReportFiles<'_> {
+        ReportFiles {
+            dir: &self.report_dir,
+            prefixes: layout::prefixes(self.channel),
+        }
+    }
+
     /// What a `loop` builds, uploads and finds lost now.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
         self.state
-            .plan_loop(now, settle, |q| state::has_files(&self.report_dir, q))
+            .plan_loop(now, settle, self.channel.reach(), |q| self.report_files().has(q))
     }
 
     /// Push mode: a loop quarter's files are complete in REPORT_DIR, not uploaded yet.

@@ -89,19 +89,19 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
 /// Read the state file. Missing: a fresh start. Damaged (empty, cut off,
 /// garbage, `null` members, off the quarter grid): moved aside, then the backup
 /// is used, else the delivered quarters are rebuilt from the report files in
-/// `report_dir` (as written, so a push run uploads them again: byte-identical,
+/// `reports.dir` (as written, so a push run uploads them again: byte-identical,
 /// so that is safe). Written by a newer wfm: an error naming the file.
-pub fn load(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
-    load_with(path, report_dir, now, true)
+pub fn load(path: &Path, reports: ReportFiles<'_>, now: DateTime<Utc>) -> Result<Loaded> {
+    load_with(path, reports, now, true)
 }
 
 /// [`load`] for a dry run: a damaged file is left where it is (the dry run
 /// writes nothing); the recovery is only described.
-pub fn load_read_only(path: &Path, report_dir: &Path, now: DateTime<Utc>) -> Result<Loaded> {
-    load_with(path, report_dir, now, false)
+pub fn load_read_only(path: &Path, reports: ReportFiles<'_>, now: DateTime<Utc>) -> Result<Loaded> {
+    load_with(path, reports, now, false)
 }
 
-fn load_with(path: &Path, report_dir: &Path, now: DateTime<Utc>, move_aside: bool) -> Result<Loaded> {
+fn load_with(path: &Path, reports: ReportFiles<'_>, now: DateTime<Utc>, move_aside: bool) -> Result<Loaded> {
     let bytes = match read_private(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Fresh(State::default())),
@@ -140,11 +140,12 @@ fn load_with(path: &Path, report_dir: &Path, now: DateTime<Utc>, move_aside: boo
             ),
         });
     }
-    let found = quarters_with_files(report_dir);
+    let found = reports.complete_quarters();
     let notice = format!(
-        "{damaged} and there is no usable backup; the {} quarter(s) whose three files are in {} ({}) are taken as built, and every gap after the oldest of them is built or reported lost",
+        "{damaged} and there is no usable backup; the {} quarter(s) whose files ({}) are all in {} ({}) are taken as built, and every gap after the oldest of them is built or reported lost",
         found.len(),
-        report_dir.display(),
+        reports.prefixes.iter().map(|p| format!("{p}_")).collect::<Vec<_>>().join(", "),
+        reports.dir.display(),
         if found.is_empty() { "none".to_string() } else { found.to_string() }
     );
     let state = State {
@@ -183,26 +184,38 @@ fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The quarters whose `Q_`, `AQ_` and `AS_` files are all in `dir`.
-fn quarters_with_files(dir: &Path) -> QuarterSet {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return QuarterSet::default();
-    };
-    let names: BTreeSet<String> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names
-        .iter()
-        .filter_map(|n| n.strip_prefix("Q_")?.strip_suffix(".xml"))
-        .filter(|stem| ["AQ_", "AS_"].iter().all(|p| names.contains(&format!("{p}{stem}.xml"))))
-        .filter_map(|stem| parse_quarter_arg(stem).ok())
-        .collect()
+/// Where a channel's report files are (REPORT_DIR) and which files make a quarter.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportFiles<'a> {
+    pub dir: &'a Path,
+    pub prefixes: &'a [&'a str],
 }
 
-/// Whether the three files of `q` are in `dir`.
-pub fn has_files(dir: &Path, q: Quarter) -> bool {
-    ["Q", "AQ", "AS"].iter().all(|p| dir.join(q.file_name(p)).is_file())
+impl ReportFiles<'_> {
+    /// Whether every file of `q` is there.
+    pub fn has(&self, q: Quarter) -> bool {
+        self.prefixes.iter().all(|p| self.dir.join(q.file_name(p)).is_file())
+    }
+
+    /// The quarters whose files are all there.
+    fn complete_quarters(&self) -> QuarterSet {
+        let Ok(entries) = std::fs::read_dir(self.dir) else {
+            return QuarterSet::default();
+        };
+        let names: BTreeSet<String> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        let Some((first, rest)) = self.prefixes.split_first() else {
+            return QuarterSet::default();
+        };
+        names
+            .iter()
+            .filter_map(|n| n.strip_prefix(first)?.strip_prefix('_')?.strip_suffix(".xml"))
+            .filter(|stem| rest.iter().all(|p| names.contains(&format!("{p}_{stem}.xml"))))
+            .filter_map(|stem| parse_quarter_arg(stem).ok())
+            .collect()
+    }
 }
 
 /// Write the state file atomically, then the same bytes to the backup: a
@@ -226,6 +239,29 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
 mod tests {
     use super::*;
     use crate::quarter::testing::{q, t};
+
+    fn chat(dir: &Path) -> ReportFiles<'_> {
+        ReportFiles {
+            dir,
+            prefixes: &["Q", "AQ", "AS"],
+        }
+    }
+
+    #[test]
+    fn messaging_quarters_are_complete_without_aq() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in ["Q", "AS"] {
+            std::fs::write(dir.path().join(q("112426.0930").file_name(p)), "x").unwrap();
+        }
+        std::fs::write(dir.path().join(q("112426.0945").file_name("Q")), "x").unwrap();
+        let messaging = ReportFiles {
+            dir: dir.path(),
+            prefixes: &["Q", "AS"],
+        };
+        assert_eq!(messaging.complete_quarters().quarters(), vec![q("112426.0930")]);
+        assert!(messaging.has(q("112426.0930")) && !messaging.has(q("112426.0945")));
+        assert!(chat(dir.path()).complete_quarters().is_empty());
+    }
 
     #[test]
     fn read_never_moves_a_damaged_file() {
@@ -253,7 +289,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let now = t("2026-11-24T10:16:00Z");
-        assert!(matches!(load(&path, dir.path(), now).unwrap(), Loaded::Fresh(_)));
+        assert!(matches!(load(&path, chat(dir.path()), now).unwrap(), Loaded::Fresh(_)));
         let mut s = State::default();
         s.mark_delivered(q("112426.1000"));
         s.mark_written(q("112426.1015"));
@@ -264,7 +300,7 @@ mod tests {
             last_error: "x".into(),
         });
         save(&path, &s).unwrap();
-        assert!(matches!(load(&path, dir.path(), now).unwrap(), Loaded::Good(g) if g == s));
+        assert!(matches!(load(&path, chat(dir.path()), now).unwrap(), Loaded::Good(g) if g == s));
         assert_eq!(
             std::fs::read(backup_path(&path)).unwrap(),
             std::fs::read(&path).unwrap()
@@ -299,7 +335,7 @@ mod tests {
             good.mark_delivered(q("112426.0945"));
             save(&path, &good).unwrap();
             std::fs::write(&path, bytes).unwrap();
-            let Loaded::Recovered { state, notice } = load(&path, dir.path(), now).unwrap() else {
+            let Loaded::Recovered { state, notice } = load(&path, chat(dir.path()), now).unwrap() else {
                 panic!("case {i} was not recovered")
             };
             assert_eq!(state, good, "case {i}: the backup is used");
@@ -314,7 +350,7 @@ mod tests {
                 std::fs::write(dir.path().join(q("112426.0930").file_name(p)), "x").unwrap();
             }
             std::fs::write(dir.path().join(q("112426.0945").file_name("Q")), "x").unwrap();
-            let Loaded::Recovered { state, notice } = load(&path, dir.path(), now).unwrap() else {
+            let Loaded::Recovered { state, notice } = load(&path, chat(dir.path()), now).unwrap() else {
                 panic!("case {i} was not recovered")
             };
             assert_eq!(
@@ -338,7 +374,10 @@ mod tests {
         std::fs::write(&victim, "precious").unwrap();
         let path = dir.path().join("wfm-state-1.json");
         std::os::unix::fs::symlink(&victim, &path).unwrap();
-        let e = format!("{:#}", load(&path, dir.path(), t("2026-11-24T10:16:00Z")).unwrap_err());
+        let e = format!(
+            "{:#}",
+            load(&path, chat(dir.path()), t("2026-11-24T10:16:00Z")).unwrap_err()
+        );
         assert!(e.contains("wfm-state-1.json is a symbolic link"), "{e}");
         assert!(
             std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink(),
@@ -357,7 +396,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         std::fs::write(&path, br#"{"version":3,"whatever":true}"#).unwrap();
-        let e = load(&path, dir.path(), t("2026-11-24T10:16:00Z"))
+        let e = load(&path, chat(dir.path()), t("2026-11-24T10:16:00Z"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("version 3") && e.contains("state.json"), "{e}");

@@ -7,9 +7,9 @@
 mod file;
 
 pub use crate::quarter_set::QuarterSet;
-pub use file::{has_files, load, load_read_only, read, save, Loaded};
+pub use file::{load, load_read_only, read, save, Loaded, ReportFiles};
 
-use crate::quarter::{self, Quarter};
+use crate::quarter::{self, Quarter, Reach};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -148,7 +148,13 @@ impl State {
     /// to build (LivePerson still serves it) or newly lost — however long the
     /// gap. `has_files(q)` says whether a written quarter's files are still in
     /// REPORT_DIR; if not, it is built again or reported lost.
-    pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration, has_files: impl Fn(Quarter) -> bool) -> LoopPlan {
+    pub fn plan_loop(
+        &self,
+        now: DateTime<Utc>,
+        settle: Duration,
+        reach: Reach,
+        has_files: impl Fn(Quarter) -> bool,
+    ) -> LoopPlan {
         let newest = quarter::loop_quarter(now, settle);
         let mut plan = LoopPlan::default();
         let Some(first) = self.anchor() else {
@@ -160,7 +166,7 @@ impl State {
             if self.delivered.contains(q) || self.lost.contains(q) {
             } else if self.written.contains(q) && has_files(q) {
                 plan.upload.push(q);
-            } else if quarter::timeframe_covering(q, now).is_some() {
+            } else if reach.serves(q, now) {
                 plan.build.push(q);
             } else {
                 plan.newly_lost.insert(q);
@@ -213,7 +219,7 @@ mod tests {
     const SETTLE: i64 = 60;
 
     fn plan(s: &State, now: &str) -> LoopPlan {
-        s.plan_loop(t(now), Duration::seconds(SETTLE), |_| true)
+        s.plan_loop(t(now), Duration::seconds(SETTLE), Reach::Timeframe, |_| true)
     }
 
     #[test]
@@ -320,7 +326,12 @@ mod tests {
         assert!(!p.newly_lost.contains(q("112126.1000")));
         assert_eq!(p.newly_lost.first(), Some(q("112126.1030")));
         // A written quarter whose files are gone is built again, or lost.
-        let gone = s.plan_loop(t("2026-11-24T10:16:00Z"), Duration::seconds(SETTLE), |_| false);
+        let gone = s.plan_loop(
+            t("2026-11-24T10:16:00Z"),
+            Duration::seconds(SETTLE),
+            Reach::Timeframe,
+            |_| false,
+        );
         assert!(gone.upload.is_empty());
         assert_eq!(gone.newly_lost.first(), Some(q("112126.1000")));
         // Delivered takes it out of written; pull mode counts written as delivered.

@@ -1,0 +1,271 @@
+//! Key Messaging Metrics (messaging accounts, `docs/liveperson-messaging.md`):
+//! the request bodies of `metrics` and `agent_view`, the paging rule, and the
+//! reply shapes (only the members `wfm` uses). Pure.
+
+use super::{nullable, Id, Num};
+use crate::quarter::Quarter;
+use crate::select::IdSelection;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Groups (skills) or records (agents) per page: KMM's largest `limit`.
+pub const PAGE_LIMIT: u64 = 50;
+/// `offset + limit` may not exceed this in one `agent_view` filter; also the
+/// most ids one filter may list.
+pub const AGENT_VIEW_CAP: u64 = 1000;
+
+/// The `metrics` figures `wfm` asks for (snake_case in requests).
+const METRICS: [&str; 8] = [
+    "closed_conversations",
+    "closed_by_agent",
+    "closed_by_consumer",
+    "auto_closed",
+    "avg_wait_time",
+    "avg_wait_time_first_response",
+    "avg_time_to_response",
+    "avg_time_to_first_response_first_assignment",
+];
+
+/// The `agent_view` figures `wfm` asks for.
+const AGENT_METRICS: [&str; 5] = [
+    "agent_login_duration",
+    "agent_online_duration",
+    "agent_status_duration",
+    "agent_status_with_reason_duration",
+    "closed_conversations",
+];
+
+/// `filters.time` of a quarter: [S, S + 15 min) in epoch milliseconds.
+fn time_filter(q: Quarter) -> Value {
+    json!({"from": q.start().timestamp_millis(), "to": q.end().timestamp_millis()})
+}
+
+/// The `metrics` body for quarter `q`, grouped by skill.
+pub fn metrics_body(q: Quarter, skills: &IdSelection) -> Value {
+    let mut filters = json!({"time": time_filter(q), "userTypes": ["HUMAN"]});
+    if let IdSelection::List(ids) = skills {
+        filters["skillIds"] = json!(ids);
+    }
+    json!({
+        "filters": filters,
+        "groupBy": "skillId",
+        "responseSections": ["groupBy"],
+        "metricsToRetrieveByTime": METRICS,
+    })
+}
+
+/// The `agent_view` body for quarter `q`: `agents` is one batch of at most
+/// [`AGENT_VIEW_CAP`] ids, or `None` for every agent. `OFFLINE` is always among
+/// the statuses: without it KMM returns only agents logged in now, and an agent
+/// who logged out before the run would be missing.
+pub fn agent_view_body(q: Quarter, agents: Option<&[String]>) -> Value {
+    let mut filters = json!({
+        "time": time_filter(q),
+        "userTypes": ["HUMAN"],
+        "effectiveAgentStatus": ["ONLINE", "BACK_SOON", "AWAY", "OFFLINE"],
+    });
+    if let Some(ids) = agents {
+        filters["agentIds"] = json!(ids);
+    }
+    json!({
+        "filters": filters,
+        "includeAgentMetadata": false,
+        "metricsToRetrieveByTime": AGENT_METRICS,
+    })
+}
+
+/// The agent filters of one quarter: every agent (`None`), or the listed ids
+/// in batches of at most [`AGENT_VIEW_CAP`].
+pub fn agent_batches(agents: &IdSelection) -> Vec<Option<Vec<String>>> {
+    match agents {
+        IdSelection::All => vec![None],
+        IdSelection::List(ids) => ids.chunks(AGENT_VIEW_CAP as usize).map(|c| Some(c.to_vec())).collect(),
+    }
+}
+
+/// The offset of the page after the one at `offset`, or `None` when the
+/// pages are done: offsets rise by the limit until they reach `count`.
+pub fn next_offset(offset: u64, count: u64) -> Option<u64> {
+    let next = offset.checked_add(PAGE_LIMIT)?;
+    (next < count).then_some(next)
+}
+
+/// `metadata` of a page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Metadata {
+    /// Groups or records in all pages.
+    #[serde(deserialize_with = "nullable")]
+    pub count: Num,
+}
+
+/// One page of `metrics`.
+#[derive(Debug, Deserialize)]
+pub struct MetricsPage {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: Metadata,
+    #[serde(rename = "groupBy", default, deserialize_with = "nullable")]
+    pub group_by: GroupBy,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupBy {
+    #[serde(deserialize_with = "nullable")]
+    pub groups: Vec<Group>,
+}
+
+/// One skill's figures over the window.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    pub key: Id,
+    #[serde(default, deserialize_with = "nullable")]
+    pub metrics: GroupMetrics,
+}
+
+/// Counts are whole numbers; averages are milliseconds, `None` when absent or `null`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupMetrics {
+    #[serde(deserialize_with = "nullable")]
+    pub closed_conversations: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub closed_by_agent: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub closed_by_consumer: Num,
+    #[serde(deserialize_with = "nullable")]
+    pub auto_closed: Num,
+    pub avg_wait_time: Option<f64>,
+    pub avg_wait_time_first_response: Option<f64>,
+    pub avg_time_to_response: Option<f64>,
+    pub avg_time_to_first_response_first_assignment: Option<f64>,
+}
+
+/// One page of `agent_view`.
+#[derive(Debug, Deserialize)]
+pub struct AgentViewPage {
+    #[serde(default, deserialize_with = "nullable")]
+    pub metadata: Metadata,
+    #[serde(rename = "agentViewRecords", default, deserialize_with = "nullable")]
+    pub records: Vec<AgentRecord>,
+}
+
+/// One agent's figures over the window; durations in milliseconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRecord {
+    pub agent_id: Id,
+    #[serde(default, deserialize_with = "nullable")]
+    pub login_duration: Num,
+    #[serde(default, deserialize_with = "nullable")]
+    pub closed_conversations: Num,
+    #[serde(default, deserialize_with = "nullable")]
+    pub agent_status_duration_list: Vec<StatusDuration>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub agent_status_with_reason_duration_list: Vec<StatusDuration>,
+}
+
+/// Time in one status (and, in the reason list, for one reason).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusDuration {
+    #[serde(default, deserialize_with = "nullable")]
+    pub agent_status: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub agent_status_reason_id: Option<Id>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub agent_status_duration: Num,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::testing::q;
+
+    /// The contract's own examples, as bodies and replies.
+    #[test]
+    fn bodies_are_the_contracts() {
+        let quarter = q("112526.0900");
+        let b = metrics_body(quarter, &IdSelection::List(vec!["12".into(), "13".into()]));
+        assert_eq!(
+            b["filters"]["time"],
+            json!({"from": 1795597200000i64, "to": 1795598100000i64})
+        );
+        assert_eq!(b["filters"]["skillIds"], json!(["12", "13"]));
+        assert_eq!(b["groupBy"], "skillId");
+        assert_eq!(b["metricsToRetrieveByTime"].as_array().unwrap().len(), 8);
+        assert!(metrics_body(quarter, &IdSelection::All)["filters"]
+            .get("skillIds")
+            .is_none());
+        let a = agent_view_body(quarter, None);
+        assert!(a["filters"]["effectiveAgentStatus"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("OFFLINE")));
+        assert!(a["filters"].get("agentIds").is_none());
+        let ids = vec!["7".to_string()];
+        assert_eq!(
+            agent_view_body(quarter, Some(&ids))["filters"]["agentIds"],
+            json!(["7"])
+        );
+    }
+
+    #[test]
+    fn pages_and_batches() {
+        assert_eq!(next_offset(0, 2), None);
+        assert_eq!(next_offset(0, 50), None);
+        assert_eq!(next_offset(0, 51), Some(50));
+        assert_eq!(next_offset(50, 120), Some(100));
+        assert_eq!(next_offset(100, 120), None);
+        assert_eq!(next_offset(u64::MAX - 10, u64::MAX), None);
+        assert_eq!(agent_batches(&IdSelection::All), vec![None]);
+        let ids: Vec<String> = (0..2001).map(|i| i.to_string()).collect();
+        let batches = agent_batches(&IdSelection::List(ids));
+        assert_eq!(
+            batches.iter().map(|b| b.as_ref().unwrap().len()).collect::<Vec<_>>(),
+            [1000, 1000, 1]
+        );
+    }
+
+    #[test]
+    fn replies_of_the_contract_parse() {
+        let m: MetricsPage = serde_json::from_str(
+            r#"{"metadata": {"count": 2, "self": {"rel": "self", "href": "x"}, "next": {"rel": "next", "href": "y"}},
+                "groupBy": {"groupByField": "skillId", "groups": [
+                  {"key": "12", "keyDescription": "Billing",
+                   "metrics": {"closedConversations": 14, "closedByAgent": 9, "closedByConsumer": 3,
+                               "autoClosed": 2, "avgWaitTime": 41250.5, "avgWaitTimeFirstResponse": 95000.0,
+                               "avgTimeToResponse": 30500.25, "avgTimeToFirstResponseFirstAssignment": null}}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(m.metadata.count, Num(2));
+        let g = &m.group_by.groups[0];
+        assert_eq!(g.key, Id("12".into()));
+        assert_eq!(g.metrics.closed_conversations, Num(14));
+        assert_eq!(g.metrics.avg_wait_time, Some(41250.5));
+        assert_eq!(g.metrics.avg_time_to_first_response_first_assignment, None);
+        let a: AgentViewPage = serde_json::from_str(
+            r#"{"metadata": {"count": 1},
+                "agentViewRecords": [
+                  {"agentId": "2434634412", "agentGroupId": -1,
+                   "loginDuration": 900000, "onlineDuration": 600000, "closedConversations": 3,
+                   "agentStatusDurationList": [{"agentStatus": "ONLINE", "agentStatusDuration": 600000}],
+                   "agentStatusWithReasonDurationList": [
+                     {"agentStatus": "AWAY", "agentStatusReasonId": "17", "agentStatusDuration": 100000},
+                     {"agentStatus": "AWAY", "agentStatusReasonId": "NA", "agentStatusDuration": 80000}]}]}"#,
+        )
+        .unwrap();
+        let r = &a.records[0];
+        assert_eq!(r.agent_id, Id("2434634412".into()));
+        assert_eq!(r.login_duration, Num(900000));
+        assert_eq!(
+            r.agent_status_with_reason_duration_list[1].agent_status_reason_id,
+            Some(Id("NA".into()))
+        );
+        // An empty page, and nulls where lists or objects belong.
+        let e: MetricsPage = serde_json::from_str(r#"{"metadata": {"count": 0}, "groupBy": null}"#).unwrap();
+        assert!(e.group_by.groups.is_empty());
+        let e: AgentViewPage = serde_json::from_str(r#"{"metadata": null, "agentViewRecords": null}"#).unwrap();
+        assert!(e.records.is_empty());
+    }
+}

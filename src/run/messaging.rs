@@ -1,0 +1,275 @@
+//! The messaging source (`LP_CHANNEL=messaging`): each quarter is one Key
+//! Messaging Metrics window, fetched as `metrics` and `agent_view`, every page
+//! to the end, at most two requests in flight (two quarters at a time, each
+//! fetching its pages in turn), then aggregated and rendered as `Q_` and `AS_`.
+//!
+//! A failure of one quarter (KMM refusing its window, an unusable reply, more
+//! than 1,000 agents without a list) fails that quarter only; one of the run
+//! (a refusal, LivePerson down after the retries, the deadline) fails every
+//! quarter not built yet, as one fetch failure does for chat.
+
+use super::source::{Built, Fetching};
+use super::{build, fetch, RunContext};
+use crate::aggregate::{build_messaging_quarter, Selection};
+use crate::lp::client::{http_client, LpClient, RawReply};
+use crate::lp::model::kmm::{self, AgentRecord, AgentViewPage, Group, MetricsPage, AGENT_VIEW_CAP};
+use crate::lp::model::Method;
+use crate::lp::retry::RetryPolicy;
+use crate::lp::LpError;
+use crate::mapping::AgentMap;
+use crate::outcome::{Failure, FailureKind};
+use crate::quarter::Quarter;
+use crate::report::render::render_messaging_quarter;
+use futures_util::stream::{self, StreamExt};
+use std::collections::BTreeSet;
+use tracing::{debug, error};
+
+/// Quarters fetched at once; each has one request in flight at a time.
+const IN_FLIGHT: usize = 2;
+
+/// All pages of one quarter.
+struct Pages {
+    groups: Vec<Group>,
+    records: Vec<AgentRecord>,
+}
+
+/// Why a quarter has no pages: its own problem, or the run's.
+enum Fetch {
+    Quarter(Failure),
+    Run(Failure),
+}
+
+pub async fn build_quarters(
+    ctx: &RunContext<'_>,
+    agent_map: &AgentMap,
+    quarters: &[Quarter],
+    take: &mut dyn FnMut(Quarter, Built),
+) -> Fetching {
+    let cfg = ctx.cfg;
+    // Debug 2 keeps every raw reply as it arrives, refusals included.
+    let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
+    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
+        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
+        .with_dump_dir(dump_dir);
+    let sel = build::selection(cfg, agent_map);
+    let mut fetching = Fetching::default();
+    let mut unmapped = BTreeSet::new();
+    let mut next = 0;
+    // The host and the token first, once: a failure there fails every quarter alike.
+    let ready = tokio::time::timeout_at(ctx.deadline.work_end().into(), async {
+        client.kmm_host().await?;
+        client.bearer().await.map(|_| ())
+    })
+    .await;
+    let first_failure = match ready {
+        Ok(Ok(())) => {
+            debug!(
+                "fetching {} messaging quarter(s) from Key Messaging Metrics (LivePerson auth: {})",
+                quarters.len(),
+                cfg.auth.name()
+            );
+            let mut pages = stream::iter(quarters.iter().copied())
+                .map(|q| {
+                    let client = &client;
+                    async move { (q, fetch_quarter(client, ctx, q).await) }
+                })
+                .buffered(IN_FLIGHT);
+            loop {
+                match tokio::time::timeout_at(ctx.deadline.work_end().into(), pages.next()).await {
+                    Ok(None) => break None,
+                    Ok(Some((q, Ok(p)))) => {
+                        next += 1;
+                        let built = build_one(ctx, q, &p, &sel, &mut unmapped);
+                        take(q, built);
+                    }
+                    Ok(Some((q, Err(Fetch::Quarter(failure))))) => {
+                        next += 1;
+                        error!("quarter {q}: {failure}");
+                        take(q, Err(failure));
+                    }
+                    Ok(Some((_, Err(Fetch::Run(failure))))) => break Some(failure),
+                    Err(_) => {
+                        break Some(Failure::new(
+                            FailureKind::LivePerson,
+                            format!("no files written: {}", ctx.cut("LivePerson")),
+                        ))
+                    }
+                }
+            }
+        }
+        Ok(Err(e)) => Some(lp_failure(&e)),
+        Err(_) => Some(Failure::new(
+            FailureKind::LivePerson,
+            format!("no files written: {}", ctx.cut("LivePerson")),
+        )),
+    };
+    if let Some(failure) = first_failure {
+        let rest = &quarters[next..];
+        let failure = Failure::new(
+            failure.kind,
+            format!("{}: {}", super::quarters_label(rest), failure.message),
+        );
+        error!("{failure}");
+        for q in rest {
+            take(*q, Err(failure.clone()));
+        }
+        fetching.fatal = Some(failure);
+    }
+    build::warn_unmapped(cfg, unmapped);
+    fetching.requests = client.requests();
+    fetching.retries = client.retries();
+    fetching
+}
+
+/// A LivePerson failure of the run, in the words of a chat fetch failure.
+fn lp_failure(e: &LpError) -> Failure {
+    Failure::new(fetch::kind_of(e), format!("no files written: {e}"))
+}
+
+/// Whether a LivePerson error is the quarter's own (KMM refusing its window)
+/// rather than the run's (refusals, outages, the retry budget).
+fn quarter_only(e: &LpError) -> bool {
+    e.status() == Some(400)
+}
+
+/// Every page of `metrics` and `agent_view` for quarter `q`, in turn.
+async fn fetch_quarter(client: &LpClient, ctx: &RunContext<'_>, q: Quarter) -> Result<Pages, Fetch> {
+    let cfg = ctx.cfg;
+    let lp = |e: LpError| {
+        if quarter_only(&e) {
+            Fetch::Quarter(Failure::new(fetch::kind_of(&e), format!("no files written: {e}")))
+        } else {
+            Fetch::Run(lp_failure(&e))
+        }
+    };
+    let stem = q.stem();
+    let metrics = body(&kmm::metrics_body(q, &cfg.skills));
+    let mut groups = Vec::new();
+    let mut offset = 0;
+    loop {
+        let raw = client
+            .kmm_page(Method::Metrics, offset, &metrics, &format!("{stem}-{offset}"))
+            .await
+            .map_err(lp)?;
+        let page: MetricsPage = parse(raw, Method::Metrics, q)?;
+        let empty = page.group_by.groups.is_empty();
+        groups.extend(page.group_by.groups);
+        // An empty page ends the paging whatever `count` says: a wrong count
+        // must not make the run ask forever.
+        match kmm::next_offset(offset, count(page.metadata.count)) {
+            Some(n) if !empty => offset = n,
+            _ => break,
+        }
+    }
+    let mut records = Vec::new();
+    for batch in kmm::agent_batches(&cfg.agents) {
+        let agents = body(&kmm::agent_view_body(q, batch.as_deref()));
+        let mut offset = 0;
+        loop {
+            let raw = client
+                .kmm_page(Method::AgentView, offset, &agents, &format!("{stem}-{offset}"))
+                .await
+                .map_err(lp)?;
+            let page: AgentViewPage = parse(raw, Method::AgentView, q)?;
+            let total = count(page.metadata.count);
+            if batch.is_none() && total > AGENT_VIEW_CAP {
+                return Err(Fetch::Quarter(Failure::new(
+                    FailureKind::Data,
+                    format!(
+                        "no files written: Key Messaging Metrics has {total} agents for this quarter, and agent_view serves at most {AGENT_VIEW_CAP} agents per filter with LP_AGENT_IDS=all; list the agent ids in LP_AGENT_IDS (wfm asks for them in batches of {AGENT_VIEW_CAP})"
+                    ),
+                )));
+            }
+            let empty = page.records.is_empty();
+            records.extend(page.records);
+            match kmm::next_offset(offset, total) {
+                // KMM refuses offset + limit beyond the cap.
+                Some(n) if !empty && n + kmm::PAGE_LIMIT <= AGENT_VIEW_CAP => offset = n,
+                _ => break,
+            }
+        }
+    }
+    Ok(Pages { groups, records })
+}
+
+fn count(n: crate::lp::model::Num) -> u64 {
+    u64::try_from(n.0).unwrap_or(0)
+}
+
+fn body(v: &serde_json::Value) -> Vec<u8> {
+    // Serialising a Value cannot fail.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// One page, read from its spooled body.
+fn parse<T: serde::de::DeserializeOwned>(raw: RawReply, method: Method, q: Quarter) -> Result<T, Fetch> {
+    serde_json::from_reader(raw.reader()).map_err(|e| {
+        Fetch::Quarter(Failure::new(
+            FailureKind::Malformed,
+            format!(
+                "LivePerson {method} reply for {} is unusable: {}; no files written",
+                q.stem(),
+                crate::lp::redact(&e.to_string(), &[])
+            ),
+        ))
+    })
+}
+
+/// Aggregate and render one quarter.
+fn build_one(
+    ctx: &RunContext<'_>,
+    q: Quarter,
+    pages: &Pages,
+    sel: &Selection<'_>,
+    unmapped: &mut BTreeSet<String>,
+) -> Built {
+    match build_messaging_quarter(q, &pages.groups, &pages.records, sel) {
+        Ok(report) => {
+            unmapped.extend(report.unmapped_agents.iter().cloned());
+            Ok(render_messaging_quarter(&report, &ctx.cfg.account).into())
+        }
+        Err(e) => {
+            let failure = Failure::new(FailureKind::Data, format!("{e}; no files written"));
+            error!("quarter {q}: {failure}");
+            Err(failure)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::select::IdSelection;
+
+    #[test]
+    fn only_a_refused_window_is_the_quarters_own() {
+        let status = |status| LpError::Status {
+            method: Method::Metrics,
+            status,
+            message: String::new(),
+            retry_after: None,
+            hint: "",
+        };
+        assert!(quarter_only(&status(400)));
+        for s in [401, 403, 429, 500, 503] {
+            assert!(!quarter_only(&status(s)), "{s}");
+        }
+    }
+
+    #[test]
+    fn counts_never_go_negative() {
+        use crate::lp::model::Num;
+        assert_eq!(count(Num(-1)), 0);
+        assert_eq!(count(Num(120)), 120);
+    }
+
+    #[test]
+    fn the_selection_is_sent_as_lists() {
+        // A listed skill filter reaches the body as strings, as KMM wants them.
+        let b = kmm::metrics_body(
+            crate::quarter::testing::q("112426.1000"),
+            &IdSelection::List(vec!["12".into()]),
+        );
+        assert_eq!(b["filters"]["skillIds"][0], "12");
+    }
+}
