@@ -152,7 +152,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             }
             Ok(if status.healthy() { EXIT_OK } else { EXIT_FAILED })
         }
-        Command::Demo(args) => demo(args.output),
+        Command::Demo(args) => demo(args.output, args.channel == crate::cli::DemoChannel::Messaging),
         Command::Completions(args) => print_stdout(&crate::cli::completions(args.shell)),
         Command::Man(args) => print_stdout(&crate::cli::man_page(args.command.as_deref())?),
     }
@@ -169,15 +169,20 @@ fn print_stdout(bytes: &[u8]) -> Result<u8> {
 }
 
 #[cfg(feature = "demo")]
-fn demo(output: Option<std::path::PathBuf>) -> Result<u8> {
+fn demo(output: Option<std::path::PathBuf>, messaging: bool) -> Result<u8> {
     // The demo prints its own summary; the log shows only errors.
     crate::logging::init(0);
-    runtime()?.block_on(crate::demo::run(output))?;
+    let channel = if messaging {
+        config::Channel::Messaging
+    } else {
+        config::Channel::Chat
+    };
+    runtime()?.block_on(crate::demo::run(output, channel))?;
     Ok(EXIT_OK)
 }
 
 #[cfg(not(feature = "demo"))]
-fn demo(_output: Option<std::path::PathBuf>) -> Result<u8> {
+fn demo(_output: Option<std::path::PathBuf>, _messaging: bool) -> Result<u8> {
     Err(UsageError(
         "this build of wfm has no demo (built without the `demo` feature); rebuild with the default features: \
          cargo build --release"

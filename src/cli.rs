@@ -274,6 +274,16 @@ pub struct DemoArgs {
     /// Where the demo writes its config, reports and logs [default: ./wfm-demo]
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Which kind of LivePerson account to simulate: chat (Q_, AQ_, AS_) or messaging (Q_, AS_ from Key Messaging Metrics)
+    #[arg(long, value_enum, default_value = "chat")]
+    pub channel: DemoChannel,
+}
+
+/// The account `wfm demo` simulates (LP_CHANNEL of its config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoChannel {
+    Chat,
+    Messaging,
 }
 
 /// The settings common to `loop` and `rerun`, whichever form was used.

@@ -1,9 +1,11 @@
 //! `wfm demo`: the whole pipeline against the built-in LivePerson simulator,
 //! with no network and no credentials. Writes a config for the simulator, runs
 //! one `loop` and a three-quarter `rerun` in pull mode, and prints a summary.
+//! `--channel messaging` simulates a messaging account (Key Messaging Metrics,
+//! `Q_` and `AS_`), its rerun two days back.
 //! Built with the `demo` feature (on by default), which brings in the `lp-sim` crate.
 
-use crate::config;
+use crate::config::{self, Channel};
 use crate::job::{DeliveryMode, Job, RunOptions};
 use crate::outcome::RunSummary;
 use crate::quarter;
@@ -17,11 +19,13 @@ use std::path::{Path, PathBuf};
 const DEMO_ACCOUNT: &str = "12345678";
 
 /// The config the demo writes: every path inside the demo folder.
-fn demo_config(sim: &Simulator, agent_map: &str) -> String {
+fn demo_config(sim: &Simulator, agent_map: &str, channel: Channel) -> String {
     let c = sim.client();
     format!(
         "# Written by `wfm demo` for its built-in LivePerson simulator.\n\
          LP_ACCOUNT={DEMO_ACCOUNT}\n\
+         # chat (Operational Realtime) or messaging (Key Messaging Metrics).\n\
+         LP_CHANNEL={}\n\
          # OAuth 2.0 client credentials, as LivePerson issues them today.\n\
          LP_CLIENT_ID={}\nLP_CLIENT_SECRET={}\n\
          # The token and data hosts are looked up with the (simulated) Domain API, as in production.\n\
@@ -29,17 +33,23 @@ fn demo_config(sim: &Simulator, agent_map: &str) -> String {
          LP_SKILL_IDS=all\nLP_AGENT_IDS=all\n\
          AGENT_MAP_FILE={agent_map}\nUNMAPPED_AGENTS=keep\n\
          REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n",
+        channel.name(),
         c.client_id,
         c.client_secret,
         sim.base_url()
     )
 }
 
-pub async fn run(output: Option<PathBuf>) -> Result<()> {
+pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
     let dir = output.unwrap_or_else(|| PathBuf::from("wfm-demo"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
-    let sim = Simulator::start(SimOptions::demo(DEMO_ACCOUNT))
-        .await
+    let messaging = channel == Channel::Messaging;
+    let sim = Simulator::start(SimOptions {
+        // A messaging account: its chat methods answer empty intervals.
+        chat_data: !messaging,
+        ..SimOptions::demo(DEMO_ACCOUNT)
+    })
+    .await
         .context("cannot start the LivePerson simulator on 127.0.0.1")?;
 
     // Map every other agent to a NICE employee id, so both cases show.
@@ -54,7 +64,7 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         let _ = writeln!(map, "{a},E{:04}", 1001 + i);
     }
     crate::atomic::write_atomic(&dir, "agents.csv", map.as_bytes())?;
-    let cfg_path = crate::atomic::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv").as_bytes())?;
+    let cfg_path = crate::atomic::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv", channel).as_bytes())?;
     restrict_permissions(&cfg_path);
     // WFM_* overrides are for real deployments; the demo must not pick them up.
     let cfg = config::load_with_env(&cfg_path, |_| None)?;
@@ -72,7 +82,13 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     let looped = run::execute(&cfg, &Job::Loop, &opts).await?;
     let newest = quarter::loop_quarter(now, Duration::seconds(cfg.settle_seconds.into()));
     let rerun_dir = dir.join("rerun");
-    let (start, end) = (newest.prev().prev().prev(), newest.prev());
+    // Messaging reaches 14 days back: its rerun shows a quarter two days old.
+    let last = if messaging {
+        quarter::Quarter::starting_at(newest.start() - Duration::days(2)).unwrap_or(newest)
+    } else {
+        newest
+    };
+    let (start, end) = (last.prev().prev().prev(), last.prev());
     let rerun = run::execute(
         &cfg,
         &Job::Rerun {
@@ -90,7 +106,8 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nwfm demo: LivePerson simulator with {agents} agents and {skills} skills; config {}",
+        "\nwfm demo: LivePerson simulator, a {} account with {agents} agents and {skills} skills; config {}",
+        channel.name(),
         cfg_path.display()
     );
     section(
@@ -109,14 +126,24 @@ pub async fn run(output: Option<PathBuf>) -> Result<()> {
         ),
         &rerun,
     );
+    let per_run = if messaging {
+        "Key Messaging Metrics answers one window at a time: metrics and agent_view per quarter"
+    } else {
+        "3 per run, whatever the number of quarters"
+    };
     let _ = writeln!(
         out,
-        "\n{requests} LivePerson data requests in all: 3 per run, whatever the number of quarters \
+        "\n{requests} LivePerson data requests in all: {per_run} \
          ({tokens} OAuth 2.0 token requests: one per run)."
     );
+    let schema = if messaging {
+        "schema/wfm-messaging-reports.xsd"
+    } else {
+        "schema/wfm-reports.xsd"
+    };
     let _ = writeln!(
         out,
-        "Check the files against the schema: xmllint --noout --schema schema/wfm-reports.xsd {}/*.xml",
+        "Check the files against the schema: xmllint --noout --schema {schema} {}/*.xml",
         cfg.report_dir.display()
     );
     print!("{out}");

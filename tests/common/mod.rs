@@ -294,12 +294,23 @@ pub fn files_in(dir: &Path) -> BTreeSet<String> {
     all.into_iter().filter(|n| !n.starts_with('.')).collect()
 }
 
-/// Validate files against the project's XSD with xmllint.
+/// Validate files against the project's XSDs with xmllint: messaging files
+/// (`channel="messaging"` on the root) against theirs, the others against the chat one.
 pub fn xmllint(files: &[PathBuf]) {
+    let (messaging, chat): (Vec<PathBuf>, Vec<PathBuf>) = files.iter().cloned().partition(|f| {
+        std::fs::read_to_string(f)
+            .map(|t| t.lines().nth(1).is_some_and(|root| root.contains(" channel=\"messaging\"")))
+            .unwrap_or(false)
+    });
+    xmllint_with("schema/wfm-reports.xsd", &chat);
+    xmllint_with("schema/wfm-messaging-reports.xsd", &messaging);
+}
+
+fn xmllint_with(schema: &str, files: &[PathBuf]) {
     if files.is_empty() {
         return;
     }
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/wfm-reports.xsd");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join(schema);
     let out = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")

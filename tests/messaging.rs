@@ -1,0 +1,592 @@
+//! Messaging accounts (`LP_CHANNEL=messaging`) end to end: the real binary
+//! against the simulator's Key Messaging Metrics methods. Expected figures come
+//! from the simulator's own truth (`Generator::kmm_skill`, `kmm_agent`), turned
+//! into seconds here, independently of the product's code.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use lp_sim::{Fault, Generator, KmmStatus, Method, Simulator};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Half up, ms to whole seconds.
+fn secs(ms: i64) -> String {
+    div_half_up(ms, 1000).to_string()
+}
+
+/// What the messaging files of a quarter must hold.
+struct ExpectKmm<'a> {
+    gen: &'a Generator,
+    skills: Option<Vec<String>>,
+    agents: Option<Vec<String>>,
+}
+
+impl<'a> ExpectKmm<'a> {
+    fn all(gen: &'a Generator) -> Self {
+        ExpectKmm {
+            gen,
+            skills: None,
+            agents: None,
+        }
+    }
+
+    fn root(start: DateTime<Utc>, name: &str) -> Report {
+        Report {
+            root: name.into(),
+            attrs: BTreeMap::from([
+                ("account".into(), "12345678".into()),
+                ("channel".into(), "messaging".into()),
+                ("start".into(), start.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+                (
+                    "end".into(),
+                    (start + Duration::minutes(15)).format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                ),
+            ]),
+            rows: vec![],
+        }
+    }
+
+    fn window(start: DateTime<Utc>) -> (i64, i64) {
+        let from = start.timestamp_millis();
+        (from, from + 15 * 60_000)
+    }
+
+    fn queue(&self, start: DateTime<Utc>) -> Report {
+        let (from, to) = Self::window(start);
+        let g = self.gen;
+        let mut skills = match &self.skills {
+            Some(l) => l.clone(),
+            None => g
+                .skill_ids()
+                .into_iter()
+                .filter(|s| g.kmm_skill(s, from, to).is_some())
+                .collect(),
+        };
+        numeric_sort(&mut skills);
+        let mut rep = Self::root(start, "QueueData");
+        for s in skills {
+            let mut f = BTreeMap::new();
+            let k = g.kmm_skill(&s, from, to);
+            let n = |v: Option<i64>| v.unwrap_or(0).to_string();
+            f.insert("Closed".into(), n(k.as_ref().map(|k| k.closed_conversations)));
+            f.insert("ClosedByAgent".into(), n(k.as_ref().map(|k| k.closed_by_agent)));
+            f.insert("ClosedByConsumer".into(), n(k.as_ref().map(|k| k.closed_by_consumer)));
+            f.insert("AutoClosed".into(), n(k.as_ref().map(|k| k.auto_closed)));
+            if let Some(k) = &k {
+                for (name, avg) in k.averages() {
+                    // avgWaitTime -> AvgWaitTime
+                    let element = format!("A{}", &name[1..]);
+                    if let Some(v) = avg.secs_half_up() {
+                        f.insert(element, v.to_string());
+                    }
+                }
+            }
+            rep.rows.push(Row {
+                attrs: BTreeMap::from([("id".into(), s)]),
+                fields: f,
+            });
+        }
+        rep
+    }
+
+    fn agent_system(&self, start: DateTime<Utc>) -> Report {
+        let (from, to) = Self::window(start);
+        let g = self.gen;
+        let mut agents = match &self.agents {
+            Some(l) => l.clone(),
+            None => g
+                .agent_ids()
+                .into_iter()
+                .filter(|a| g.kmm_agent(a, from, to).is_some())
+                .collect(),
+        };
+        numeric_sort(&mut agents);
+        let mut rep = Self::root(start, "AgentSystemData");
+        for a in agents {
+            let mut f = BTreeMap::new();
+            let rec = g.kmm_agent(&a, from, to);
+            let d = |s: KmmStatus| rec.as_ref().map(|r| r.status_duration(s)).unwrap_or(0);
+            f.insert("LoggedIn.total".into(), secs(rec.as_ref().map(|r| r.login_duration).unwrap_or(0)));
+            f.insert("Online.total".into(), secs(d(KmmStatus::Online)));
+            f.insert("BackSoon.total".into(), secs(d(KmmStatus::BackSoon)));
+            f.insert("Away.total".into(), secs(d(KmmStatus::Away)));
+            f.insert(
+                "Closed".into(),
+                rec.as_ref().map(|r| r.closed_conversations).unwrap_or(0).to_string(),
+            );
+            let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
+            for r in rec.iter().flat_map(|r| &r.reason_durations) {
+                if r.status == KmmStatus::Away && r.reason_id != "NA" {
+                    *reasons.entry(r.reason_id.clone()).or_default() += r.duration;
+                }
+            }
+            for (id, ms) in reasons {
+                f.insert(format!("Away.Reason.{id}.total"), secs(ms));
+            }
+            rep.rows.push(Row {
+                attrs: BTreeMap::from([("employeeId".into(), a.clone()), ("agentId".into(), a)]),
+                fields: f,
+            });
+        }
+        rep
+    }
+
+    /// The two files of the quarter at `start` in `dir`, field by field, and no `AQ_`.
+    fn check_quarter(&self, dir: &Path, start: DateTime<Utc>) {
+        let stem = start.format("%m%d%y.%H%M").to_string();
+        assert_eq!(read_report(&dir.join(format!("Q_{stem}.xml"))), self.queue(start), "Q_{stem}");
+        assert_eq!(
+            read_report(&dir.join(format!("AS_{stem}.xml"))),
+            self.agent_system(start),
+            "AS_{stem}"
+        );
+        assert!(!dir.join(format!("AQ_{stem}.xml")).exists(), "no AQ_ for messaging");
+    }
+}
+
+/// A messaging account: chat methods empty, KMM full, OAuth 2.0.
+fn messaging(now: DateTime<Utc>) -> Scenario {
+    scenario(now).oauth2().with(|o| o.chat_data = false)
+}
+
+fn kmm_requests(sim: &Simulator, method: Method) -> usize {
+    sim.requests().iter().filter(|r| r.method == Some(method)).count()
+}
+
+fn chat_requests(sim: &Simulator) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| matches!(r.method, Some(m) if !m.is_kmm()))
+        .count()
+}
+
+const CHANNEL: &str = "LP_CHANNEL=messaging\n";
+
+fn xml_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    files_in(dir).into_iter().map(|n| dir.join(n)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_messaging_loop_delivers_q_and_as_from_key_messaging_metrics() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    // A newcomer's config: every host from the Domain API (agentManagerWorkspace too).
+    let s = Setup::without_hosts(&sim, CHANNEL);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let q = t("2026-11-24T10:00:00Z");
+    ExpectKmm::all(sim.generator()).check_quarter(&s.reports(), q);
+    assert_eq!(files_in(&s.reports()).len(), 2);
+    xmllint(&xml_files(&s.reports()));
+    // 5 skills and 10 agents: one page each; no chat method called.
+    assert_eq!(kmm_requests(&sim, Method::Metrics), 1);
+    assert_eq!(kmm_requests(&sim, Method::AgentView), 1);
+    assert_eq!(chat_requests(&sim), 0);
+    assert_eq!(sim.token_requests(), 1);
+    let reqs = sim.requests();
+    let view = reqs.iter().find(|r| r.method == Some(Method::AgentView)).unwrap();
+    assert_eq!(view.auth_scheme.as_deref(), Some("Bearer"));
+    let body: serde_json::Value = serde_json::from_str(view.body.as_deref().unwrap()).unwrap();
+    assert!(body["filters"]["effectiveAgentStatus"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("OFFLINE")));
+    assert_eq!(
+        body["filters"]["time"],
+        serde_json::json!({"from": q.timestamp_millis(), "to": q.timestamp_millis() + 900_000})
+    );
+    // Agents logged out by now are there too (the OFFLINE trap).
+    let offline_now: Vec<String> = sim
+        .generator()
+        .agent_ids()
+        .into_iter()
+        .filter(|a| sim.generator().kmm_agent_offline_now(a, now))
+        .filter(|a| {
+            sim.generator()
+                .kmm_agent(a, q.timestamp_millis(), q.timestamp_millis() + 900_000)
+                .is_some()
+        })
+        .collect();
+    let as_text = std::fs::read_to_string(s.reports().join("AS_112426.1000.xml")).unwrap();
+    assert!(!offline_now.is_empty(), "the scenario has an agent logged out now");
+    for a in &offline_now {
+        assert!(as_text.contains(&format!("agentId=\"{a}\"")), "{a} missing");
+    }
+    let log = log_text(&s.path("logs"));
+    assert!(log.contains("2 request(s)") || log.contains("3 request(s)"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_past_fifty_skills_and_agents_are_followed_to_the_end() {
+    let now = t("2026-11-24T14:20:00Z");
+    let sim = messaging(now)
+        .with(|o| {
+            o.generator.skills = 120;
+            o.generator.agents = 130;
+        })
+        .start()
+        .await;
+    let s = Setup::new(&sim, &format!("{CHANNEL}LP_KMM_URI={}\n", sim.base_url()));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let q = t("2026-11-24T14:00:00Z");
+    let exp = ExpectKmm::all(sim.generator());
+    exp.check_quarter(&s.reports(), q);
+    let (from, to) = (q.timestamp_millis(), q.timestamp_millis() + 900_000);
+    let skills = sim
+        .generator()
+        .skill_ids()
+        .iter()
+        .filter(|k| sim.generator().kmm_skill(k, from, to).is_some())
+        .count();
+    let agents = sim
+        .generator()
+        .agent_ids()
+        .iter()
+        .filter(|a| sim.generator().kmm_agent(a, from, to).is_some())
+        .count();
+    assert!(skills > 100 && agents > 100, "{skills} skills, {agents} agents: 3 pages each");
+    assert_eq!(exp.queue(q).rows.len(), skills);
+    assert_eq!(kmm_requests(&sim, Method::Metrics), skills.div_ceil(50));
+    assert_eq!(kmm_requests(&sim, Method::AgentView), agents.div_ceil(50));
+    let offsets: Vec<String> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == Some(Method::Metrics))
+        .filter_map(|r| r.query.iter().find(|(k, _)| k == "offset").map(|(_, v)| v.clone()))
+        .collect();
+    assert_eq!(offsets, ["0", "50", "100"]);
+    xmllint(&xml_files(&s.reports()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listed_ids_without_data_get_zero_rows_and_the_lists_are_sent() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    let skill = sim.generator().skill_ids()[1].clone();
+    let agent = sim.generator().agent_ids()[2].clone();
+    let extra = format!("{CHANNEL}LP_SKILL_IDS={skill},999999\nLP_AGENT_IDS={agent},888888\n");
+    let s = Setup::new(&sim, &extra);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let q = t("2026-11-24T10:00:00Z");
+    let exp = ExpectKmm {
+        gen: sim.generator(),
+        skills: Some(vec![skill.clone(), "999999".into()]),
+        agents: Some(vec![agent.clone(), "888888".into()]),
+    };
+    exp.check_quarter(&s.reports(), q);
+    let zero = &read_report(&s.reports().join("Q_112426.1000.xml")).rows[1];
+    assert_eq!(zero.attrs["id"], "999999");
+    assert_eq!(zero.fields["Closed"], "0");
+    assert!(!zero.fields.contains_key("AvgWaitTime"), "no data: omitted");
+    let reqs = sim.requests();
+    let metrics = reqs.iter().find(|r| r.method == Some(Method::Metrics)).unwrap();
+    let body: serde_json::Value = serde_json::from_str(metrics.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["filters"]["skillIds"], serde_json::json!([skill, "999999"]));
+    let view = reqs.iter().find(|r| r.method == Some(Method::AgentView)).unwrap();
+    let body: serde_json::Value = serde_json::from_str(view.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["filters"]["agentIds"], serde_json::json!([agent, "888888"]));
+    xmllint(&xml_files(&s.reports()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_days_back_with_oauth1_and_debug_2() {
+    let now = t("2026-11-24T10:16:30Z");
+    // OAuth 1.0a app keys work with KMM too (the query signed, the body not).
+    let sim = scenario(now).with(|o| o.chat_data = false).start().await;
+    let s = Setup::new(&sim, &format!("{CHANNEL}LP_KMM_URI={}\n", sim.base_url()));
+    let out_dir = s.path("out");
+    let out = wfm(
+        &[
+            "rerun",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--ftp",
+            "pull",
+            "--debug",
+            "2",
+            "--output",
+            out_dir.to_str().unwrap(),
+            "--start",
+            "112026.2300",
+            "--end",
+            "112126.0045",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = ExpectKmm::all(sim.generator());
+    let mut q = t("2026-11-20T23:00:00Z");
+    while q <= t("2026-11-21T00:45:00Z") {
+        exp.check_quarter(&out_dir, q);
+        exp.check_quarter(&s.reports(), q);
+        q += Duration::minutes(15);
+    }
+    assert_eq!(files_in(&out_dir).len(), 16, "8 quarters, Q_ and AS_ each");
+    assert_eq!(kmm_requests(&sim, Method::Metrics), 8);
+    assert_eq!(kmm_requests(&sim, Method::AgentView), 8);
+    assert!(sim
+        .requests()
+        .iter()
+        .filter(|r| r.method.is_some())
+        .all(|r| r.auth_scheme.as_deref() == Some("OAuth")));
+    // Debug 2: every raw page saved, named by method, quarter and offset.
+    let dumps = files_in(&s.path("json"));
+    assert_eq!(dumps.len(), 16, "{dumps:?}");
+    assert!(dumps.iter().any(|n| n.starts_with("metrics-112026.2300-0-")), "{dumps:?}");
+    assert!(dumps.iter().any(|n| n.starts_with("agent_view-112126.0045-0-")), "{dumps:?}");
+    xmllint(&xml_files(&out_dir));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catch_up_after_a_day_and_a_half_off_reaches_further_than_chat_would() {
+    let before = t("2026-11-22T08:16:30Z");
+    let sim = messaging(before).start().await;
+    let s = Setup::new(&sim, &format!("{CHANNEL}LP_KMM_URI={}\n", sim.base_url()));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], before).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The machine is off for 30 hours: chat would have lost 6 of them.
+    let now = t("2026-11-23T14:16:30Z");
+    sim.set_now(now);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = ExpectKmm::all(sim.generator());
+    let mut q = t("2026-11-22T08:00:00Z");
+    let mut n = 0;
+    while q <= t("2026-11-23T14:00:00Z") {
+        exp.check_quarter(&s.reports(), q);
+        q += Duration::minutes(15);
+        n += 1;
+    }
+    assert_eq!(n, 121);
+    assert_eq!(files_in(&s.reports()).len(), 2 * 121);
+    let state = s.state_json().unwrap();
+    assert_eq!(quarters_in(&state["lost"]), 0, "nothing lost: {state}");
+    assert_eq!(quarters_in(&state["delivered"]), 121);
+    let log = log_text(&s.path("logs"));
+    assert!(log.contains("121 quarter(s) ok") || log.contains("120 quarter(s) ok"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_beyond_fourteen_days_is_a_usage_error() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    let s = Setup::new(&sim, CHANNEL);
+    let out = wfm(
+        &[
+            "rerun",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--ftp",
+            "pull",
+            "--output",
+            s.path("out").to_str().unwrap(),
+            "--start",
+            "111026.0900",
+            "--end",
+            "111126.0900",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("LivePerson keeps 14 days"), "{err}");
+    assert!(err.contains("111026.1045"), "names the oldest quarter served: {err}");
+    assert_eq!(sim.data_requests(), 0);
+    // 13 days back is fine.
+    let out = wfm(
+        &[
+            "rerun",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--ftp",
+            "pull",
+            "--output",
+            s.path("out").to_str().unwrap(),
+            "--start",
+            "111126.1100",
+            "--end",
+            "111126.1100",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    ExpectKmm::all(sim.generator()).check_quarter(&s.path("out"), t("2026-11-11T11:00:00Z"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_kmm_privilege_is_exit_1_naming_it() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    sim.inject(Some(Method::Metrics), Fault::ServerError(403), 5);
+    let s = Setup::new(&sim, CHANNEL);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("HTTP 403"), "{err}");
+    assert!(err.contains("Key Messaging Metrics privilege"), "{err}");
+    assert_eq!(files_in(&s.reports()), Default::default());
+    // A refusal is not retried, and no other quarter is asked for.
+    assert_eq!(kmm_requests(&sim, Method::Metrics), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_quarter_is_retried_and_a_refused_window_fails_only_its_quarter() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    sim.inject(
+        Some(Method::AgentView),
+        Fault::TooManyRequests {
+            retry_after_secs: Some(1),
+        },
+        1,
+    );
+    let s = Setup::new(&sim, CHANNEL);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    ExpectKmm::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
+    assert_eq!(kmm_requests(&sim, Method::AgentView), 2);
+    assert!(log_text(&s.path("logs")).contains("1 retries"), "the retry is counted");
+
+    // One quarter's window refused (400), the next ones delivered.
+    sim.inject(Some(Method::Metrics), Fault::ServerError(400), 1);
+    let out_dir = s.path("out");
+    let out = wfm(
+        &[
+            "rerun",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--ftp",
+            "pull",
+            "--output",
+            out_dir.to_str().unwrap(),
+            "--start",
+            "112426.0900",
+            "--end",
+            "112426.0930",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("112426.0900") && err.contains("HTTP 400"), "{err}");
+    assert!(!out_dir.join("Q_112426.0900.xml").exists());
+    ExpectKmm::all(sim.generator()).check_quarter(&out_dir, t("2026-11-24T09:15:00Z"));
+    ExpectKmm::all(sim.generator()).check_quarter(&out_dir, t("2026-11-24T09:30:00Z"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_than_a_thousand_agents_need_a_list_which_goes_in_batches() {
+    let now = t("2026-11-24T14:20:00Z");
+    let sim = messaging(now)
+        .with(|o| {
+            o.generator.agents = 1100;
+            o.generator.skills = 3;
+        })
+        .start()
+        .await;
+    let s = Setup::new(&sim, CHANNEL);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("list the agent ids in LP_AGENT_IDS"), "{err}");
+    assert_eq!(files_in(&s.reports()), Default::default());
+
+    // The same account with every id listed: two batches, 1,000 and 100.
+    let ids = sim.generator().agent_ids();
+    s.rewrite_config("LP_CHANNEL=messaging", &format!("LP_CHANNEL=messaging\nLP_AGENT_IDS={}", ids.join(",")));
+    s.forget_state();
+    let before = kmm_requests(&sim, Method::AgentView);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let exp = ExpectKmm {
+        gen: sim.generator(),
+        skills: None,
+        agents: Some(ids.clone()),
+    };
+    exp.check_quarter(&s.reports(), t("2026-11-24T14:00:00Z"));
+    let batches: Vec<usize> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == Some(Method::AgentView))
+        .skip(before)
+        .filter(|r| r.query.iter().any(|(k, v)| k == "offset" && v == "0"))
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+            body["filters"]["agentIds"].as_array().unwrap().len()
+        })
+        .collect();
+    assert_eq!(batches, [1000, 100]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_on_the_messaging_channel_names_host_call_and_counts() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    let s = Setup::without_hosts(&sim, CHANNEL);
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("channel") && text.contains("messaging: Key Messaging Metrics"), "{text}");
+    assert!(
+        text.contains(&format!("LivePerson host          ok      {}", sim.base_url())) || text.contains(&sim.base_url()),
+        "{text}"
+    );
+    assert!(text.contains("Key Messaging Metrics request (metrics, quarter 112426.1000"), "{text}");
+    let q = t("2026-11-24T10:00:00Z");
+    let (from, to) = (q.timestamp_millis(), q.timestamp_millis() + 900_000);
+    let skills = sim
+        .generator()
+        .skill_ids()
+        .iter()
+        .filter(|k| sim.generator().kmm_skill(k, from, to).is_some())
+        .count();
+    let agents = sim
+        .generator()
+        .agent_ids()
+        .iter()
+        .filter(|a| sim.generator().kmm_agent(a, from, to).is_some())
+        .count();
+    assert!(
+        text.contains(&format!("{skills} skill(s) and {agents} agent(s) in quarter 112426.1000")),
+        "{text}"
+    );
+    assert_eq!(chat_requests(&sim), 0);
+    // The chat channel on the same account points to messaging.
+    s.rewrite_config("LP_CHANNEL=messaging", "LP_CHANNEL=chat");
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    assert!(stdout(&out).contains("set LP_CHANNEL=messaging"), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_a_messaging_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = wfm_command(
+        &[
+            "demo",
+            "--channel",
+            "messaging",
+            "--output",
+            dir.path().join("d").to_str().unwrap(),
+        ],
+        None,
+    )
+    .output()
+    .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("a messaging account"), "{text}");
+    let reports = dir.path().join("d/reports");
+    let names = files_in(&reports);
+    assert!(names.iter().all(|n| n.starts_with("Q_") || n.starts_with("AS_")), "{names:?}");
+    assert_eq!(names.len(), 8, "loop and a 3-quarter rerun two days back: {names:?}");
+    xmllint(&xml_files(&reports));
+}
