@@ -1,6 +1,7 @@
-//! A LivePerson simulator (Domain API for every service, the sentinel token endpoint, and
-//! queuehealth, engactivity, agentactivity) over plain HTTP on 127.0.0.1, for `wfm demo` and
-//! the tests.
+//! A LivePerson simulator (Domain API for every service, the sentinel token endpoint, the
+//! chat methods queuehealth, engactivity, agentactivity, and the Key Messaging Metrics
+//! methods metrics and agent_view) over plain HTTP on 127.0.0.1, for `wfm demo` and the
+//! tests.
 //!
 //! Data comes from the deterministic [`Generator`]. Every data request is authorised the way
 //! the simulated account is set up ([`SimAuth`]): an OAuth 1.0a signature checked by the
@@ -10,13 +11,65 @@
 //! This crate never depends on the client it checks: it is written from LivePerson's API
 //! description alone.
 //!
+//! # Key Messaging Metrics
+//!
+//! `POST /manager_workspace/api/account/{account}/metrics?offset=N&limit=M` (per skill,
+//! `groupBy: "skillId"`) and `.../agent_view?offset=N&limit=M` (per agent), on the same
+//! listener (the Domain API's `agentManagerWorkspace` is the simulator's base URL). They
+//! answer whatever [`SimOptions::chat_data`] says: a messaging account has empty chat
+//! methods and full KMM. The figures over a window are [`Generator::kmm_skill`] and
+//! [`Generator::kmm_agent`], public so that tests can compute the expected files; the data
+//! is made per 15-minute block (see [`KMM_BLOCK_MS`]), so quarters are cheap and any window
+//! adds up from its parts. Authorisation, faults ([`Method::Metrics`], [`Method::AgentView`])
+//! and recording ([`RecordedRequest::body`] holds the JSON sent) work as for the chat
+//! methods; with OAuth 1.0a the URL query (`offset`, `limit`) is signed, the body is not.
+//!
+//! Rules, where LivePerson's description is silent (refusals are 400 with
+//! `{"message": "..."}` unless said otherwise):
+//! - Checks in this order: HTTP method (405), authorisation (401), queued fault, account
+//!   (404), `Content-Type: application/json` (415; parameters such as `charset` allowed),
+//!   JSON (400), paging, body.
+//! - `offset` defaults to 0 and must be ≥ 0; `limit` defaults to 50 and must be 1..=50
+//!   ([`KMM_MAX_LIMIT`]); for agent_view `offset + limit` ≤ 1,000 ([`KMM_MAX_AGENT_RECORDS`]).
+//! - `filters.time.from` and `to` are integer epoch ms, `from < to`, at most 24 h apart
+//!   ([`KMM_MAX_WINDOW_MS`]); `from` at most 14 days before the simulator's now
+//!   ([`KMM_RETENTION_MS`], exactly 14 days is accepted); `to` at most one minute after now
+//!   ([`KMM_FUTURE_SLACK_MS`]). The bounds are used to the ms (no rounding to minutes), and
+//!   the figures stop at now: the reply covers [from, min(to, now)).
+//! - `metricsToRetrieveByTime` is required, non-empty, and only the named metrics are
+//!   returned (`agentId` and `agentGroupId` always); an unknown name is refused. metrics
+//!   requires `groupBy: "skillId"`. `skillIds` / `agentIds` (strings, or numbers) may be
+//!   omitted for all but not empty; at most 1,000 agent ids ([`KMM_MAX_AGENT_IDS`]).
+//!   Unknown ids give no group or record. `userTypes` without `HUMAN` gives nothing (all
+//!   simulated agents are human).
+//! - Groups and records come in the account's order ([`Generator::skill_ids`],
+//!   [`Generator::agent_ids`]); `metadata.count` counts all pages, `next` is present while
+//!   `offset + limit < count` (also past the 1,000 agent_view cap, where it cannot be
+//!   followed).
+//! - metrics: a skill without a conversation closed in the window has no group. An average
+//!   without data in the window is `null`, left out, or `-1`, chosen deterministically per
+//!   (skill, window, metric) ([`KmmAvg`]); the others are ms floats, often fractional, often
+//!   a whole number of seconds and a half (e.g. `41500.0`).
+//! - agent_view: an agent not logged in during the window has no record. Durations are whole
+//!   ms; ONLINE + BACK_SOON + AWAY = `loginDuration` ≤ the window; `onlineDuration` is the
+//!   ONLINE time; states with no time are left out. The reason list has AWAY entries (numeric
+//!   ids such as "17", "3", "120", and "NA") summing to AWAY, and BACK_SOON entries (reason
+//!   "8" or "NA") summing to BACK_SOON; ONLINE has none.
+//! - The status *now* of an agent is its state at the simulator's now in the same timeline
+//!   ([`Generator::kmm_agent_status`]; logged out = OFFLINE). agent_view returns only the
+//!   agents whose status now is in `effectiveAgentStatus`; omitted, it means ONLINE,
+//!   BACK_SOON, AWAY, so agents logged out now are missing unless `OFFLINE` is listed.
+//! - A `Malformed` fault answers 200 with valid JSON of the wrong KMM shape.
+//!
 //! Modules: `server` (listener, connections, response bodies), `routes` (paths, Domain API,
-//! token and data routes), `faults` (queued faults), `data` (generator, slots, replies),
-//! `auth` (OAuth 1.0a verifier, OAuth 2.0 issuer).
+//! token and chat data routes), `kmm_routes` (the KMM methods), `faults` (queued faults),
+//! `data` (generator, slots, chat replies, KMM data and requests), `auth` (OAuth 1.0a
+//! verifier, OAuth 2.0 issuer).
 
 pub mod auth;
 mod data;
 mod faults;
+mod kmm_routes;
 mod routes;
 mod server;
 mod shared;
@@ -26,6 +79,10 @@ mod test_support;
 pub use auth::oauth1::OAuthCredentials;
 pub use auth::oauth2::{ClientCredentials, TokenOptions};
 pub use data::generator::{self, *};
+pub use data::kmm::*;
+pub use data::kmm_request::{
+    KMM_FUTURE_SLACK_MS, KMM_MAX_AGENT_IDS, KMM_MAX_AGENT_RECORDS, KMM_MAX_LIMIT, KMM_MAX_WINDOW_MS, KMM_RETENTION_MS,
+};
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -55,21 +112,33 @@ pub enum IntervalOrder {
     Shuffled,
 }
 
-/// The three data methods.
+/// The data methods: the three chat Operational Realtime methods and the two Key Messaging
+/// Metrics methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     QueueHealth,
     EngActivity,
     AgentActivity,
+    /// KMM `metrics` (per skill).
+    Metrics,
+    /// KMM `agent_view` (per agent).
+    AgentView,
 }
 
 impl Method {
+    /// The three chat methods (`/operations/api/account/{account}/{method}`).
+    pub const CHAT: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
+    /// The two KMM methods (`/manager_workspace/api/account/{account}/{method}`).
+    pub const KMM: [Method; 2] = [Method::Metrics, Method::AgentView];
+
     /// The method's URL path segment.
     pub fn path_name(self) -> &'static str {
         match self {
             Method::QueueHealth => "queuehealth",
             Method::EngActivity => "engactivity",
             Method::AgentActivity => "agentactivity",
+            Method::Metrics => "metrics",
+            Method::AgentView => "agent_view",
         }
     }
 
@@ -78,8 +147,15 @@ impl Method {
             "queuehealth" => Some(Method::QueueHealth),
             "engactivity" => Some(Method::EngActivity),
             "agentactivity" => Some(Method::AgentActivity),
+            "metrics" => Some(Method::Metrics),
+            "agent_view" => Some(Method::AgentView),
             _ => None,
         }
+    }
+
+    /// A Key Messaging Metrics method (`metrics`, `agent_view`).
+    pub fn is_kmm(self) -> bool {
+        matches!(self, Method::Metrics | Method::AgentView)
     }
 }
 
@@ -116,8 +192,12 @@ pub struct RecordedRequest {
     /// The data method, `None` for the Domain API and unknown paths.
     pub method: Option<Method>,
     pub path: String,
-    /// Decoded URL query pairs; for a data POST, the JSON body's pairs follow.
+    /// Decoded URL query pairs; for a chat data POST, the JSON body's pairs follow. For KMM,
+    /// the URL query only (`offset`, `limit`).
     pub query: Vec<(String, String)>,
+    /// The raw request body (lossy UTF-8) of a data POST (KMM, agentactivity) when it was
+    /// read; `None` otherwise (token requests are never recorded with their body).
+    pub body: Option<String>,
     /// The Authorization header's scheme (`OAuth`, `Bearer`), never its value.
     pub auth_scheme: Option<String>,
     /// The HTTP status answered.
@@ -135,7 +215,8 @@ pub struct SimOptions {
     pub tokens: TokenOptions,
     /// Per-service Domain API lookups answer in the list form (`baseURIs`).
     pub domain_list_form: bool,
-    /// `false`: a messaging account, whose chat methods answer empty intervals.
+    /// `false`: a messaging account, whose chat methods answer empty intervals. The KMM
+    /// methods answer either way.
     pub chat_data: bool,
     pub generator: GeneratorConfig,
     pub clock: SimClock,
@@ -271,9 +352,17 @@ impl Simulator {
         self.shared.faults.push(method, fault, times);
     }
 
-    /// Data-method requests received, rejected ones included.
+    /// Data-method requests (chat and KMM) received, rejected ones included.
     pub fn data_requests(&self) -> usize {
         self.shared.data_requests.load(Ordering::SeqCst)
+    }
+
+    /// Requests of one data method received, rejected ones included.
+    pub fn method_requests(&self, method: Method) -> usize {
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.method == Some(method))
+            .count()
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

@@ -1,5 +1,5 @@
-//! Request routing: the Domain API, the sentinel token endpoint and the data methods, each
-//! request recorded with its status.
+//! Request routing: the Domain API, the sentinel token endpoint, the chat data methods and
+//! the KMM methods (answered by `kmm_routes`), each request recorded with its status.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,11 +13,12 @@ use serde_json::{json, Value};
 use crate::auth::oauth1::parse_query;
 use crate::data::DataParams;
 use crate::faults;
+use crate::kmm_routes;
 use crate::server::{error_response, json_response, SimBody};
 use crate::shared::{lock, Shared};
 use crate::{Method, RecordedRequest};
 
-/// Largest request body read (token form, agentactivity JSON).
+/// Largest request body read (token form, agentactivity and KMM JSON).
 const MAX_BODY: usize = 1 << 20;
 
 enum Route<'a> {
@@ -30,6 +31,11 @@ enum Route<'a> {
         account: &'a str,
     },
     Data {
+        account: &'a str,
+        method: Option<Method>,
+    },
+    /// Key Messaging Metrics (`metrics`, `agent_view`).
+    Kmm {
         account: &'a str,
         method: Option<Method>,
     },
@@ -47,7 +53,11 @@ fn route(path: &str) -> Route<'_> {
         ["sentinel", "api", "v2", "account", account, "app", "token"] => Route::Token { account },
         ["operations", "api", "account", account, method] => Route::Data {
             account,
-            method: Method::from_path_name(method),
+            method: Method::from_path_name(method).filter(|m| !m.is_kmm()),
+        },
+        ["manager_workspace", "api", "account", account, method] => Route::Kmm {
+            account,
+            method: Method::from_path_name(method).filter(|m| m.is_kmm()),
         },
         _ => Route::NotFound,
     }
@@ -59,7 +69,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     let path = req.uri().path().to_string();
     let mut query = req.uri().query().map(parse_query).unwrap_or_default();
     let method = match route(&path) {
-        Route::Data { method, .. } => method,
+        Route::Data { method, .. } | Route::Kmm { method, .. } => method,
         _ => None,
     };
     if method.is_some() {
@@ -75,7 +85,8 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
             .unwrap_or("")
             .to_string()
     });
-    let resp = respond(&shared, req, &mut query).await;
+    let mut body = None;
+    let resp = respond(&shared, req, &mut query, &mut body).await;
     let status = resp.status().as_u16();
     tracing::debug!(%http_method, %path, status, "simulator request");
     lock(&shared.requests).push(RecordedRequest {
@@ -83,13 +94,20 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         method,
         path,
         query,
+        body,
         auth_scheme,
         status,
     });
     resp
 }
 
-async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(String, String)>) -> Response<SimBody> {
+/// The answer; `body` gets the request body of a data POST when it is read.
+async fn respond(
+    shared: &Shared,
+    req: Request<Incoming>,
+    query: &mut Vec<(String, String)>,
+    body: &mut Option<String>,
+) -> Response<SimBody> {
     let path = req.uri().path().to_string();
     match route(&path) {
         Route::NotFound => error_response(StatusCode::NOT_FOUND, "not found"),
@@ -120,7 +138,15 @@ async fn respond(shared: &Shared, req: Request<Incoming>, query: &mut Vec<(Strin
             method: Some(method),
         } => {
             let account = account.to_string();
-            data_request(shared, req, method, &account, query).await
+            data_request(shared, req, method, &account, query, body).await
+        }
+        Route::Kmm { method: None, .. } => error_response(StatusCode::NOT_FOUND, "unknown method"),
+        Route::Kmm {
+            account,
+            method: Some(method),
+        } => {
+            let account = account.to_string();
+            kmm_routes::kmm_request(shared, req, method, &account, body).await
         }
     }
 }
@@ -167,7 +193,7 @@ async fn token_reply(shared: &Shared, req: Request<Incoming>, query: &[(String, 
     }
 }
 
-fn method_not_allowed(allow: &'static str) -> Response<SimBody> {
+pub(crate) fn method_not_allowed(allow: &'static str) -> Response<SimBody> {
     let mut resp = error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     resp.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
     resp
@@ -180,6 +206,7 @@ async fn data_request(
     method: Method,
     account: &str,
     query: &mut Vec<(String, String)>,
+    raw_body: &mut Option<String>,
 ) -> Response<SimBody> {
     let is_post = req.method() == hyper::Method::POST;
     if req.method() != hyper::Method::GET && !(is_post && method == Method::AgentActivity) {
@@ -221,7 +248,7 @@ async fn data_request(
     }
     let mut params = query.clone();
     if is_post {
-        match read_json_params(req.into_body()).await {
+        match read_json_params(req.into_body(), raw_body).await {
             Ok(body) => {
                 query.extend(body.iter().cloned());
                 params.extend(body);
@@ -236,13 +263,20 @@ async fn data_request(
     faults::after_reply(fault.as_ref(), resp)
 }
 
-/// The string and number members of a JSON object body, as parameters.
-async fn read_json_params(body: Incoming) -> Result<Vec<(String, String)>, String> {
-    let bytes = Limited::new(body, MAX_BODY)
+/// The whole request body (at most [`MAX_BODY`] bytes).
+pub(crate) async fn read_body(body: Incoming) -> Result<bytes::Bytes, String> {
+    Ok(Limited::new(body, MAX_BODY)
         .collect()
         .await
         .map_err(|e| format!("cannot read body: {e}"))?
-        .to_bytes();
+        .to_bytes())
+}
+
+/// The string and number members of a JSON object body, as parameters; the body as read
+/// goes to `raw`.
+async fn read_json_params(body: Incoming, raw: &mut Option<String>) -> Result<Vec<(String, String)>, String> {
+    let bytes = read_body(body).await?;
+    *raw = Some(String::from_utf8_lossy(&bytes).into_owned());
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }

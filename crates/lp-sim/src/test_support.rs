@@ -137,3 +137,76 @@ pub(crate) async fn raw_request(sim: &Simulator, bytes: &[u8]) -> Vec<u8> {
     .await;
     out
 }
+
+/// A KMM method's URL (no query).
+pub(crate) fn kmm_url(sim: &Simulator, method: &str) -> String {
+    format!("{}/manager_workspace/api/account/{ACCOUNT}/{method}", sim.base_url())
+}
+
+/// POSTs a KMM body with a Bearer token; `page` is the URL query.
+pub(crate) async fn kmm_bearer(
+    sim: &Simulator,
+    token: &str,
+    method: &str,
+    page: &[(&str, &str)],
+    body: &Value,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(kmm_url(sim, method))
+        .query(page)
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// POSTs a KMM body signed with OAuth 1.0a: the URL query is signed, the JSON body is not.
+pub(crate) async fn kmm_signed(
+    sim: &Simulator,
+    creds: &OAuthCredentials,
+    method: &str,
+    page: &[(&str, &str)],
+    body: &Value,
+) -> reqwest::Response {
+    let (url, auth) = sign(creds, "POST", &kmm_url(sim, method), page);
+    reqwest::Client::new()
+        .post(url)
+        .header("Authorization", auth)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A `metrics` body asking for every metric wfm uses.
+pub(crate) fn metrics_body(from: i64, to: i64) -> Value {
+    serde_json::json!({
+        "filters": {"time": {"from": from, "to": to}, "userTypes": ["HUMAN"]},
+        "groupBy": "skillId",
+        "responseSections": ["groupBy"],
+        "metricsToRetrieveByTime": ["closed_conversations", "closed_by_agent", "closed_by_consumer",
+                                    "auto_closed", "avg_wait_time", "avg_wait_time_first_response",
+                                    "avg_time_to_response", "avg_time_to_first_response_first_assignment"]
+    })
+}
+
+/// An `agent_view` body asking for every metric wfm uses; `statuses` `None` leaves
+/// `effectiveAgentStatus` out.
+pub(crate) fn agent_view_body(from: i64, to: i64, statuses: Option<&[&str]>) -> Value {
+    let mut v = serde_json::json!({
+        "filters": {"time": {"from": from, "to": to}, "userTypes": ["HUMAN"]},
+        "includeAgentMetadata": false,
+        "metricsToRetrieveByTime": ["agent_login_duration", "agent_online_duration", "agent_status_duration",
+                                    "agent_status_with_reason_duration", "closed_conversations"]
+    });
+    if let Some(s) = statuses {
+        v["filters"]["effectiveAgentStatus"] = serde_json::json!(s);
+    }
+    v
+}
+
+/// All four statuses, as wfm must send them.
+pub(crate) const ALL_STATUSES: &[&str] = &["ONLINE", "BACK_SOON", "AWAY", "OFFLINE"];

@@ -238,6 +238,8 @@ mod tests {
             ("POST", Some(Method::AgentActivity), 200)
         );
         assert!(last.query.contains(&("agentIds".to_string(), list.clone())));
+        assert_eq!(last.body, Some(body.to_string()));
+        assert_eq!(sim.requests().last().unwrap().body, None, "a GET has no body");
 
         // agentIds is required.
         let resp = get(

@@ -84,7 +84,7 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 /// FNV-1a of a string, to feed ids into the hash.
-fn hash_str(s: &str) -> u64 {
+pub(crate) fn hash_str(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
     })
@@ -97,10 +97,10 @@ pub(crate) fn hash(parts: &[u64]) -> u64 {
 }
 
 /// A small splitmix64 stream seeded from a hash.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(parts: &[u64]) -> Self {
+    pub(crate) fn new(parts: &[u64]) -> Self {
         Rng(hash(parts))
     }
     fn next(&mut self) -> u64 {
@@ -108,17 +108,17 @@ impl Rng {
         splitmix64(self.0)
     }
     /// Uniform in 0..n (0 when n <= 0).
-    fn below(&mut self, n: i64) -> i64 {
+    pub(crate) fn below(&mut self, n: i64) -> i64 {
         if n <= 0 {
             return 0;
         }
         (self.next() % n as u64) as i64
     }
     /// Uniform in lo..=hi.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(crate) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below(hi - lo + 1)
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
 }
@@ -129,7 +129,12 @@ fn slot_of(end: DateTime<Utc>) -> u64 {
 
 /// Load factor 1..=4 by UTC hour (quiet nights, busy days).
 fn load(end: DateTime<Utc>) -> i64 {
-    match end.hour() {
+    load_of_hour(end.hour())
+}
+
+/// Load factor 1..=4 of a UTC hour (0..=23).
+pub(crate) fn load_of_hour(hour: u32) -> i64 {
+    match hour {
         0..=5 => 1,
         6..=8 | 19..=23 => 2,
         9..=11 | 14..=18 => 4,
@@ -226,6 +231,16 @@ impl Generator {
                 .collect(),
             None => Vec::new(),
         }
+    }
+
+    /// The seed the generator was made with.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Position of an agent in `agent_ids`.
+    pub fn agent_position(&self, agent: &str) -> Option<usize> {
+        self.agent_index.get(agent).copied()
     }
 
     /// Position of a skill in `skill_ids` (used for the alternating spelling of currentQueueSize).

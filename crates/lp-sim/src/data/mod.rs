@@ -1,10 +1,14 @@
-//! The data of the three methods: the deterministic [`generator`], the request parameters
+//! The data of the data methods: the deterministic [`generator`], the request parameters
 //! (`params`), 5-minute slots and their coverage of a timeframe (`slots`), and the replies
-//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`).
+//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`); for the
+//! Key Messaging Metrics methods, the data per window ([`kmm`]) and the checked request and
+//! its reply (`kmm_request`).
 
 mod agent;
 mod eng;
 pub mod generator;
+pub mod kmm;
+pub(crate) mod kmm_request;
 pub(crate) mod params;
 mod queue;
 mod reply;

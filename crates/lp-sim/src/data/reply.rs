@@ -45,6 +45,8 @@ impl DataSource {
                 Method::QueueHealth => queue_data(&self.generator, p, slots),
                 Method::EngActivity => eng_data(&self.generator, p, slots),
                 Method::AgentActivity => agent_data(&self.generator, p, slots),
+                // KMM is answered by `kmm_routes`, never here.
+                Method::Metrics | Method::AgentView => Value::Object(Map::new()),
             }
         };
         let mut top = match data(&all_slots) {
