@@ -50,7 +50,7 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         ..SimOptions::demo(DEMO_ACCOUNT)
     })
     .await
-        .context("cannot start the LivePerson simulator on 127.0.0.1")?;
+    .context("cannot start the LivePerson simulator on 127.0.0.1")?;
 
     // Map every other agent to a NICE employee id, so both cases show.
     let mut map = String::from("agent_id,employee_id\n");
@@ -64,7 +64,11 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         let _ = writeln!(map, "{a},E{:04}", 1001 + i);
     }
     crate::atomic::write_atomic(&dir, "agents.csv", map.as_bytes())?;
-    let cfg_path = crate::atomic::write_atomic(&dir, "config.navomi", demo_config(&sim, "agents.csv", channel).as_bytes())?;
+    let cfg_path = crate::atomic::write_atomic(
+        &dir,
+        "config.navomi",
+        demo_config(&sim, "agents.csv", channel).as_bytes(),
+    )?;
     restrict_permissions(&cfg_path);
     // WFM_* overrides are for real deployments; the demo must not pick them up.
     let cfg = config::load_with_env(&cfg_path, |_| None)?;

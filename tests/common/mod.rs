@@ -97,7 +97,8 @@ pub struct Setup {
 impl Setup {
     /// A config with the credentials of the simulator's scheme and its hosts.
     pub fn new(sim: &Simulator, extra: &str) -> Setup {
-        let mut host = format!("LP_BASE_URI={}\n", sim.base_url());
+        // Both data hosts (chat and Key Messaging Metrics): a config names the channel.
+        let mut host = format!("LP_BASE_URI={}\nLP_KMM_URI={}\n", sim.base_url(), sim.base_url());
         if sim.auth() == SimAuth::OAuth2 {
             host += &format!("LP_SENTINEL_URI={}\n", sim.base_url());
         }
@@ -299,7 +300,11 @@ pub fn files_in(dir: &Path) -> BTreeSet<String> {
 pub fn xmllint(files: &[PathBuf]) {
     let (messaging, chat): (Vec<PathBuf>, Vec<PathBuf>) = files.iter().cloned().partition(|f| {
         std::fs::read_to_string(f)
-            .map(|t| t.lines().nth(1).is_some_and(|root| root.contains(" channel=\"messaging\"")))
+            .map(|t| {
+                t.lines()
+                    .nth(1)
+                    .is_some_and(|root| root.contains(" channel=\"messaging\""))
+            })
             .unwrap_or(false)
     });
     xmllint_with("schema/wfm-reports.xsd", &chat);
