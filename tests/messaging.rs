@@ -4,6 +4,7 @@
 //! into seconds here, independently of the product's code.
 
 mod common;
+mod delivery_support;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
@@ -222,8 +223,20 @@ async fn a_messaging_loop_delivers_q_and_as_from_key_messaging_metrics() {
     for a in &offline_now {
         assert!(as_text.contains(&format!("agentId=\"{a}\"")), "{a} missing");
     }
+    // Away reasons in numeric id order within each agent ("3" before "17" before "120").
+    let mut saw_several = false;
+    for agent in as_text.split("<Agent ").skip(1) {
+        let ids: Vec<u64> = agent
+            .split("<Reason id=\"")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        saw_several |= ids.len() > 1;
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    }
+    assert!(saw_several, "an agent with several away reasons: {as_text}");
     let log = log_text(&s.path("logs"));
-    assert!(log.contains("2 request(s)") || log.contains("3 request(s)"), "{log}");
+    assert!(log.contains("3 request(s)"), "2 data and 1 token request: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -357,6 +370,90 @@ async fn a_rerun_days_back_with_oauth1_and_debug_2() {
         "{dumps:?}"
     );
     xmllint(&xml_files(&out_dir));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_uploads_q_and_as_later_and_a_lost_state_is_rebuilt_from_them() {
+    use delivery_support::ftp_server::{self, start_server, ServerTls};
+    let ftp = |port: u16| {
+        format!(
+            "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
+            ftp_server::USER,
+            ftp_server::PASS
+        )
+    };
+    let first = t("2026-11-24T10:16:30Z");
+    let sim = messaging(first).start().await;
+    let down = delivery_support::refused_port();
+    let s = Setup::new(&sim, &format!("{CHANNEL}{}", ftp(down)));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(1), "FTP is down: {}", stderr(&out));
+    assert_eq!(files_in(&s.reports()).len(), 2, "Q_ and AS_ written, waiting");
+    assert_eq!(quarters_in(&s.state_json().unwrap()["written"]), 1);
+
+    // An hour later FTP is back: the waiting quarter goes from REPORT_DIR, the gap is built.
+    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
+        .await
+        .unwrap();
+    s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
+    let later = t("2026-11-24T11:16:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pushed = server.names();
+    for q in ["112426.1000", "112426.1015", "112426.1045", "112426.1100"] {
+        assert!(
+            pushed.contains(&format!("Q_{q}.xml")) && pushed.contains(&format!("AS_{q}.xml")),
+            "{q}: {pushed:?}"
+        );
+    }
+    assert!(pushed.iter().all(|n| !n.starts_with("AQ_")), "{pushed:?}");
+    assert_eq!(pushed.len(), 2 * 5);
+    let st = s.state_json().unwrap();
+    assert_eq!(quarters_in(&st["delivered"]), 5, "{st}");
+    assert_eq!(quarters_in(&st["written"]), 0, "{st}");
+
+    // A damaged state without its backup is rebuilt from the Q_ and AS_ files.
+    std::fs::write(s.state_file(), b"garbage").unwrap();
+    let mut bak = s.state_file().into_os_string();
+    bak.push(".bak");
+    std::fs::remove_file(bak).unwrap();
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
+    let err = stderr(&out);
+    assert!(
+        err.contains("the 5 quarter(s) whose files (Q_, AS_) are all in"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_most_two_requests_are_in_flight() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    // Every request of a 6-quarter rerun is slow: a client sending more at once would show.
+    sim.inject(None, Fault::Slow(std::time::Duration::from_millis(150)), 12);
+    let s = Setup::new(&sim, CHANNEL);
+    let out_dir = s.path("out");
+    let out = wfm(
+        &[
+            "rerun",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--ftp",
+            "pull",
+            "--output",
+            out_dir.to_str().unwrap(),
+            "--start",
+            "112426.0830",
+            "--end",
+            "112426.0945",
+        ],
+        now,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(files_in(&out_dir).len(), 12);
+    assert_eq!(sim.kmm_max_in_flight(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -352,6 +352,12 @@ impl Simulator {
         self.shared.faults.push(method, fault, times);
     }
 
+    /// The most Key Messaging Metrics requests answered at once so far (from
+    /// arrival to the reply's head; a `Slow` fault keeps one in flight).
+    pub fn kmm_max_in_flight(&self) -> usize {
+        self.shared.kmm_max_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Data-method requests (chat and KMM) received, rejected ones included.
     pub fn data_requests(&self) -> usize {
         self.shared.data_requests.load(Ordering::SeqCst)

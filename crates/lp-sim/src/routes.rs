@@ -86,7 +86,15 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
             .to_string()
     });
     let mut body = None;
+    let kmm = method.is_some_and(Method::is_kmm);
+    if kmm {
+        let now = shared.kmm_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.kmm_max_in_flight.fetch_max(now, Ordering::SeqCst);
+    }
     let resp = respond(&shared, req, &mut query, &mut body).await;
+    if kmm {
+        shared.kmm_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
     let status = resp.status().as_u16();
     tracing::debug!(%http_method, %path, status, "simulator request");
     lock(&shared.requests).push(RecordedRequest {

@@ -23,6 +23,9 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub data_requests: AtomicUsize,
     pub token_requests: AtomicUsize,
+    /// KMM requests being answered now, and the most there ever were at once.
+    pub kmm_in_flight: AtomicUsize,
+    pub kmm_max_in_flight: AtomicUsize,
 }
 
 /// A poisoned lock still holds usable data: a panicking test must not stop the server.
@@ -43,6 +46,8 @@ impl Shared {
             requests: Mutex::new(Vec::new()),
             data_requests: AtomicUsize::new(0),
             token_requests: AtomicUsize::new(0),
+            kmm_in_flight: AtomicUsize::new(0),
+            kmm_max_in_flight: AtomicUsize::new(0),
         }
     }
 
