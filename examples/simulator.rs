@@ -1,6 +1,7 @@
 //! Run the LivePerson simulator on its own, for benchmarks and manual trials:
 //! `cargo run --release --example simulator -- AGENTS SKILLS [NOW]`
-//! prints its base URL and OAuth 2.0 client credentials as config lines, then serves until killed.
+//! prints its base URL and OAuth 2.0 client credentials as config lines (and, as a
+//! comment, every agent id, for accounts that must list them), then serves until killed.
 
 use chrono::{DateTime, Utc};
 use lp_sim::{SimClock, SimOptions, Simulator};
@@ -26,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         c.client_secret,
         sim.base_url()
     );
+    println!("# LP_AGENT_IDS={}", sim.generator().agent_ids().join(","));
     use std::io::Write;
     std::io::stdout().flush()?;
     // Serve until the process is killed.
