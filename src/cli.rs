@@ -19,8 +19,8 @@ pub const VERSION: &str = concat!(
 #[command(
     name = "wfm",
     version = VERSION,
-    about = "Moves LivePerson statistics into NICE WFM: three XML reports per 15-minute quarter",
-    long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours). `wfm demo` shows the whole pipeline against a built-in simulator.",
+    about = "Moves LivePerson statistics into NICE WFM: XML reports per 15-minute quarter",
+    long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml; messaging accounts (LP_CHANNEL=messaging) get Q_ and AS_ from Key Messaging Metrics. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours; 14 days for messaging). `wfm demo` shows the whole pipeline against a built-in simulator.",
     after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock, 130/143 stopped by SIGINT/SIGTERM.\nConfiguration keys: see config.navomi.example."
 )]
 pub struct Cli {
@@ -35,7 +35,7 @@ pub enum Command {
         after_help = "Old form: wfm loop CONFIG FTP_OPT OS_TYPE DEBUG_OPT, e.g. `wfm loop config.navomi 2 2 0`\n  FTP_OPT 1 push, 2 pull; OS_TYPE 1 macOS, 2 Linux (ignored); DEBUG_OPT 0 none, 1 basic, 2 verbose"
     )]
     Loop(LoopArgs),
-    /// Rebuild past quarters from START to END (UTC, within the last 24 hours)
+    /// Rebuild past quarters from START to END (UTC, within the last 24 hours; 14 days with LP_CHANNEL=messaging)
     #[command(
         after_help = "Old form: wfm rerun CONFIG FTP_OPT OS_TYPE DEBUG_OPT OUTPUT START END,\n  e.g. `wfm rerun config.navomi 2 2 1 old-reports/ 112426.1000 112426.1045`\nSTART/END: MMDDYY.hhmm in UTC (as in the report names) or RFC 3339 (2026-11-24T10:00:00Z); minutes 00, 15, 30 or 45."
     )]

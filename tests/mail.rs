@@ -42,6 +42,7 @@ fn report(what_failed: &str) -> FailureReport {
         log_file: Some(PathBuf::from("/var/log/wfm/wfm-2026-11-24.log")),
         config: Some(PathBuf::from("/etc/wfm/config.navomi")),
         ftp: Some("push".into()),
+        keeps: "24 hours".into(),
         rebuildable: ["112426.1000", "112426.1015"]
             .iter()
             .map(|q| parse_quarter_arg(q).unwrap())

@@ -55,6 +55,8 @@ pub struct FailureReport {
     pub rebuildable: Vec<Quarter>,
     /// The run's delivery mode (`push`/`pull`), repeated in the rerun hint.
     pub ftp: Option<String>,
+    /// How long LivePerson keeps the channel's data ("24 hours", "14 days").
+    pub keeps: String,
 }
 
 /// Quarters one per line; a long list (a machine off for days) as ranges.
@@ -161,7 +163,8 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
             .map_or_else(|| "<your config>".to_string(), |p| p.display().to_string());
         let ftp = r.ftp.as_ref().map(|m| format!(" --ftp {m}")).unwrap_or_default();
         b.push_str(&format!(
-            "\nLivePerson keeps 24 hours of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config {config}{ftp} --output <dir> --start {} --end {}\n",
+            "\nLivePerson keeps {} of data. Once the cause is fixed, quarters that a later run\ndid not deliver can be rebuilt with:\n  wfm rerun --config {config}{ftp} --output <dir> --start {} --end {}\n",
+            r.keeps,
             first.stem(),
             last.stem()
         ));
@@ -513,6 +516,7 @@ mod tests {
             config: Some(PathBuf::from("/etc/wfm/config.navomi")),
             rebuildable: quarters.iter().map(|q| parse_quarter_arg(q).unwrap()).collect(),
             ftp: Some("push".into()),
+            keeps: "24 hours".into(),
         }
     }
 

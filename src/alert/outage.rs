@@ -112,16 +112,18 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
     if failures.is_empty() {
         return false;
     }
+    let keeps = cfg.channel.reach().describe();
     let report = mail::FailureReport {
         command: command.to_string(),
         quarters: summary.failed_quarters(),
         what_failed: failures.join("\n"),
-        hint: failure_hint(summary),
+        hint: failure_hint(summary, &keeps),
         host: host_name(),
         log_file: std::path::absolute(crate::logging::current_log_file(&cfg.log_dir)).ok(),
         config: std::path::absolute(&cfg.source).ok(),
         rebuildable: summary.errored_quarters(),
         ftp: Some(ftp.to_string()),
+        keeps,
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
     send_mail(mail_cfg, subject, body, until).await
@@ -156,7 +158,7 @@ async fn send_mail(mail_cfg: EmailConfig, subject: String, body: String, until: 
 }
 
 /// What to try, from what failed.
-fn failure_hint(summary: &RunSummary) -> String {
+fn failure_hint(summary: &RunSummary, keeps: &str) -> String {
     let kinds = summary.kinds();
     let mut hint = String::new();
     if kinds.contains(&FailureKind::Refused) {
@@ -168,11 +170,11 @@ fn failure_hint(summary: &RunSummary) -> String {
             "The files are kept locally (the error names the folder); check the FTP server (wfm check logs in to it). ",
         );
     } else if !summary.lost.is_empty() {
-        hint.push_str("Lost quarters cannot be rebuilt: LivePerson keeps 24 hours. ");
+        hint.push_str(&format!("Lost quarters cannot be rebuilt: LivePerson keeps {keeps}. "));
     }
-    hint.push_str(
-        "wfm retries on its next run from cron and catches up every quarter LivePerson still serves (24 hours); run `wfm check` to test the config, LivePerson, FTP and mail.",
-    );
+    hint.push_str(&format!(
+        "wfm retries on its next run from cron and catches up every quarter LivePerson still serves ({keeps}); run `wfm check` to test the config, LivePerson, FTP and mail."
+    ));
     hint
 }
 
@@ -182,4 +184,22 @@ fn host_name() -> String {
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_else(|| "this host".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarter::testing::q;
+
+    #[test]
+    fn the_hint_says_how_long_the_channel_keeps_its_data() {
+        let mut summary = RunSummary::default();
+        summary.lost.insert(q("112426.1000"));
+        let hint = failure_hint(&summary, "14 days");
+        assert!(
+            hint.contains("Lost quarters cannot be rebuilt: LivePerson keeps 14 days."),
+            "{hint}"
+        );
+        assert!(hint.contains("still serves (14 days)"), "{hint}");
+    }
 }
