@@ -172,6 +172,27 @@ fn chat_requests(sim: &Simulator) -> usize {
 
 const CHANNEL: &str = "LP_CHANNEL=messaging\n";
 
+/// `wfm rerun` in pull mode from `start` to `end` into `out`.
+async fn rerun(s: &Setup, out: &Path, start: &str, end: &str, debug: u8, now: DateTime<Utc>) -> std::process::Output {
+    let debug = debug.to_string();
+    let args = [
+        "rerun",
+        "--config",
+        s.config.to_str().unwrap(),
+        "--ftp",
+        "pull",
+        "--debug",
+        &debug,
+        "--output",
+        out.to_str().unwrap(),
+        "--start",
+        start,
+        "--end",
+        end,
+    ];
+    wfm(&args, now).await
+}
+
 fn xml_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files_in(dir).into_iter().map(|n| dir.join(n)).collect()
 }
@@ -323,25 +344,7 @@ async fn a_rerun_days_back_with_oauth1_and_debug_2() {
     let sim = scenario(now).with(|o| o.chat_data = false).start().await;
     let s = Setup::new(&sim, CHANNEL);
     let out_dir = s.path("out");
-    let out = wfm(
-        &[
-            "rerun",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--ftp",
-            "pull",
-            "--debug",
-            "2",
-            "--output",
-            out_dir.to_str().unwrap(),
-            "--start",
-            "112026.2300",
-            "--end",
-            "112126.0045",
-        ],
-        now,
-    )
-    .await;
+    let out = rerun(&s, &out_dir, "112026.2300", "112126.0045", 2, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let exp = ExpectKmm::all(sim.generator());
     let mut q = t("2026-11-20T23:00:00Z");
@@ -434,23 +437,7 @@ async fn at_most_two_requests_are_in_flight() {
     sim.inject(None, Fault::Slow(std::time::Duration::from_millis(150)), 12);
     let s = Setup::new(&sim, CHANNEL);
     let out_dir = s.path("out");
-    let out = wfm(
-        &[
-            "rerun",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--ftp",
-            "pull",
-            "--output",
-            out_dir.to_str().unwrap(),
-            "--start",
-            "112426.0830",
-            "--end",
-            "112426.0945",
-        ],
-        now,
-    )
-    .await;
+    let out = rerun(&s, &out_dir, "112426.0830", "112426.0945", 0, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(files_in(&out_dir).len(), 12);
     assert_eq!(sim.kmm_max_in_flight(), 2);
@@ -494,46 +481,14 @@ async fn a_rerun_beyond_fourteen_days_is_a_usage_error() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = messaging(now).start().await;
     let s = Setup::new(&sim, CHANNEL);
-    let out = wfm(
-        &[
-            "rerun",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--ftp",
-            "pull",
-            "--output",
-            s.path("out").to_str().unwrap(),
-            "--start",
-            "111026.0900",
-            "--end",
-            "111126.0900",
-        ],
-        now,
-    )
-    .await;
+    let out = rerun(&s, &s.path("out"), "111026.0900", "111126.0900", 0, now).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("LivePerson keeps 14 days"), "{err}");
     assert!(err.contains("111026.1045"), "names the oldest quarter served: {err}");
     assert_eq!(sim.data_requests(), 0);
     // 13 days back is fine.
-    let out = wfm(
-        &[
-            "rerun",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--ftp",
-            "pull",
-            "--output",
-            s.path("out").to_str().unwrap(),
-            "--start",
-            "111126.1100",
-            "--end",
-            "111126.1100",
-        ],
-        now,
-    )
-    .await;
+    let out = rerun(&s, &s.path("out"), "111126.1100", "111126.1100", 0, now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     ExpectKmm::all(sim.generator()).check_quarter(&s.path("out"), t("2026-11-11T11:00:00Z"));
 }
@@ -575,23 +530,7 @@ async fn a_busy_quarter_is_retried_and_a_refused_window_fails_only_its_quarter()
     // One quarter's window refused (400), the next ones delivered.
     sim.inject(Some(Method::Metrics), Fault::ServerError(400), 1);
     let out_dir = s.path("out");
-    let out = wfm(
-        &[
-            "rerun",
-            "--config",
-            s.config.to_str().unwrap(),
-            "--ftp",
-            "pull",
-            "--output",
-            out_dir.to_str().unwrap(),
-            "--start",
-            "112426.0900",
-            "--end",
-            "112426.0930",
-        ],
-        now,
-    )
-    .await;
+    let out = rerun(&s, &out_dir, "112426.0900", "112426.0930", 0, now).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("112426.0900") && err.contains("HTTP 400"), "{err}");

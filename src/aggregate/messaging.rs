@@ -4,9 +4,10 @@
 //! to pick: a quarter is one window. Milliseconds become whole seconds,
 //! rounded half up.
 
+use super::sums::Acc;
 use super::{row_ids, AggregateError, Naming, Selection};
 use crate::lp::model::kmm::{AgentRecord, Group};
-use crate::lp::model::{Method, Num};
+use crate::lp::model::Method;
 use crate::quarter::Quarter;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -62,40 +63,6 @@ pub fn ms_to_seconds(ms: u64) -> u64 {
     ms / 1000 + u64::from(ms % 1000 >= 500)
 }
 
-/// Reads KMM numbers of one method and quarter: -1 (no data) counts as 0,
-/// other negatives and overflowing sums are refused with what and where.
-struct Check<'a> {
-    method: Method,
-    quarter: &'a str,
-}
-
-impl Check<'_> {
-    fn value(&self, n: Num, field: &'static str, id: &str) -> Result<u64, AggregateError> {
-        match n.0 {
-            -1 => Ok(0),
-            v if v < 0 => Err(AggregateError::Negative {
-                method: self.method,
-                quarter: self.quarter.to_string(),
-                field,
-                id: id.to_string(),
-                value: v,
-            }),
-            v => Ok(v as u64),
-        }
-    }
-
-    fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
-        let v = self.value(n, field, id)?;
-        *into = into.checked_add(v).ok_or_else(|| AggregateError::Overflow {
-            method: self.method,
-            quarter: self.quarter.to_string(),
-            field,
-            id: id.to_string(),
-        })?;
-        Ok(())
-    }
-}
-
 /// Build one messaging quarter from all pages of `metrics` (`groups`) and of
 /// `agent_view` (`records`). A skill or agent met twice (pages that shifted
 /// while being read) keeps its first figures.
@@ -110,7 +77,7 @@ pub fn build_messaging_quarter(
     for g in groups {
         by_skill.entry(g.key.0.as_str()).or_insert(g);
     }
-    let check = Check {
+    let check = Acc {
         method: Method::Metrics,
         quarter: &stem,
     };
@@ -139,7 +106,7 @@ pub fn build_messaging_quarter(
     for r in records {
         by_agent.entry(r.agent_id.0.as_str()).or_insert(r);
     }
-    let check = Check {
+    let check = Acc {
         method: Method::AgentView,
         quarter: &stem,
     };
@@ -172,7 +139,7 @@ pub fn build_messaging_quarter(
 
 /// An agent's record into its row: milliseconds summed per status (and per
 /// away reason), then turned into seconds.
-fn add_record(row: &mut MessagingAgentRow, r: &AgentRecord, check: &Check<'_>) -> Result<(), AggregateError> {
+fn add_record(row: &mut MessagingAgentRow, r: &AgentRecord, check: &Acc<'_>) -> Result<(), AggregateError> {
     let id = row.agent_id.as_str();
     let (mut online, mut back_soon, mut away) = (0u64, 0u64, 0u64);
     for s in &r.agent_status_duration_list {

@@ -47,7 +47,7 @@ pub(super) struct Acc<'a> {
 
 impl Acc<'_> {
     /// A counter: -1 (no data) counts as 0; other negatives are refused.
-    fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
+    pub fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
         let v = match n.0 {
             -1 => 0,
             v if v < 0 => {
@@ -68,6 +68,13 @@ impl Acc<'_> {
             id: id.to_string(),
         })?;
         Ok(())
+    }
+
+    /// One counter on its own, checked like [`Acc::add`].
+    pub fn value(&self, n: Num, field: &'static str, id: &str) -> Result<u64, AggregateError> {
+        let mut v = 0;
+        self.add(&mut v, n, field, id)?;
+        Ok(v)
     }
 
     /// Adds each of `fields` of `record` to the sum beside it, in order.
