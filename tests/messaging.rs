@@ -17,6 +17,24 @@ fn secs(ms: i64) -> String {
     div_half_up(ms, 1000).to_string()
 }
 
+/// The skills KMM has a group for in the quarter at `start`.
+fn skills_with_data(g: &Generator, start: DateTime<Utc>) -> Vec<String> {
+    let (from, to) = ExpectKmm::window(start);
+    g.skill_ids()
+        .into_iter()
+        .filter(|s| g.kmm_skill(s, from, to).is_some())
+        .collect()
+}
+
+/// The agents KMM has a record for in the quarter at `start`.
+fn agents_with_data(g: &Generator, start: DateTime<Utc>) -> Vec<String> {
+    let (from, to) = ExpectKmm::window(start);
+    g.agent_ids()
+        .into_iter()
+        .filter(|a| g.kmm_agent(a, from, to).is_some())
+        .collect()
+}
+
 /// What the messaging files of a quarter must hold.
 struct ExpectKmm<'a> {
     gen: &'a Generator,
@@ -57,14 +75,7 @@ impl<'a> ExpectKmm<'a> {
     fn queue(&self, start: DateTime<Utc>) -> Report {
         let (from, to) = Self::window(start);
         let g = self.gen;
-        let mut skills = match &self.skills {
-            Some(l) => l.clone(),
-            None => g
-                .skill_ids()
-                .into_iter()
-                .filter(|s| g.kmm_skill(s, from, to).is_some())
-                .collect(),
-        };
+        let mut skills = self.skills.clone().unwrap_or_else(|| skills_with_data(g, start));
         numeric_sort(&mut skills);
         let mut rep = Self::root(start, "QueueData");
         for s in skills {
@@ -95,14 +106,7 @@ impl<'a> ExpectKmm<'a> {
     fn agent_system(&self, start: DateTime<Utc>) -> Report {
         let (from, to) = Self::window(start);
         let g = self.gen;
-        let mut agents = match &self.agents {
-            Some(l) => l.clone(),
-            None => g
-                .agent_ids()
-                .into_iter()
-                .filter(|a| g.kmm_agent(a, from, to).is_some())
-                .collect(),
-        };
+        let mut agents = self.agents.clone().unwrap_or_else(|| agents_with_data(g, start));
         numeric_sort(&mut agents);
         let mut rep = Self::root(start, "AgentSystemData");
         for a in agents {
@@ -276,19 +280,8 @@ async fn pages_past_fifty_skills_and_agents_are_followed_to_the_end() {
     let q = t("2026-11-24T14:00:00Z");
     let exp = ExpectKmm::all(sim.generator());
     exp.check_quarter(&s.reports(), q);
-    let (from, to) = (q.timestamp_millis(), q.timestamp_millis() + 900_000);
-    let skills = sim
-        .generator()
-        .skill_ids()
-        .iter()
-        .filter(|k| sim.generator().kmm_skill(k, from, to).is_some())
-        .count();
-    let agents = sim
-        .generator()
-        .agent_ids()
-        .iter()
-        .filter(|a| sim.generator().kmm_agent(a, from, to).is_some())
-        .count();
+    let skills = skills_with_data(sim.generator(), q).len();
+    let agents = agents_with_data(sim.generator(), q).len();
     assert!(
         (101..=150).contains(&skills) && (101..=150).contains(&agents),
         "{skills} skills, {agents} agents: 3 pages each"
@@ -608,19 +601,8 @@ async fn check_on_the_messaging_channel_names_host_call_and_counts() {
         "{text}"
     );
     let q = t("2026-11-24T10:00:00Z");
-    let (from, to) = (q.timestamp_millis(), q.timestamp_millis() + 900_000);
-    let skills = sim
-        .generator()
-        .skill_ids()
-        .iter()
-        .filter(|k| sim.generator().kmm_skill(k, from, to).is_some())
-        .count();
-    let agents = sim
-        .generator()
-        .agent_ids()
-        .iter()
-        .filter(|a| sim.generator().kmm_agent(a, from, to).is_some())
-        .count();
+    let skills = skills_with_data(sim.generator(), q).len();
+    let agents = agents_with_data(sim.generator(), q).len();
     assert!(
         text.contains(&format!(
             "{skills} skill(s) and {agents} agent(s) in quarter 112426.1000"
