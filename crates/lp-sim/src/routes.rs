@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::auth::oauth1::parse_query;
 use crate::data::DataParams;
 use crate::faults;
-use crate::server::{error_response, json_response, SimBody};
+use crate::server::{error_response, json_response, stream_response, SimBody};
 use crate::shared::{lock, Shared};
 use crate::{Method, RecordedRequest};
 
@@ -75,7 +75,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
             .unwrap_or("")
             .to_string()
     });
-    let resp = respond(&shared, req, &mut query).await;
+    let mut resp = respond(&shared, req, &mut query).await;
+    if method.is_some() {
+        resp = resp.map(|body| body.counted(shared.data_bytes.clone()));
+    }
     let status = resp.status().as_u16();
     tracing::debug!(%http_method, %path, status, "simulator request");
     lock(&shared.requests).push(RecordedRequest {
@@ -230,7 +233,10 @@ async fn data_request(
         }
     }
     let resp = match DataParams::parse(&params, method) {
-        Ok(p) => json_response(StatusCode::OK, &shared.data.reply(method, &p, shared.now())),
+        Ok(p) => {
+            let reply = shared.data.reply(method, &p, shared.now());
+            stream_response(StatusCode::OK, move |out| reply.write(out))
+        }
         Err(msg) => error_response(StatusCode::BAD_REQUEST, msg),
     };
     faults::after_reply(fault.as_ref(), resp)

@@ -1,8 +1,8 @@
 //! The state every connection of one simulator shares: the account's setup, the clock,
 //! the fault queue, the counters and the request log.
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub data_requests: AtomicUsize,
     pub token_requests: AtomicUsize,
+    /// Body bytes of data-call answers handed to the connections.
+    pub data_bytes: Arc<AtomicU64>,
 }
 
 /// A poisoned lock still holds usable data: a panicking test must not stop the server.
@@ -43,6 +45,7 @@ impl Shared {
             requests: Mutex::new(Vec::new()),
             data_requests: AtomicUsize::new(0),
             token_requests: AtomicUsize::new(0),
+            data_bytes: Arc::new(AtomicU64::new(0)),
         }
     }
 

@@ -1,14 +1,21 @@
 //! The data of the three methods: the deterministic [`generator`], the request parameters
 //! (`params`), 5-minute slots and their coverage of a timeframe (`slots`), and the replies
-//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`).
+//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`), written
+//! into chunks by `json`. Tests only: `whole`, the former whole-body builder, and `identity`,
+//! which holds the streamed replies to its bytes.
 
 mod agent;
 mod eng;
 pub mod generator;
+#[cfg(test)]
+mod identity;
+pub(crate) mod json;
 pub(crate) mod params;
 mod queue;
 mod reply;
 pub(crate) mod slots;
+#[cfg(test)]
+mod whole;
 
 pub(crate) use params::DataParams;
 pub(crate) use reply::DataSource;
