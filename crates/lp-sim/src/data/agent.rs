@@ -121,13 +121,15 @@ impl AgentData {
 }
 
 impl MethodData for AgentData {
-    /// The agents with data (position in `agents`) and their states, summed over the slots.
-    type Part = Vec<(usize, Vec<StateValues>)>;
+    /// Nothing: agentactivity's data has one member, written while computed.
+    type Part = ();
     const MEMBERS: &'static [&'static str] = &["agentsMetrics"];
 
-    fn compute(&self, slots: &[Slot]) -> Self::Part {
-        let mut part = Vec::new();
-        for (j, (_, ai)) in self.agents.iter().enumerate() {
+    /// Each agent's states, summed over the slots, written as soon as they are.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{\"metricsPerAgent\":{");
+        let mut first = true;
+        for (key, ai) in &self.agents {
             let Some(ai) = *ai else { continue };
             let mut acc: Option<Vec<StateValues>> = None;
             for slot in slots {
@@ -135,20 +137,11 @@ impl MethodData for AgentData {
                     merge_states(acc.get_or_insert_with(Vec::new), scale_states(states, slot));
                 }
             }
-            if let Some(states) = acc {
-                part.push((j, states));
-            }
-        }
-        part
-    }
-
-    fn write_member(&self, part: &Self::Part, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
-        out.raw(b"{\"metricsPerAgent\":{");
-        for (n, (j, states)) in part.iter().enumerate() {
-            if n > 0 {
+            let Some(states) = acc else { continue };
+            if !std::mem::take(&mut first) {
                 out.raw(b",");
             }
-            out.raw(&self.agents[*j].0);
+            out.raw(key);
             out.raw(b"[");
             for (m, s) in states.iter().enumerate() {
                 if m > 0 {
@@ -161,6 +154,10 @@ impl MethodData for AgentData {
         }
         out.raw(b"},\"metricsTotals\":[]}");
         Ok(())
+    }
+
+    fn write_member(&self, _part: &(), _member: usize, _out: &mut JsonOut) -> Result<(), Stop> {
+        unreachable!("agentactivity's data has one member")
     }
 }
 

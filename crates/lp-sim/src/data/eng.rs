@@ -60,10 +60,10 @@ pub(super) struct EngData {
     skills_listed: bool,
 }
 
-/// The data over some slots.
+/// The data over some slots, for skillsMetricsPerAgent (agentsMetrics is written while
+/// it is computed).
 pub(super) struct EngPart {
-    /// Per agent (as `EngData::agents`), summed over the skills; `None`: no data.
-    agents: Vec<Option<EngValues>>,
+    /// The reported skills, in key order.
     skills: Vec<SkillPart>,
     totals: EngValues,
 }
@@ -73,7 +73,7 @@ struct SkillPart {
     /// Position in `EngData::skills`.
     skill: usize,
     totals: EngValues,
-    /// The agents with data: position in `EngData::agents`, values.
+    /// The agents with data, in key order: position in `EngData::agents`, values.
     agents: Vec<(usize, EngValues)>,
 }
 
@@ -94,102 +94,102 @@ impl EngData {
             g,
         }
     }
+
+    /// The data over `slots`, agent by agent (in key order): `agent_done` gets each agent
+    /// with data and its values summed over the skills as soon as they are known.
+    fn compute(
+        &self,
+        slots: &[Slot],
+        mut agent_done: impl FnMut(usize, &EngValues) -> Result<(), Stop>,
+    ) -> Result<EngPart, Stop> {
+        let g = &self.g;
+        let mut per_skill: Vec<(EngValues, Vec<(usize, EngValues)>)> =
+            vec![(zero_eng(), Vec::new()); self.skills.len()];
+        let mut logged_in = Vec::with_capacity(slots.len());
+        for (j, (_, ai)) in self.agents.iter().enumerate() {
+            let Some(ai) = *ai else { continue };
+            // A logged-out agent handles nothing.
+            logged_in.clear();
+            logged_in.extend(slots.iter().map(|s| g.logged_in_at(ai, s.end)));
+            let mut agent_totals: Option<EngValues> = None;
+            for ((_, si), (skill_totals, with_data)) in self.skills.iter().zip(&mut per_skill) {
+                let Some(si) = *si else { continue };
+                if !g.works(ai, si) {
+                    continue;
+                }
+                let mut acc: Option<EngValues> = None;
+                for (slot, _) in slots.iter().zip(&logged_in).filter(|(_, logged)| **logged) {
+                    if let Some(v) = g.eng_activity_at(si, ai, slot.end) {
+                        add_eng(acc.get_or_insert_with(zero_eng), &scale_eng(&v, slot));
+                    }
+                }
+                if let Some(v) = acc {
+                    add_eng(skill_totals, &v);
+                    add_eng(agent_totals.get_or_insert_with(zero_eng), &v);
+                    with_data.push((j, v));
+                }
+            }
+            if let Some(t) = &agent_totals {
+                agent_done(j, t)?;
+            }
+        }
+        let mut part = EngPart {
+            skills: Vec::new(),
+            totals: zero_eng(),
+        };
+        for (skill, (totals, agents)) in per_skill.into_iter().enumerate() {
+            // A listed skill is reported even without data.
+            if !agents.is_empty() || self.skills_listed {
+                add_eng(&mut part.totals, &totals);
+                part.skills.push(SkillPart { skill, totals, agents });
+            }
+        }
+        Ok(part)
+    }
 }
 
 impl MethodData for EngData {
     type Part = EngPart;
     const MEMBERS: &'static [&'static str] = &["agentsMetrics", "skillsMetricsPerAgent"];
 
-    fn compute(&self, slots: &[Slot]) -> EngPart {
-        let g = &self.g;
-        // Whether each agent is logged in, slot by slot: a logged-out agent handles nothing.
-        let logged_in: Vec<bool> = self
-            .agents
-            .iter()
-            .flat_map(|(_, ai)| {
-                slots
-                    .iter()
-                    .map(move |s| ai.is_some_and(|ai| g.logged_in_at(ai, s.end)))
-            })
-            .collect();
-        let mut part = EngPart {
-            agents: vec![None; self.agents.len()],
-            skills: Vec::new(),
-            totals: zero_eng(),
-        };
-        for (k, (_, si)) in self.skills.iter().enumerate() {
-            let mut skill_totals = zero_eng();
-            let mut with_data = Vec::new();
-            for (j, (_, ai)) in self.agents.iter().enumerate() {
-                let (Some(si), Some(ai)) = (*si, *ai) else { continue };
-                if !g.works(ai, si) {
-                    continue;
-                }
-                let mut acc: Option<EngValues> = None;
-                for (n, slot) in slots.iter().enumerate() {
-                    if !logged_in[j * slots.len() + n] {
-                        continue;
-                    }
-                    if let Some(v) = g.eng_activity_at(si, ai, slot.end) {
-                        add_eng(acc.get_or_insert_with(zero_eng), &scale_eng(&v, slot));
-                    }
-                }
-                if let Some(v) = acc {
-                    add_eng(&mut skill_totals, &v);
-                    match &mut part.agents[j] {
-                        Some(t) => add_eng(t, &v),
-                        none => *none = Some(v.clone()),
-                    }
-                    with_data.push((j, v));
-                }
+    /// agentsMetrics: each agent written as soon as its sums are known.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<EngPart, Stop> {
+        out.raw(b"{\"metricsPerAgent\":{");
+        let mut first = true;
+        let part = self.compute(slots, |j, v| {
+            if !std::mem::take(&mut first) {
+                out.raw(b",");
             }
-            if !with_data.is_empty() || self.skills_listed {
-                add_eng(&mut part.totals, &skill_totals);
-                part.skills.push(SkillPart {
-                    skill: k,
-                    totals: skill_totals,
-                    agents: with_data,
-                });
-            }
-        }
-        part
+            out.raw(&self.agents[j].0);
+            write_eng(out, v);
+            out.flush_if_full()
+        })?;
+        out.raw(b"},\"metricsTotals\":");
+        write_eng(out, &part.totals);
+        out.raw(b"}");
+        Ok(part)
     }
 
-    fn write_member(&self, part: &EngPart, member: usize, out: &mut JsonOut) -> Result<(), Stop> {
-        if member == 0 {
-            // agentsMetrics
+    /// skillsMetricsPerAgent.
+    fn write_member(&self, part: &EngPart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{\"metricsPerSkill\":{");
+        for (n, skill) in part.skills.iter().enumerate() {
+            if n > 0 {
+                out.raw(b",");
+            }
+            out.raw(&self.skills[skill.skill].0);
             out.raw(b"{\"metricsPerAgent\":{");
-            let mut first = true;
-            for ((key, _), v) in self.agents.iter().zip(&part.agents) {
-                let Some(v) = v else { continue };
-                if !std::mem::take(&mut first) {
+            for (m, (j, v)) in skill.agents.iter().enumerate() {
+                if m > 0 {
                     out.raw(b",");
                 }
-                out.raw(key);
+                out.raw(&self.agents[*j].0);
                 write_eng(out, v);
                 out.flush_if_full()?;
             }
-        } else {
-            // skillsMetricsPerAgent
-            out.raw(b"{\"metricsPerSkill\":{");
-            for (n, skill) in part.skills.iter().enumerate() {
-                if n > 0 {
-                    out.raw(b",");
-                }
-                out.raw(&self.skills[skill.skill].0);
-                out.raw(b"{\"metricsPerAgent\":{");
-                for (m, (j, v)) in skill.agents.iter().enumerate() {
-                    if m > 0 {
-                        out.raw(b",");
-                    }
-                    out.raw(&self.agents[*j].0);
-                    write_eng(out, v);
-                    out.flush_if_full()?;
-                }
-                out.raw(b"},\"metricsTotals\":");
-                write_eng(out, &skill.totals);
-                out.raw(b"}");
-            }
+            out.raw(b"},\"metricsTotals\":");
+            write_eng(out, &skill.totals);
+            out.raw(b"}");
         }
         out.raw(b"},\"metricsTotals\":");
         write_eng(out, &part.totals);

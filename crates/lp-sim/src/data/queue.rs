@@ -176,10 +176,7 @@ impl QueueData {
     }
 }
 
-impl MethodData for QueueData {
-    type Part = QueuePart;
-    const MEMBERS: &'static [&'static str] = &["metricsTotals", "skillsMetrics"];
-
+impl QueueData {
     fn compute(&self, slots: &[Slot]) -> QueuePart {
         let mut totals = QStats::empty();
         let skills = self
@@ -205,12 +202,21 @@ impl MethodData for QueueData {
             .collect();
         QueuePart { skills, totals }
     }
+}
 
-    fn write_member(&self, part: &QueuePart, member: usize, out: &mut JsonOut) -> Result<(), Stop> {
-        if member == 0 {
-            out.numbers(&part.totals.members("currentQueueSize"));
-            return Ok(());
-        }
+impl MethodData for QueueData {
+    type Part = QueuePart;
+    const MEMBERS: &'static [&'static str] = &["metricsTotals", "skillsMetrics"];
+
+    /// The totals need every skill: computed, then written.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<QueuePart, Stop> {
+        let part = self.compute(slots);
+        out.numbers(&part.totals.members("currentQueueSize"));
+        Ok(part)
+    }
+
+    /// skillsMetrics.
+    fn write_member(&self, part: &QueuePart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
         out.raw(b"{");
         if !self.totals_only {
             let mut first = true;

@@ -27,13 +27,29 @@ pub(crate) struct DataSource {
 /// One method's data over a set of slots: a JSON object whose members (`MEMBERS`, in key
 /// order) the reply writes once for the whole timeframe, and once per interval.
 pub(super) trait MethodData {
-    /// The data over some slots, computed before any of it is written.
+    /// The data over some slots, as the members after the first need it.
     type Part;
     /// The members' names, sorted as serde_json's map sorts them.
     const MEMBERS: &'static [&'static str];
-    fn compute(&self, slots: &[Slot]) -> Self::Part;
-    /// Writes the value of `MEMBERS[member]`.
+    /// Computes the data over `slots` and writes the value of the first member: entry by
+    /// entry while computing where the method can, so a long computation (the whole
+    /// timeframe of a large account) sends its first bytes at once.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<Self::Part, Stop>;
+    /// Writes the value of `MEMBERS[member]`, for `member` >= 1.
     fn write_member(&self, part: &Self::Part, member: usize, out: &mut JsonOut) -> Result<(), Stop>;
+}
+
+/// The members of the data over `slots`: the first while it is computed, then the others.
+fn write_members<M: MethodData>(m: &M, slots: &[Slot], out: &mut JsonOut) -> Result<(), Stop> {
+    out.const_key(M::MEMBERS[0]);
+    let part = m.compute_writing_first(slots, out)?;
+    for (member, name) in M::MEMBERS.iter().enumerate().skip(1) {
+        out.raw(b",");
+        out.const_key(name);
+        m.write_member(&part, member, out)?;
+        out.flush_if_full()?;
+    }
+    Ok(())
 }
 
 /// The member the intervals are written as, in its key-order place among a method's members.
@@ -112,38 +128,43 @@ impl Reply {
     }
 
     /// `{...}`: the data of the whole timeframe, with `metricsByIntervals` in its key-order
-    /// place. The timeframe's data is computed when its first member is due.
+    /// place (first, or between the data's members, or last).
     fn write_as<M: MethodData>(&self, m: &M, out: &mut JsonOut) -> Result<(), Stop> {
-        let mut totals: Option<M::Part> = None;
-        let mut intervals = self.intervals.as_deref();
-        let mut first = true;
         out.raw(b"{");
-        for (member, name) in M::MEMBERS.iter().enumerate() {
-            if *name > INTERVALS {
-                if let Some(list) = intervals.take() {
-                    comma(&mut first, out);
-                    write_intervals(m, list, out)?;
-                }
-            }
-            comma(&mut first, out);
-            out.const_key(name);
-            let part = totals.get_or_insert_with(|| m.compute(&self.all));
-            m.write_member(part, member, out)?;
-            out.flush_if_full()?;
-        }
-        if let Some(list) = intervals {
-            comma(&mut first, out);
+        let first_member = M::MEMBERS[0];
+        let Some(list) = &self.intervals else {
+            write_members(m, &self.all, out)?;
+            out.raw(b"}");
+            return Ok(());
+        };
+        if INTERVALS < first_member {
             write_intervals(m, list, out)?;
+            out.raw(b",");
+            write_members(m, &self.all, out)?;
+        } else {
+            // The intervals after the members sorting before them.
+            out.const_key(first_member);
+            let part = m.compute_writing_first(&self.all, out)?;
+            let mut intervals = Some(list);
+            for (member, name) in M::MEMBERS.iter().enumerate().skip(1) {
+                if *name > INTERVALS {
+                    if let Some(list) = intervals.take() {
+                        out.raw(b",");
+                        write_intervals(m, list, out)?;
+                    }
+                }
+                out.raw(b",");
+                out.const_key(name);
+                m.write_member(&part, member, out)?;
+                out.flush_if_full()?;
+            }
+            if let Some(list) = intervals {
+                out.raw(b",");
+                write_intervals(m, list, out)?;
+            }
         }
         out.raw(b"}");
         Ok(())
-    }
-}
-
-/// A comma before every member but the first.
-fn comma(first: &mut bool, out: &mut JsonOut) {
-    if !std::mem::take(first) {
-        out.raw(b",");
     }
 }
 
@@ -155,15 +176,8 @@ fn write_intervals<M: MethodData>(m: &M, list: &[(i64, Vec<Slot>)], out: &mut Js
         if n > 0 {
             out.raw(b",");
         }
-        let part = m.compute(slots);
         out.raw(b"{\"metricsData\":{");
-        for (member, name) in M::MEMBERS.iter().enumerate() {
-            if member > 0 {
-                out.raw(b",");
-            }
-            out.const_key(name);
-            m.write_member(&part, member, out)?;
-        }
+        write_members(m, slots, out)?;
         out.raw(b"},\"timestamp\":");
         out.int(*end);
         out.raw(b"}");
