@@ -1,6 +1,8 @@
 //! Run the LivePerson simulator on its own, for benchmarks and manual trials:
 //! `cargo run --release --example simulator -- AGENTS SKILLS [NOW]`
-//! prints its base URL and OAuth 2.0 client credentials as config lines, then serves until killed.
+//! prints its base URL and OAuth 2.0 client credentials as config lines, then serves until
+//! SIGTERM or SIGINT, and then prints the body bytes of the data replies it sent as
+//! `# data bytes sent: N` (a comment, should the output be used as a config).
 
 use chrono::{DateTime, Utc};
 use lp_sim::{SimClock, SimOptions, Simulator};
@@ -28,7 +30,24 @@ async fn main() -> anyhow::Result<()> {
     );
     use std::io::Write;
     std::io::stdout().flush()?;
-    // Serve until the process is killed.
-    std::future::pending::<()>().await;
+    stopped().await?;
+    println!("# data bytes sent: {}", sim.data_bytes_sent());
+    std::io::stdout().flush()?;
+    sim.shutdown().await;
     Ok(())
+}
+
+/// Until SIGTERM or SIGINT.
+async fn stopped() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            r = tokio::signal::ctrl_c() => r,
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }
