@@ -1,7 +1,9 @@
 //! Run the LivePerson simulator on its own, for benchmarks and manual trials:
 //! `cargo run --release --example simulator -- AGENTS SKILLS [NOW]`
 //! prints its base URL and OAuth 2.0 client credentials as config lines (and, as a
-//! comment, every agent id, for accounts that must list them), then serves until killed.
+//! comment, every agent id, for accounts that must list them), then serves until SIGTERM or
+//! SIGINT, and then prints the body bytes of the data replies it sent as
+//! `# data bytes sent: N` (a comment, should the output be used as a config).
 
 use chrono::{DateTime, Utc};
 use lp_sim::{SimClock, SimOptions, Simulator};
@@ -30,7 +32,24 @@ async fn main() -> anyhow::Result<()> {
     println!("# LP_AGENT_IDS={}", sim.generator().agent_ids().join(","));
     use std::io::Write;
     std::io::stdout().flush()?;
-    // Serve until the process is killed.
-    std::future::pending::<()>().await;
+    stopped().await?;
+    println!("# data bytes sent: {}", sim.data_bytes_sent());
+    std::io::stdout().flush()?;
+    sim.shutdown().await;
     Ok(())
+}
+
+/// Until SIGTERM or SIGINT.
+async fn stopped() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            r = tokio::signal::ctrl_c() => r,
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }

@@ -170,8 +170,8 @@ pub enum Fault {
     Slow(Duration),
     /// 200 with valid JSON of the wrong shape.
     Malformed,
-    /// 200 with the full Content-Length, but only the first half of the body before the
-    /// connection is closed.
+    /// 200, chunked, but only the first half of the body before the connection is closed
+    /// (no terminating chunk): the client sees an incomplete body.
     Truncated,
 }
 
@@ -369,6 +369,13 @@ impl Simulator {
             .iter()
             .filter(|r| r.method == Some(method))
             .count()
+    }
+
+    /// Body bytes of data-call answers handed to the connections so far (all methods and
+    /// statuses; a cut body counts what was sent). The replies are streamed, so this grows
+    /// while a reply is being sent.
+    pub fn data_bytes_sent(&self) -> u64 {
+        self.shared.data_bytes.load(Ordering::SeqCst)
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

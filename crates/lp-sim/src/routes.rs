@@ -14,7 +14,7 @@ use crate::auth::oauth1::parse_query;
 use crate::data::DataParams;
 use crate::faults;
 use crate::kmm_routes;
-use crate::server::{error_response, json_response, SimBody};
+use crate::server::{error_response, json_response, stream_response, SimBody};
 use crate::shared::{lock, Shared};
 use crate::{Method, RecordedRequest};
 
@@ -91,9 +91,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         let now = shared.kmm_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.kmm_max_in_flight.fetch_max(now, Ordering::SeqCst);
     }
-    let resp = respond(&shared, req, &mut query, &mut body).await;
+    let mut resp = respond(&shared, req, &mut query, &mut body).await;
     if kmm {
         shared.kmm_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    if method.is_some() {
+        resp = resp.map(|body| body.counted(shared.data_bytes.clone()));
     }
     let status = resp.status().as_u16();
     tracing::debug!(%http_method, %path, status, "simulator request");
@@ -265,7 +268,10 @@ async fn data_request(
         }
     }
     let resp = match DataParams::parse(&params, method) {
-        Ok(p) => json_response(StatusCode::OK, &shared.data.reply(method, &p, shared.now())),
+        Ok(p) => {
+            let reply = shared.data.reply(method, &p, shared.now());
+            stream_response(StatusCode::OK, move |out| reply.write(out))
+        }
         Err(msg) => error_response(StatusCode::BAD_REQUEST, msg),
     };
     faults::after_reply(fault.as_ref(), resp)

@@ -1,8 +1,8 @@
 //! The state every connection of one simulator shares: the account's setup, the clock,
 //! the fault queue, the counters and the request log.
 
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
@@ -26,6 +26,8 @@ pub(crate) struct Shared {
     /// KMM requests being answered now, and the most there ever were at once.
     pub kmm_in_flight: AtomicUsize,
     pub kmm_max_in_flight: AtomicUsize,
+    /// Body bytes of data-call answers handed to the connections.
+    pub data_bytes: Arc<AtomicU64>,
 }
 
 /// A poisoned lock still holds usable data: a panicking test must not stop the server.
@@ -48,6 +50,7 @@ impl Shared {
             token_requests: AtomicUsize::new(0),
             kmm_in_flight: AtomicUsize::new(0),
             kmm_max_in_flight: AtomicUsize::new(0),
+            data_bytes: Arc::new(AtomicU64::new(0)),
         }
     }
 

@@ -210,3 +210,24 @@ pub(crate) fn agent_view_body(from: i64, to: i64, statuses: Option<&[&str]>) -> 
 
 /// All four statuses, as wfm must send them.
 pub(crate) const ALL_STATUSES: &[&str] = &["ONLINE", "BACK_SOON", "AWAY", "OFFLINE"];
+
+/// The data of a chunked body as received, and whether its terminating chunk came.
+pub(crate) fn dechunk(mut raw: &[u8]) -> (Vec<u8>, bool) {
+    let mut body = Vec::new();
+    loop {
+        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
+            return (body, false);
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&raw[..eol]).unwrap().trim(), 16).unwrap();
+        raw = &raw[eol + 2..];
+        if size == 0 {
+            return (body, raw.starts_with(b"\r\n"));
+        }
+        if raw.len() < size + 2 {
+            body.extend_from_slice(&raw[..size.min(raw.len())]);
+            return (body, false);
+        }
+        body.extend_from_slice(&raw[..size]);
+        raw = &raw[size + 2..];
+    }
+}

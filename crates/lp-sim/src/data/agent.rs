@@ -1,10 +1,12 @@
 //! agentactivity replies: each agent's states (and away reasons) summed over the slots,
 //! a partly covered slot scaled with "Logged in" kept the sum of the other states.
 
-use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 use super::generator::{sum_times, Generator, StateTimes, StateValues, STATE_LOGGED_IN};
+use super::json::{sorted_keys, JsonOut, Num, Stop};
 use super::params::DataParams;
+use super::reply::MethodData;
 use super::slots::{Slot, SLOT_MS};
 
 fn scale_times(t: &StateTimes, slot: &Slot) -> StateTimes {
@@ -23,7 +25,7 @@ fn add_times(acc: &mut StateTimes, t: &StateTimes) {
 }
 
 /// Scales one slot's states by its coverage; "Logged in" stays the sum of the others.
-fn scale_states(states: Vec<StateValues>, slot: &Slot) -> Vec<StateValues> {
+pub(super) fn scale_states(states: Vec<StateValues>, slot: &Slot) -> Vec<StateValues> {
     if slot.covered_ms >= SLOT_MS {
         return states;
     }
@@ -45,7 +47,7 @@ fn scale_states(states: Vec<StateValues>, slot: &Slot) -> Vec<StateValues> {
 }
 
 /// Adds `states` into `acc`, state by state (and reason by reason).
-fn merge_states(acc: &mut Vec<StateValues>, states: Vec<StateValues>) {
+pub(super) fn merge_states(acc: &mut Vec<StateValues>, states: Vec<StateValues>) {
     for s in states {
         match acc.iter_mut().find(|a| a.id == s.id) {
             None => acc.push(s),
@@ -65,51 +67,104 @@ fn merge_states(acc: &mut Vec<StateValues>, states: Vec<StateValues>) {
     }
 }
 
-fn times_json(t: &StateTimes) -> Value {
-    json!({
-        "total": t.total,
-        "chatting": t.chatting,
-        "notChatting": t.not_chatting,
-        "chattingInMaxConcurrency": t.chatting_in_max_concurrency,
-    })
+fn write_times(out: &mut JsonOut, t: &StateTimes) {
+    out.numbers(&[
+        ("chatting", Num::I(t.chatting)),
+        ("chattingInMaxConcurrency", Num::I(t.chatting_in_max_concurrency)),
+        ("notChatting", Num::I(t.not_chatting)),
+        ("total", Num::I(t.total)),
+    ]);
 }
 
-fn state_json(s: &StateValues) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(s.id));
-    m.insert("name".into(), json!(s.name));
-    m.insert("value".into(), times_json(&s.value));
+fn write_state(out: &mut JsonOut, s: &StateValues) {
+    out.raw(b"{\"id\":");
+    out.int(s.id);
+    out.raw(b",\"name\":");
+    out.string(&s.name);
     if let Some(rs) = &s.reasons {
-        let list: Vec<Value> = rs
-            .iter()
-            .map(|(id, t)| json!({"id": id, "value": times_json(t)}))
-            .collect();
-        m.insert("reasons".into(), Value::Array(list));
+        out.raw(b",\"reasons\":[");
+        for (n, (id, t)) in rs.iter().enumerate() {
+            if n > 0 {
+                out.raw(b",");
+            }
+            out.raw(b"{\"id\":");
+            out.string(id);
+            out.raw(b",\"value\":");
+            write_times(out, t);
+            out.raw(b"}");
+        }
+        out.raw(b"]");
     }
-    Value::Object(m)
+    out.raw(b",\"value\":");
+    write_times(out, &s.value);
+    out.raw(b"}");
 }
 
-/// agentactivity data over these slots: the states of each agent.
-pub(super) fn agent_data(g: &Generator, p: &DataParams, slots: &[Slot]) -> Value {
-    let mut per_agent = Map::new();
-    for agent in p.agents.resolve(g.agent_ids()) {
-        let mut acc: Option<Vec<StateValues>> = None;
-        for slot in slots {
-            if let Some(states) = g.agent_states(&agent, slot.end) {
-                merge_states(acc.get_or_insert_with(Vec::new), scale_states(states, slot));
-            }
-        }
-        if let Some(states) = acc {
-            per_agent.insert(agent, Value::Array(states.iter().map(state_json).collect()));
+/// The agentactivity data of one request.
+pub(super) struct AgentData {
+    g: Arc<Generator>,
+    /// The asked agents in key order: written key, position in the generator.
+    agents: Vec<(Vec<u8>, Option<usize>)>,
+}
+
+impl AgentData {
+    pub fn new(g: Arc<Generator>, p: &DataParams) -> Self {
+        let agents = p.agents.resolve(g.agent_ids()).into_iter().map(|a| {
+            let pos = g.agent_position(&a);
+            (a, pos)
+        });
+        AgentData {
+            agents: sorted_keys(agents),
+            g,
         }
     }
-    json!({"agentsMetrics": {"metricsPerAgent": per_agent, "metricsTotals": []}})
+}
+
+impl MethodData for AgentData {
+    /// Nothing: agentactivity's data has one member, written while computed.
+    type Part = ();
+    const MEMBERS: &'static [&'static str] = &["agentsMetrics"];
+
+    /// Each agent's states, summed over the slots, written as soon as they are.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{\"metricsPerAgent\":{");
+        let mut first = true;
+        for (key, ai) in &self.agents {
+            let Some(ai) = *ai else { continue };
+            let mut acc: Option<Vec<StateValues>> = None;
+            for slot in slots {
+                if let Some(states) = self.g.agent_states_at(ai, slot.end) {
+                    merge_states(acc.get_or_insert_with(Vec::new), scale_states(states, slot));
+                }
+            }
+            let Some(states) = acc else { continue };
+            if !std::mem::take(&mut first) {
+                out.raw(b",");
+            }
+            out.raw(key);
+            out.raw(b"[");
+            for (m, s) in states.iter().enumerate() {
+                if m > 0 {
+                    out.raw(b",");
+                }
+                write_state(out, s);
+            }
+            out.raw(b"]");
+            out.flush_if_full()?;
+        }
+        out.raw(b"},\"metricsTotals\":[]}");
+        Ok(())
+    }
+
+    fn write_member(&self, _part: &(), _member: usize, _out: &mut JsonOut) -> Result<(), Stop> {
+        unreachable!("agentactivity's data has one member")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::Duration as CDuration;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::test_support::*;

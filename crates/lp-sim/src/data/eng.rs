@@ -1,12 +1,14 @@
 //! engactivity replies: per skill and agent, per agent, and totals of the listed agents.
 
-use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 use super::generator::{EngValues, Generator};
+use super::json::{sorted_keys, JsonOut, Num, Stop};
 use super::params::{DataParams, IdSel};
+use super::reply::MethodData;
 use super::slots::Slot;
 
-fn add_eng(acc: &mut EngValues, v: &EngValues) {
+pub(super) fn add_eng(acc: &mut EngValues, v: &EngValues) {
     acc.total_interactive_chats += v.total_interactive_chats;
     acc.total_non_interactive_chats += v.total_non_interactive_chats;
     acc.total_handling_time += v.total_handling_time;
@@ -14,7 +16,7 @@ fn add_eng(acc: &mut EngValues, v: &EngValues) {
     acc.connected_engagements += v.connected_engagements;
 }
 
-fn zero_eng() -> EngValues {
+pub(super) fn zero_eng() -> EngValues {
     EngValues {
         total_interactive_chats: 0,
         total_non_interactive_chats: 0,
@@ -24,61 +26,176 @@ fn zero_eng() -> EngValues {
     }
 }
 
-fn eng_json(v: &EngValues) -> Value {
-    json!({
-        "totalInteractiveChats": v.total_interactive_chats,
-        "totalNonInteractiveChats": v.total_non_interactive_chats,
-        "totalHandlingTime": v.total_handling_time,
-        "nonInteractiveTotalHandlingTime": v.non_interactive_total_handling_time,
-        "connectedEngagements": v.connected_engagements,
-    })
+/// One slot's values scaled by its coverage.
+pub(super) fn scale_eng(v: &EngValues, slot: &Slot) -> EngValues {
+    EngValues {
+        total_interactive_chats: slot.scale(v.total_interactive_chats),
+        total_non_interactive_chats: slot.scale(v.total_non_interactive_chats),
+        total_handling_time: slot.scale(v.total_handling_time),
+        non_interactive_total_handling_time: slot.scale(v.non_interactive_total_handling_time),
+        connected_engagements: slot.scale(v.connected_engagements),
+    }
 }
 
-/// engactivity data over these slots: per skill and agent, per agent, and totals.
-pub(super) fn eng_data(g: &Generator, p: &DataParams, slots: &[Slot]) -> Value {
-    let agents = p.agents.resolve(g.agent_ids());
-    let mut per_skill = Map::new();
-    let mut per_agent: Vec<(String, EngValues)> = Vec::new();
-    let mut all_totals = zero_eng();
-    for skill in p.skills.resolve(g.skill_ids()) {
-        let mut skill_agents = Map::new();
-        let mut skill_totals = zero_eng();
-        for agent in &agents {
-            let mut acc: Option<EngValues> = None;
-            for slot in slots {
-                if let Some(v) = g.eng_activity(&skill, agent, slot.end) {
-                    let scaled = EngValues {
-                        total_interactive_chats: slot.scale(v.total_interactive_chats),
-                        total_non_interactive_chats: slot.scale(v.total_non_interactive_chats),
-                        total_handling_time: slot.scale(v.total_handling_time),
-                        non_interactive_total_handling_time: slot.scale(v.non_interactive_total_handling_time),
-                        connected_engagements: slot.scale(v.connected_engagements),
-                    };
-                    add_eng(acc.get_or_insert_with(zero_eng), &scaled);
-                }
-            }
-            if let Some(v) = acc {
-                add_eng(&mut skill_totals, &v);
-                match per_agent.iter_mut().find(|(a, _)| a == agent) {
-                    Some((_, t)) => add_eng(t, &v),
-                    None => per_agent.push((agent.clone(), v.clone())),
-                }
-                skill_agents.insert(agent.clone(), eng_json(&v));
-            }
-        }
-        if !skill_agents.is_empty() || matches!(p.skills, IdSel::List(_)) {
-            add_eng(&mut all_totals, &skill_totals);
-            per_skill.insert(
-                skill,
-                json!({"metricsPerAgent": skill_agents, "metricsTotals": eng_json(&skill_totals)}),
-            );
+fn write_eng(out: &mut JsonOut, v: &EngValues) {
+    out.numbers(&[
+        ("connectedEngagements", Num::I(v.connected_engagements)),
+        (
+            "nonInteractiveTotalHandlingTime",
+            Num::I(v.non_interactive_total_handling_time),
+        ),
+        ("totalHandlingTime", Num::I(v.total_handling_time)),
+        ("totalInteractiveChats", Num::I(v.total_interactive_chats)),
+        ("totalNonInteractiveChats", Num::I(v.total_non_interactive_chats)),
+    ]);
+}
+
+/// The engactivity data of one request.
+pub(super) struct EngData {
+    g: Arc<Generator>,
+    /// The asked agents and skills in key order: written key, position in the generator.
+    agents: Vec<(Vec<u8>, Option<usize>)>,
+    skills: Vec<(Vec<u8>, Option<usize>)>,
+    /// A listed skill is reported even without data.
+    skills_listed: bool,
+}
+
+/// The data over some slots, for skillsMetricsPerAgent (agentsMetrics is written while
+/// it is computed).
+pub(super) struct EngPart {
+    /// The reported skills, in key order.
+    skills: Vec<SkillPart>,
+    totals: EngValues,
+}
+
+/// A reported skill over some slots.
+struct SkillPart {
+    /// Position in `EngData::skills`.
+    skill: usize,
+    totals: EngValues,
+    /// The agents with data, in key order: position in `EngData::agents`, values.
+    agents: Vec<(usize, EngValues)>,
+}
+
+impl EngData {
+    pub fn new(g: Arc<Generator>, p: &DataParams) -> Self {
+        let agents = p.agents.resolve(g.agent_ids()).into_iter().map(|a| {
+            let pos = g.agent_position(&a);
+            (a, pos)
+        });
+        let skills = p.skills.resolve(g.skill_ids()).into_iter().map(|s| {
+            let pos = g.skill_position(&s);
+            (s, pos)
+        });
+        EngData {
+            agents: sorted_keys(agents),
+            skills: sorted_keys(skills),
+            skills_listed: matches!(p.skills, IdSel::List(_)),
+            g,
         }
     }
-    let agents_json: Map<String, Value> = per_agent.iter().map(|(a, v)| (a.clone(), eng_json(v))).collect();
-    json!({
-        "skillsMetricsPerAgent": {"metricsPerSkill": per_skill, "metricsTotals": eng_json(&all_totals)},
-        "agentsMetrics": {"metricsPerAgent": agents_json, "metricsTotals": eng_json(&all_totals)},
-    })
+
+    /// The data over `slots`, agent by agent (in key order): `agent_done` gets each agent
+    /// with data and its values summed over the skills as soon as they are known.
+    fn compute(
+        &self,
+        slots: &[Slot],
+        mut agent_done: impl FnMut(usize, &EngValues) -> Result<(), Stop>,
+    ) -> Result<EngPart, Stop> {
+        let g = &self.g;
+        let mut per_skill: Vec<(EngValues, Vec<(usize, EngValues)>)> =
+            vec![(zero_eng(), Vec::new()); self.skills.len()];
+        let mut logged_in = Vec::with_capacity(slots.len());
+        for (j, (_, ai)) in self.agents.iter().enumerate() {
+            let Some(ai) = *ai else { continue };
+            // A logged-out agent handles nothing.
+            logged_in.clear();
+            logged_in.extend(slots.iter().map(|s| g.logged_in_at(ai, s.end)));
+            let mut agent_totals: Option<EngValues> = None;
+            for ((_, si), (skill_totals, with_data)) in self.skills.iter().zip(&mut per_skill) {
+                let Some(si) = *si else { continue };
+                if !g.works(ai, si) {
+                    continue;
+                }
+                let mut acc: Option<EngValues> = None;
+                for (slot, _) in slots.iter().zip(&logged_in).filter(|(_, logged)| **logged) {
+                    if let Some(v) = g.eng_activity_at(si, ai, slot.end) {
+                        add_eng(acc.get_or_insert_with(zero_eng), &scale_eng(&v, slot));
+                    }
+                }
+                if let Some(v) = acc {
+                    add_eng(skill_totals, &v);
+                    add_eng(agent_totals.get_or_insert_with(zero_eng), &v);
+                    with_data.push((j, v));
+                }
+            }
+            if let Some(t) = &agent_totals {
+                agent_done(j, t)?;
+            }
+        }
+        let mut part = EngPart {
+            skills: Vec::new(),
+            totals: zero_eng(),
+        };
+        for (skill, (totals, agents)) in per_skill.into_iter().enumerate() {
+            // A listed skill is reported even without data.
+            if !agents.is_empty() || self.skills_listed {
+                add_eng(&mut part.totals, &totals);
+                part.skills.push(SkillPart { skill, totals, agents });
+            }
+        }
+        Ok(part)
+    }
+}
+
+impl MethodData for EngData {
+    type Part = EngPart;
+    const MEMBERS: &'static [&'static str] = &["agentsMetrics", "skillsMetricsPerAgent"];
+
+    /// agentsMetrics: each agent written as soon as its sums are known.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<EngPart, Stop> {
+        out.raw(b"{\"metricsPerAgent\":{");
+        let mut first = true;
+        let part = self.compute(slots, |j, v| {
+            if !std::mem::take(&mut first) {
+                out.raw(b",");
+            }
+            out.raw(&self.agents[j].0);
+            write_eng(out, v);
+            out.flush_if_full()
+        })?;
+        out.raw(b"},\"metricsTotals\":");
+        write_eng(out, &part.totals);
+        out.raw(b"}");
+        Ok(part)
+    }
+
+    /// skillsMetricsPerAgent.
+    fn write_member(&self, part: &EngPart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{\"metricsPerSkill\":{");
+        for (n, skill) in part.skills.iter().enumerate() {
+            if n > 0 {
+                out.raw(b",");
+            }
+            out.raw(&self.skills[skill.skill].0);
+            out.raw(b"{\"metricsPerAgent\":{");
+            for (m, (j, v)) in skill.agents.iter().enumerate() {
+                if m > 0 {
+                    out.raw(b",");
+                }
+                out.raw(&self.agents[*j].0);
+                write_eng(out, v);
+                out.flush_if_full()?;
+            }
+            out.raw(b"},\"metricsTotals\":");
+            write_eng(out, &skill.totals);
+            out.raw(b"}");
+        }
+        out.raw(b"},\"metricsTotals\":");
+        write_eng(out, &part.totals);
+        out.raw(b"}");
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -180,6 +180,9 @@ pub struct Generator {
     skills: Vec<String>,
     agent_index: HashMap<String, usize>,
     skill_index: HashMap<String, usize>,
+    /// `hash_str` of each id, by position (the replies look values up by position).
+    agent_hash: Vec<u64>,
+    skill_hash: Vec<u64>,
     /// `works[a][s]`: agent a works skill s.
     works: Vec<Vec<bool>>,
 }
@@ -201,8 +204,12 @@ impl Generator {
         }
         let agent_index = agents.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
         let skill_index = skills.iter().enumerate().map(|(i, s)| (s.clone(), i)).collect();
+        let agent_hash = agents.iter().map(|a| hash_str(a)).collect();
+        let skill_hash = skills.iter().map(|s| hash_str(s)).collect();
         Generator {
             seed: cfg.seed,
+            agent_hash,
+            skill_hash,
             agents,
             skills,
             agent_index,
@@ -248,9 +255,18 @@ impl Generator {
         self.skill_index.get(skill).copied()
     }
 
+    /// Whether the agent at position `ai` works the skill at `si`.
+    pub(crate) fn works(&self, ai: usize, si: usize) -> bool {
+        self.works[ai][si]
+    }
+
     pub fn queue_health(&self, skill: &str, end: DateTime<Utc>) -> Option<QueueHealthValues> {
-        let si = *self.skill_index.get(skill)?;
-        let mut r = Rng::new(&[self.seed, TAG_QUEUE, si as u64, hash_str(skill), slot_of(end)]);
+        self.queue_health_at(*self.skill_index.get(skill)?, end)
+    }
+
+    /// `queue_health` of the skill at position `si`.
+    pub(crate) fn queue_health_at(&self, si: usize, end: DateTime<Utc>) -> Option<QueueHealthValues> {
+        let mut r = Rng::new(&[self.seed, TAG_QUEUE, si as u64, self.skill_hash[si], slot_of(end)]);
         if r.chance(8) {
             return None;
         }
@@ -298,12 +314,24 @@ impl Generator {
     pub fn eng_activity(&self, skill: &str, agent: &str, end: DateTime<Utc>) -> Option<EngValues> {
         let si = *self.skill_index.get(skill)?;
         let ai = *self.agent_index.get(agent)?;
-        if !self.works[ai][si] {
+        // A logged-out agent handles nothing.
+        if !self.works[ai][si] || !self.logged_in_at(ai, end) {
             return None;
         }
-        // A logged-out agent handles nothing.
-        self.agent_states(agent, end)?;
-        let mut r = Rng::new(&[self.seed, TAG_ENG, si as u64, ai as u64, hash_str(agent), slot_of(end)]);
+        self.eng_activity_at(si, ai, end)
+    }
+
+    /// `eng_activity` of the skill at `si` and the agent at `ai`, for an agent who works
+    /// the skill and is logged in (`works`, `logged_in_at`): the caller checked both.
+    pub(crate) fn eng_activity_at(&self, si: usize, ai: usize, end: DateTime<Utc>) -> Option<EngValues> {
+        let mut r = Rng::new(&[
+            self.seed,
+            TAG_ENG,
+            si as u64,
+            ai as u64,
+            self.agent_hash[ai],
+            slot_of(end),
+        ]);
         if r.chance(25) {
             return None;
         }
@@ -322,8 +350,22 @@ impl Generator {
     }
 
     pub fn agent_states(&self, agent: &str, end: DateTime<Utc>) -> Option<Vec<StateValues>> {
-        let ai = *self.agent_index.get(agent)?;
-        let mut r = Rng::new(&[self.seed, TAG_STATES, ai as u64, hash_str(agent), slot_of(end)]);
+        self.agent_states_at(*self.agent_index.get(agent)?, end)
+    }
+
+    /// The draws of the agent at `ai` in the slot ending at `end`; the first says logged out.
+    fn states_rng(&self, ai: usize, end: DateTime<Utc>) -> Rng {
+        Rng::new(&[self.seed, TAG_STATES, ai as u64, self.agent_hash[ai], slot_of(end)])
+    }
+
+    /// `agent_states(..).is_some()` of the agent at `ai`, without building the states.
+    pub(crate) fn logged_in_at(&self, ai: usize, end: DateTime<Utc>) -> bool {
+        !self.states_rng(ai, end).chance(15)
+    }
+
+    /// `agent_states` of the agent at position `ai`.
+    pub(crate) fn agent_states_at(&self, ai: usize, end: DateTime<Utc>) -> Option<Vec<StateValues>> {
+        let mut r = self.states_rng(ai, end);
         if r.chance(15) {
             return None;
         }

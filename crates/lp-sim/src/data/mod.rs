@@ -1,18 +1,24 @@
 //! The data of the data methods: the deterministic [`generator`], the request parameters
 //! (`params`), 5-minute slots and their coverage of a timeframe (`slots`), and the replies
-//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`); for the
-//! Key Messaging Metrics methods, the data per window ([`kmm`]) and the checked request and
-//! its reply (`kmm_request`).
+//! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`), written
+//! into chunks by `json`; for the Key Messaging Metrics methods, the data per window
+//! ([`kmm`]) and the checked request and its reply (`kmm_request`). Tests only: `whole`, the
+//! former whole-body builder, and `identity`, which holds the streamed replies to its bytes.
 
 mod agent;
 mod eng;
 pub mod generator;
+#[cfg(test)]
+mod identity;
+pub(crate) mod json;
 pub mod kmm;
 pub(crate) mod kmm_request;
 pub(crate) mod params;
 mod queue;
 mod reply;
 pub(crate) mod slots;
+#[cfg(test)]
+mod whole;
 
 pub(crate) use params::DataParams;
 pub(crate) use reply::DataSource;

@@ -1,28 +1,30 @@
 //! queuehealth replies: per-skill figures of the slots summed, maxima merged, minima
 //! derived, averages recomputed, and the account totals.
 
-use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 use super::generator::{Generator, QueueHealthValues};
+use super::json::{sorted_keys, JsonOut, Num, Stop};
 use super::params::{DataParams, IdSel};
+use super::reply::MethodData;
 use super::slots::Slot;
 
 /// Queue Health figures with the derived minima.
 #[derive(Debug, Clone, Default)]
-struct QStats {
-    entered: i64,
-    connected: i64,
-    abandoned: i64,
-    tta: i64,
-    tab: i64,
-    max_q: i64,
-    min_q: i64,
-    q_sum: i64,
-    q_count: i64,
-    max_s: i64,
-    min_s: i64,
-    s_sum: i64,
-    s_count: i64,
+pub(super) struct QStats {
+    pub(super) entered: i64,
+    pub(super) connected: i64,
+    pub(super) abandoned: i64,
+    pub(super) tta: i64,
+    pub(super) tab: i64,
+    pub(super) max_q: i64,
+    pub(super) min_q: i64,
+    pub(super) q_sum: i64,
+    pub(super) q_count: i64,
+    pub(super) max_s: i64,
+    pub(super) min_s: i64,
+    pub(super) s_sum: i64,
+    pub(super) s_count: i64,
 }
 
 /// A plausible minimum for samples with this max, sum and count (-1 without samples).
@@ -46,7 +48,7 @@ fn merge_min(a: i64, b: i64) -> i64 {
 }
 
 impl QStats {
-    fn empty() -> Self {
+    pub(super) fn empty() -> Self {
         QStats {
             max_q: -1,
             min_q: -1,
@@ -56,7 +58,7 @@ impl QStats {
         }
     }
 
-    fn from_slot(v: &QueueHealthValues, slot: &Slot) -> Self {
+    pub(super) fn from_slot(v: &QueueHealthValues, slot: &Slot) -> Self {
         let q_count = slot.scale(v.queue_size_count);
         let s_count = slot.scale(v.available_slots_count);
         let q_sum = slot.scale(v.queue_size_sum);
@@ -80,7 +82,9 @@ impl QStats {
         }
     }
 
-    fn merge(&mut self, o: &QStats) {
+    /// Merges another part in (sums added, maxima and minima merged): the order of merging
+    /// does not change the result.
+    pub(super) fn merge(&mut self, o: &QStats) {
         self.entered += o.entered;
         self.connected += o.connected;
         self.abandoned += o.abandoned;
@@ -96,68 +100,139 @@ impl QStats {
         self.s_count += o.s_count;
     }
 
-    fn to_json(&self, current_key: &str) -> Value {
-        let ratio = |n: i64, d: i64| if d > 0 { n as f64 / d as f64 } else { 0.0 };
+    /// The members by name, with averages recomputed; `current_key` is the spelling of the
+    /// current queue size (`currentQueueSize`, or `currentQueueState` for every other skill).
+    pub(super) fn members(&self, current_key: &'static str) -> [(&'static str, Num); 20] {
+        let ratio = |n: i64, d: i64| Num::F(if d > 0 { n as f64 / d as f64 } else { 0.0 });
         let avg = |sum: i64, count: i64| {
             if count > 0 {
-                json!(sum as f64 / count as f64)
+                Num::F(sum as f64 / count as f64)
             } else {
-                json!(-1)
+                Num::I(-1)
             }
         };
-        let mut m = Map::new();
-        m.insert("enteredQEng".into(), json!(self.entered));
-        m.insert("connectedEng".into(), json!(self.connected));
-        m.insert("abandonedEng".into(), json!(self.abandoned));
-        m.insert("totalTimeToAnswer".into(), json!(self.tta));
-        m.insert("avgTimeToAnswer".into(), json!(ratio(self.tta, self.connected)));
-        m.insert("totalTimeToAbandon".into(), json!(self.tab));
-        m.insert("avgTimeToAbandon".into(), json!(ratio(self.tab, self.abandoned)));
-        m.insert("abandonmentRate".into(), json!(ratio(self.abandoned, self.entered)));
-        m.insert("maxQueueSize".into(), json!(self.max_q));
-        m.insert("minQueueSize".into(), json!(self.min_q));
-        m.insert("averageQueueSize".into(), avg(self.q_sum, self.q_count));
-        m.insert("queueSizeSum".into(), json!(self.q_sum));
-        m.insert("queueSizeCount".into(), json!(self.q_count));
-        m.insert("maxAvailableSlots".into(), json!(self.max_s));
-        m.insert("minAvailableSlots".into(), json!(self.min_s));
-        m.insert("averageAvailableSlots".into(), avg(self.s_sum, self.s_count));
-        m.insert("availableSlotsSum".into(), json!(self.s_sum));
-        m.insert("availableSlotsCount".into(), json!(self.s_count));
-        m.insert(current_key.into(), json!(-1));
-        m.insert("currentAvailableSlots".into(), json!(-1));
-        Value::Object(m)
+        // In key order (both spellings of the current queue size sort at the same place).
+        [
+            ("abandonedEng", Num::I(self.abandoned)),
+            ("abandonmentRate", ratio(self.abandoned, self.entered)),
+            ("availableSlotsCount", Num::I(self.s_count)),
+            ("availableSlotsSum", Num::I(self.s_sum)),
+            ("averageAvailableSlots", avg(self.s_sum, self.s_count)),
+            ("averageQueueSize", avg(self.q_sum, self.q_count)),
+            ("avgTimeToAbandon", ratio(self.tab, self.abandoned)),
+            ("avgTimeToAnswer", ratio(self.tta, self.connected)),
+            ("connectedEng", Num::I(self.connected)),
+            ("currentAvailableSlots", Num::I(-1)),
+            (current_key, Num::I(-1)),
+            ("enteredQEng", Num::I(self.entered)),
+            ("maxAvailableSlots", Num::I(self.max_s)),
+            ("maxQueueSize", Num::I(self.max_q)),
+            ("minAvailableSlots", Num::I(self.min_s)),
+            ("minQueueSize", Num::I(self.min_q)),
+            ("queueSizeCount", Num::I(self.q_count)),
+            ("queueSizeSum", Num::I(self.q_sum)),
+            ("totalTimeToAbandon", Num::I(self.tab)),
+            ("totalTimeToAnswer", Num::I(self.tta)),
+        ]
     }
 }
 
-/// queuehealth data over these slots: per skill (unless account level) and totals.
-pub(super) fn queue_data(g: &Generator, p: &DataParams, slots: &[Slot]) -> Value {
-    let mut per_skill = Map::new();
-    let mut totals = QStats::empty();
-    for skill in p.skills.resolve(g.skill_ids()) {
-        let mut acc: Option<QStats> = None;
-        for slot in slots {
-            if let Some(v) = g.queue_health(&skill, slot.end) {
-                let s = QStats::from_slot(&v, slot);
-                match acc.as_mut() {
-                    Some(a) => a.merge(&s),
-                    None => acc = Some(s),
-                }
-            }
-        }
-        if let Some(stats) = acc {
-            totals.merge(&stats);
-            // Account level (no skillIds): totals only.
-            if p.skills != IdSel::Missing {
-                let key = match g.skill_position(&skill) {
-                    Some(i) if i % 2 == 1 => "currentQueueState",
-                    _ => "currentQueueSize",
-                };
-                per_skill.insert(skill, stats.to_json(key));
-            }
+/// The spelling of the current queue size for the skill at this position.
+pub(super) fn current_key(position: Option<usize>) -> &'static str {
+    match position {
+        Some(i) if i % 2 == 1 => "currentQueueState",
+        _ => "currentQueueSize",
+    }
+}
+
+/// The queuehealth data of one request.
+pub(super) struct QueueData {
+    g: Arc<Generator>,
+    /// Account level (no skillIds): totals only.
+    totals_only: bool,
+    /// The asked skills in key order: written key, position in the generator.
+    skills: Vec<(Vec<u8>, Option<usize>)>,
+}
+
+/// The data over some slots: each skill's merged figures (`None`: no data), the totals.
+pub(super) struct QueuePart {
+    skills: Vec<Option<QStats>>,
+    totals: QStats,
+}
+
+impl QueueData {
+    pub fn new(g: Arc<Generator>, p: &DataParams) -> Self {
+        let skills = sorted_keys(
+            p.skills
+                .resolve(g.skill_ids())
+                .into_iter()
+                .map(|s| (s.clone(), g.skill_position(&s))),
+        );
+        QueueData {
+            g,
+            totals_only: p.skills == IdSel::Missing,
+            skills,
         }
     }
-    json!({"skillsMetrics": per_skill, "metricsTotals": totals.to_json("currentQueueSize")})
+}
+
+impl QueueData {
+    fn compute(&self, slots: &[Slot]) -> QueuePart {
+        let mut totals = QStats::empty();
+        let skills = self
+            .skills
+            .iter()
+            .map(|(_, si)| {
+                let si = (*si)?;
+                let mut acc: Option<QStats> = None;
+                for slot in slots {
+                    if let Some(v) = self.g.queue_health_at(si, slot.end) {
+                        let s = QStats::from_slot(&v, slot);
+                        match acc.as_mut() {
+                            Some(a) => a.merge(&s),
+                            None => acc = Some(s),
+                        }
+                    }
+                }
+                if let Some(stats) = &acc {
+                    totals.merge(stats);
+                }
+                acc
+            })
+            .collect();
+        QueuePart { skills, totals }
+    }
+}
+
+impl MethodData for QueueData {
+    type Part = QueuePart;
+    const MEMBERS: &'static [&'static str] = &["metricsTotals", "skillsMetrics"];
+
+    /// The totals need every skill: computed, then written.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<QueuePart, Stop> {
+        let part = self.compute(slots);
+        out.numbers(&part.totals.members("currentQueueSize"));
+        Ok(part)
+    }
+
+    /// skillsMetrics.
+    fn write_member(&self, part: &QueuePart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{");
+        if !self.totals_only {
+            let mut first = true;
+            for ((key, si), stats) in self.skills.iter().zip(&part.skills) {
+                let Some(stats) = stats else { continue };
+                if !std::mem::take(&mut first) {
+                    out.raw(b",");
+                }
+                out.raw(key);
+                out.numbers(&stats.members(current_key(*si)));
+                out.flush_if_full()?;
+            }
+        }
+        out.raw(b"}");
+        Ok(())
+    }
 }
 
 #[cfg(test)]

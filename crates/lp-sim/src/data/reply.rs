@@ -1,31 +1,82 @@
 //! Replies to data calls: the slots a timeframe covers, one method's data over them, and
-//! the intervals of `metricsByIntervals` in the configured order.
+//! the intervals of `metricsByIntervals` in the configured order, written interval by
+//! interval into chunks (never the whole reply at once).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
 
-use super::agent::agent_data;
-use super::eng::eng_data;
+use super::agent::AgentData;
+use super::eng::EngData;
 use super::generator::{hash, Generator, GeneratorConfig};
+use super::json::{JsonOut, Stop};
 use super::params::DataParams;
-use super::queue::queue_data;
+use super::queue::QueueData;
 use super::slots::{floor_to, slots_between, Slot, SLOT_MS};
 use crate::{IntervalOrder, Method};
 
 /// The simulated account's data: the generator and how replies are shaped.
 pub(crate) struct DataSource {
-    pub generator: Generator,
-    seed: u64,
-    order: IntervalOrder,
+    pub generator: Arc<Generator>,
+    pub(super) seed: u64,
+    pub(super) order: IntervalOrder,
     /// `false`: a messaging account, whose chat methods answer empty intervals.
-    chat_data: bool,
+    pub(super) chat_data: bool,
+}
+
+/// One method's data over a set of slots: a JSON object whose members (`MEMBERS`, in key
+/// order) the reply writes once for the whole timeframe, and once per interval.
+pub(super) trait MethodData {
+    /// The data over some slots, as the members after the first need it.
+    type Part;
+    /// The members' names, sorted as serde_json's map sorts them.
+    const MEMBERS: &'static [&'static str];
+    /// Computes the data over `slots` and writes the value of the first member: entry by
+    /// entry while computing where the method can, so a long computation (the whole
+    /// timeframe of a large account) sends its first bytes at once.
+    fn compute_writing_first(&self, slots: &[Slot], out: &mut JsonOut) -> Result<Self::Part, Stop>;
+    /// Writes the value of `MEMBERS[member]`, for `member` >= 1.
+    fn write_member(&self, part: &Self::Part, member: usize, out: &mut JsonOut) -> Result<(), Stop>;
+}
+
+/// The members of the data over `slots`: the first while it is computed, then the others.
+fn write_members<M: MethodData>(m: &M, slots: &[Slot], out: &mut JsonOut) -> Result<(), Stop> {
+    out.const_key(M::MEMBERS[0]);
+    let part = m.compute_writing_first(slots, out)?;
+    for (member, name) in M::MEMBERS.iter().enumerate().skip(1) {
+        out.raw(b",");
+        out.const_key(name);
+        m.write_member(&part, member, out)?;
+        out.flush_if_full()?;
+    }
+    Ok(())
+}
+
+/// The member the intervals are written as, in its key-order place among a method's members.
+const INTERVALS: &str = "metricsByIntervals";
+
+/// A reply to write: everything it needs, owned, so it can be written on another thread.
+pub(crate) struct Reply {
+    data: MethodReply,
+    /// The slots of the whole timeframe (none for a messaging account's chat methods).
+    all: Vec<Slot>,
+    /// With an interval: each interval's end and slots, in the configured order.
+    intervals: Option<Vec<(i64, Vec<Slot>)>>,
+}
+
+enum MethodReply {
+    Queue(QueueData),
+    Eng(EngData),
+    Agent(AgentData),
+    /// KMM is answered by `kmm_routes`, never here: `{}`.
+    Empty,
 }
 
 impl DataSource {
     pub fn new(cfg: GeneratorConfig, order: IntervalOrder, chat_data: bool) -> Self {
         DataSource {
             seed: cfg.seed,
-            generator: Generator::new(cfg),
+            generator: Arc::new(Generator::new(cfg)),
             order,
             chat_data,
         }
@@ -34,26 +85,19 @@ impl DataSource {
     /// The reply to a data call at `now`: totals over the timeframe and, with an interval,
     /// `metricsByIntervals` (every interval ending after the window start, up to the one in
     /// progress) in the configured order.
-    pub fn reply(&self, method: Method, p: &DataParams, now: DateTime<Utc>) -> Value {
+    pub fn reply(&self, method: Method, p: &DataParams, now: DateTime<Utc>) -> Reply {
         let now_ms = now.timestamp_millis();
         let w = now_ms - p.timeframe * 60_000;
-        let all_slots = slots_between(floor_to(w, SLOT_MS), floor_to(now_ms, SLOT_MS) + SLOT_MS, w, now_ms);
         // A messaging account answers the chat methods with intervals but no data.
-        let data = |slots: &[Slot]| {
-            let slots = if self.chat_data { slots } else { &[] };
-            match method {
-                Method::QueueHealth => queue_data(&self.generator, p, slots),
-                Method::EngActivity => eng_data(&self.generator, p, slots),
-                Method::AgentActivity => agent_data(&self.generator, p, slots),
-                // KMM is answered by `kmm_routes`, never here.
-                Method::Metrics | Method::AgentView => Value::Object(Map::new()),
+        let slots = |start: i64, end: i64| {
+            if self.chat_data {
+                slots_between(start, end, w, now_ms)
+            } else {
+                Vec::new()
             }
         };
-        let mut top = match data(&all_slots) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        if let Some(interval) = p.interval {
+        let all = slots(floor_to(w, SLOT_MS), floor_to(now_ms, SLOT_MS) + SLOT_MS);
+        let intervals = p.interval.map(|interval| {
             let b = interval * 60_000;
             let first = floor_to(w, b) + b;
             let last = floor_to(now_ms, b) + b;
@@ -63,17 +107,91 @@ impl DataSource {
                 IntervalOrder::Descending => ends.reverse(),
                 IntervalOrder::Shuffled => ends.sort_by_key(|e| hash(&[self.seed, *e as u64])),
             }
-            let list: Vec<Value> = ends
-                .into_iter()
-                .map(|e| {
-                    let slots = slots_between(e - b, e, w, now_ms);
-                    json!({"timestamp": e, "metricsData": data(&slots)})
-                })
-                .collect();
-            top.insert("metricsByIntervals".into(), Value::Array(list));
-        }
-        Value::Object(top)
+            ends.into_iter().map(|e| (e, slots(e - b, e))).collect()
+        });
+        let g = self.generator.clone();
+        let data = match method {
+            Method::QueueHealth => MethodReply::Queue(QueueData::new(g, p)),
+            Method::EngActivity => MethodReply::Eng(EngData::new(g, p)),
+            Method::AgentActivity => MethodReply::Agent(AgentData::new(g, p)),
+            Method::Metrics | Method::AgentView => MethodReply::Empty,
+        };
+        Reply { data, all, intervals }
     }
+}
+
+impl Reply {
+    /// Writes the reply, handing chunks on as they fill; `Err(Stop)` when the receiver stops it.
+    pub fn write(&self, out: &mut JsonOut) -> Result<(), Stop> {
+        match &self.data {
+            MethodReply::Queue(m) => self.write_as(m, out),
+            MethodReply::Eng(m) => self.write_as(m, out),
+            MethodReply::Agent(m) => self.write_as(m, out),
+            MethodReply::Empty => {
+                out.raw(b"{}");
+                Ok(())
+            }
+        }
+    }
+
+    /// `{...}`: the data of the whole timeframe, with `metricsByIntervals` in its key-order
+    /// place (first, or between the data's members, or last).
+    fn write_as<M: MethodData>(&self, m: &M, out: &mut JsonOut) -> Result<(), Stop> {
+        out.raw(b"{");
+        let first_member = M::MEMBERS[0];
+        let Some(list) = &self.intervals else {
+            write_members(m, &self.all, out)?;
+            out.raw(b"}");
+            return Ok(());
+        };
+        if INTERVALS < first_member {
+            write_intervals(m, list, out)?;
+            out.raw(b",");
+            write_members(m, &self.all, out)?;
+        } else {
+            // The intervals after the members sorting before them.
+            out.const_key(first_member);
+            let part = m.compute_writing_first(&self.all, out)?;
+            let mut intervals = Some(list);
+            for (member, name) in M::MEMBERS.iter().enumerate().skip(1) {
+                if *name > INTERVALS {
+                    if let Some(list) = intervals.take() {
+                        out.raw(b",");
+                        write_intervals(m, list, out)?;
+                    }
+                }
+                out.raw(b",");
+                out.const_key(name);
+                m.write_member(&part, member, out)?;
+                out.flush_if_full()?;
+            }
+            if let Some(list) = intervals {
+                out.raw(b",");
+                write_intervals(m, list, out)?;
+            }
+        }
+        out.raw(b"}");
+        Ok(())
+    }
+}
+
+/// `"metricsByIntervals":[{"metricsData":{...},"timestamp":END},...]`, one interval at a time.
+fn write_intervals<M: MethodData>(m: &M, list: &[(i64, Vec<Slot>)], out: &mut JsonOut) -> Result<(), Stop> {
+    out.const_key(INTERVALS);
+    out.raw(b"[");
+    for (n, (end, slots)) in list.iter().enumerate() {
+        if n > 0 {
+            out.raw(b",");
+        }
+        out.raw(b"{\"metricsData\":{");
+        write_members(m, slots, out)?;
+        out.raw(b"},\"timestamp\":");
+        out.int(*end);
+        out.raw(b"}");
+        out.flush_if_full()?;
+    }
+    out.raw(b"]");
+    Ok(())
 }
 
 #[cfg(test)]
