@@ -15,7 +15,6 @@ use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lp_sim::{Generator, GeneratorConfig};
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use wfm::aggregate::compact::{build_quarter_records, id_ranks, QuarterRecords, RunIds};
 use wfm::aggregate::{pick, QuarterReport, Selection};
@@ -25,6 +24,9 @@ use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals,
 use wfm::mapping::AgentMap;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
 use wfm::report::render::render_quarter;
+
+#[path = "support/replies.rs"]
+mod replies;
 
 const AGENTS: usize = 300;
 const SKILLS: usize = 40;
@@ -46,114 +48,10 @@ fn replies(g: &Generator, qs: &[Quarter]) -> [String; 3] {
         .map(|k| first + Duration::minutes(5 * k))
         .take_while(|e| *e <= last)
         .collect();
-    let (skills, agents) = (g.skill_ids(), g.agent_ids());
-    let list = |body: &mut String, f: &mut dyn FnMut(&mut String, DateTime<Utc>)| {
-        body.push_str("{\"metricsByIntervals\":[");
-        for (i, e) in ends.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            let _ = write!(body, "{{\"timestamp\":{},\"metricsData\":", e.timestamp_millis());
-            f(body, *e);
-            body.push('}');
-        }
-        body.push_str("]}");
-    };
-    let mut qh = String::new();
-    list(&mut qh, &mut |b, e| {
-        b.push_str("{\"skillsMetrics\":{");
-        let mut sep = "";
-        for s in &skills {
-            if let Some(v) = g.queue_health(s, e) {
-                let _ = write!(
-                    b,
-                    "{sep}\"{s}\":{{\"enteredQEng\":{},\"connectedEng\":{},\"abandonedEng\":{},\"totalTimeToAnswer\":{},\"totalTimeToAbandon\":{},\"maxQueueSize\":{},\"queueSizeSum\":{},\"queueSizeCount\":{},\"maxAvailableSlots\":{},\"availableSlotsSum\":{},\"availableSlotsCount\":{},\"currentQueueSize\":-1}}",
-                    v.entered_q_eng, v.connected_eng, v.abandoned_eng, v.total_time_to_answer, v.total_time_to_abandon,
-                    v.max_queue_size, v.queue_size_sum, v.queue_size_count, v.max_available_slots, v.available_slots_sum,
-                    v.available_slots_count
-                );
-                sep = ",";
-            }
-        }
-        b.push_str("}}");
-    });
-    let eng = |b: &mut String, v: [i64; 5]| {
-        let _ = write!(
-            b,
-            "{{\"totalInteractiveChats\":{},\"totalNonInteractiveChats\":{},\"totalHandlingTime\":{},\"nonInteractiveTotalHandlingTime\":{},\"connectedEngagements\":{}}}",
-            v[0], v[1], v[2], v[3], v[4]
-        );
-    };
-    let mut ea = String::new();
-    list(&mut ea, &mut |b, e| {
-        b.push_str("{\"skillsMetricsPerAgent\":{\"metricsPerSkill\":{");
-        for (i, s) in skills.iter().enumerate() {
-            let _ = write!(b, "{}\"{s}\":{{\"metricsPerAgent\":{{", if i > 0 { "," } else { "" });
-            let mut totals = [0i64; 5];
-            let mut sep = "";
-            for a in &agents {
-                if let Some(v) = g.eng_activity(s, a, e) {
-                    let v = [
-                        v.total_interactive_chats,
-                        v.total_non_interactive_chats,
-                        v.total_handling_time,
-                        v.non_interactive_total_handling_time,
-                        v.connected_engagements,
-                    ];
-                    for (t, x) in totals.iter_mut().zip(v) {
-                        *t += x;
-                    }
-                    let _ = write!(b, "{sep}\"{a}\":");
-                    eng(b, v);
-                    sep = ",";
-                }
-            }
-            b.push_str("},\"metricsTotals\":");
-            eng(b, totals);
-            b.push('}');
-        }
-        b.push_str("}}}");
-    });
-    let mut aa = String::new();
-    list(&mut aa, &mut |b, e| {
-        b.push_str("{\"agentsMetrics\":{\"metricsPerAgent\":{");
-        let mut sep = "";
-        for a in &agents {
-            let Some(states) = g.agent_states(a, e) else { continue };
-            let _ = write!(b, "{sep}\"{a}\":[");
-            sep = ",";
-            let times = |b: &mut String, t: &lp_sim::StateTimes| {
-                let _ = write!(
-                    b,
-                    "{{\"total\":{},\"chatting\":{},\"notChatting\":{},\"chattingInMaxConcurrency\":{}}}",
-                    t.total, t.chatting, t.not_chatting, t.chatting_in_max_concurrency
-                );
-            };
-            for (i, st) in states.iter().enumerate() {
-                let _ = write!(
-                    b,
-                    "{}{{\"id\":{},\"name\":\"{}\",\"value\":",
-                    if i > 0 { "," } else { "" },
-                    st.id,
-                    st.name
-                );
-                times(b, &st.value);
-                if let Some(reasons) = &st.reasons {
-                    b.push_str(",\"reasons\":[");
-                    for (k, (id, t)) in reasons.iter().enumerate() {
-                        let _ = write!(b, "{}{{\"id\":\"{id}\",\"value\":", if k > 0 { "," } else { "" });
-                        times(b, t);
-                        b.push('}');
-                    }
-                    b.push(']');
-                }
-                b.push('}');
-            }
-            b.push(']');
-        }
-        b.push_str("},\"metricsTotals\":[]}}");
-    });
-    [qh, ea, aa]
+    let mut out: [Vec<u8>; 3] = Default::default();
+    let [a, b, c] = &mut out;
+    replies::write(g, &ends, [a, b, c]).expect("writing to memory");
+    out.map(|b| String::from_utf8(b).expect("JSON is UTF-8"))
 }
 
 fn wanted(qs: &[Quarter]) -> BTreeSet<i64> {
