@@ -2,7 +2,8 @@
 //! into compact records), aggregate (records into a quarter's rows), render
 //! (rows into the three XML files) and end to end (parse, spill, aggregate,
 //! render and write the files, as `wfm rerun` does after the fetch; once with
-//! plain writes, once with the run's atomic writes and their fsyncs).
+//! plain writes, once with the run's atomic writes and their fsyncs), and the
+//! reference path end to end (the typed parse and aggregation it replaced).
 //!
 //! `cargo bench --bench pipeline` (criterion; `-- --quick` for a short run).
 //! The replies are those of the simulator's generator (`lp_sim::Generator`,
@@ -17,10 +18,12 @@ use lp_sim::{Generator, GeneratorConfig};
 use std::collections::BTreeSet;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use wfm::aggregate::compact::{build_quarter_records, id_ranks, QuarterRecords, RunIds};
-use wfm::aggregate::{pick, QuarterReport, Selection};
+use wfm::aggregate::{build_quarter, pick, QuarterReport, Selection};
 use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::compact::{IntervalRecords, Marks};
-use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval};
+use wfm::lp::model::{
+    read_intervals, read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval, Snapshot,
+};
 use wfm::mapping::AgentMap;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
 use wfm::report::render::render_quarter;
@@ -194,6 +197,24 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // The path before compact records (typed intervals of every quarter held,
+    // then aggregated): the reference the tests compare against, for scale.
+    group.bench_function("reference_end_to_end", |b| {
+        b.iter(|| {
+            let w = Some(&wanted);
+            let snap = Snapshot {
+                queue_health: read_intervals(bodies[0].as_bytes(), w).expect("queuehealth parses"),
+                eng_activity: read_intervals(bodies[1].as_bytes(), w).expect("engactivity parses"),
+                agent_activity: read_intervals(bodies[2].as_bytes(), w).expect("agentactivity parses"),
+            };
+            for q in &qs {
+                let report = build_quarter(&snap, *q, &sel).expect("a quarter builds");
+                for f in render_quarter(&report, "12345678") {
+                    std::fs::write(dir.path().join(&f.name), &f.bytes).expect("a file written");
+                }
+            }
+        })
+    });
     group.finish();
 }
 
