@@ -9,7 +9,7 @@ use crate::aggregate::compact::{id_ranks, QuarterRecords, RunIds};
 use crate::aggregate::{pick, AggregateError};
 use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply};
 use crate::lp::model::compact::{IntervalRecords, Marks};
-use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval};
+use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
 use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::outcome::{Failure, FailureKind};
@@ -170,14 +170,17 @@ fn read_all<M: IntervalRecords>(
                 } else {
                     String::new()
                 };
-                let kind = match e {
-                    crate::lp::model::ParseError::Io(_) | crate::lp::model::ParseError::Spill(_) => FailureKind::Write,
-                    _ => FailureKind::Malformed,
-                };
-                Failure::new(
-                    kind,
-                    format!("LivePerson {method} reply{part} for {label} is unusable: {e}; no files written"),
-                )
+                match e {
+                    // This machine's disk, not LivePerson's reply.
+                    ParseError::Io(_) | ParseError::Spill(_) => Failure::new(
+                        FailureKind::Write,
+                        format!("{method} reply{part} for {label}: {e}; no files written"),
+                    ),
+                    _ => Failure::new(
+                        FailureKind::Malformed,
+                        format!("LivePerson {method} reply{part} for {label} is unusable: {e}; no files written"),
+                    ),
+                }
             })
         })
         .collect()
