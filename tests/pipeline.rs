@@ -703,3 +703,105 @@ async fn a_config_with_secrets_readable_by_others_is_warned_about() {
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
     assert!(!stderr(&out).contains("readable by group"), "{}", stderr(&out));
 }
+
+/// A skill list too long for one URL: queuehealth and engactivity (GET only)
+/// are asked in parts, each URL under 2,000 bytes, every skill in one part;
+/// the parts' replies are merged into the same files as one request for every
+/// skill, and the summary counts every request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_skill_list_is_asked_in_parts_and_merged() {
+    let now = t("2026-11-24T11:07:00Z");
+    let sim = scenario(now)
+        .order(IntervalOrder::Shuffled)
+        .with(|o| o.generator.skills = 400)
+        .start()
+        .await;
+    let skills = sim.generator().skill_ids();
+    let rerun = |s: &Setup, debug: &'static str| {
+        let config = s.config.to_str().unwrap().to_string();
+        let out = s.path("out").to_str().unwrap().to_string();
+        async move {
+            let args = ["rerun", &config, "2", "2", debug, &out, "112426.1000", "112426.1045"];
+            wfm(&args, now).await
+        }
+    };
+    let whole = Setup::new(&sim, "");
+    let out = rerun(&whole, "1").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sim.data_requests(), 3);
+
+    let split = Setup::new(&sim, &format!("LP_SKILL_IDS={}\n", skills.join(",")));
+    let out = rerun(&split, "2").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.method.is_some())
+        .skip(3)
+        .collect();
+    let parts = |m: Method| reqs.iter().filter(|r| r.method == Some(m)).collect::<Vec<_>>();
+    let (qh, ea, aa) = (
+        parts(Method::QueueHealth),
+        parts(Method::EngActivity),
+        parts(Method::AgentActivity),
+    );
+    assert!(qh.len() >= 2 && ea.len() >= 2, "{} and {} parts", qh.len(), ea.len());
+    assert_eq!(aa.len(), 1);
+    assert_eq!(reqs.len(), qh.len() + ea.len() + 1);
+    assert!(
+        stderr(&out).contains(&format!("{} request(s)", reqs.len())),
+        "the summary counts every request: {}",
+        stderr(&out)
+    );
+    for part in [&qh, &ea] {
+        let mut asked = Vec::new();
+        for r in part.iter() {
+            assert_eq!((r.http_method.as_str(), r.status), ("GET", 200));
+            // The URL as sent: host and path, then the percent-encoded query.
+            let enc = |s: &str| {
+                s.bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                            1
+                        } else {
+                            3
+                        }
+                    })
+                    .sum::<usize>()
+            };
+            let query: usize = r.query.iter().map(|(k, v)| enc(k) + enc(v) + 2).sum();
+            assert!(sim.base_url().len() + r.path.len() + query < 2000, "{query}");
+            let ids = &r.query.iter().find(|(k, _)| k == "skillIds").unwrap().1;
+            asked.extend(ids.split(',').map(str::to_string));
+        }
+        assert_eq!(asked, skills, "every skill asked once, in order");
+    }
+    // Debug 2 keeps every part's reply, each in its own file.
+    let dumps = files_in(&split.path("json"));
+    for (m, n) in [("queuehealth", qh.len()), ("engactivity", ea.len())] {
+        for k in 1..=n {
+            let part = format!("{m}-part{k}of{n}-");
+            assert_eq!(
+                dumps.iter().filter(|d| d.starts_with(&part)).count(),
+                1,
+                "{part} in {dumps:?}"
+            );
+        }
+    }
+    let mut start = t("2026-11-24T10:00:00Z");
+    for _ in 0..4 {
+        for n in names(start) {
+            assert_eq!(
+                std::fs::read(whole.path("out").join(&n)).unwrap(),
+                std::fs::read(split.path("out").join(&n)).unwrap(),
+                "{n}"
+            );
+        }
+        let exp = Expect {
+            skills: Some(skills.clone()),
+            ..Expect::all(sim.generator())
+        };
+        exp.check_quarter(&split.path("out"), start);
+        start += chrono::Duration::minutes(15);
+    }
+}

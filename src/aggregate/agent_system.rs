@@ -8,7 +8,7 @@ use crate::select::IdSelection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The four figures of a state (or an away reason), in the order of [`StateSums`].
-const STATE_FIELDS: [Field<StateTimes>; 4] = [
+pub(super) const STATE_FIELDS: [Field<StateTimes>; 4] = [
     ("value.total", |t| t.total),
     ("value.chatting", |t| t.chatting),
     ("value.notChatting", |t| t.not_chatting),
@@ -16,7 +16,7 @@ const STATE_FIELDS: [Field<StateTimes>; 4] = [
 ];
 
 /// The state id of Away, the one state with reasons.
-const AWAY: i64 = 4;
+pub(super) const AWAY: i64 = 4;
 
 /// The `AS_` rows (every listed agent, or with `all` every agent in the
 /// quarter's data) and the state ids other than -1/2/3/4 that were left out.

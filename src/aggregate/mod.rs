@@ -9,6 +9,7 @@
 
 mod agent_queue;
 mod agent_system;
+pub mod compact;
 mod messaging;
 mod queue;
 mod sums;
@@ -214,7 +215,7 @@ impl Naming<'_> {
 /// The three intervals of `q`. A reply's newest interval is still in progress
 /// and its oldest covers only part of its 5 minutes: neither is ever used, so
 /// a clock difference with LivePerson cannot slip partial figures into a report.
-fn pick<M>(intervals: &Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
+pub fn pick<M>(intervals: &Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
     let newest = intervals.newest_end();
     let oldest = intervals.oldest_end();
     let mut out = Vec::with_capacity(3);

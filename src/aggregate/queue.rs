@@ -8,7 +8,7 @@ use crate::select::IdSelection;
 
 /// queuehealth's counters: the row's five sums, then the sums and counts
 /// behind its two average sizes.
-const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
+pub(super) const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
     ("enteredQEng", |m| m.entered_q_eng),
     ("connectedEng", |m| m.connected_eng),
     ("abandonedEng", |m| m.abandoned_eng),
@@ -21,7 +21,8 @@ const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
 ];
 
 /// engactivity's counters a queue reports: all but `connectedEngagements`.
-const ENG_QUEUE_FIELDS: [Field<EngMetrics>; 4] = [ENG_FIELDS[0], ENG_FIELDS[1], ENG_FIELDS[3], ENG_FIELDS[4]];
+pub(super) const ENG_QUEUE_FIELDS: [Field<EngMetrics>; 4] =
+    [ENG_FIELDS[0], ENG_FIELDS[1], ENG_FIELDS[3], ENG_FIELDS[4]];
 
 /// The `Q_` rows: every listed skill, or with `all` every skill in either
 /// method's data. Queue figures cover the whole queue, whatever the agent list.

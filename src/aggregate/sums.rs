@@ -48,6 +48,17 @@ pub(super) struct Acc<'a> {
 impl Acc<'_> {
     /// A counter: -1 (no data) counts as 0; other negatives are refused.
     pub fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
+        self.add_named(into, n, field, &|| id.to_string())
+    }
+
+    /// [`Acc::add`] with the id spelled out only for an error (the hot path allocates nothing).
+    fn add_named(
+        &self,
+        into: &mut u64,
+        n: Num,
+        field: &'static str,
+        id: &dyn Fn() -> String,
+    ) -> Result<(), AggregateError> {
         let v = match n.0 {
             -1 => 0,
             v if v < 0 => {
@@ -55,7 +66,7 @@ impl Acc<'_> {
                     method: self.method,
                     quarter: self.quarter.to_string(),
                     field,
-                    id: id.to_string(),
+                    id: id(),
                     value: v,
                 })
             }
@@ -65,7 +76,7 @@ impl Acc<'_> {
             method: self.method,
             quarter: self.quarter.to_string(),
             field,
-            id: id.to_string(),
+            id: id(),
         })?;
         Ok(())
     }
@@ -85,8 +96,19 @@ impl Acc<'_> {
         fields: &[Field<M>; N],
         id: &str,
     ) -> Result<(), AggregateError> {
+        self.add_all_named(sums, record, fields, &|| id.to_string())
+    }
+
+    /// [`Acc::add_all`] with the id spelled out only for an error.
+    pub fn add_all_named<M, const N: usize>(
+        &self,
+        sums: [&mut u64; N],
+        record: &M,
+        fields: &[Field<M>; N],
+        id: &dyn Fn() -> String,
+    ) -> Result<(), AggregateError> {
         for (into, (field, get)) in sums.into_iter().zip(fields) {
-            self.add(into, get(record), field, id)?;
+            self.add_named(into, get(record), field, id)?;
         }
         Ok(())
     }

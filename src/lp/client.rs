@@ -100,10 +100,62 @@ impl FetchPlan {
         }
         q
     }
+
+    /// The queries of `method`, one per request: one, or for a skill list too
+    /// long for one URL, one per part of the list (queuehealth and engactivity
+    /// take only GET; agentactivity's long agent list goes as a POST body
+    /// instead). Each part's reply covers its own skills; the run merges them.
+    pub fn queries(&self, method: Method, version: &str) -> Vec<Vec<(&'static str, String)>> {
+        let whole = self.query(method, version);
+        let IdSelection::List(skills) = &self.skills else {
+            return vec![whole];
+        };
+        if method == Method::AgentActivity || encoded_len(&whole) <= MAX_QUERY_LEN {
+            return vec![whole];
+        }
+        // Each id once (a part must not repeat another's skill), in the configured order.
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<&String> = skills.iter().filter(|id| seen.insert(id.as_str())).collect();
+        let with = |part: &[&String]| {
+            let plan = FetchPlan {
+                skills: IdSelection::List(part.iter().map(|s| s.to_string()).collect()),
+                ..self.clone()
+            };
+            plan.query(method, version)
+        };
+        let mut parts: Vec<Vec<&String>> = vec![Vec::new()];
+        for id in ids {
+            let last = parts.last_mut().filter(|p| !p.is_empty());
+            match last {
+                Some(p) if encoded_len(&with(&[&p[..], &[id]].concat())) > MAX_QUERY_LEN => parts.push(vec![id]),
+                Some(p) => p.push(id),
+                // An id too long for a URL of its own still goes alone: LivePerson's refusal names it.
+                None => parts[0].push(id),
+            }
+        }
+        parts.iter().map(|p| with(p)).collect()
+    }
 }
 
-/// Longest query sent in a URL; longer agentactivity queries go as a POST body.
+/// Longest query sent in a URL (the URL stays under 2,000 bytes with any host):
+/// longer agentactivity queries go as a POST body, longer skill lists in parts.
 const MAX_QUERY_LEN: usize = 1500;
+
+/// A query's length once percent-encoded as it is sent (`,` is `%2C`).
+fn encoded_len(query: &[(&'static str, String)]) -> usize {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    1
+                } else {
+                    3
+                }
+            })
+            .sum::<usize>()
+    };
+    query.iter().map(|(k, v)| enc(k) + enc(v) + 2).sum()
+}
 
 /// One data call: the URL, its query (in the URL, signed with OAuth 1.0a) and,
 /// for a POST, its JSON body (never signed).
@@ -314,20 +366,34 @@ impl LpClient {
         Ok(file)
     }
 
-    /// Fetch one method, retrying what is worth retrying. Each attempt is
-    /// authorised anew (a fresh OAuth 1.0a nonce, or the current token).
-    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<RawReply, LpError> {
-        self.fetch_query(method, &plan.query(method, &self.version)).await
+    /// Fetch one method, retrying what is worth retrying: one reply per
+    /// query of [`FetchPlan::queries`], asked one after the other (so no more
+    /// than three requests are ever in flight). Each attempt is authorised
+    /// anew (a fresh OAuth 1.0a nonce, or the current token).
+    pub async fn fetch(&self, method: Method, plan: &FetchPlan) -> Result<Vec<RawReply>, LpError> {
+        let queries = plan.queries(method, &self.version);
+        let mut replies = Vec::new();
+        for (n, query) in queries.iter().enumerate() {
+            // Parts asked within the same millisecond must not share a dump file.
+            let tag = (queries.len() > 1).then(|| format!("part{}of{}", n + 1, queries.len()));
+            replies.push(self.fetch_query(method, query, tag.as_deref()).await?);
+        }
+        Ok(replies)
     }
 
     /// queuehealth totals of the last 24 hours for the whole account, without
     /// intervals: one light request (`wfm check`).
     pub async fn day_totals(&self) -> Result<RawReply, LpError> {
         let query = vec![("timeframe", "1440".to_string()), ("v", self.version.clone())];
-        self.fetch_query(Method::QueueHealth, &query).await
+        self.fetch_query(Method::QueueHealth, &query, None).await
     }
 
-    async fn fetch_query(&self, method: Method, query: &[(&'static str, String)]) -> Result<RawReply, LpError> {
+    async fn fetch_query(
+        &self,
+        method: Method,
+        query: &[(&'static str, String)],
+        tag: Option<&str>,
+    ) -> Result<RawReply, LpError> {
         let host = self.data_host().await?;
         let url = self.method_url(&host, method);
         // A long agent list does not fit a URL: agentactivity takes it as a JSON
@@ -342,7 +408,7 @@ impl LpClient {
                 url,
                 query: &[],
                 body: Some(&json),
-                tag: None,
+                tag,
             };
             self.call_retrying(&call).await
         } else {
@@ -351,7 +417,7 @@ impl LpClient {
                 url,
                 query,
                 body: None,
-                tag: None,
+                tag,
             };
             self.call_retrying(&call).await
         }
@@ -478,8 +544,9 @@ impl LpClient {
         })
     }
 
-    /// Fetch the three methods concurrently. All or nothing: the first method's failure is returned.
-    pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[RawReply; 3], LpError> {
+    /// Fetch the three methods concurrently, each as one or more replies (a
+    /// long skill list in parts). All or nothing: the first method's failure is returned.
+    pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[Vec<RawReply>; 3], LpError> {
         // The host and the token first, once: the three calls then share them.
         self.data_host().await?;
         self.bearer().await?;
@@ -560,6 +627,43 @@ mod tests {
             "timeframe=25&interval=5&v=1&skillIds=199,10&agentIds=all"
         );
         assert_eq!(q(Method::AgentActivity), "timeframe=25&interval=5&v=1&agentIds=7");
+    }
+
+    #[test]
+    fn a_long_skill_list_is_asked_in_parts_that_each_fit_a_url() {
+        let skills: Vec<String> = (0..400).map(|i| (2_000_000_000u64 + i * 7919).to_string()).collect();
+        let mut listed = skills.clone();
+        listed.push(skills[3].clone()); // a repeat is asked once
+        let plan = FetchPlan {
+            timeframe: 1440,
+            skills: IdSelection::List(listed),
+            agents: IdSelection::All,
+        };
+        for method in [Method::QueueHealth, Method::EngActivity] {
+            let parts = plan.queries(method, "1");
+            assert!(parts.len() >= 3, "{}", parts.len());
+            let mut asked = Vec::new();
+            for q in &parts {
+                assert!(encoded_len(q) <= MAX_QUERY_LEN, "{}", encoded_len(q));
+                let ids = &q.iter().find(|(k, _)| *k == "skillIds").unwrap().1;
+                asked.extend(ids.split(',').map(str::to_string));
+                assert_eq!(
+                    q.iter().filter(|(k, _)| *k == "agentIds").count(),
+                    usize::from(method == Method::EngActivity)
+                );
+            }
+            assert_eq!(asked, skills, "every skill once, in order");
+        }
+        // agentactivity does not split (its agents go as a POST body); short lists stay whole.
+        assert_eq!(plan.queries(Method::AgentActivity, "1").len(), 1);
+        let short = FetchPlan {
+            skills: IdSelection::List(vec!["199".into(), "199".into()]),
+            ..plan
+        };
+        assert_eq!(
+            short.queries(Method::QueueHealth, "1"),
+            vec![short.query(Method::QueueHealth, "1")]
+        );
     }
 
     #[test]

@@ -5,8 +5,13 @@
 
 use serde::{Deserialize, Deserializer};
 
+pub mod compact;
+pub mod ids;
 pub mod kmm;
+mod split;
 mod stream;
+pub use compact::{read_reply, AgentInterval, EngInterval, IntervalRecords, QueueInterval};
+pub use ids::IdTable;
 pub use stream::{read_intervals, Wanted};
 
 #[cfg(test)]
@@ -126,7 +131,7 @@ pub struct QueueHealthData {
     pub skills: HashMap<String, QueueHealthSkill>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QueueHealthSkill {
     #[serde(deserialize_with = "nullable")]
@@ -176,7 +181,7 @@ pub struct EngSkill {
     pub totals: Option<EngMetrics>,
 }
 
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EngMetrics {
     #[serde(deserialize_with = "nullable")]
@@ -221,7 +226,7 @@ pub struct AwayReason {
     pub value: StateTimes,
 }
 
-#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StateTimes {
     #[serde(deserialize_with = "nullable")]
@@ -271,6 +276,10 @@ pub enum ParseError {
     Json(String),
     #[error("the reply lists the interval ending {0} twice")]
     DuplicateInterval(String),
+    #[error("cannot read the reply back from its temporary file: {0}")]
+    Io(String),
+    #[error("cannot keep the parsed reply in a temporary file: {0}; check the free space of TMPDIR")]
+    Spill(String),
 }
 
 pub fn parse_queue_health(body: &[u8]) -> Result<Intervals<QueueHealthData>, ParseError> {

@@ -1,9 +1,11 @@
-//! Stage 3: one quarter from the snapshot, aggregated and rendered (pure core
-//! calls; this module only logs and names failures).
+//! Stage 3: one quarter from the parsed replies: its records read back,
+//! aggregated and rendered (pure core calls besides the read; this module
+//! only logs and names failures).
 
-use crate::aggregate::{build_quarter, Selection};
+use super::fetch::{QuarterError, Replies};
+use crate::aggregate::compact::build_quarter_records;
+use crate::aggregate::Selection;
 use crate::config::Config;
-use crate::lp::model::Snapshot;
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
@@ -25,12 +27,16 @@ pub fn selection<'a>(cfg: &'a Config, agent_map: &'a AgentMap) -> Selection<'a> 
 pub fn quarter(
     cfg: &Config,
     q: Quarter,
-    snapshot: &Snapshot,
+    replies: &Replies,
     sel: &Selection<'_>,
     unmapped: &mut BTreeSet<String>,
 ) -> Result<[RenderedFile; 3], Failure> {
-    let report = build_quarter(snapshot, q, sel)
-        .map_err(|e| Failure::new(FailureKind::Data, format!("{e}; no files written")))?;
+    let data = |e: &dyn std::fmt::Display| Failure::new(FailureKind::Data, format!("{e}; no files written"));
+    let records = replies.records(q).map_err(|e| match e {
+        QuarterError::Data(e) => data(&e),
+        QuarterError::Spill(_) => Failure::new(FailureKind::Write, format!("{e}; no files written")),
+    })?;
+    let report = build_quarter_records(&records, q, sel, replies.ids()).map_err(|e| data(&e))?;
     unmapped.extend(report.unmapped_agents.iter().cloned());
     if !report.ignored_state_ids.is_empty() {
         debug!(

@@ -1,19 +1,26 @@
-//! Stage 2: one request per method for every quarter of the run, each body
-//! spooled to a file as it arrives and parsed from it as a stream into a
-//! snapshot holding only the intervals of the run's quarters.
+//! Stage 2: one request per method for every quarter of the run (a long
+//! skill list in parts), each body spooled to a file as it arrives and parsed
+//! from it as a stream: the intervals of the run's quarters become compact
+//! records, kept in a temporary file (the spill) until their quarter is built.
+//! Memory holds one interval at a time, however many quarters a run builds.
 
 use super::RunContext;
+use crate::aggregate::compact::{id_ranks, QuarterRecords, RunIds};
+use crate::aggregate::{pick, AggregateError};
 use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply};
-use crate::lp::model::{read_intervals, Method, Snapshot};
+use crate::lp::model::compact::{IntervalRecords, Marks};
+use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
 use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};
 use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use tracing::debug;
 
 pub struct Fetched {
-    pub snapshot: Result<Snapshot, Failure>,
+    pub snapshot: Result<Replies, Failure>,
     pub requests: usize,
     pub retries: usize,
 }
@@ -65,10 +72,7 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
             format!("{label}: no files written: {}", ctx.cut("LivePerson")),
         )),
     };
-    let snapshot = snapshot.and_then(|r| {
-        parse_snapshot(r, &wanted_ends(quarters), label)
-            .map_err(|e| Failure::new(FailureKind::Malformed, format!("{e:#}; no files written")))
-    });
+    let snapshot = snapshot.and_then(|r| parse_replies(r, &wanted_ends(quarters), label));
     Fetched {
         snapshot,
         requests: client.requests(),
@@ -85,21 +89,162 @@ pub(super) fn wanted_ends(quarters: &[Quarter]) -> BTreeSet<i64> {
         .collect()
 }
 
-/// Parse the three replies, keeping the `wanted` intervals; the error names the method.
-pub(super) fn parse_snapshot(replies: [RawReply; 3], wanted: &BTreeSet<i64>, label: &str) -> anyhow::Result<Snapshot> {
-    use anyhow::Context;
-    let ctx = |m: Method| format!("LivePerson {m} reply for {label} is unusable");
-    // Each spooled body is read as a stream and closed (and, unless dumped,
-    // deleted) once parsed: no reply is ever whole in memory.
+/// Where one interval's encoded records are in the spill.
+#[derive(Debug, Clone, Copy)]
+struct Blob {
+    offset: u64,
+    len: usize,
+}
+
+/// The run's replies, parsed: the wanted intervals' records in a temporary
+/// file, indexed per method (in [`Method::ALL`] order), per request (in the
+/// order asked) and per END timestamp; the ids they name and their order.
+pub struct Replies {
+    spill: File,
+    ids: IdTable,
+    rank: Vec<u32>,
+    index: [Vec<Intervals<Blob>>; 3],
+}
+
+/// Parse every reply, keeping the `wanted` intervals; the error names the method.
+pub(super) fn parse_replies(
+    replies: [Vec<RawReply>; 3],
+    wanted: &BTreeSet<i64>,
+    label: &str,
+) -> Result<Replies, Failure> {
+    let local = |what: &str, e: &dyn std::fmt::Display| {
+        Failure::new(
+            FailureKind::Write,
+            format!("{label}: cannot keep the parsed replies in a temporary file ({what}: {e}); check the free space of TMPDIR; no files written"),
+        )
+    };
+    let spill = tempfile::tempfile().map_err(|e| local("create", &e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, spill);
+    let mut offset = 0u64;
+    let mut ids = IdTable::default();
+    let mut keep = |_: i64, bytes: &[u8]| {
+        out.write_all(bytes).map_err(|e| e.to_string())?;
+        let blob = Blob {
+            offset,
+            len: bytes.len(),
+        };
+        offset += bytes.len() as u64;
+        Ok(blob)
+    };
     let [qh, ea, aa] = replies;
-    let queue_health = read_intervals(qh.reader(), Some(wanted)).with_context(|| ctx(Method::QueueHealth))?;
-    let eng_activity = read_intervals(ea.reader(), Some(wanted)).with_context(|| ctx(Method::EngActivity))?;
-    let agent_activity = read_intervals(aa.reader(), Some(wanted)).with_context(|| ctx(Method::AgentActivity))?;
-    Ok(Snapshot {
-        queue_health,
-        eng_activity,
-        agent_activity,
+    let index = [
+        read_all::<QueueInterval>(qh, wanted, &mut ids, &mut keep, Method::QueueHealth, label)?,
+        read_all::<EngInterval>(ea, wanted, &mut ids, &mut keep, Method::EngActivity, label)?,
+        read_all::<AgentInterval>(aa, wanted, &mut ids, &mut keep, Method::AgentActivity, label)?,
+    ];
+    let spill = out.into_inner().map_err(|e| local("write", &e.error()))?;
+    let rank = id_ranks(&ids);
+    debug!("{offset} bytes of parsed records for {label}, {} ids", ids.len());
+    Ok(Replies {
+        spill,
+        ids,
+        rank,
+        index,
     })
+}
+
+/// One method's replies (one per request) parsed into the spill, in order.
+/// Each spooled body is read as a stream and closed (and, unless dumped,
+/// deleted) once parsed: no reply is ever whole in memory.
+fn read_all<M: IntervalRecords>(
+    replies: Vec<RawReply>,
+    wanted: &BTreeSet<i64>,
+    ids: &mut IdTable,
+    keep: &mut impl FnMut(i64, &[u8]) -> Result<Blob, String>,
+    method: Method,
+    label: &str,
+) -> Result<Vec<Intervals<Blob>>, Failure> {
+    let n = replies.len();
+    replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            read_reply::<M, _>(r.reader(), Some(wanted), ids, &mut *keep).map_err(|e| {
+                let part = if n > 1 {
+                    format!(" (request {} of {n})", i + 1)
+                } else {
+                    String::new()
+                };
+                match e {
+                    // This machine's disk, not LivePerson's reply.
+                    ParseError::Io(_) | ParseError::Spill(_) => Failure::new(
+                        FailureKind::Write,
+                        format!("{method} reply{part} for {label}: {e}; no files written"),
+                    ),
+                    _ => Failure::new(
+                        FailureKind::Malformed,
+                        format!("LivePerson {method} reply{part} for {label} is unusable: {e}; no files written"),
+                    ),
+                }
+            })
+        })
+        .collect()
+}
+
+impl Replies {
+    /// The ids the replies name, for the aggregation.
+    pub fn ids(&self) -> RunIds<'_> {
+        RunIds {
+            ids: &self.ids,
+            rank: &self.rank,
+        }
+    }
+
+    /// Quarter `q`'s records: its three intervals of every reply, checked to
+    /// be whole (every method first, as `aggregate::build_quarter` checks),
+    /// read back from the spill and decoded, the parts of a split request merged.
+    pub fn records(&self, q: Quarter) -> Result<QuarterRecords, QuarterError> {
+        let mut picked: [Vec<[Blob; 3]>; 3] = Default::default();
+        for ((method, requests), out) in Method::ALL.into_iter().zip(&self.index).zip(&mut picked) {
+            for index in requests {
+                out.push(pick(index, q, method)?.map(|b| *b));
+            }
+        }
+        let mut marks = Marks::default();
+        let [qh, ea, aa] = &picked;
+        Ok(QuarterRecords {
+            queue_health: self.decode(qh, &mut marks)?,
+            eng_activity: self.decode(ea, &mut marks)?,
+            agent_activity: self.decode(aa, &mut marks)?,
+        })
+    }
+
+    /// Each of the three intervals, from the blobs of every request.
+    fn decode<M: IntervalRecords>(&self, requests: &[[Blob; 3]], marks: &mut Marks) -> Result<[M; 3], QuarterError> {
+        let mut out: [M; 3] = Default::default();
+        for (i, m) in out.iter_mut().enumerate() {
+            let bytes = requests
+                .iter()
+                .map(|r| self.read(r[i]))
+                .collect::<std::io::Result<Vec<Vec<u8>>>>()
+                .map_err(|e| QuarterError::Spill(e.to_string()))?;
+            *m = M::decode_all(bytes.iter().map(Vec::as_slice), marks)
+                .map_err(|e| QuarterError::Spill(e.to_string()))?;
+        }
+        Ok(out)
+    }
+
+    fn read(&self, b: Blob) -> std::io::Result<Vec<u8>> {
+        let mut f = &self.spill;
+        f.seek(SeekFrom::Start(b.offset))?;
+        let mut bytes = vec![0; b.len];
+        f.read_exact(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+/// Why a quarter's records are not there.
+#[derive(Debug, thiserror::Error)]
+pub enum QuarterError {
+    #[error(transparent)]
+    Data(#[from] AggregateError),
+    #[error("cannot read the parsed replies back from their temporary file ({0}); check TMPDIR's disk")]
+    Spill(String),
 }
 
 #[cfg(test)]
@@ -136,22 +281,42 @@ mod tests {
     }
 
     #[test]
-    fn a_malformed_reply_names_its_method() {
+    fn a_malformed_reply_names_its_method_and_request() {
         let reply = |method, body: &'static [u8]| RawReply::from_bytes(method, chrono::Utc::now(), body).unwrap();
         let ok = br#"{"metricsByIntervals":[]}"#;
-        let e = parse_snapshot(
+        let Err(e) = parse_replies(
             [
-                reply(Method::QueueHealth, ok),
-                reply(Method::EngActivity, b"{\"metricsByIntervals\":7}"),
-                reply(Method::AgentActivity, ok),
+                vec![reply(Method::QueueHealth, ok)],
+                vec![reply(Method::EngActivity, b"{\"metricsByIntervals\":7}")],
+                vec![reply(Method::AgentActivity, ok)],
             ],
             &BTreeSet::new(),
             "112426.1000",
-        )
-        .unwrap_err();
+        ) else {
+            panic!("a malformed reply was accepted")
+        };
+        assert_eq!(e.kind, FailureKind::Malformed);
         assert!(
-            format!("{e:#}").contains("LivePerson engactivity reply for 112426.1000 is unusable"),
-            "{e:#}"
+            e.message
+                .contains("LivePerson engactivity reply for 112426.1000 is unusable"),
+            "{}",
+            e.message
+        );
+        let Err(e) = parse_replies(
+            [
+                vec![reply(Method::QueueHealth, ok), reply(Method::QueueHealth, b"{")],
+                vec![reply(Method::EngActivity, ok)],
+                vec![reply(Method::AgentActivity, ok)],
+            ],
+            &BTreeSet::new(),
+            "112426.1000",
+        ) else {
+            panic!("a malformed reply was accepted")
+        };
+        assert!(
+            e.message.contains("queuehealth reply (request 2 of 2)"),
+            "{}",
+            e.message
         );
     }
 }
