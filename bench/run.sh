@@ -9,8 +9,8 @@
 #   needs cargo, GNU time as /usr/bin/time, awk)
 #   SELECTION: an account (8x4, 300x40, 2000x100: AGENTSxSKILLS) for all its runs, one run of
 #   it (8x4/loop, 300x40/rerun12, 2000x100/rerun95), or `push`. Default: every account, then push.
-#   2000x100 runs the loop and rerun95 only (its rerun95 sends 3.3 GB of reply JSON; about
-#   2 minutes and 3 GB of RSS with the current parser).
+#   2000x100 runs the loop and rerun95 only (its rerun95 sends 3.4 GB of reply JSON; about
+#   a minute and 100 MiB of RSS).
 #   BENCH_BIN=DIR: use the wfm, simulator and delivery_servers binaries in DIR (no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -424,10 +424,19 @@ async fn debug_2_saves_raw_replies_without_credentials() {
     assert!(dumps.iter().any(|n| n.starts_with("agentactivity-")), "{dumps:?}");
     assert!(files_in(&s.reports()).is_empty());
 
+    let sent_before = sim.data_bytes_sent();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json = files_in(&s.path("json"));
     assert_eq!(json.len(), 6, "{json:?}");
+    // The replies are saved whole, byte for byte as sent (streamed to the file, not rebuilt).
+    let mut saved = 0;
+    for n in json.iter().filter(|n| !dumps.contains(*n)) {
+        let bytes = std::fs::read(s.path("json").join(n)).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_else(|e| panic!("{n} is not whole JSON: {e}"));
+        saved += bytes.len() as u64;
+    }
+    assert_eq!(saved, sim.data_bytes_sent() - sent_before);
     for m in ["queuehealth", "engactivity", "agentactivity"] {
         assert!(
             json.iter()
