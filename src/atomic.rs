@@ -85,6 +85,20 @@ pub(crate) fn stage(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::Na
     stage_with_mode(dir, name, bytes, REPORT_MODE)
 }
 
+/// A complete, synced temporary copy of the file `src` in `dir`, named after `name`.
+/// The bytes go file to file (`copy_file_range` on Linux), never through a buffer
+/// the size of the file.
+pub(crate) fn stage_copy(dir: &Path, name: &str, src: &Path) -> Result<tempfile::NamedTempFile> {
+    let mut from = File::open(src).with_context(|| format!("cannot read {}", src.display()))?;
+    let mut tmp = temp_builder(&format!(".{name}."), REPORT_MODE)
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::copy(&mut from, tmp.as_file_mut())
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot copy {} into {}", src.display(), dir.display()))?;
+    Ok(tmp)
+}
+
 /// The temporary files' builder: `.<name>.<random>.part`, created with `mode`.
 /// tempfile creates exclusively (O_CREAT | O_EXCL, which never follows a link):
 /// a name planted in the folder, a symbolic link included, makes it pick

@@ -1,10 +1,9 @@
 //! Local delivery: a quarter's files are written together or not at all, each
 //! one atomically (see [`crate::atomic`]).
 
-use crate::atomic::{stage, sync_dir};
+use crate::atomic::{stage, stage_copy, sync_dir};
 use crate::report::render::RenderedFile;
 use anyhow::{Context, Result};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Write a quarter's files into `dir`: all are staged first, and only when every
@@ -33,8 +32,7 @@ pub fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
             .file_name()
             .and_then(|n| n.to_str())
             .with_context(|| format!("{} has no usable file name", src.display()))?;
-        let bytes = fs::read(src).with_context(|| format!("cannot read {}", src.display()))?;
-        staged.push((stage(dir, name, &bytes)?, name.to_string()));
+        staged.push((stage_copy(dir, name, src)?, name.to_string()));
     }
     let mut out = Vec::with_capacity(staged.len());
     for (tmp, name) in staged {
@@ -50,6 +48,7 @@ pub fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn file(name: &str, body: &str) -> RenderedFile {
         RenderedFile {
@@ -76,6 +75,36 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         copy_into(out.path(), &paths).unwrap();
         assert_eq!(fs::read_to_string(out.path().join("Q_1.xml")).unwrap(), "new");
+    }
+
+    #[test]
+    fn copies_are_byte_exact_and_all_or_nothing() {
+        let src = tempfile::tempdir().unwrap();
+        // Larger than any copy buffer, and not one repeated byte.
+        let big: Vec<u8> = (0..3_000_017u32).map(|i| (i * 7 % 251) as u8).collect();
+        let paths = write_quarter(
+            src.path(),
+            &[
+                RenderedFile {
+                    name: "AQ_1.xml".into(),
+                    bytes: big.clone(),
+                    rows: 0,
+                },
+                file("Q_1.xml", "q"),
+            ],
+        )
+        .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        copy_into(out.path(), &paths).unwrap();
+        assert_eq!(fs::read(out.path().join("AQ_1.xml")).unwrap(), big);
+        assert_eq!(fs::read_dir(out.path()).unwrap().count(), 2);
+
+        // A source that is gone: an error naming it, and nothing left in the target.
+        let empty = tempfile::tempdir().unwrap();
+        let missing = src.path().join("AS_1.xml");
+        let e = copy_into(empty.path(), &[paths[0].clone(), missing]).unwrap_err();
+        assert!(format!("{e:#}").contains("AS_1.xml"), "{e:#}");
+        assert_eq!(fs::read_dir(empty.path()).unwrap().count(), 0);
     }
 
     #[test]
