@@ -302,7 +302,7 @@ mod tests {
         let (mut back_soon_reasons, mut absent_skills, mut absent_agents) = (0, 0, 0);
         for q in (0..96).step_by(3) {
             let (from, to) = quarter(q);
-            let v = json_of(kmm_bearer(&sim, &token, "metrics", PAGE, &metrics_body(from, to)).await).await;
+            let v = kmm_json(&sim, &token, "metrics", PAGE, &metrics_body(from, to)).await;
             let want: Vec<Value> = g
                 .skill_ids()
                 .iter()
@@ -321,7 +321,7 @@ mod tests {
             assert!(v["metadata"].get("next").is_none());
 
             let body = agent_view_body(from, to, Some(ALL_STATUSES));
-            let v = json_of(kmm_bearer(&sim, &token, "agent_view", PAGE, &body).await).await;
+            let v = kmm_json(&sim, &token, "agent_view", PAGE, &body).await;
             let want: Vec<Value> = g
                 .agent_ids()
                 .iter()
@@ -389,7 +389,7 @@ mod tests {
         let mut body = metrics_body(from, to);
         body["filters"]["skillIds"] = json!([present[0], "999999", present[1]]);
         body["metricsToRetrieveByTime"] = json!(["closed_conversations", "avg_wait_time"]);
-        let v = json_of(kmm_bearer(&sim, &token, "metrics", PAGE, &body).await).await;
+        let v = kmm_json(&sim, &token, "metrics", PAGE, &body).await;
         let keys: Vec<&str> = groups(&v).iter().map(|g| g["key"].as_str().unwrap()).collect();
         // The account's order, unknown ids dropped.
         let mut want: Vec<&str> = vec![present[0], present[1]];
@@ -401,7 +401,7 @@ mod tests {
             assert!(m.keys().all(|k| k == "closedConversations" || k == "avgWaitTime"));
         }
         body["filters"]["userTypes"] = json!(["BOT"]);
-        let v = json_of(kmm_bearer(&sim, &token, "metrics", PAGE, &body).await).await;
+        let v = kmm_json(&sim, &token, "metrics", PAGE, &body).await;
         assert_eq!(v["metadata"]["count"], 0);
 
         let agents = g.agent_ids();
@@ -409,7 +409,7 @@ mod tests {
         let mut body = agent_view_body(from, to, Some(ALL_STATUSES));
         body["filters"]["agentIds"] = json!([with_record[1], with_record[0], "4242"]);
         body["metricsToRetrieveByTime"] = json!(["agent_login_duration"]);
-        let v = json_of(kmm_bearer(&sim, &token, "agent_view", PAGE, &body).await).await;
+        let v = kmm_json(&sim, &token, "agent_view", PAGE, &body).await;
         assert_eq!(v["metadata"]["count"], 2);
         for r in records(&v) {
             let mut k: Vec<&String> = r.as_object().unwrap().keys().collect();
@@ -439,7 +439,7 @@ mod tests {
         loop {
             let page = [("offset", offset.to_string()), ("limit", "50".to_string())];
             let page: Vec<(&str, &str)> = page.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let v = json_of(kmm_bearer(&sim, &token, "metrics", &page, &metrics_body(from, to)).await).await;
+            let v = kmm_json(&sim, &token, "metrics", &page, &metrics_body(from, to)).await;
             pages += 1;
             let count = v["metadata"]["count"].as_u64().unwrap() as usize;
             assert_eq!(count, truth.len());
@@ -458,15 +458,12 @@ mod tests {
         assert_eq!(pages, 3);
         assert_eq!(seen, truth, "each group once, in a stable order");
         // Past the end: an empty page, no next.
-        let v = json_of(
-            kmm_bearer(
-                &sim,
-                &token,
-                "metrics",
-                &[("offset", "200"), ("limit", "50")],
-                &metrics_body(from, to),
-            )
-            .await,
+        let v = kmm_json(
+            &sim,
+            &token,
+            "metrics",
+            &[("offset", "200"), ("limit", "50")],
+            &metrics_body(from, to),
         )
         .await;
         assert!(groups(&v).is_empty() && v["metadata"].get("next").is_none());
@@ -481,15 +478,12 @@ mod tests {
         assert!(truth.len() > 80 && truth.len() <= 120, "{}", truth.len());
         let mut seen = Vec::new();
         for offset in ["0", "40", "80"] {
-            let v = json_of(
-                kmm_bearer(
-                    &sim,
-                    &token,
-                    "agent_view",
-                    &[("offset", offset), ("limit", "40")],
-                    &body,
-                )
-                .await,
+            let v = kmm_json(
+                &sim,
+                &token,
+                "agent_view",
+                &[("offset", offset), ("limit", "40")],
+                &body,
             )
             .await;
             assert_eq!(v["metadata"]["count"], truth.len());
@@ -507,7 +501,7 @@ mod tests {
         let (from, to) = quarter(40);
         let body = agent_view_body(from, to, Some(ALL_STATUSES));
         let t0 = Instant::now();
-        let v = json_of(kmm_bearer(&sim, &token, "agent_view", PAGE, &body).await).await;
+        let v = kmm_json(&sim, &token, "agent_view", PAGE, &body).await;
         assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
         let count = v["metadata"]["count"].as_u64().unwrap();
         assert!(count > 1000, "{count}");
@@ -526,7 +520,7 @@ mod tests {
         let ids = sim.generator().agent_ids();
         let mut listed = body.clone();
         listed["filters"]["agentIds"] = json!(ids[..1000]);
-        let v = json_of(kmm_bearer(&sim, &token, "agent_view", PAGE, &listed).await).await;
+        let v = kmm_json(&sim, &token, "agent_view", PAGE, &listed).await;
         assert!(v["metadata"]["count"].as_u64().unwrap() <= 1000);
         listed["filters"]["agentIds"] = json!(ids[..1001]);
         let resp = kmm_bearer(&sim, &token, "agent_view", PAGE, &listed).await;
@@ -561,34 +555,26 @@ mod tests {
                 .cloned()
                 .collect();
             trapped += with_record.len() - online_now.len();
-            let all = json_of(
-                kmm_bearer(
-                    &sim,
-                    &token,
-                    "agent_view",
-                    PAGE,
-                    &agent_view_body(from, to, Some(ALL_STATUSES)),
-                )
-                .await,
+            let all = kmm_json(
+                &sim,
+                &token,
+                "agent_view",
+                PAGE,
+                &agent_view_body(from, to, Some(ALL_STATUSES)),
             )
             .await;
             assert_eq!(ids(&all), with_record);
             for statuses in [None, Some(&["ONLINE", "BACK_SOON", "AWAY"][..])] {
-                let v =
-                    json_of(kmm_bearer(&sim, &token, "agent_view", PAGE, &agent_view_body(from, to, statuses)).await)
-                        .await;
+                let v = kmm_json(&sim, &token, "agent_view", PAGE, &agent_view_body(from, to, statuses)).await;
                 assert_eq!(ids(&v), online_now, "{statuses:?}");
                 assert_eq!(v["metadata"]["count"], online_now.len());
             }
-            let v = json_of(
-                kmm_bearer(
-                    &sim,
-                    &token,
-                    "agent_view",
-                    PAGE,
-                    &agent_view_body(from, to, Some(&["OFFLINE"])),
-                )
-                .await,
+            let v = kmm_json(
+                &sim,
+                &token,
+                "agent_view",
+                PAGE,
+                &agent_view_body(from, to, Some(&["OFFLINE"])),
             )
             .await;
             assert_eq!(ids(&v).len(), with_record.len() - online_now.len());
@@ -811,15 +797,12 @@ mod tests {
         let g = sim.generator();
         let now = ts(sim.now());
         let (from, to) = (now - 600_000, now + 60_000);
-        let v = json_of(
-            kmm_bearer(
-                &sim,
-                &token,
-                "agent_view",
-                PAGE,
-                &agent_view_body(from, to, Some(ALL_STATUSES)),
-            )
-            .await,
+        let v = kmm_json(
+            &sim,
+            &token,
+            "agent_view",
+            PAGE,
+            &agent_view_body(from, to, Some(ALL_STATUSES)),
         )
         .await;
         let want: Vec<Value> = g
@@ -829,7 +812,7 @@ mod tests {
             .map(|a| expected_record(&a))
             .collect();
         assert_eq!(records(&v), &want);
-        let v = json_of(kmm_bearer(&sim, &token, "metrics", PAGE, &metrics_body(from, to)).await).await;
+        let v = kmm_json(&sim, &token, "metrics", PAGE, &metrics_body(from, to)).await;
         let want: Vec<Value> = g
             .skill_ids()
             .iter()

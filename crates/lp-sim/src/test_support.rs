@@ -162,6 +162,11 @@ pub(crate) async fn kmm_bearer(
         .unwrap()
 }
 
+/// [`kmm_bearer`]'s reply as JSON.
+pub(crate) async fn kmm_json(sim: &Simulator, token: &str, method: &str, page: &[(&str, &str)], body: &Value) -> Value {
+    json_of(kmm_bearer(sim, token, method, page, body).await).await
+}
+
 /// POSTs a KMM body signed with OAuth 1.0a: the URL query is signed, the JSON body is not.
 pub(crate) async fn kmm_signed(
     sim: &Simulator,
