@@ -90,13 +90,8 @@ pub(crate) fn stage(dir: &Path, name: &str, bytes: &[u8]) -> Result<tempfile::Na
 /// the size of the file.
 pub(crate) fn stage_copy(dir: &Path, name: &str, src: &Path) -> Result<tempfile::NamedTempFile> {
     let mut from = File::open(src).with_context(|| format!("cannot read {}", src.display()))?;
-    let mut tmp = temp_builder(&format!(".{name}."), REPORT_MODE)
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    std::io::copy(&mut from, tmp.as_file_mut())
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot copy {} into {}", src.display(), dir.display()))?;
-    Ok(tmp)
+    stage_filled(dir, name, REPORT_MODE, |to| io::copy(&mut from, to).map(drop))
+        .with_context(|| format!("cannot copy {}", src.display()))
 }
 
 /// The temporary files' builder: `.<name>.<random>.part`, created with `mode`.
@@ -116,12 +111,26 @@ fn temp_builder(prefix: &str, mode: u32) -> tempfile::Builder<'_, 'static> {
     builder
 }
 
-fn stage_with_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
-    let prefix = format!(".{name}.");
-    let mut tmp = temp_builder(&prefix, mode)
+/// A new temporary file for `dir/name`, from [`temp_builder`].
+fn temp_in(dir: &Path, name: &str, mode: u32) -> Result<tempfile::NamedTempFile> {
+    temp_builder(&format!(".{name}."), mode)
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))
+}
+
+fn stage_with_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
+    stage_filled(dir, name, mode, |f| f.write_all(bytes))
+}
+
+/// A temporary file in `dir` named after `name`, filled by `fill`, then synced.
+fn stage_filled(
+    dir: &Path,
+    name: &str,
+    mode: u32,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_in(dir, name, mode)?;
+    fill(tmp.as_file_mut())
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {} in {}", name, dir.display()))?;
     Ok(tmp)
@@ -138,9 +147,7 @@ pub struct Staged {
 
 /// Start writing `dir/name` (a report's mode).
 pub fn staged(dir: &Path, name: &str) -> Result<Staged> {
-    let tmp = temp_builder(&format!(".{name}."), REPORT_MODE)
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let tmp = temp_in(dir, name, REPORT_MODE)?;
     Ok(Staged {
         tmp,
         dir: dir.to_path_buf(),
