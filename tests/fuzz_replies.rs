@@ -251,24 +251,12 @@ fn run_pipeline(qh: &[u8], ea: &[u8], aa: &[u8], cut: Option<usize>) -> bool {
         eng_activity,
         agent_activity,
     };
-    let mut map = AgentMap::default();
-    map.insert("1", "E<1>");
-    let listed = |ids: &[&str]| IdSelection::List(ids.iter().map(|s| s.to_string()).collect());
-    for (skills, agents, unmapped) in [
-        (IdSelection::All, IdSelection::All, UnmappedAgents::Keep),
-        (listed(&["7", "1", "7"]), listed(&["2", "1"]), UnmappedAgents::Skip),
-    ] {
-        let sel = Selection {
-            skills: &skills,
-            agents: &agents,
-            agent_map: &map,
-            unmapped,
-        };
-        match build_quarter(&snap, quarter(), &sel) {
+    let _ = for_odd_selections(|sel| -> Result<(), std::convert::Infallible> {
+        match build_quarter(&snap, quarter(), sel) {
             Ok(report) => {
                 built = true;
                 check_built(&report);
-                if let IdSelection::List(_) = skills {
+                if let IdSelection::List(_) = sel.skills {
                     // Every listed skill once; agent 2 is unmapped and skipped.
                     let q: Vec<&str> = report.queues.iter().map(|q| q.id.as_str()).collect();
                     assert_eq!(q, ["1", "7"]);
@@ -285,8 +273,29 @@ fn run_pipeline(qh: &[u8], ea: &[u8], aa: &[u8], cut: Option<usize>) -> bool {
                 assert!(t.contains(STEM) && METHODS.iter().any(|m| t.contains(m)), "{t}");
             }
         }
-    }
+        Ok(())
+    });
     built
+}
+
+/// Runs `check` with every agent and skill, and with short lists that repeat a
+/// skill, name an unmapped agent (skipped) and map agent 1 to `E<1>`.
+fn for_odd_selections<E>(mut check: impl FnMut(&Selection<'_>) -> Result<(), E>) -> Result<(), E> {
+    let mut map = AgentMap::default();
+    map.insert("1", "E<1>");
+    let listed = |ids: &[&str]| IdSelection::List(ids.iter().map(|s| s.to_string()).collect());
+    for (skills, agents, unmapped) in [
+        (IdSelection::All, IdSelection::All, UnmappedAgents::Keep),
+        (listed(&["7", "1", "7"]), listed(&["2", "1"]), UnmappedAgents::Skip),
+    ] {
+        check(&Selection {
+            skills: &skills,
+            agents: &agents,
+            agent_map: &map,
+            unmapped,
+        })?;
+    }
+    Ok(())
 }
 
 /// Parses `case`'s replies (which must parse) and builds its quarter.
@@ -658,22 +667,7 @@ fn same_through_both_paths(bodies: [&[u8]; 3], sel: &Selection<'_>, exact_errors
 }
 
 fn odd_selections(bodies: [&[u8]; 3]) -> Result<(), TestCaseError> {
-    let mut map = AgentMap::default();
-    map.insert("1", "E<1>");
-    let listed = |ids: &[&str]| IdSelection::List(ids.iter().map(|s| s.to_string()).collect());
-    for (skills, agents, unmapped) in [
-        (IdSelection::All, IdSelection::All, UnmappedAgents::Keep),
-        (listed(&["7", "1", "7"]), listed(&["2", "1"]), UnmappedAgents::Skip),
-    ] {
-        let sel = Selection {
-            skills: &skills,
-            agents: &agents,
-            agent_map: &map,
-            unmapped,
-        };
-        same_through_both_paths(bodies, &sel, false)?;
-    }
-    Ok(())
+    for_odd_selections(|sel| same_through_both_paths(bodies, sel, false))
 }
 
 fn case_through_both_paths(case: &Case, exact_errors: bool) -> Result<(), TestCaseError> {

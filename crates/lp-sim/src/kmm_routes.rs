@@ -6,13 +6,13 @@
 //! Refusals carry `{"message": "..."}`.
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::data::kmm_request::{kmm_reply, KmmBody, Page};
 use crate::faults;
-use crate::routes::{method_not_allowed, read_body};
+use crate::routes::{header_text, method_not_allowed, read_body, request_host};
 use crate::server::{json_response, SimBody};
 use crate::shared::Shared;
 use crate::{Fault, Method};
@@ -41,14 +41,9 @@ pub(crate) async fn kmm_request(
     if req.method() != hyper::Method::POST {
         return method_not_allowed("POST");
     }
-    let header_text = |name| {
-        req.headers()
-            .get(name)
-            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    let host = header_text(HOST).unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string());
-    let authorization = header_text(AUTHORIZATION);
-    let content_type = header_text(CONTENT_TYPE);
+    let host = request_host(shared, &req);
+    let authorization = header_text(&req, AUTHORIZATION);
+    let content_type = header_text(&req, CONTENT_TYPE);
     let path = req.uri().path().to_string();
     let raw_query = req.uri().query().map(str::to_string);
     let query = raw_query
@@ -218,13 +213,12 @@ mod tests {
         assert_eq!(resp.status(), 401);
         assert_eq!(resp.headers()["www-authenticate"], "Bearer");
         assert!(json_of(resp).await["message"].is_string());
-        let no_auth = reqwest::Client::new()
-            .post(kmm_url(&sim, "agent_view"))
-            .header("Content-Type", "application/json")
-            .body(agent_view_body(from, to, Some(ALL_STATUSES)).to_string())
-            .send()
-            .await
-            .unwrap();
+        let no_auth = post_json(
+            kmm_url(&sim, "agent_view"),
+            None,
+            &agent_view_body(from, to, Some(ALL_STATUSES)),
+        )
+        .await;
         assert_eq!(no_auth.status(), 401);
         assert_eq!(kmm_bearer(&sim, "made-up", "metrics", PAGE, &body).await.status(), 401);
         sim.revoke_tokens_after(1);
@@ -279,14 +273,7 @@ mod tests {
         assert_eq!(kmm_signed(&sim, &bad, "metrics", PAGE, &body).await.status(), 401);
         // Changing the signed query breaks the signature; changing the body does not.
         let (url, auth) = sign(sim.credentials(), "POST", &kmm_url(&sim, "metrics"), PAGE);
-        let resp = reqwest::Client::new()
-            .post(url.replace("limit=50", "limit=40"))
-            .header("Authorization", auth)
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
+        let resp = post_json(url.replace("limit=50", "limit=40"), Some(&auth), &body).await;
         assert_eq!(resp.status(), 401);
         let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
         assert_eq!(statuses, vec![200, 200, 401, 401, 401]);
@@ -732,14 +719,8 @@ mod tests {
         assert_eq!(get.status(), 405);
         assert_eq!(get.headers()["allow"], "POST");
         let other = kmm_url(&sim, "metrics").replace(ACCOUNT, "999");
-        let resp = client
-            .post(other)
-            .header("Authorization", format!("Bearer {token}"))
-            .header("Content-Type", "application/json")
-            .body(m(from, to).to_string())
-            .send()
-            .await
-            .unwrap();
+        let bearer = format!("Bearer {token}");
+        let resp = post_json(other, Some(&bearer), &m(from, to)).await;
         assert_eq!(resp.status(), 404);
         for path in [
             kmm_url(&sim, "queuehealth"),
@@ -747,14 +728,7 @@ mod tests {
             data_url(&sim, "metrics"),
             data_url(&sim, "agent_view"),
         ] {
-            let resp = client
-                .post(&path)
-                .header("Authorization", format!("Bearer {token}"))
-                .header("Content-Type", "application/json")
-                .body(m(from, to).to_string())
-                .send()
-                .await
-                .unwrap();
+            let resp = post_json(&path, Some(&bearer), &m(from, to)).await;
             assert_eq!(resp.status(), 404, "{path}");
         }
         sim.shutdown().await;
@@ -912,10 +886,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_messaging_account_found_through_the_domain_api() {
-        let mut opts = SimOptions::demo(ACCOUNT);
-        opts.chat_data = false;
-        opts.clock = SimClock::Fixed(at(12, 0, 0));
-        let sim = Simulator::start(opts).await.unwrap();
+        let sim = messaging_account(at(12, 0, 0)).await;
         let token = get_token(&sim).await;
         let client = reqwest::Client::new();
         let domain: Value = json_of(
@@ -932,19 +903,8 @@ mod tests {
         let base = domain["baseURI"].as_str().unwrap();
         assert_eq!(base, sim.base_url());
         let (from, to) = quarter(40);
-        let v = json_of(
-            client
-                .post(format!(
-                    "{base}/manager_workspace/api/account/{ACCOUNT}/metrics?offset=0&limit=50"
-                ))
-                .header("Authorization", format!("Bearer {token}"))
-                .header("Content-Type", "application/json")
-                .body(metrics_body(from, to).to_string())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let url = format!("{base}/manager_workspace/api/account/{ACCOUNT}/metrics?offset=0&limit=50");
+        let v = json_of(post_json(url, Some(&format!("Bearer {token}")), &metrics_body(from, to)).await).await;
         assert!(!groups(&v).is_empty());
         // The chat methods of the same account answer empty.
         let chat: Value = json_of(

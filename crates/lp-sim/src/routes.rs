@@ -181,12 +181,7 @@ fn domain_reply(shared: &Shared, service: Option<&str>) -> Response<SimBody> {
 
 /// The sentinel token endpoint (client credentials grant).
 async fn token_reply(shared: &Shared, req: Request<Incoming>, query: &[(String, String)]) -> Response<SimBody> {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    let (content_type, authorization) = (header(CONTENT_TYPE), header(AUTHORIZATION));
+    let (content_type, authorization) = (header_text(&req, CONTENT_TYPE), header_text(&req, AUTHORIZATION));
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return error_response(StatusCode::BAD_REQUEST, format!("cannot read the body: {e}")),
@@ -202,6 +197,18 @@ async fn token_reply(shared: &Shared, req: Request<Incoming>, query: &[(String, 
             error_response(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), msg)
         }
     }
+}
+
+/// A request header as text (lossy), if present.
+pub(crate) fn header_text(req: &Request<Incoming>, name: hyper::header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// The host the client addressed (what OAuth 1.0a signs), the simulator's own by default.
+pub(crate) fn request_host(shared: &Shared, req: &Request<Incoming>) -> String {
+    header_text(req, HOST).unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string())
 }
 
 pub(crate) fn method_not_allowed(allow: &'static str) -> Response<SimBody> {
@@ -227,13 +234,8 @@ async fn data_request(
             "GET"
         });
     }
-    let header_text = |name| {
-        req.headers()
-            .get(name)
-            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    let host = header_text(HOST).unwrap_or_else(|| shared.base_url.trim_start_matches("http://").to_string());
-    let authorization = header_text(AUTHORIZATION);
+    let host = request_host(shared, &req);
+    let authorization = header_text(&req, AUTHORIZATION);
     let verdict = shared.auth.check_data_call(
         req.method().as_str(),
         &host,

@@ -151,15 +151,31 @@ pub(crate) async fn kmm_bearer(
     page: &[(&str, &str)],
     body: &Value,
 ) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(kmm_url(sim, method))
-        .query(page)
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
+    let url = reqwest::Url::parse_with_params(&kmm_url(sim, method), page).unwrap();
+    post_json(url, Some(&format!("Bearer {token}")), body).await
+}
+
+/// POSTs `body` as JSON to `url`, with `authorization` as the Authorization header.
+pub(crate) async fn post_json(
+    url: impl reqwest::IntoUrl,
+    authorization: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json");
+    if let Some(a) = authorization {
+        req = req.header("Authorization", a);
+    }
+    req.body(body.to_string()).send().await.unwrap()
+}
+
+/// A messaging account (chat methods answer empty intervals) at a fixed `now`.
+pub(crate) async fn messaging_account(now: DateTime<Utc>) -> Simulator {
+    let mut opts = crate::SimOptions::demo(ACCOUNT);
+    opts.chat_data = false;
+    opts.clock = crate::SimClock::Fixed(now);
+    Simulator::start(opts).await.unwrap()
 }
 
 /// [`kmm_bearer`]'s reply as JSON.
@@ -176,14 +192,7 @@ pub(crate) async fn kmm_signed(
     body: &Value,
 ) -> reqwest::Response {
     let (url, auth) = sign(creds, "POST", &kmm_url(sim, method), page);
-    reqwest::Client::new()
-        .post(url)
-        .header("Authorization", auth)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
+    post_json(url, Some(&auth), body).await
 }
 
 /// A `metrics` body asking for every metric wfm uses.

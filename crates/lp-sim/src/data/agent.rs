@@ -261,14 +261,7 @@ mod tests {
         let url = data_url(&sim, "agentactivity");
         let (_, auth) = sign(sim.credentials(), "POST", &url, &[]);
         let body = json!({"timeframe": "60", "agentIds": list, "interval": "5", "v": "1"});
-        let resp = reqwest::Client::new()
-            .post(&url)
-            .header("Authorization", auth)
-            .header("Content-Type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
+        let resp = post_json(&url, Some(&auth), &body).await;
         assert_eq!(resp.status(), 200);
         let posted: Value = json_of(resp).await;
         let got = get_json(

@@ -199,7 +199,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::test_support::*;
-    use crate::{IntervalOrder, SimClock, SimOptions, Simulator};
+    use crate::IntervalOrder;
 
     #[tokio::test]
     async fn interval_orders() {
@@ -239,10 +239,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_messaging_account_has_empty_chat_intervals() {
-        let mut opts = SimOptions::demo(ACCOUNT);
-        opts.chat_data = false;
-        opts.clock = SimClock::Fixed(at(12, 0, 0));
-        let sim = Simulator::start(opts).await.unwrap();
+        let sim = messaging_account(at(12, 0, 0)).await;
         let token = get_token(&sim).await;
         let v: Value = json_of(
             reqwest::Client::new()
