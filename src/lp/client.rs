@@ -157,6 +157,14 @@ fn encoded_len(query: &[(&'static str, String)]) -> usize {
     query.iter().map(|(k, v)| enc(k) + enc(v) + 2).sum()
 }
 
+/// Whether `query` goes as a JSON body (a POST) rather than in the URL: a long
+/// agent list does not fit a URL, and agentactivity takes it as a body instead
+/// (not part of the OAuth 1.0a signature). Measured as sent, percent-encoded,
+/// like the skill lists of [`FetchPlan::queries`].
+fn goes_as_body(method: Method, query: &[(&'static str, String)]) -> bool {
+    method == Method::AgentActivity && encoded_len(query) > MAX_QUERY_LEN
+}
+
 /// One data call: the URL, its query (in the URL, signed with OAuth 1.0a) and,
 /// for a POST, its JSON body (never signed).
 struct Call<'a> {
@@ -396,31 +404,22 @@ impl LpClient {
     ) -> Result<RawReply, LpError> {
         let host = self.data_host().await?;
         let url = self.method_url(&host, method);
-        // A long agent list does not fit a URL: agentactivity takes it as a JSON
-        // body instead (not part of the OAuth 1.0a signature).
-        let post = method == Method::AgentActivity
-            && query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() > MAX_QUERY_LEN;
-        if post {
+        let json;
+        let (query, body) = if goes_as_body(method, query) {
             let body: std::collections::BTreeMap<&str, &str> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let json = serde_json::to_vec(&body).unwrap_or_default();
-            let call = Call {
-                method,
-                url,
-                query: &[],
-                body: Some(&json),
-                tag,
-            };
-            self.call_retrying(&call).await
+            json = serde_json::to_vec(&body).unwrap_or_default();
+            (&[][..], Some(json.as_slice()))
         } else {
-            let call = Call {
-                method,
-                url,
-                query,
-                body: None,
-                tag,
-            };
-            self.call_retrying(&call).await
-        }
+            (query, None)
+        };
+        let call = Call {
+            method,
+            url,
+            query,
+            body,
+            tag,
+        };
+        self.call_retrying(&call).await
     }
 
     async fn call_retrying(&self, call: &Call<'_>) -> Result<RawReply, LpError> {
@@ -655,6 +654,19 @@ mod tests {
             assert_eq!(asked, skills, "every skill once, in order");
         }
         // agentactivity does not split (its agents go as a POST body); short lists stay whole.
+        // The body is chosen by the encoded length: 200 ids of 6 digits are 1,399 bytes
+        // as written but 1,797 once each comma is %2C, too long for the URL.
+        let agents: Vec<String> = (0..200).map(|i| (100_000 + i).to_string()).collect();
+        let aa = FetchPlan {
+            timeframe: 1440,
+            skills: IdSelection::All,
+            agents: IdSelection::List(agents),
+        }
+        .query(Method::AgentActivity, "1");
+        assert!(aa.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() < MAX_QUERY_LEN);
+        assert!(goes_as_body(Method::AgentActivity, &aa));
+        assert!(!goes_as_body(Method::EngActivity, &aa));
+        assert!(!goes_as_body(Method::AgentActivity, &aa[..3]));
         assert_eq!(plan.queries(Method::AgentActivity, "1").len(), 1);
         let short = FetchPlan {
             skills: IdSelection::List(vec!["199".into(), "199".into()]),
