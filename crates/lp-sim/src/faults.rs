@@ -74,7 +74,8 @@ pub(crate) async fn before_reply(fault: Option<&Fault>, now: DateTime<Utc>) -> O
             None
         }
         Some(Fault::Malformed) => Some(malformed(now)),
-        Some(Fault::Truncated) | None => None,
+        Some(Fault::Body(text)) => Some(body_response(text)),
+        Some(Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::Pass) | None => None,
     }
 }
 
@@ -84,6 +85,16 @@ pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Res
         Some(Fault::Truncated) => truncate(resp),
         _ => resp,
     }
+}
+
+/// 200 with the given bytes as a JSON body.
+fn body_response(text: &str) -> Response<SimBody> {
+    let mut resp = Response::new(SimBody::full(bytes::Bytes::from(text.to_string())));
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// Valid JSON of the wrong shape.

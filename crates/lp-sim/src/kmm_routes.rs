@@ -30,6 +30,23 @@ fn malformed(method: Method) -> Response<SimBody> {
     json_response(StatusCode::OK, &v)
 }
 
+/// Sets (or with `None` removes) the member at a JSON pointer; a pointer whose
+/// parent is missing changes nothing.
+fn patch(reply: &mut Value, pointer: &str, value: Option<Value>) {
+    let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    let Some(Value::Object(parent)) = reply.pointer_mut(parent) else {
+        return;
+    };
+    match value {
+        Some(v) => {
+            parent.insert(key.to_string(), v);
+        }
+        None => {
+            parent.remove(key);
+        }
+    }
+}
+
 /// A KMM call; `recorded` gets the request body.
 pub(crate) async fn kmm_request(
     shared: &Shared,
@@ -100,12 +117,16 @@ pub(crate) async fn kmm_request(
     let now_ms = now.timestamp_millis();
     let checked = Page::parse(&query, method).and_then(|page| Ok((page, KmmBody::parse(&body, method, now_ms)?)));
     let resp = match checked {
-        Ok((page, body)) => {
+        Ok((mut page, body)) => {
+            if let Some(Fault::AsOffset(offset)) = &fault {
+                page.offset = i64::try_from(*offset).unwrap_or(i64::MAX);
+            }
             let href = format!("{}{path}", shared.base_url);
-            json_response(
-                StatusCode::OK,
-                &kmm_reply(&shared.data.generator, method, &body, page, now_ms, &href),
-            )
+            let mut reply = kmm_reply(&shared.data.generator, method, &body, page, now_ms, &href);
+            if let Some(Fault::Patch { pointer, value }) = &fault {
+                patch(&mut reply, pointer, value.clone());
+            }
+            json_response(StatusCode::OK, &reply)
         }
         Err(msg) => refuse(StatusCode::BAD_REQUEST, msg),
     };

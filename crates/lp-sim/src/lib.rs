@@ -173,6 +173,20 @@ pub enum Fault {
     /// 200, chunked, but only the first half of the body before the connection is closed
     /// (no terminating chunk): the client sees an incomplete body.
     Truncated,
+    /// 200 with exactly this body (`application/json`), for hostile replies of any method.
+    Body(String),
+    /// Key Messaging Metrics only: the page as if the request had asked for this offset
+    /// (an ignored offset, a page served twice). Other methods answer normally.
+    AsOffset(u64),
+    /// Key Messaging Metrics only: the built page with the member at this JSON pointer
+    /// (`/metadata/count`) set to `value`, or removed when `None`. Other methods answer
+    /// normally.
+    Patch {
+        pointer: String,
+        value: Option<serde_json::Value>,
+    },
+    /// Answer normally: lets a later queued fault of the same method hit a later call.
+    Pass,
 }
 
 /// How the simulated account's data calls must be authorised.
