@@ -65,6 +65,23 @@ pub fn check_id(method: Method, quarter: &str, what: &'static str, id: &str) -> 
     })
 }
 
+/// Text naming a record (`agent 5 away reason 17`) with its control characters
+/// escaped: ids are outside text, and an error naming one goes to logs and mail.
+pub fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// A messaging average (ms): absent, `null` or negative mean "no data"
 /// (`None`); above [`AVERAGE_MS`] it fails the quarter rather than reach NICE
 /// as a saturated number.
@@ -111,6 +128,15 @@ mod tests {
         let e = check("1\u{1}").unwrap_err().to_string();
         assert!(e.contains(r#""1\u{1}""#) && e.contains("control character"), "{e}");
         assert!(check("").unwrap_err().to_string().contains("\"\" is empty"));
+    }
+
+    #[test]
+    fn names_are_printable() {
+        assert_eq!(printable("agent 5 state 2".into()), "agent 5 state 2");
+        assert_eq!(
+            printable("agent 5\u{1b}[2J away reason \"\u{0}".into()),
+            "agent 5\\u{1b}[2J away reason \"\\0"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (integer arithmetic, rounded half up), and the engactivity counters that
 //! both `Q_` and `AQ_` sum.
 
-use super::limits::{Limit, COUNT, SUM};
+use super::limits::{printable, Limit, COUNT, SUM};
 use super::{AggregateError, Hundredths};
 use crate::lp::model::{EngMetrics, Method, Num};
 
@@ -79,7 +79,7 @@ impl Acc<'_> {
                     method: self.method,
                     quarter: self.quarter.to_string(),
                     field,
-                    id: id(),
+                    id: printable(id()),
                     value: v,
                 })
             }
@@ -89,7 +89,7 @@ impl Acc<'_> {
             method: self.method,
             quarter: self.quarter.to_string(),
             field,
-            id: id(),
+            id: printable(id()),
         })?;
         if *into > limit.max {
             return Err(self.too_large(field, id(), into.to_string(), limit));
@@ -103,7 +103,7 @@ impl Acc<'_> {
             method: self.method,
             quarter: self.quarter.to_string(),
             field,
-            id,
+            id: printable(id),
             value,
             max: limit.max,
             what: limit.what,

@@ -97,6 +97,14 @@ async fn figures_no_quarter_can_hold_fail_the_quarter() {
             "engactivity reply, quarter 112426.1000: totalHandlingTime of 3 comes to 2000000000000, above 1000000000000",
         ),
         (
+            // The reason's figures are read before its id is checked: the id is escaped.
+            agent_activity(
+                "9",
+                json!([{"id": 4, "value": {"total": 60}, "reasons": [{"id": "\u{1b}[2J", "value": {"total": 901}}]}]),
+            ),
+            r#"value.total of agent 9 away reason \u{1b}[2J comes to 901, above 900"#,
+        ),
+        (
             agent_activity("9", json!([{"id": 2, "value": {"total": 1000}}])),
             "agentactivity reply, quarter 112426.1000: value.total of agent 9 state 2 comes to 1000, above 900 (the seconds of a 15-minute quarter)",
         ),

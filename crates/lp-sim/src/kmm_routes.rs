@@ -906,6 +906,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn hostile_pages_replace_or_change_the_reply() {
+        let sim = sim_with(10, 120, SimAuth::OAuth2).await;
+        let token = get_token(&sim).await;
+        let (from, to) = quarter(40);
+        let mb = metrics_body(from, to);
+        let at = |offset: &'static str| [("offset", offset), ("limit", "50")];
+        let page = |offset: &'static str| {
+            let (sim, token, mb) = (&sim, &token, &mb);
+            async move { kmm_json(sim, token, "metrics", &at(offset), mb).await }
+        };
+        let first = page("0").await;
+        let second = page("50").await;
+        assert_ne!(groups(&first), groups(&second));
+
+        // Faults of one method are used in call order; Pass answers normally.
+        sim.inject(Some(Method::Metrics), Fault::Pass, 1);
+        sim.inject(Some(Method::Metrics), Fault::AsOffset(0), 1);
+        assert_eq!(page("50").await, second);
+        let again = page("50").await;
+        assert_eq!(groups(&again), groups(&first), "page 1 served for offset 50");
+        assert_eq!(page("50").await, second, "used up");
+
+        sim.inject(
+            Some(Method::Metrics),
+            Fault::Patch {
+                pointer: "/metadata/count".into(),
+                value: Some(json!(-5)),
+            },
+            1,
+        );
+        sim.inject(
+            Some(Method::Metrics),
+            Fault::Patch {
+                pointer: "/groupBy/groups".into(),
+                value: None,
+            },
+            1,
+        );
+        let patched = page("0").await;
+        assert_eq!(patched["metadata"]["count"], -5);
+        assert_eq!(patched["groupBy"], first["groupBy"]);
+        let patched = page("0").await;
+        assert!(patched["groupBy"].get("groups").is_none() && patched["groupBy"]["groupByField"] == "skillId");
+
+        // Any bytes, for any method.
+        sim.inject(Some(Method::AgentView), Fault::Body("[]".into()), 1);
+        let resp = kmm_bearer(
+            &sim,
+            &token,
+            "agent_view",
+            PAGE,
+            &agent_view_body(from, to, Some(ALL_STATUSES)),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        assert_eq!(resp.text().await.unwrap(), "[]");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
     async fn a_messaging_account_found_through_the_domain_api() {
         let sim = messaging_account(at(12, 0, 0)).await;
         let token = get_token(&sim).await;
