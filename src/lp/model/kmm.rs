@@ -137,11 +137,6 @@ impl Paging {
         self.offset
     }
 
-    /// The count the first page gave (0 before any page).
-    pub fn count(&self) -> u64 {
-        self.count.unwrap_or(0)
-    }
-
     /// Takes the page at [`Paging::offset`]: its `metadata.count`, and the ids
     /// of its list (`None`: the list member absent or `null`, which only an
     /// empty paging may send). `list` names the member for errors. Returns
