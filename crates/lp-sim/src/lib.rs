@@ -70,6 +70,7 @@ pub mod auth;
 mod data;
 mod faults;
 mod kmm_routes;
+mod msgops_routes;
 mod routes;
 mod server;
 mod shared;
@@ -83,6 +84,8 @@ pub use data::kmm::*;
 pub use data::kmm_request::{
     KMM_FUTURE_SLACK_MS, KMM_MAX_AGENT_IDS, KMM_MAX_AGENT_RECORDS, KMM_MAX_LIMIT, KMM_MAX_WINDOW_MS, KMM_RETENTION_MS,
 };
+pub use data::msg_conversation::ConvFigures;
+pub use data::msg_segments::{MsgAvg, SkillSegments, MSG_SEGMENTS_REACH_MS};
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -112,8 +115,8 @@ pub enum IntervalOrder {
     Shuffled,
 }
 
-/// The data methods: the three chat Operational Realtime methods and the two Key Messaging
-/// Metrics methods.
+/// The data methods: the three chat Operational Realtime methods, the two Key Messaging
+/// Metrics methods and the two Messaging Operations methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     QueueHealth,
@@ -123,6 +126,10 @@ pub enum Method {
     Metrics,
     /// KMM `agent_view` (per agent).
     AgentView,
+    /// Messaging Operations `msgskillsegments` (v=2, Bearer only).
+    MsgSkillSegments,
+    /// Messaging Operations `msgconversation` (v=1).
+    MsgConversation,
 }
 
 impl Method {
@@ -139,6 +146,8 @@ impl Method {
             Method::AgentActivity => "agentactivity",
             Method::Metrics => "metrics",
             Method::AgentView => "agent_view",
+            Method::MsgSkillSegments => "msgskillsegments",
+            Method::MsgConversation => "msgconversation",
         }
     }
 
@@ -149,6 +158,8 @@ impl Method {
             "agentactivity" => Some(Method::AgentActivity),
             "metrics" => Some(Method::Metrics),
             "agent_view" => Some(Method::AgentView),
+            "msgskillsegments" => Some(Method::MsgSkillSegments),
+            "msgconversation" => Some(Method::MsgConversation),
             _ => None,
         }
     }
@@ -350,6 +361,20 @@ impl Simulator {
     /// that pass the OAuth check with `fault`. Queued faults are used in order.
     pub fn inject(&self, method: Option<Method>, fault: Fault, times: usize) {
         self.shared.faults.push(method, fault, times);
+    }
+
+    /// msgskillsegments buckets with their members inside a `metricsData` object (default:
+    /// directly in the bucket, as LivePerson's example).
+    pub fn set_msg_skill_segments_wrapped(&self, wrapped: bool) {
+        self.shared.data.msg_segments_wrapped.store(wrapped, Ordering::SeqCst);
+    }
+
+    /// msgconversation intervals without the `metricsData` wrapper (default: with it).
+    pub fn set_msg_conversation_unwrapped(&self, unwrapped: bool) {
+        self.shared
+            .data
+            .msg_conversation_unwrapped
+            .store(unwrapped, Ordering::SeqCst);
     }
 
     /// The most Key Messaging Metrics requests answered at once so far (from

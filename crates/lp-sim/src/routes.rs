@@ -14,6 +14,7 @@ use crate::auth::oauth1::parse_query;
 use crate::data::DataParams;
 use crate::faults;
 use crate::kmm_routes;
+use crate::msgops_routes;
 use crate::server::{error_response, json_response, stream_response, SimBody};
 use crate::shared::{lock, Shared};
 use crate::{Method, RecordedRequest};
@@ -146,6 +147,13 @@ async fn respond(
         Route::Data { method: None, .. } => error_response(StatusCode::NOT_FOUND, "unknown method"),
         Route::Data {
             account,
+            method: Some(Method::MsgSkillSegments),
+        } => {
+            let account = account.to_string();
+            msgops_routes::skill_segments(shared, req, &account, query).await
+        }
+        Route::Data {
+            account,
             method: Some(method),
         } => {
             let account = account.to_string();
@@ -227,12 +235,10 @@ async fn data_request(
     raw_body: &mut Option<String>,
 ) -> Response<SimBody> {
     let is_post = req.method() == hyper::Method::POST;
-    if req.method() != hyper::Method::GET && !(is_post && method == Method::AgentActivity) {
-        return method_not_allowed(if method == Method::AgentActivity {
-            "GET, POST"
-        } else {
-            "GET"
-        });
+    // agentactivity and msgconversation take long id lists in a JSON body.
+    let posts = matches!(method, Method::AgentActivity | Method::MsgConversation);
+    if req.method() != hyper::Method::GET && !(is_post && posts) {
+        return method_not_allowed(if posts { "GET, POST" } else { "GET" });
     }
     let host = request_host(shared, &req);
     let authorization = header_text(&req, AUTHORIZATION);
