@@ -97,3 +97,7 @@ pub(crate) async fn skill_segments(
     };
     faults::after_reply(fault.as_ref(), resp)
 }
+
+#[cfg(test)]
+#[path = "msgops_tests.rs"]
+mod tests;
