@@ -1,7 +1,7 @@
 //! A LivePerson simulator (Domain API for every service, the sentinel token endpoint, the
-//! chat methods queuehealth, engactivity, agentactivity, and the Key Messaging Metrics
-//! methods metrics and agent_view) over plain HTTP on 127.0.0.1, for `wfm demo` and the
-//! tests.
+//! chat methods queuehealth, engactivity, agentactivity, the Key Messaging Metrics
+//! methods metrics and agent_view, and the Messaging Operations methods msgskillsegments and
+//! msgconversation) over plain HTTP on 127.0.0.1, for `wfm demo` and the tests.
 //!
 //! Data comes from the deterministic [`Generator`]. Every data request is authorised the way
 //! the simulated account is set up ([`SimAuth`]): an OAuth 1.0a signature checked by the
@@ -61,9 +61,40 @@
 //!   BACK_SOON, AWAY, so agents logged out now are missing unless `OFFLINE` is listed.
 //! - A `Malformed` fault answers 200 with valid JSON of the wrong KMM shape.
 //!
+//! agent_view also serves `transfers`, `back_to_queue` and `concluded_conversations` (replied
+//! as `transfers`, `backToQueue`, `concludedConversations`, [`KmmAgent::moves`]) when they are
+//! asked for; a value of 0 is sometimes left out (absent = 0).
+//!
+//! # Messaging Operations
+//!
+//! On the chat methods' path (`/operations/api/account/{account}/...`, service
+//! `leDataReporting`), answered on chat and messaging accounts alike:
+//! - `GET msgskillsegments?v=2&fromMillis&toMillis&interval&skillIds&userType`: a Bearer token
+//!   only (an OAuth 1.0a signature is 401); `v=1` takes a signature and is then refused (400,
+//!   not served: its stamps are unrounded). `fromMillis` ≥ now − 24 h
+//!   ([`MSG_SEGMENTS_REACH_MS`]), `toMillis` ≤ now, `from < to`, `interval` (optional) ≥ 5
+//!   minutes and a divisor of the time frame, `userType` human, bot or all. Buckets are
+//!   stamped with their start, from `fromMillis` on, in the [`IntervalOrder`]; each has
+//!   `skillsMetrics` (skills without data left out, `{}` when none) and `metricsTotal` (every
+//!   metric 0 when no skill has data), inside a `metricsData` object when
+//!   [`Simulator::set_msg_skill_segments_wrapped`] says so; `timeframeSummary` covers the
+//!   whole window. The truth: [`Generator::msg_skill_segments`] ([`SkillSegments`], the
+//!   average in ms or no data as [`MsgAvg`]).
+//! - `GET`/`POST msgconversation?v=1&timeframe&interval&skillIds&agentIds`: authorised as the
+//!   chat methods, the engactivity parameters and 5-minute slots (stamps = bucket ends, the
+//!   newest in progress), written interval by interval with the engactivity shape
+//!   (`skillsMetricsPerAgent.metricsPerSkill[skill].{metricsPerAgent, metricsTotals}`,
+//!   `agentsMetrics`), without the `metricsData` wrapper when
+//!   [`Simulator::set_msg_conversation_unwrapped`] says so. A skill's `metricsTotals` is the
+//!   whole queue, whichever agents were asked. The truth: [`Generator::msg_conversation`] per
+//!   agent and [`Generator::msg_conversation_skill`] per skill ([`ConvFigures`], handling
+//!   times in seconds, per whole 5-minute bucket).
+//! - Faults are queued per [`Method::MsgSkillSegments`] and [`Method::MsgConversation`].
+//!
 //! Modules: `server` (listener, connections, response bodies), `routes` (paths, Domain API,
-//! token and chat data routes), `kmm_routes` (the KMM methods), `faults` (queued faults),
-//! `data` (generator, slots, chat replies, KMM data and requests), `auth` (OAuth 1.0a
+//! token and chat data routes, msgconversation), `kmm_routes` (the KMM methods),
+//! `msgops_routes` (msgskillsegments), `faults` (queued faults), `data` (generator, slots,
+//! chat replies, KMM data and requests, Messaging Operations data), `auth` (OAuth 1.0a
 //! verifier, OAuth 2.0 issuer).
 
 pub mod auth;
@@ -137,6 +168,8 @@ impl Method {
     pub const CHAT: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
     /// The two KMM methods (`/manager_workspace/api/account/{account}/{method}`).
     pub const KMM: [Method; 2] = [Method::Metrics, Method::AgentView];
+    /// The two Messaging Operations methods (on the chat methods' path).
+    pub const MSG_OPS: [Method; 2] = [Method::MsgSkillSegments, Method::MsgConversation];
 
     /// The method's URL path segment.
     pub fn path_name(self) -> &'static str {
@@ -207,7 +240,7 @@ pub struct RecordedRequest {
     /// the URL query only (`offset`, `limit`).
     pub query: Vec<(String, String)>,
     /// The raw request body (lossy UTF-8) of a data POST (KMM, agentactivity) when it was
-    /// read; `None` otherwise (token requests are never recorded with their body).
+    /// read (msgconversation's too); `None` otherwise (token requests are never recorded with their body).
     pub body: Option<String>,
     /// The Authorization header's scheme (`OAuth`, `Bearer`), never its value.
     pub auth_scheme: Option<String>,
@@ -383,7 +416,7 @@ impl Simulator {
         self.shared.kmm_max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Data-method requests (chat and KMM) received, rejected ones included.
+    /// Data-method requests (chat, KMM, Messaging Operations) received, rejected ones included.
     pub fn data_requests(&self) -> usize {
         self.shared.data_requests.load(Ordering::SeqCst)
     }

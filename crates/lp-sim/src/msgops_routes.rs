@@ -101,3 +101,7 @@ pub(crate) async fn skill_segments(
 #[cfg(test)]
 #[path = "msgops_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "msgconv_tests.rs"]
+mod conv_tests;
