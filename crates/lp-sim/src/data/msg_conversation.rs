@@ -304,3 +304,88 @@ impl MethodData for ConvData {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::data::json::{JsonOut, CHUNK};
+    use crate::data::DataSource;
+    use crate::{GeneratorConfig, IntervalOrder, Method};
+
+    #[test]
+    fn a_large_reply_sends_its_first_chunk_without_computing_the_rest() {
+        let src = DataSource::new(
+            GeneratorConfig {
+                seed: 7,
+                agents: 2000,
+                skills: 100,
+            },
+            IntervalOrder::Ascending,
+            false,
+        );
+        let q: Vec<(String, String)> = [
+            ("v", "1"),
+            ("timeframe", "1440"),
+            ("interval", "5"),
+            ("skillIds", "all"),
+            ("agentIds", "all"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let p = DataParams::parse(&q, Method::MsgConversation).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 18, 7, 0).unwrap();
+        let reply = src.reply(Method::MsgConversation, &p, now);
+        let t0 = Instant::now();
+        let mut first: Option<Vec<u8>> = None;
+        let mut emit = |c: Vec<u8>| {
+            first = Some(c);
+            Err(Stop)
+        };
+        let mut out = JsonOut::new(&mut emit);
+        assert_eq!(reply.write(&mut out), Err(Stop));
+        let first = first.expect("a chunk was handed on");
+        assert!(first.len() >= CHUNK && first.len() < 2 * CHUNK);
+        assert!(first.starts_with(b"{\"agentsMetrics\":{\"metricsPerAgent\":{\""));
+        assert!(t0.elapsed() < Duration::from_secs(60), "{:?}", t0.elapsed());
+    }
+
+    #[test]
+    fn skill_totals_are_the_whole_queue_and_records_add_up() {
+        let g = Generator::new(GeneratorConfig {
+            seed: 42,
+            agents: 12,
+            skills: 5,
+        });
+        let start = Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+        let (mut zero, mut some, mut absent) = (0, 0, 0);
+        for k in 1..=288 {
+            let end = start + chrono::Duration::minutes(5 * k);
+            for s in g.skill_ids() {
+                let mut whole: Option<ConvFigures> = None;
+                for a in g.agent_ids() {
+                    match g.msg_conversation(&s, &a, end) {
+                        None => absent += 1,
+                        Some(f) => {
+                            if f.total() == 0 {
+                                zero += 1;
+                                assert_eq!(f.total_time(), 0);
+                            } else {
+                                some += 1;
+                                assert!(f.total_time() >= 30 * f.total());
+                            }
+                            whole.get_or_insert_with(ConvFigures::default).add(&f);
+                        }
+                    }
+                }
+                assert_eq!(g.msg_conversation_skill(&s, end), whole);
+            }
+        }
+        assert!(zero > 0 && some > 0 && absent > 0);
+        assert_eq!(g.msg_conversation("nope", &g.agent_ids()[0], start), None);
+    }
+}
