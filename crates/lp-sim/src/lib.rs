@@ -416,6 +416,13 @@ impl Simulator {
         self.shared.kmm_max_in_flight.load(Ordering::SeqCst)
     }
 
+    /// The most Messaging Operations requests (msgskillsegments, msgconversation together)
+    /// answered at once so far (from arrival to the reply's head; a `Slow` fault keeps one
+    /// in flight).
+    pub fn msgops_max_in_flight(&self) -> usize {
+        self.shared.msgops_max_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Data-method requests (chat, KMM, Messaging Operations) received, rejected ones included.
     pub fn data_requests(&self) -> usize {
         self.shared.data_requests.load(Ordering::SeqCst)

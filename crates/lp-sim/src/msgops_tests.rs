@@ -413,3 +413,30 @@ async fn faults_apply_to_the_messaging_operations_methods() {
     assert_eq!(sim.method_requests(Method::MsgConversation), 6);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn requests_in_flight_are_counted() {
+    let (sim, token) = oauth2_sim(at(12, 7, 0), IntervalOrder::Ascending).await;
+    let seg = seg_query(&ms(at(11, 0, 0)), &ms(at(12, 0, 0)));
+    let conv = [
+        ("v", "1"),
+        ("timeframe", "30"),
+        ("interval", "5"),
+        ("skillIds", "all"),
+        ("agentIds", "all"),
+    ];
+    assert_eq!(sim.msgops_max_in_flight(), 0);
+    assert_eq!(bearer(&sim, &token, "msgconversation", &conv).await.status(), 200);
+    assert_eq!(sim.msgops_max_in_flight(), 1);
+    sim.inject(None, Fault::Slow(std::time::Duration::from_millis(400)), 3);
+    let seg = pairs(&seg);
+    let (a, b, c) = tokio::join!(
+        bearer(&sim, &token, "msgskillsegments", &seg),
+        bearer(&sim, &token, "msgconversation", &conv),
+        bearer(&sim, &token, "msgskillsegments", &seg),
+    );
+    assert!([a.status(), b.status(), c.status()].iter().all(|s| *s == 200));
+    assert_eq!(sim.msgops_max_in_flight(), 3);
+    assert_eq!(sim.kmm_max_in_flight(), 0);
+    sim.shutdown().await;
+}

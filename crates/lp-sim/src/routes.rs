@@ -92,9 +92,17 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         let now = shared.kmm_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.kmm_max_in_flight.fetch_max(now, Ordering::SeqCst);
     }
+    let msgops = method.is_some_and(|m| Method::MSG_OPS.contains(&m));
+    if msgops {
+        let now = shared.msgops_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.msgops_max_in_flight.fetch_max(now, Ordering::SeqCst);
+    }
     let mut resp = respond(&shared, req, &mut query, &mut body).await;
     if kmm {
         shared.kmm_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    if msgops {
+        shared.msgops_in_flight.fetch_sub(1, Ordering::SeqCst);
     }
     if method.is_some() {
         resp = resp.map(|body| body.counted(shared.data_bytes.clone()));
