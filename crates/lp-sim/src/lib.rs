@@ -1,7 +1,7 @@
 //! A LivePerson simulator (Domain API for every service, the sentinel token endpoint, the
-//! chat methods queuehealth, engactivity, agentactivity, and the Key Messaging Metrics
-//! methods metrics and agent_view) over plain HTTP on 127.0.0.1, for `wfm demo` and the
-//! tests.
+//! chat methods queuehealth, engactivity, agentactivity, the Key Messaging Metrics
+//! methods metrics and agent_view, and the Messaging Operations methods msgskillsegments and
+//! msgconversation) over plain HTTP on 127.0.0.1, for `wfm demo` and the tests.
 //!
 //! Data comes from the deterministic [`Generator`]. Every data request is authorised the way
 //! the simulated account is set up ([`SimAuth`]): an OAuth 1.0a signature checked by the
@@ -61,15 +61,47 @@
 //!   BACK_SOON, AWAY, so agents logged out now are missing unless `OFFLINE` is listed.
 //! - A `Malformed` fault answers 200 with valid JSON of the wrong KMM shape.
 //!
+//! agent_view also serves `transfers`, `back_to_queue` and `concluded_conversations` (replied
+//! as `transfers`, `backToQueue`, `concludedConversations`, [`KmmAgent::moves`]) when they are
+//! asked for; a value of 0 is sometimes left out (absent = 0).
+//!
+//! # Messaging Operations
+//!
+//! On the chat methods' path (`/operations/api/account/{account}/...`, service
+//! `leDataReporting`), answered on chat and messaging accounts alike:
+//! - `GET msgskillsegments?v=2&fromMillis&toMillis&interval&skillIds&userType`: a Bearer token
+//!   only (an OAuth 1.0a signature is 401); `v=1` takes a signature and is then refused (400,
+//!   not served: its stamps are unrounded). `fromMillis` ≥ now − 24 h
+//!   ([`MSG_SEGMENTS_REACH_MS`]), `toMillis` ≤ now, `from < to`, `interval` (optional) ≥ 5
+//!   minutes and a divisor of the time frame, `userType` human, bot or all. Buckets are
+//!   stamped with their start, from `fromMillis` on, in the [`IntervalOrder`]; each has
+//!   `skillsMetrics` (skills without data left out, `{}` when none) and `metricsTotal` (every
+//!   metric 0 when no skill has data), inside a `metricsData` object when
+//!   [`Simulator::set_msg_skill_segments_wrapped`] says so; `timeframeSummary` covers the
+//!   whole window. The truth: [`Generator::msg_skill_segments`] ([`SkillSegments`], the
+//!   average in ms or no data as [`MsgAvg`]).
+//! - `GET`/`POST msgconversation?v=1&timeframe&interval&skillIds&agentIds`: authorised as the
+//!   chat methods, the engactivity parameters and 5-minute slots (stamps = bucket ends, the
+//!   newest in progress), written interval by interval with the engactivity shape
+//!   (`skillsMetricsPerAgent.metricsPerSkill[skill].{metricsPerAgent, metricsTotals}`,
+//!   `agentsMetrics`), without the `metricsData` wrapper when
+//!   [`Simulator::set_msg_conversation_unwrapped`] says so. A skill's `metricsTotals` is the
+//!   whole queue, whichever agents were asked. The truth: [`Generator::msg_conversation`] per
+//!   agent and [`Generator::msg_conversation_skill`] per skill ([`ConvFigures`], handling
+//!   times in seconds, per whole 5-minute bucket).
+//! - Faults are queued per [`Method::MsgSkillSegments`] and [`Method::MsgConversation`].
+//!
 //! Modules: `server` (listener, connections, response bodies), `routes` (paths, Domain API,
-//! token and chat data routes), `kmm_routes` (the KMM methods), `faults` (queued faults),
-//! `data` (generator, slots, chat replies, KMM data and requests), `auth` (OAuth 1.0a
+//! token and chat data routes, msgconversation), `kmm_routes` (the KMM methods),
+//! `msgops_routes` (msgskillsegments), `faults` (queued faults), `data` (generator, slots,
+//! chat replies, KMM data and requests, Messaging Operations data), `auth` (OAuth 1.0a
 //! verifier, OAuth 2.0 issuer).
 
 pub mod auth;
 mod data;
 mod faults;
 mod kmm_routes;
+mod msgops_routes;
 mod routes;
 mod server;
 mod shared;
@@ -83,6 +115,8 @@ pub use data::kmm::*;
 pub use data::kmm_request::{
     KMM_FUTURE_SLACK_MS, KMM_MAX_AGENT_IDS, KMM_MAX_AGENT_RECORDS, KMM_MAX_LIMIT, KMM_MAX_WINDOW_MS, KMM_RETENTION_MS,
 };
+pub use data::msg_conversation::ConvFigures;
+pub use data::msg_segments::{MsgAvg, SkillSegments, MSG_SEGMENTS_REACH_MS};
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -112,8 +146,8 @@ pub enum IntervalOrder {
     Shuffled,
 }
 
-/// The data methods: the three chat Operational Realtime methods and the two Key Messaging
-/// Metrics methods.
+/// The data methods: the three chat Operational Realtime methods, the two Key Messaging
+/// Metrics methods and the two Messaging Operations methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     QueueHealth,
@@ -123,6 +157,10 @@ pub enum Method {
     Metrics,
     /// KMM `agent_view` (per agent).
     AgentView,
+    /// Messaging Operations `msgskillsegments` (v=2, Bearer only).
+    MsgSkillSegments,
+    /// Messaging Operations `msgconversation` (v=1).
+    MsgConversation,
 }
 
 impl Method {
@@ -130,6 +168,8 @@ impl Method {
     pub const CHAT: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
     /// The two KMM methods (`/manager_workspace/api/account/{account}/{method}`).
     pub const KMM: [Method; 2] = [Method::Metrics, Method::AgentView];
+    /// The two Messaging Operations methods (on the chat methods' path).
+    pub const MSG_OPS: [Method; 2] = [Method::MsgSkillSegments, Method::MsgConversation];
 
     /// The method's URL path segment.
     pub fn path_name(self) -> &'static str {
@@ -139,6 +179,8 @@ impl Method {
             Method::AgentActivity => "agentactivity",
             Method::Metrics => "metrics",
             Method::AgentView => "agent_view",
+            Method::MsgSkillSegments => "msgskillsegments",
+            Method::MsgConversation => "msgconversation",
         }
     }
 
@@ -149,6 +191,8 @@ impl Method {
             "agentactivity" => Some(Method::AgentActivity),
             "metrics" => Some(Method::Metrics),
             "agent_view" => Some(Method::AgentView),
+            "msgskillsegments" => Some(Method::MsgSkillSegments),
+            "msgconversation" => Some(Method::MsgConversation),
             _ => None,
         }
     }
@@ -210,7 +254,7 @@ pub struct RecordedRequest {
     /// the URL query only (`offset`, `limit`).
     pub query: Vec<(String, String)>,
     /// The raw request body (lossy UTF-8) of a data POST (KMM, agentactivity) when it was
-    /// read; `None` otherwise (token requests are never recorded with their body).
+    /// read (msgconversation's too); `None` otherwise (token requests are never recorded with their body).
     pub body: Option<String>,
     /// The Authorization header's scheme (`OAuth`, `Bearer`), never its value.
     pub auth_scheme: Option<String>,
@@ -366,13 +410,34 @@ impl Simulator {
         self.shared.faults.push(method, fault, times);
     }
 
+    /// msgskillsegments buckets with their members inside a `metricsData` object (default:
+    /// directly in the bucket, as LivePerson's example).
+    pub fn set_msg_skill_segments_wrapped(&self, wrapped: bool) {
+        self.shared.data.msg_segments_wrapped.store(wrapped, Ordering::SeqCst);
+    }
+
+    /// msgconversation intervals without the `metricsData` wrapper (default: with it).
+    pub fn set_msg_conversation_unwrapped(&self, unwrapped: bool) {
+        self.shared
+            .data
+            .msg_conversation_unwrapped
+            .store(unwrapped, Ordering::SeqCst);
+    }
+
     /// The most Key Messaging Metrics requests answered at once so far (from
     /// arrival to the reply's head; a `Slow` fault keeps one in flight).
     pub fn kmm_max_in_flight(&self) -> usize {
         self.shared.kmm_max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Data-method requests (chat and KMM) received, rejected ones included.
+    /// The most Messaging Operations requests (msgskillsegments, msgconversation together)
+    /// answered at once so far (from arrival to the reply's head; a `Slow` fault keeps one
+    /// in flight).
+    pub fn msgops_max_in_flight(&self) -> usize {
+        self.shared.msgops_max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Data-method requests (chat, KMM, Messaging Operations) received, rejected ones included.
     pub fn data_requests(&self) -> usize {
         self.shared.data_requests.load(Ordering::SeqCst)
     }

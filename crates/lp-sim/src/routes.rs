@@ -14,6 +14,7 @@ use crate::auth::oauth1::parse_query;
 use crate::data::DataParams;
 use crate::faults;
 use crate::kmm_routes;
+use crate::msgops_routes;
 use crate::server::{error_response, json_response, stream_response, SimBody};
 use crate::shared::{lock, Shared};
 use crate::{Method, RecordedRequest};
@@ -91,9 +92,17 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         let now = shared.kmm_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         shared.kmm_max_in_flight.fetch_max(now, Ordering::SeqCst);
     }
+    let msgops = method.is_some_and(|m| Method::MSG_OPS.contains(&m));
+    if msgops {
+        let now = shared.msgops_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.msgops_max_in_flight.fetch_max(now, Ordering::SeqCst);
+    }
     let mut resp = respond(&shared, req, &mut query, &mut body).await;
     if kmm {
         shared.kmm_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    if msgops {
+        shared.msgops_in_flight.fetch_sub(1, Ordering::SeqCst);
     }
     if method.is_some() {
         resp = resp.map(|body| body.counted(shared.data_bytes.clone()));
@@ -144,6 +153,13 @@ async fn respond(
             token_reply(shared, req, query).await
         }
         Route::Data { method: None, .. } => error_response(StatusCode::NOT_FOUND, "unknown method"),
+        Route::Data {
+            account,
+            method: Some(Method::MsgSkillSegments),
+        } => {
+            let account = account.to_string();
+            msgops_routes::skill_segments(shared, req, &account, query).await
+        }
         Route::Data {
             account,
             method: Some(method),
@@ -227,12 +243,10 @@ async fn data_request(
     raw_body: &mut Option<String>,
 ) -> Response<SimBody> {
     let is_post = req.method() == hyper::Method::POST;
-    if req.method() != hyper::Method::GET && !(is_post && method == Method::AgentActivity) {
-        return method_not_allowed(if method == Method::AgentActivity {
-            "GET, POST"
-        } else {
-            "GET"
-        });
+    // agentactivity and msgconversation take long id lists in a JSON body.
+    let posts = matches!(method, Method::AgentActivity | Method::MsgConversation);
+    if req.method() != hyper::Method::GET && !(is_post && posts) {
+        return method_not_allowed(if posts { "GET, POST" } else { "GET" });
     }
     let host = request_host(shared, &req);
     let authorization = header_text(&req, AUTHORIZATION);

@@ -26,6 +26,9 @@ pub(crate) struct Shared {
     /// KMM requests being answered now, and the most there ever were at once.
     pub kmm_in_flight: AtomicUsize,
     pub kmm_max_in_flight: AtomicUsize,
+    /// The same for the Messaging Operations methods.
+    pub msgops_in_flight: AtomicUsize,
+    pub msgops_max_in_flight: AtomicUsize,
     /// Body bytes of data-call answers handed to the connections.
     pub data_bytes: Arc<AtomicU64>,
 }
@@ -50,6 +53,8 @@ impl Shared {
             token_requests: AtomicUsize::new(0),
             kmm_in_flight: AtomicUsize::new(0),
             kmm_max_in_flight: AtomicUsize::new(0),
+            msgops_in_flight: AtomicUsize::new(0),
+            msgops_max_in_flight: AtomicUsize::new(0),
             data_bytes: Arc::new(AtomicU64::new(0)),
         }
     }

@@ -12,6 +12,7 @@
 use chrono::{DateTime, Utc};
 
 use super::generator::{hash, hash_str, load_of_hour, Generator, Rng};
+pub use super::kmm_moves::KmmMoves;
 
 /// Length of the blocks the data is generated in (one quarter).
 pub const KMM_BLOCK_MS: i64 = 15 * 60_000;
@@ -178,6 +179,8 @@ pub struct KmmAgent {
     /// occurrence in the window. AWAY entries sum to the AWAY time, BACK_SOON entries to the
     /// BACK_SOON time; ONLINE has none.
     pub reason_durations: Vec<KmmReasonDuration>,
+    /// `transfers`, `backToQueue`, `concludedConversations` ([`KmmMoves`]).
+    pub moves: KmmMoves,
 }
 
 impl KmmAgent {
@@ -192,18 +195,18 @@ impl KmmAgent {
 }
 
 /// A status segment of an agent's block, [start, end) in epoch ms.
-struct Seg {
-    start: i64,
-    end: i64,
+pub(super) struct Seg {
+    pub(super) start: i64,
+    pub(super) end: i64,
     status: KmmStatus,
     /// For AWAY and BACK_SOON.
     reason: &'static str,
 }
 
 /// An agent's block: logged-in segments (in time order; gaps are OFFLINE) and close times.
-struct AgentBlock {
-    segs: Vec<Seg>,
-    closes: Vec<i64>,
+pub(super) struct AgentBlock {
+    pub(super) segs: Vec<Seg>,
+    pub(super) closes: Vec<i64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -390,6 +393,7 @@ impl Generator {
             closed_conversations: closed,
             status_durations,
             reason_durations: reasons,
+            moves: self.kmm_moves(ai, agent, from_ms, to_ms),
         })
     }
 
@@ -445,7 +449,7 @@ impl Generator {
     /// Agent `ai`'s timeline in block `b`: 20% of blocks logged out throughout; otherwise
     /// logged in from the start (or a late login) to the end (or an early logout), in 1 to 5
     /// status segments.
-    fn agent_block(&self, ai: usize, agent: &str, b: i64) -> AgentBlock {
+    pub(super) fn agent_block(&self, ai: usize, agent: &str, b: i64) -> AgentBlock {
         let mut r = Rng::new(&[self.seed(), TAG_KMM_AGENT, ai as u64, hash_str(agent), b as u64]);
         let start = b * KMM_BLOCK_MS;
         if r.chance(20) {

@@ -36,12 +36,15 @@ const SKILL_METRICS: [(&str, &str); 8] = [
 ];
 
 /// `agent_view` names and their reply keys.
-const AGENT_METRICS: [(&str, &str); 5] = [
+const AGENT_METRICS: [(&str, &str); 8] = [
     ("agent_login_duration", "loginDuration"),
     ("agent_online_duration", "onlineDuration"),
     ("agent_status_duration", "agentStatusDurationList"),
     ("agent_status_with_reason_duration", "agentStatusWithReasonDurationList"),
     ("closed_conversations", "closedConversations"),
+    ("transfers", "transfers"),
+    ("back_to_queue", "backToQueue"),
+    ("concluded_conversations", "concludedConversations"),
 ];
 
 /// `offset` and `limit` from the URL query.
@@ -303,6 +306,19 @@ pub(crate) fn agent_record(a: &KmmAgent, metrics: &[&str]) -> Value {
             "loginDuration" => json!(a.login_duration),
             "onlineDuration" => json!(a.online_duration),
             "closedConversations" => json!(a.closed_conversations),
+            // Left out when the truth says so (a 0 sometimes is).
+            "transfers" | "backToQueue" | "concludedConversations" => {
+                match a
+                    .moves
+                    .members()
+                    .into_iter()
+                    .find(|(k, _)| k == key)
+                    .and_then(|(_, v)| v)
+                {
+                    Some(v) => json!(v),
+                    None => continue,
+                }
+            }
             "agentStatusDurationList" => a
                 .status_durations
                 .iter()

@@ -2,7 +2,10 @@
 //! (`params`), 5-minute slots and their coverage of a timeframe (`slots`), and the replies
 //! built from them (`reply`, with one module per method: `queue`, `eng`, `agent`), written
 //! into chunks by `json`; for the Key Messaging Metrics methods, the data per window
-//! ([`kmm`]) and the checked request and its reply (`kmm_request`). Tests only: `whole`, the
+//! ([`kmm`], with `kmm_moves`: transfers, back to queue, concluded) and the checked request
+//! and its reply (`kmm_request`); for the Messaging Operations methods, `msg_segments`
+//! (msgskillsegments: truth, checked request, reply) and `msg_conversation` (msgconversation
+//! truth and its streamed data, written by `reply`). Tests only: `whole`, the
 //! former whole-body builder, and `identity`, which holds the streamed replies to its bytes.
 
 mod agent;
@@ -12,7 +15,10 @@ pub mod generator;
 mod identity;
 pub(crate) mod json;
 pub mod kmm;
+pub(crate) mod kmm_moves;
 pub(crate) mod kmm_request;
+pub mod msg_conversation;
+pub mod msg_segments;
 pub(crate) mod params;
 mod queue;
 mod reply;

@@ -12,7 +12,7 @@ pub(crate) enum IdSel {
 }
 
 impl IdSel {
-    fn parse(v: Option<&str>) -> IdSel {
+    pub(crate) fn parse(v: Option<&str>) -> IdSel {
         match v.map(str::trim) {
             None | Some("") => IdSel::Missing,
             Some(s) if s.eq_ignore_ascii_case("all") => IdSel::All,
@@ -73,6 +73,13 @@ impl DataParams {
         };
         if get("v").is_none_or(|v| v.trim().is_empty()) {
             return Err("v is required".into());
+        }
+        // msgconversation documents v=1 only.
+        if method == Method::MsgConversation && get("v").map(str::trim) != Some("1") {
+            return Err(format!(
+                "unsupported version v={} (msgconversation serves v=1)",
+                get("v").unwrap_or_default().trim()
+            ));
         }
         let agents = IdSel::parse(get("agentIds"));
         if method == Method::AgentActivity && agents == IdSel::Missing {

@@ -2,6 +2,7 @@
 //! the intervals of `metricsByIntervals` in the configured order, written interval by
 //! interval into chunks (never the whole reply at once).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use super::agent::AgentData;
 use super::eng::EngData;
 use super::generator::{hash, Generator, GeneratorConfig};
 use super::json::{JsonOut, Stop};
+use super::msg_conversation::ConvData;
 use super::params::DataParams;
 use super::queue::QueueData;
 use super::slots::{floor_to, slots_between, Slot, SLOT_MS};
@@ -22,6 +24,10 @@ pub(crate) struct DataSource {
     pub(super) order: IntervalOrder,
     /// `false`: a messaging account, whose chat methods answer empty intervals.
     pub(super) chat_data: bool,
+    /// msgconversation intervals without the `metricsData` wrapper; msgskillsegments
+    /// buckets with it (both forms are LivePerson's).
+    pub(crate) msg_conversation_unwrapped: AtomicBool,
+    pub(crate) msg_segments_wrapped: AtomicBool,
 }
 
 /// One method's data over a set of slots: a JSON object whose members (`MEMBERS`, in key
@@ -62,23 +68,33 @@ pub(crate) struct Reply {
     all: Vec<Slot>,
     /// With an interval: each interval's end and slots, in the configured order.
     intervals: Option<Vec<(i64, Vec<Slot>)>>,
+    /// Each interval's members inside `metricsData` (always for the chat methods).
+    wrapped: bool,
 }
 
 enum MethodReply {
     Queue(QueueData),
     Eng(EngData),
     Agent(AgentData),
+    MsgConv(ConvData),
     /// KMM is answered by `kmm_routes`, never here: `{}`.
     Empty,
 }
 
 impl DataSource {
+    /// The configured order of `metricsByIntervals`.
+    pub fn order(&self) -> IntervalOrder {
+        self.order
+    }
+
     pub fn new(cfg: GeneratorConfig, order: IntervalOrder, chat_data: bool) -> Self {
         DataSource {
             seed: cfg.seed,
             generator: Arc::new(Generator::new(cfg)),
             order,
             chat_data,
+            msg_conversation_unwrapped: AtomicBool::new(false),
+            msg_segments_wrapped: AtomicBool::new(false),
         }
     }
 
@@ -88,9 +104,11 @@ impl DataSource {
     pub fn reply(&self, method: Method, p: &DataParams, now: DateTime<Utc>) -> Reply {
         let now_ms = now.timestamp_millis();
         let w = now_ms - p.timeframe * 60_000;
-        // A messaging account answers the chat methods with intervals but no data.
+        // A messaging account answers the chat methods with intervals but no data; the
+        // Messaging Operations methods answer either way (as KMM does).
+        let with_data = self.chat_data || method == Method::MsgConversation;
         let slots = |start: i64, end: i64| {
-            if self.chat_data {
+            if with_data {
                 slots_between(start, end, w, now_ms)
             } else {
                 Vec::new()
@@ -114,9 +132,16 @@ impl DataSource {
             Method::QueueHealth => MethodReply::Queue(QueueData::new(g, p)),
             Method::EngActivity => MethodReply::Eng(EngData::new(g, p)),
             Method::AgentActivity => MethodReply::Agent(AgentData::new(g, p)),
-            Method::Metrics | Method::AgentView => MethodReply::Empty,
+            Method::MsgConversation => MethodReply::MsgConv(ConvData::new(g, p)),
+            Method::Metrics | Method::AgentView | Method::MsgSkillSegments => MethodReply::Empty,
         };
-        Reply { data, all, intervals }
+        let wrapped = method != Method::MsgConversation || !self.msg_conversation_unwrapped.load(Ordering::SeqCst);
+        Reply {
+            data,
+            all,
+            intervals,
+            wrapped,
+        }
     }
 }
 
@@ -127,6 +152,7 @@ impl Reply {
             MethodReply::Queue(m) => self.write_as(m, out),
             MethodReply::Eng(m) => self.write_as(m, out),
             MethodReply::Agent(m) => self.write_as(m, out),
+            MethodReply::MsgConv(m) => self.write_as(m, out),
             MethodReply::Empty => {
                 out.raw(b"{}");
                 Ok(())
@@ -145,7 +171,7 @@ impl Reply {
             return Ok(());
         };
         if INTERVALS < first_member {
-            write_intervals(m, list, out)?;
+            write_intervals(m, list, self.wrapped, out)?;
             out.raw(b",");
             write_members(m, &self.all, out)?;
         } else {
@@ -157,7 +183,7 @@ impl Reply {
                 if *name > INTERVALS {
                     if let Some(list) = intervals.take() {
                         out.raw(b",");
-                        write_intervals(m, list, out)?;
+                        write_intervals(m, list, self.wrapped, out)?;
                     }
                 }
                 out.raw(b",");
@@ -167,7 +193,7 @@ impl Reply {
             }
             if let Some(list) = intervals {
                 out.raw(b",");
-                write_intervals(m, list, out)?;
+                write_intervals(m, list, self.wrapped, out)?;
             }
         }
         out.raw(b"}");
@@ -175,17 +201,29 @@ impl Reply {
     }
 }
 
-/// `"metricsByIntervals":[{"metricsData":{...},"timestamp":END},...]`, one interval at a time.
-fn write_intervals<M: MethodData>(m: &M, list: &[(i64, Vec<Slot>)], out: &mut JsonOut) -> Result<(), Stop> {
+/// `"metricsByIntervals":[{"metricsData":{...},"timestamp":END},...]`, one interval at a time;
+/// not `wrapped`: `[{...,"timestamp":END},...]` (every member name sorts before `timestamp`).
+fn write_intervals<M: MethodData>(
+    m: &M,
+    list: &[(i64, Vec<Slot>)],
+    wrapped: bool,
+    out: &mut JsonOut,
+) -> Result<(), Stop> {
     out.const_key(INTERVALS);
     out.raw(b"[");
     for (n, (end, slots)) in list.iter().enumerate() {
         if n > 0 {
             out.raw(b",");
         }
-        out.raw(b"{\"metricsData\":{");
-        write_members(m, slots, out)?;
-        out.raw(b"},\"timestamp\":");
+        if wrapped {
+            out.raw(b"{\"metricsData\":{");
+            write_members(m, slots, out)?;
+            out.raw(b"},\"timestamp\":");
+        } else {
+            out.raw(b"{");
+            write_members(m, slots, out)?;
+            out.raw(b",\"timestamp\":");
+        }
         out.int(*end);
         out.raw(b"}");
         out.flush_if_full()?;
