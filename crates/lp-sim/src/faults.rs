@@ -16,24 +16,38 @@ use crate::{Fault, Method};
 
 #[derive(Default)]
 pub(crate) struct FaultQueue {
-    /// (method or any, fault, times left), used in order.
-    data: Mutex<VecDeque<(Option<Method>, Fault, usize)>>,
-    /// Statuses to answer the next token requests with, in order.
-    token: Mutex<VecDeque<u16>>,
+    /// (method or any, fault, times left, matching requests still to let pass), used in order.
+    data: Mutex<VecDeque<(Option<Method>, Fault, usize, usize)>>,
+    /// Failures to answer the next token requests with, in order.
+    token: Mutex<VecDeque<TokenFault>>,
+}
+
+/// A token request's queued failure.
+enum TokenFault {
+    Status(u16),
+    Redirect(u16, String),
 }
 
 impl FaultQueue {
     pub fn push(&self, method: Option<Method>, fault: Fault, times: usize) {
+        self.push_after(method, 0, fault, times);
+    }
+
+    pub fn push_after(&self, method: Option<Method>, skip: usize, fault: Fault, times: usize) {
         if times > 0 {
-            lock(&self.data).push_back((method, fault, times));
+            lock(&self.data).push_back((method, fault, times, skip));
         }
     }
 
     /// The fault for this data call, if one is queued for its method (or for any).
     pub fn pop(&self, method: Method) -> Option<Fault> {
         let mut faults = lock(&self.data);
-        let i = faults.iter().position(|(m, _, _)| m.is_none_or(|m| m == method))?;
+        let i = faults.iter().position(|(m, _, _, _)| m.is_none_or(|m| m == method))?;
         let entry = faults.get_mut(i)?;
+        if entry.3 > 0 {
+            entry.3 -= 1;
+            return None;
+        }
         let fault = entry.1.clone();
         entry.2 = entry.2.saturating_sub(1);
         if entry.2 == 0 {
@@ -43,21 +57,38 @@ impl FaultQueue {
     }
 
     pub fn push_token(&self, status: u16, times: usize) {
-        lock(&self.token).extend(std::iter::repeat_n(status, times));
+        lock(&self.token).extend(std::iter::repeat_n(status, times).map(TokenFault::Status));
+    }
+
+    pub fn push_token_redirect(&self, status: u16, location: &str) {
+        lock(&self.token).push_back(TokenFault::Redirect(status, location.to_string()));
     }
 
     /// The failure to answer this token request with, if one is queued.
     pub fn pop_token(&self) -> Option<Response<SimBody>> {
-        let status = lock(&self.token).pop_front()?;
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Some(error_response(status, "simulated token endpoint failure"))
+        match lock(&self.token).pop_front()? {
+            TokenFault::Status(status) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                Some(error_response(status, "simulated token endpoint failure"))
+            }
+            TokenFault::Redirect(status, location) => Some(redirect(status, &location)),
+        }
     }
 }
 
 /// Applies a data call's fault before its reply is built: the answer that replaces the
 /// reply (429, 5xx, malformed), or `None` to reply (after the pause of `Slow`).
-pub(crate) async fn before_reply(fault: Option<&Fault>, now: DateTime<Utc>) -> Option<Response<SimBody>> {
+pub(crate) async fn before_reply(
+    fault: Option<&Fault>,
+    now: DateTime<Utc>,
+    authorization: Option<&str>,
+) -> Option<Response<SimBody>> {
     match fault {
+        Some(Fault::Redirect { status, location }) => Some(redirect(*status, location)),
+        Some(Fault::EchoAuthorization) => Some(json_response(
+            StatusCode::OK,
+            &json!({"echo": {"authorization": authorization.unwrap_or("")}}),
+        )),
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             let mut resp = error_response(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             if let Some(secs) = retry_after_secs {
@@ -84,6 +115,19 @@ pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Res
         Some(Fault::Truncated) => truncate(resp),
         _ => resp,
     }
+}
+
+/// A redirect to `location` (a status outside 300-399 becomes 307).
+pub(crate) fn redirect(status: u16, location: &str) -> Response<SimBody> {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_redirection)
+        .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+    let mut resp = error_response(status, "moved");
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    resp
 }
 
 /// Valid JSON of the wrong shape.
