@@ -393,12 +393,11 @@ impl LpClient {
         bearer: Option<&Bearer>,
     ) {
         let Some(dir) = &self.dump_dir else { return };
-        // A refusal might quote the token; the dump must not hold it.
-        let text = String::from_utf8_lossy(body);
-        let text = match bearer {
-            Some(b) => text.replace(b.token.expose(), "***"),
-            None => text.into_owned(),
-        };
+        // A refusal might quote the token or a secret; the dump must not hold them.
+        let mut text = String::from_utf8_lossy(body).into_owned();
+        for secret in self.dump_secrets(bearer) {
+            text = text.replace(secret, "***");
+        }
         match crate::atomic::write_atomic(dir, &dump_name(method, tag, fetched_at, status), text.as_bytes()) {
             Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
             Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),

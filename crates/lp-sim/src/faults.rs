@@ -16,11 +16,14 @@ use crate::{Fault, Method};
 
 #[derive(Default)]
 pub(crate) struct FaultQueue {
-    /// (method or any, fault, times left, matching requests still to let pass), used in order.
-    data: Mutex<VecDeque<(Option<Method>, Fault, usize, usize)>>,
+    /// Used in order.
+    data: Mutex<VecDeque<Queued>>,
     /// Failures to answer the next token requests with, in order.
     token: Mutex<VecDeque<TokenFault>>,
 }
+
+/// (method or any, fault, times left, matching requests still to let pass).
+type Queued = (Option<Method>, Fault, usize, usize);
 
 /// A token request's queued failure.
 enum TokenFault {
