@@ -153,6 +153,60 @@ mod tests {
     use crate::{Fault, IntervalOrder, Method};
 
     #[tokio::test]
+    async fn hostile_answers() {
+        let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        // The third queuehealth call only, redirected; then an echo of the header.
+        sim.inject_after(
+            Some(Method::QueueHealth),
+            2,
+            Fault::Redirect {
+                status: 308,
+                location: "http://127.0.0.1:9/x".into(),
+            },
+            1,
+        );
+        sim.inject_after(Some(Method::QueueHealth), 0, Fault::EchoAuthorization, 1);
+        let no_redirects = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
+        }
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let resp = no_redirects
+            .get(url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 308);
+        assert_eq!(resp.headers()["location"], "http://127.0.0.1:9/x");
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let resp = no_redirects
+            .get(url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(json_of(resp).await["echo"]["authorization"], auth.as_str());
+
+        // The Domain API: another baseURI, or a redirect.
+        let lookup = format!(
+            "{}/api/account/{ACCOUNT}/service/sentinel/baseURI.json?version=1.0",
+            sim.base_url()
+        );
+        sim.set_domain_base_uri(Some("http://a:1@127.0.0.1:9"));
+        let v = json_of(no_redirects.get(&lookup).send().await.unwrap()).await;
+        assert_eq!(v["baseURI"], "http://a:1@127.0.0.1:9");
+        sim.set_domain_redirect(Some((307, "http://127.0.0.1:9/y")));
+        assert_eq!(no_redirects.get(&lookup).send().await.unwrap().status(), 307);
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
     async fn faults() {
         let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
         let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
