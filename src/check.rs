@@ -223,7 +223,7 @@ async fn messaging_items(cfg: &Config, client: &LpClient, now: DateTime<Utc>) ->
                     cfg.account
                 )),
             ));
-            m.metadata.count.0.max(0)
+            m.metadata.count.unwrap_or_default().0.max(0)
         }
         Err(e) => {
             items.push(Item::new("LivePerson credentials", Err(e)));
@@ -239,7 +239,7 @@ async fn messaging_items(cfg: &Config, client: &LpClient, now: DateTime<Utc>) ->
     let item = match agents {
         Err(e) => Item::new("messaging data", Err(format!("agent_view: {e}"))),
         Ok(a) => {
-            let n = a.metadata.count.0.max(0);
+            let n = a.metadata.count.unwrap_or_default().0.max(0);
             let seen = format!("{skills} skill(s) and {n} agent(s) in quarter {q}");
             if matches!(cfg.agents, IdSelection::All) && n > kmm::AGENT_VIEW_CAP as i64 {
                 Item::new(

@@ -81,6 +81,16 @@ impl AgentMap {
             if employee.is_empty() {
                 return Err(err(line, format!("agent {agent} has an empty employee id")));
             }
+            // Written into every row's employeeId: XML 1.0 cannot hold most control characters.
+            if employee
+                .chars()
+                .any(|c| c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
+            {
+                return Err(err(
+                    line,
+                    format!("agent {agent}'s employee id {employee:?} holds a control character, which a NICE WFM file cannot hold"),
+                ));
+            }
             if let Some(prev) = map.employees.get(&agent) {
                 if *prev != employee {
                     return Err(err(
@@ -193,6 +203,11 @@ mod tests {
             ("1,E1\n2,E2,x\n", 2, "3 fields"),
             ("1,E1\nabc,E2\n", 2, "not a LivePerson agent id"),
             ("1,E1\n2,\n", 2, "empty employee id"),
+            (
+                "1,E1\n2,E\u{1}2\n",
+                2,
+                r#"employee id "E\u{1}2" holds a control character"#,
+            ),
             ("1,E1\n1,E9\n", 2, "mapped twice"),
             ("h,h\n\"1,E1\n", 2, "1 fields"), // an unclosed quote swallows the comma
         ] {

@@ -99,6 +99,11 @@ const CONFIG_CASES: &[ConfigCase] = &[
     map("agent,employee\n1,E1\nbob,E2\n", "not a LivePerson agent id"),
     map("1,E1\n1,E2\n", "mapped twice"),
     map("1,E1\n2,\n", "empty employee id"),
+    // An employee id a NICE WFM file cannot hold (issue 17, item 10).
+    map(
+        "1,E1\n2,E\u{7}2\n",
+        r#"employee id "E\u{7}2" holds a control character"#,
+    ),
     // A first line with a typo is an entry (not a header), a map needs entries.
     map("2x,E0002\n1,E1\n", "line 1: agent id \"2x\""),
     map("", "no entries"),

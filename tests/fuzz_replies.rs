@@ -62,6 +62,7 @@ fn odd_id() -> impl Strategy<Value = String> {
         1 => Just("2152260212".to_string()),
         1 => Just("a&b<c>\"'".to_string()),
         1 => Just("".to_string()),
+        1 => Just("7\u{1}".to_string()),
         1 => Just("ünï©ødé".to_string()),
         1 => Just("00012".to_string()),
     ]

@@ -5,6 +5,8 @@
 
 mod common;
 mod delivery_support;
+#[path = "messaging/hostile.rs"]
+mod hostile;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;

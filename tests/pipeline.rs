@@ -4,6 +4,8 @@
 //! against the XSD.
 
 mod common;
+#[path = "pipeline/hostile_values.rs"]
+mod hostile_values;
 
 use common::*;
 use lp_sim::{Fault, IntervalOrder, Method};

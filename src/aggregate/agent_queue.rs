@@ -1,6 +1,7 @@
 //! `AQ_` rows: per (agent, skill) pair, the agent's engactivity in the skill
 //! summed over the quarter's three intervals.
 
+use super::limits::check_id;
 use super::sums::{Acc, ENG_FIELDS};
 use super::{cmp_ids, AgentQueueRow, AggregateError, Naming, Selection};
 use crate::lp::model::{EngActivityData, Method};
@@ -46,5 +47,15 @@ pub(super) fn rows(
         })
         .collect();
     rows.sort_by(|a, b| cmp_ids(&a.agent_id, &b.agent_id).then_with(|| cmp_ids(&a.queue_id, &b.queue_id)));
+    check_ids(&rows, quarter)?;
     Ok(rows)
+}
+
+/// The ids of the `AQ_` rows, in row order.
+pub(super) fn check_ids(rows: &[AgentQueueRow], quarter: &str) -> Result<(), AggregateError> {
+    for r in rows {
+        check_id(Method::EngActivity, quarter, "agent", &r.agent_id)?;
+        check_id(Method::EngActivity, quarter, "skill", &r.queue_id)?;
+    }
+    Ok(())
 }

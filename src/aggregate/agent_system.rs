@@ -1,6 +1,7 @@
 //! `AS_` rows: per agent, the seconds in each state (and away reason) from
 //! agentactivity, summed over the quarter's three intervals.
 
+use super::limits::{check_id, STATE_SECONDS};
 use super::sums::{Acc, Field};
 use super::{cmp_ids, row_ids, AgentRow, AggregateError, Naming, StateSums};
 use crate::lp::model::{AgentActivityData, Method, StateTimes};
@@ -9,10 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The four figures of a state (or an away reason), in the order of [`StateSums`].
 pub(super) const STATE_FIELDS: [Field<StateTimes>; 4] = [
-    ("value.total", |t| t.total),
-    ("value.chatting", |t| t.chatting),
-    ("value.notChatting", |t| t.not_chatting),
-    ("value.chattingInMaxConcurrency", |t| t.chatting_in_max_concurrency),
+    ("value.total", |t| t.total, STATE_SECONDS),
+    ("value.chatting", |t| t.chatting, STATE_SECONDS),
+    ("value.notChatting", |t| t.not_chatting, STATE_SECONDS),
+    (
+        "value.chattingInMaxConcurrency",
+        |t| t.chatting_in_max_concurrency,
+        STATE_SECONDS,
+    ),
 ];
 
 /// The state id of Away, the one state with reasons.
@@ -36,6 +41,7 @@ pub(super) fn rows(
         let Some(employee_id) = naming.employee_of(&agent) else {
             continue;
         };
+        check_id(Method::AgentActivity, quarter, "agent", &agent)?;
         let row = AgentRow {
             employee_id,
             agent_id: agent,
@@ -76,8 +82,17 @@ fn add_states(
     }
     let mut reasons: Vec<(String, StateSums)> = reasons.into_iter().collect();
     reasons.sort_by(|a, b| cmp_ids(&a.0, &b.0));
+    check_reasons(acc, reasons.iter().map(|(id, _)| id.as_str()))?;
     row.away_reasons = reasons;
     Ok(row)
+}
+
+/// An agent's away reason ids, in row order.
+pub(super) fn check_reasons<'a>(acc: &Acc<'_>, ids: impl IntoIterator<Item = &'a str>) -> Result<(), AggregateError> {
+    for id in ids {
+        check_id(acc.method, acc.quarter, "away reason", id)?;
+    }
+    Ok(())
 }
 
 fn add_state(acc: &Acc<'_>, into: &mut StateSums, t: &StateTimes, id: &str) -> Result<(), AggregateError> {

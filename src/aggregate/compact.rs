@@ -9,9 +9,12 @@
 //! reference these rows are tested against (byte for byte, `run::stream_identity`
 //! and `tests/fuzz_replies.rs`).
 
-use super::agent_system::{AWAY, STATE_FIELDS};
+use super::agent_queue::check_ids;
+use super::agent_system::{check_reasons, AWAY, STATE_FIELDS};
+use super::limits::check_id;
+use super::queue::check_skill;
 use super::queue::{ENG_QUEUE_FIELDS, QH_FIELDS};
-use super::sums::{avg_hundredths, avg_rounded, keep_max, Acc, ENG_FIELDS};
+use super::sums::{avg_hundredths, avg_rounded, Acc, ENG_FIELDS};
 use super::{
     cmp_ids, row_ids, AgentQueueRow, AgentRow, AggregateError, Naming, QuarterReport, QueueRow, Selection, StateSums,
 };
@@ -199,6 +202,7 @@ fn queue_rows(
         .map(|(name, id)| {
             let q = id.and_then(|i| qh.get(&i)).copied().unwrap_or_default();
             let e = id.and_then(|i| ea.get(&i)).copied().unwrap_or_default();
+            check_skill(&name, q.iter().any(Option::is_some), quarter)?;
             let mut r = queue_health(&name, &q, quarter)?;
             add_eng_totals(&mut r, &name, &e, quarter)?;
             r.id = name;
@@ -227,8 +231,13 @@ fn queue_health(skill: &str, qh: &[Option<&QueueHealthSkill>; 3], quarter: &str)
             &mut as_count,
         ];
         acc.add_all(sums, *m, &QH_FIELDS, skill)?;
-        keep_max(&mut r.max_queue_size, m.max_queue_size);
-        keep_max(&mut r.max_available_slots, m.max_available_slots);
+        acc.keep_max(&mut r.max_queue_size, m.max_queue_size, "maxQueueSize", skill)?;
+        acc.keep_max(
+            &mut r.max_available_slots,
+            m.max_available_slots,
+            "maxAvailableSlots",
+            skill,
+        )?;
     }
     r.avg_time_to_answer = avg_rounded(r.time_to_answer, r.handled);
     r.avg_time_to_abandon = avg_rounded(r.time_to_abandon, r.abandoned);
@@ -311,6 +320,7 @@ fn agent_queue_rows(
             non_interactive_handle_time: nh,
         });
     }
+    check_ids(&rows, quarter)?;
     Ok(rows)
 }
 
@@ -338,6 +348,7 @@ fn agent_rows(
         let Some(employee_id) = employee_id else {
             continue;
         };
+        check_id(Method::AgentActivity, quarter, "agent", &agent)?;
         let mut row = AgentRow {
             employee_id,
             agent_id: agent,
@@ -368,6 +379,7 @@ fn agent_rows(
         }
         let mut reasons: Vec<(u32, StateSums)> = reasons.into_iter().collect();
         reasons.sort_unstable_by_key(|(rid, _)| ids.rank(*rid));
+        check_reasons(&acc, reasons.iter().map(|(rid, _)| ids.name(*rid)))?;
         row.away_reasons = reasons
             .into_iter()
             .map(|(rid, s)| (ids.name(rid).to_string(), s))

@@ -4,6 +4,7 @@
 //! to pick: a quarter is one window. Milliseconds become whole seconds,
 //! rounded half up.
 
+use super::limits::{check_average, check_id, COUNT, STATE_MS};
 use super::sums::Acc;
 use super::{row_ids, AggregateError, Naming, Selection};
 use crate::lp::model::kmm::{AgentRecord, Group};
@@ -87,17 +88,21 @@ pub fn build_messaging_quarter(
             id: id.clone(),
             ..Default::default()
         };
+        check_id(Method::Metrics, &stem, "skill", &id)?;
         if let Some(g) = by_skill.get(id.as_str()) {
             let m = &g.metrics;
-            row.closed = check.value(m.closed_conversations, "closedConversations", &id)?;
-            row.closed_by_agent = check.value(m.closed_by_agent, "closedByAgent", &id)?;
-            row.closed_by_consumer = check.value(m.closed_by_consumer, "closedByConsumer", &id)?;
-            row.auto_closed = check.value(m.auto_closed, "autoClosed", &id)?;
-            row.avg_wait_time = avg_seconds(m.avg_wait_time);
-            row.avg_wait_time_first_response = avg_seconds(m.avg_wait_time_first_response);
-            row.avg_time_to_response = avg_seconds(m.avg_time_to_response);
-            row.avg_time_to_first_response_first_assignment =
-                avg_seconds(m.avg_time_to_first_response_first_assignment);
+            row.closed = check.value(m.closed_conversations, "closedConversations", COUNT, &id)?;
+            row.closed_by_agent = check.value(m.closed_by_agent, "closedByAgent", COUNT, &id)?;
+            row.closed_by_consumer = check.value(m.closed_by_consumer, "closedByConsumer", COUNT, &id)?;
+            row.auto_closed = check.value(m.auto_closed, "autoClosed", COUNT, &id)?;
+            let avg = |ms, field| check_average(Method::Metrics, &stem, field, &id, ms).map(avg_seconds);
+            row.avg_wait_time = avg(m.avg_wait_time, "avgWaitTime")?;
+            row.avg_wait_time_first_response = avg(m.avg_wait_time_first_response, "avgWaitTimeFirstResponse")?;
+            row.avg_time_to_response = avg(m.avg_time_to_response, "avgTimeToResponse")?;
+            row.avg_time_to_first_response_first_assignment = avg(
+                m.avg_time_to_first_response_first_assignment,
+                "avgTimeToFirstResponseFirstAssignment",
+            )?;
         }
         queues.push(row);
     }
@@ -119,6 +124,7 @@ pub fn build_messaging_quarter(
         let Some(employee_id) = naming.employee_of(&id) else {
             continue;
         };
+        check_id(Method::AgentView, &stem, "agent", &id)?;
         let mut row = MessagingAgentRow {
             employee_id,
             agent_id: id.clone(),
@@ -149,7 +155,7 @@ fn add_record(row: &mut MessagingAgentRow, r: &AgentRecord, check: &Acc<'_>) -> 
             "AWAY" => &mut away,
             _ => continue,
         };
-        check.add(into, s.agent_status_duration, "agentStatusDuration", id)?;
+        check.add(into, s.agent_status_duration, "agentStatusDuration", STATE_MS, id)?;
     }
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     for s in &r.agent_status_with_reason_duration_list {
@@ -160,16 +166,19 @@ fn add_record(row: &mut MessagingAgentRow, r: &AgentRecord, check: &Acc<'_>) -> 
             continue;
         }
         let into = reasons.entry(reason.0.clone()).or_default();
-        check.add(into, s.agent_status_duration, "agentStatusDuration", id)?;
+        check.add(into, s.agent_status_duration, "agentStatusDuration", STATE_MS, id)?;
     }
-    row.logged_in = ms_to_seconds(check.value(r.login_duration, "loginDuration", id)?);
+    row.logged_in = ms_to_seconds(check.value(r.login_duration, "loginDuration", STATE_MS, id)?);
     row.online = ms_to_seconds(online);
     row.back_soon = ms_to_seconds(back_soon);
     row.away = ms_to_seconds(away);
     let mut reasons: Vec<(String, u64)> = reasons.into_iter().map(|(k, v)| (k, ms_to_seconds(v))).collect();
     reasons.sort_by(|a, b| super::cmp_ids(&a.0, &b.0));
+    for (reason, _) in &reasons {
+        check_id(check.method, check.quarter, "away reason", reason)?;
+    }
     row.away_reasons = reasons;
-    row.closed = check.value(r.closed_conversations, "closedConversations", id)?;
+    row.closed = check.value(r.closed_conversations, "closedConversations", COUNT, id)?;
     Ok(())
 }
 
@@ -216,7 +225,13 @@ mod tests {
             agent_map: map,
             unmapped: UnmappedAgents::Keep,
         };
-        build_messaging_quarter(q("112426.1000"), &m.group_by.groups, &a.records, &sel).unwrap()
+        build_messaging_quarter(
+            q("112426.1000"),
+            m.group_by.groups.as_deref().unwrap(),
+            a.records.as_deref().unwrap(),
+            &sel,
+        )
+        .unwrap()
     }
 
     /// The example of reports.md "Messaging accounts", figure for figure.
@@ -316,7 +331,8 @@ mod tests {
             agent_map: &map,
             unmapped: UnmappedAgents::Keep,
         };
-        let e = build_messaging_quarter(q("112426.1000"), &m.group_by.groups, &[], &sel).unwrap_err();
+        let groups = m.group_by.groups.unwrap();
+        let e = build_messaging_quarter(q("112426.1000"), &groups, &[], &sel).unwrap_err();
         assert!(
             e.to_string()
                 .contains("metrics reply, quarter 112426.1000: closedConversations of 5 is -3"),

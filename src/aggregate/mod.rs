@@ -10,6 +10,7 @@
 mod agent_queue;
 mod agent_system;
 pub mod compact;
+pub mod limits;
 mod messaging;
 mod queue;
 mod sums;
@@ -163,6 +164,24 @@ pub enum AggregateError {
         quarter: String,
         field: &'static str,
         id: String,
+    },
+    #[error("{method} reply, quarter {quarter}: {field} of {id} comes to {value}, above {max} ({what}); wfm does not pass such a figure on to NICE WFM, so no files are written for this quarter and the next runs try it again (debug 2 keeps the replies)")]
+    TooLarge {
+        method: Method,
+        quarter: String,
+        field: &'static str,
+        id: String,
+        value: String,
+        max: u64,
+        what: &'static str,
+    },
+    #[error("{method} reply, quarter {quarter}: the {what} id {id:?} {why}, which a NICE WFM file cannot hold; no files are written for this quarter and the next runs try it again (debug 2 keeps the replies)")]
+    BadId {
+        method: Method,
+        quarter: String,
+        what: &'static str,
+        id: String,
+        why: &'static str,
     },
 }
 
@@ -389,7 +408,13 @@ mod tests {
             ["{}", "{}", "{}"],
         );
         let e = build_all(&s, "112426.1000").unwrap_err();
-        assert!(matches!(e, AggregateError::Overflow { .. }), "{e}");
+        // Beyond any quarter's count long before it could overflow.
+        assert!(matches!(e, AggregateError::TooLarge { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("enteredQEng of 1 comes to 9223372036854775807, above 1000000000"),
+            "{e}"
+        );
     }
 
     #[test]

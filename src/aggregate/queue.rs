@@ -1,7 +1,8 @@
 //! `Q_` rows: per skill, queuehealth and the skill's engactivity totals summed
 //! over the quarter's three intervals, averages recomputed from the sums.
 
-use super::sums::{avg_hundredths, avg_rounded, keep_max, Acc, Field, ENG_FIELDS};
+use super::limits::{check_id, COUNT, SUM};
+use super::sums::{avg_hundredths, avg_rounded, Acc, Field, ENG_FIELDS};
 use super::{row_ids, AggregateError, QueueRow};
 use crate::lp::model::{EngActivityData, EngMetrics, Method, QueueHealthData, QueueHealthSkill};
 use crate::select::IdSelection;
@@ -9,15 +10,15 @@ use crate::select::IdSelection;
 /// queuehealth's counters: the row's five sums, then the sums and counts
 /// behind its two average sizes.
 pub(super) const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
-    ("enteredQEng", |m| m.entered_q_eng),
-    ("connectedEng", |m| m.connected_eng),
-    ("abandonedEng", |m| m.abandoned_eng),
-    ("totalTimeToAnswer", |m| m.total_time_to_answer),
-    ("totalTimeToAbandon", |m| m.total_time_to_abandon),
-    ("queueSizeSum", |m| m.queue_size_sum),
-    ("queueSizeCount", |m| m.queue_size_count),
-    ("availableSlotsSum", |m| m.available_slots_sum),
-    ("availableSlotsCount", |m| m.available_slots_count),
+    ("enteredQEng", |m| m.entered_q_eng, COUNT),
+    ("connectedEng", |m| m.connected_eng, COUNT),
+    ("abandonedEng", |m| m.abandoned_eng, COUNT),
+    ("totalTimeToAnswer", |m| m.total_time_to_answer, SUM),
+    ("totalTimeToAbandon", |m| m.total_time_to_abandon, SUM),
+    ("queueSizeSum", |m| m.queue_size_sum, SUM),
+    ("queueSizeCount", |m| m.queue_size_count, COUNT),
+    ("availableSlotsSum", |m| m.available_slots_sum, SUM),
+    ("availableSlotsCount", |m| m.available_slots_count, COUNT),
 ];
 
 /// engactivity's counters a queue reports: all but `connectedEngagements`.
@@ -39,12 +40,25 @@ pub(super) fn rows(
     row_ids(skills, present)
         .into_iter()
         .map(|skill| {
+            let from_qh = qh.iter().any(|d| d.skills.contains_key(&skill));
+            check_skill(&skill, from_qh, quarter)?;
             let mut r = queue_health(&skill, qh, quarter)?;
             add_eng_totals(&mut r, &skill, ea, quarter)?;
             r.id = skill;
             Ok(r)
         })
         .collect()
+}
+
+/// A `Q_` row's id, named by the method it came from (queuehealth when both
+/// have it, as its figures are read first).
+pub(super) fn check_skill(skill: &str, from_queue_health: bool, quarter: &str) -> Result<(), AggregateError> {
+    let method = if from_queue_health {
+        Method::QueueHealth
+    } else {
+        Method::EngActivity
+    };
+    check_id(method, quarter, "skill", skill)
 }
 
 /// A row's queuehealth figures: sums, maxima ignoring -1, and averages.
@@ -68,8 +82,13 @@ fn queue_health(skill: &str, qh: [&QueueHealthData; 3], quarter: &str) -> Result
             &mut as_count,
         ];
         acc.add_all(sums, m, &QH_FIELDS, skill)?;
-        keep_max(&mut r.max_queue_size, m.max_queue_size);
-        keep_max(&mut r.max_available_slots, m.max_available_slots);
+        acc.keep_max(&mut r.max_queue_size, m.max_queue_size, "maxQueueSize", skill)?;
+        acc.keep_max(
+            &mut r.max_available_slots,
+            m.max_available_slots,
+            "maxAvailableSlots",
+            skill,
+        )?;
     }
     r.avg_time_to_answer = avg_rounded(r.time_to_answer, r.handled);
     r.avg_time_to_abandon = avg_rounded(r.time_to_abandon, r.abandoned);

@@ -3,21 +3,25 @@
 //! (integer arithmetic, rounded half up), and the engactivity counters that
 //! both `Q_` and `AQ_` sum.
 
+use super::limits::{printable, Limit, COUNT, SUM};
 use super::{AggregateError, Hundredths};
 use crate::lp::model::{EngMetrics, Method, Num};
 
-/// A counter of a reply's record: its name in the API and how to read it.
-pub(super) type Field<M> = (&'static str, fn(&M) -> Num);
+/// A counter of a reply's record: its name in the API, how to read it, and
+/// the most its sum over a quarter may reach.
+pub(super) type Field<M> = (&'static str, fn(&M) -> Num, Limit);
 
 /// engactivity's counters, in the order of the `AQ_` row.
 pub(super) const ENG_FIELDS: [Field<EngMetrics>; 5] = [
-    ("totalInteractiveChats", |m| m.total_interactive_chats),
-    ("totalNonInteractiveChats", |m| m.total_non_interactive_chats),
-    ("connectedEngagements", |m| m.connected_engagements),
-    ("totalHandlingTime", |m| m.total_handling_time),
-    ("nonInteractiveTotalHandlingTime", |m| {
-        m.non_interactive_total_handling_time
-    }),
+    ("totalInteractiveChats", |m| m.total_interactive_chats, COUNT),
+    ("totalNonInteractiveChats", |m| m.total_non_interactive_chats, COUNT),
+    ("connectedEngagements", |m| m.connected_engagements, COUNT),
+    ("totalHandlingTime", |m| m.total_handling_time, SUM),
+    (
+        "nonInteractiveTotalHandlingTime",
+        |m| m.non_interactive_total_handling_time,
+        SUM,
+    ),
 ];
 
 /// `sum / count` rounded half up to an integer; 0 when count is 0.
@@ -46,9 +50,17 @@ pub(super) struct Acc<'a> {
 }
 
 impl Acc<'_> {
-    /// A counter: -1 (no data) counts as 0; other negatives are refused.
-    pub fn add(&self, into: &mut u64, n: Num, field: &'static str, id: &str) -> Result<(), AggregateError> {
-        self.add_named(into, n, field, &|| id.to_string())
+    /// A counter: -1 (no data) counts as 0; other negatives are refused, and
+    /// so is a sum above `limit`.
+    pub fn add(
+        &self,
+        into: &mut u64,
+        n: Num,
+        field: &'static str,
+        limit: Limit,
+        id: &str,
+    ) -> Result<(), AggregateError> {
+        self.add_named(into, n, field, limit, &|| id.to_string())
     }
 
     /// [`Acc::add`] with the id spelled out only for an error (the hot path allocates nothing).
@@ -57,6 +69,7 @@ impl Acc<'_> {
         into: &mut u64,
         n: Num,
         field: &'static str,
+        limit: Limit,
         id: &dyn Fn() -> String,
     ) -> Result<(), AggregateError> {
         let v = match n.0 {
@@ -66,7 +79,7 @@ impl Acc<'_> {
                     method: self.method,
                     quarter: self.quarter.to_string(),
                     field,
-                    id: id(),
+                    id: printable(id()),
                     value: v,
                 })
             }
@@ -76,16 +89,50 @@ impl Acc<'_> {
             method: self.method,
             quarter: self.quarter.to_string(),
             field,
-            id: id(),
+            id: printable(id()),
         })?;
+        if *into > limit.max {
+            return Err(self.too_large(field, id(), into.to_string(), limit));
+        }
         Ok(())
     }
 
+    /// The error of a figure above its limit.
+    pub fn too_large(&self, field: &'static str, id: String, value: String, limit: Limit) -> AggregateError {
+        AggregateError::TooLarge {
+            method: self.method,
+            quarter: self.quarter.to_string(),
+            field,
+            id: printable(id),
+            value,
+            max: limit.max,
+            what: limit.what,
+        }
+    }
+
     /// One counter on its own, checked like [`Acc::add`].
-    pub fn value(&self, n: Num, field: &'static str, id: &str) -> Result<u64, AggregateError> {
+    pub fn value(&self, n: Num, field: &'static str, limit: Limit, id: &str) -> Result<u64, AggregateError> {
         let mut v = 0;
-        self.add(&mut v, n, field, id)?;
+        self.add(&mut v, n, field, limit, id)?;
         Ok(v)
+    }
+
+    /// A maximum: values < 0 mean "no data" and are left out; one above
+    /// [`COUNT`] is refused.
+    pub fn keep_max(
+        &self,
+        into: &mut Option<u64>,
+        n: Option<Num>,
+        field: &'static str,
+        id: &str,
+    ) -> Result<(), AggregateError> {
+        if let Some(Num(v)) = n {
+            if v > COUNT.max as i64 {
+                return Err(self.too_large(field, id.to_string(), v.to_string(), COUNT));
+            }
+        }
+        keep_max(into, n);
+        Ok(())
     }
 
     /// Adds each of `fields` of `record` to the sum beside it, in order.
@@ -107,15 +154,15 @@ impl Acc<'_> {
         fields: &[Field<M>; N],
         id: &dyn Fn() -> String,
     ) -> Result<(), AggregateError> {
-        for (into, (field, get)) in sums.into_iter().zip(fields) {
-            self.add_named(into, get(record), field, id)?;
+        for (into, (field, get, limit)) in sums.into_iter().zip(fields) {
+            self.add_named(into, get(record), field, *limit, id)?;
         }
         Ok(())
     }
 }
 
 /// A maximum: values < 0 mean "no data" and are left out.
-pub(super) fn keep_max(into: &mut Option<u64>, n: Option<Num>) {
+fn keep_max(into: &mut Option<u64>, n: Option<Num>) {
     if let Some(Num(v)) = n {
         if v >= 0 {
             *into = Some(into.map_or(v as u64, |m| m.max(v as u64)));

@@ -439,7 +439,13 @@ mod tests {
             unmapped: UnmappedAgents::Keep,
         };
         let q = parse_quarter_arg("112426.1000").unwrap();
-        let report = build_messaging_quarter(q, &metrics.group_by.groups, &agents.records, &sel).unwrap();
+        let report = build_messaging_quarter(
+            q,
+            metrics.group_by.groups.as_deref().unwrap(),
+            agents.records.as_deref().unwrap(),
+            &sel,
+        )
+        .unwrap();
         let files = render_messaging_quarter(&report, "12345678");
         let golden = [
             (

@@ -12,7 +12,9 @@ use super::source::{Built, Fetching};
 use super::{build, fetch, RunContext};
 use crate::aggregate::{build_messaging_quarter, Selection};
 use crate::lp::client::{http_client, LpClient, RawReply};
-use crate::lp::model::kmm::{self, AgentRecord, AgentViewPage, Group, MetricsPage, AGENT_VIEW_CAP};
+use crate::lp::model::kmm::{
+    self, AgentRecord, AgentViewPage, Group, MetricsPage, Paging, PagingError, AGENT_VIEW_CAP,
+};
 use crate::lp::model::Method;
 use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
@@ -145,33 +147,36 @@ async fn fetch_quarter(client: &LpClient, ctx: &RunContext<'_>, q: Quarter) -> R
     let stem = q.stem();
     let metrics = body(&kmm::metrics_body(q, &cfg.skills));
     let mut groups = Vec::new();
-    let mut offset = 0;
+    let mut paging = Paging::default();
     loop {
+        let offset = paging.offset();
         let raw = client
             .kmm_page(Method::Metrics, offset, &metrics, &format!("{stem}-{offset}"))
             .await
             .map_err(lp)?;
         let page: MetricsPage = parse(raw, Method::Metrics, q)?;
-        let empty = page.group_by.groups.is_empty();
-        groups.extend(page.group_by.groups);
-        // An empty page ends the paging whatever `count` says: a wrong count
-        // must not make the run ask forever.
-        match kmm::next_offset(offset, count(page.metadata.count)) {
-            Some(n) if !empty => offset = n,
-            _ => break,
+        let list = page.group_by.groups;
+        let ids = list.as_ref().map(|l| l.iter().map(|g| g.key.0.as_str()));
+        let more = paging
+            .take(page.metadata.count, ids, "groupBy.groups")
+            .map_err(|e| unusable(Method::Metrics, q, &e))?;
+        groups.extend(list.unwrap_or_default());
+        if !more {
+            break;
         }
     }
     let mut records = Vec::new();
     for batch in kmm::agent_batches(&cfg.agents) {
         let agents = body(&kmm::agent_view_body(q, batch.as_deref()));
-        let mut offset = 0;
+        let mut paging = Paging::default();
         loop {
+            let offset = paging.offset();
             let raw = client
                 .kmm_page(Method::AgentView, offset, &agents, &format!("{stem}-{offset}"))
                 .await
                 .map_err(lp)?;
             let page: AgentViewPage = parse(raw, Method::AgentView, q)?;
-            let total = count(page.metadata.count);
+            let total = page.metadata.count.map_or(0, count);
             if batch.is_none() && total > AGENT_VIEW_CAP {
                 return Err(Fetch::Quarter(Failure::new(
                     FailureKind::Data,
@@ -180,16 +185,36 @@ async fn fetch_quarter(client: &LpClient, ctx: &RunContext<'_>, q: Quarter) -> R
                     ),
                 )));
             }
-            let empty = page.records.is_empty();
-            records.extend(page.records);
-            match kmm::next_offset(offset, total) {
-                // KMM refuses offset + limit beyond the cap.
-                Some(n) if !empty && n + kmm::PAGE_LIMIT <= AGENT_VIEW_CAP => offset = n,
-                _ => break,
+            if let Some(asked) = batch.as_ref().map(|b| b.len() as u64).filter(|n| total > *n) {
+                let e = PagingError::MoreThanAsked { count: total, asked };
+                return Err(unusable(Method::AgentView, q, &e));
+            }
+            let list = page.records;
+            let ids = list.as_ref().map(|l| l.iter().map(|r| r.agent_id.0.as_str()));
+            let more = paging
+                .take(page.metadata.count, ids, "agentViewRecords")
+                .map_err(|e| unusable(Method::AgentView, q, &e))?;
+            records.extend(list.unwrap_or_default());
+            // At most AGENT_VIEW_CAP agents (checked above), so the pages never
+            // pass offset + limit = 1,000, which KMM would refuse.
+            if !more {
+                break;
             }
         }
     }
     Ok(Pages { groups, records })
+}
+
+/// Pages that cannot be trusted fail their quarter only: it stays missing, and
+/// a later run asks again.
+fn unusable(method: Method, q: Quarter, e: &PagingError) -> Fetch {
+    Fetch::Quarter(Failure::new(
+        FailureKind::Malformed,
+        format!(
+            "LivePerson {method} pages for {} are inconsistent: {e}; no files written (the next run asks again)",
+            q.stem()
+        ),
+    ))
 }
 
 fn count(n: crate::lp::model::Num) -> u64 {

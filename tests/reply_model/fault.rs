@@ -14,7 +14,7 @@ pub enum Fault {
         field: usize,
         value: i64,
     },
-    /// A counter whose sum over the quarter overflows.
+    /// A counter whose sum over the quarter overflows (refused as too large first).
     Overflow { method: usize, field: usize },
     /// One of a reply's five intervals left out: a quarter interval is missing,
     /// or (the oldest or newest gone) one is the reply's partial edge.
@@ -60,7 +60,9 @@ impl Case {
                 for i in QUARTER {
                     self.put(method, i, field, V::Int(i64::MAX));
                 }
-                (method, vec![field.into(), "overflows".into(), id(method).into()])
+                // Refused as beyond any quarter's figure before the sum could overflow.
+                let value = i64::MAX.to_string();
+                (method, vec![field.into(), value, "above".into(), id(method).into()])
             }
             Fault::LeftOut { method, interval } => {
                 self.left_out = Some((method, interval));

@@ -160,9 +160,14 @@ pub struct Case {
 }
 
 fn v() -> impl Strategy<Value = V> {
+    v_below(1000)
+}
+
+/// Figures below `max`.
+fn v_below(max: i64) -> impl Strategy<Value = V> {
     // One flat strategy (nested unions are slow to generate); small numbers
     // often, so averages land on exact halves.
-    (0..12u8, 0i64..5, 0i64..1000).prop_map(|(kind, small, n)| match kind {
+    (0..12u8, 0i64..5, 0i64..max).prop_map(|(kind, small, n)| match kind {
         0 => V::Absent,
         1 => V::Null,
         2 | 3 => V::NoData,
@@ -177,6 +182,13 @@ fn rec(names: &'static [&'static str]) -> impl Strategy<Value = Rec> {
     vec(v(), names.len()).prop_map(move |vs| names.iter().copied().zip(vs).collect())
 }
 
+/// An agent state's seconds: an agent has at most 900 s of a state in a
+/// quarter, and a case may list a state (or reason) 4 times in each of the
+/// three intervals, so 12 figures below 75 (36 reasons below 25) stay within it.
+fn state_rec(max: i64) -> impl Strategy<Value = Rec> {
+    vec(v_below(max), ST.len()).prop_map(|vs| ST.iter().copied().zip(vs).collect())
+}
+
 fn interval() -> impl Strategy<Value = Interval> {
     let eng_skill = (
         btree_map(select(&AGENTS[..]), rec(&EA), 0..3),
@@ -185,8 +197,8 @@ fn interval() -> impl Strategy<Value = Interval> {
         .prop_map(|(agents, totals)| EngSkill { agents, totals });
     let state = (
         select(&[-1i64, 2, 3, 4, 4, 5][..]),
-        rec(&ST),
-        vec((select(&REASONS[..]), rec(&ST)), 0..3),
+        state_rec(75),
+        vec((select(&REASONS[..]), state_rec(25)), 0..3),
     )
         .prop_map(|(id, value, reasons)| State { id, value, reasons });
     (

@@ -108,7 +108,8 @@ pub(crate) async fn before_reply(
             None
         }
         Some(Fault::Malformed) => Some(malformed(now)),
-        Some(Fault::Truncated) | None => None,
+        Some(Fault::Body(text)) => Some(body_response(text)),
+        Some(Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::Pass) | None => None,
     }
 }
 
@@ -130,6 +131,16 @@ pub(crate) fn redirect(status: u16, location: &str) -> Response<SimBody> {
     if let Ok(v) = HeaderValue::from_str(location) {
         resp.headers_mut().insert(hyper::header::LOCATION, v);
     }
+    resp
+}
+
+/// 200 with the given bytes as a JSON body.
+fn body_response(text: &str) -> Response<SimBody> {
+    let mut resp = Response::new(SimBody::full(bytes::Bytes::from(text.to_string())));
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 

@@ -30,6 +30,23 @@ fn malformed(method: Method) -> Response<SimBody> {
     json_response(StatusCode::OK, &v)
 }
 
+/// Sets (or with `None` removes) the member at a JSON pointer; a pointer whose
+/// parent is missing changes nothing.
+fn patch(reply: &mut Value, pointer: &str, value: Option<Value>) {
+    let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    let Some(Value::Object(parent)) = reply.pointer_mut(parent) else {
+        return;
+    };
+    match value {
+        Some(v) => {
+            parent.insert(key.to_string(), v);
+        }
+        None => {
+            parent.remove(key);
+        }
+    }
+}
+
 /// A KMM call; `recorded` gets the request body.
 pub(crate) async fn kmm_request(
     shared: &Shared,
@@ -100,12 +117,16 @@ pub(crate) async fn kmm_request(
     let now_ms = now.timestamp_millis();
     let checked = Page::parse(&query, method).and_then(|page| Ok((page, KmmBody::parse(&body, method, now_ms)?)));
     let resp = match checked {
-        Ok((page, body)) => {
+        Ok((mut page, body)) => {
+            if let Some(Fault::AsOffset(offset)) = &fault {
+                page.offset = i64::try_from(*offset).unwrap_or(i64::MAX);
+            }
             let href = format!("{}{path}", shared.base_url);
-            json_response(
-                StatusCode::OK,
-                &kmm_reply(&shared.data.generator, method, &body, page, now_ms, &href),
-            )
+            let mut reply = kmm_reply(&shared.data.generator, method, &body, page, now_ms, &href);
+            if let Some(Fault::Patch { pointer, value }) = &fault {
+                patch(&mut reply, pointer, value.clone());
+            }
+            json_response(StatusCode::OK, &reply)
         }
         Err(msg) => refuse(StatusCode::BAD_REQUEST, msg),
     };
@@ -881,6 +902,67 @@ mod tests {
             statuses,
             vec![200, 401, 200, 429, 429, 200, 403, 502, 500, 429, 200, 200, 200, 200, 200, 200]
         );
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn hostile_pages_replace_or_change_the_reply() {
+        let sim = sim_with(10, 120, SimAuth::OAuth2).await;
+        let token = get_token(&sim).await;
+        let (from, to) = quarter(40);
+        let mb = metrics_body(from, to);
+        let at = |offset: &'static str| [("offset", offset), ("limit", "50")];
+        let page = |offset: &'static str| {
+            let (sim, token, mb) = (&sim, &token, &mb);
+            async move { kmm_json(sim, token, "metrics", &at(offset), mb).await }
+        };
+        let first = page("0").await;
+        let second = page("50").await;
+        assert_ne!(groups(&first), groups(&second));
+
+        // Faults of one method are used in call order; Pass answers normally.
+        sim.inject(Some(Method::Metrics), Fault::Pass, 1);
+        sim.inject(Some(Method::Metrics), Fault::AsOffset(0), 1);
+        assert_eq!(page("50").await, second);
+        let again = page("50").await;
+        assert_eq!(groups(&again), groups(&first), "page 1 served for offset 50");
+        assert_eq!(page("50").await, second, "used up");
+
+        sim.inject(
+            Some(Method::Metrics),
+            Fault::Patch {
+                pointer: "/metadata/count".into(),
+                value: Some(json!(-5)),
+            },
+            1,
+        );
+        sim.inject(
+            Some(Method::Metrics),
+            Fault::Patch {
+                pointer: "/groupBy/groups".into(),
+                value: None,
+            },
+            1,
+        );
+        let patched = page("0").await;
+        assert_eq!(patched["metadata"]["count"], -5);
+        assert_eq!(patched["groupBy"], first["groupBy"]);
+        let patched = page("0").await;
+        assert!(patched["groupBy"].get("groups").is_none() && patched["groupBy"]["groupByField"] == "skillId");
+
+        // Any bytes, for any method.
+        sim.inject(Some(Method::AgentView), Fault::Body("[]".into()), 1);
+        let resp = kmm_bearer(
+            &sim,
+            &token,
+            "agent_view",
+            PAGE,
+            &agent_view_body(from, to, Some(ALL_STATUSES)),
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        assert_eq!(resp.text().await.unwrap(), "[]");
         sim.shutdown().await;
     }
 

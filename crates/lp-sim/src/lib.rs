@@ -179,6 +179,20 @@ pub enum Fault {
     /// 200 with a JSON body echoing the request's Authorization header (a proxy page that
     /// reflects headers): `{"echo":{"authorization":"Bearer ..."}}`.
     EchoAuthorization,
+    /// 200 with exactly this body (`application/json`), for hostile replies of any method.
+    Body(String),
+    /// Key Messaging Metrics only: the page as if the request had asked for this offset
+    /// (an ignored offset, a page served twice). Other methods answer normally.
+    AsOffset(u64),
+    /// Key Messaging Metrics only: the built page with the member at this JSON pointer
+    /// (`/metadata/count`) set to `value`, or removed when `None`. Other methods answer
+    /// normally.
+    Patch {
+        pointer: String,
+        value: Option<serde_json::Value>,
+    },
+    /// Answer normally: lets a later queued fault of the same method hit a later call.
+    Pass,
 }
 
 /// How the simulated account's data calls must be authorised.

@@ -119,7 +119,7 @@ enum Piece {
 }
 
 impl SimBody {
-    fn full(data: Bytes) -> Self {
+    pub(crate) fn full(data: Bytes) -> Self {
         SimBody {
             state: BodyState::Whole {
                 data: Some(data),

@@ -90,13 +90,118 @@ pub fn next_offset(offset: u64, count: u64) -> Option<u64> {
     (next < count).then_some(next)
 }
 
-/// `metadata` of a page.
+/// Why the pages of one paging cannot be trusted (the quarter fails; a later
+/// run asks again).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PagingError {
+    #[error(
+        "the page at offset {offset} has no metadata.count (a reply of another shape, or an error page sent with 200)"
+    )]
+    NoCount { offset: u64 },
+    #[error("the page at offset {offset} says metadata.count is {count}, which is not a count")]
+    NegativeCount { offset: u64, count: i64 },
+    #[error("the page at offset {offset} says metadata.count is {count}, the first page said {first}: the figures changed while being read")]
+    CountChanged { offset: u64, count: u64, first: u64 },
+    #[error("the page at offset {offset} has no {list} although metadata.count is {count}")]
+    NoList {
+        offset: u64,
+        list: &'static str,
+        count: u64,
+    },
+    #[error("the page at offset {offset} holds {rows} rows, more than the {PAGE_LIMIT} asked for")]
+    TooLong { offset: u64, rows: usize },
+    #[error(
+        "the page at offset {offset} repeats {id:?} from an earlier page (the offset ignored, or the pages shifted)"
+    )]
+    Repeated { offset: u64, id: String },
+    #[error("metadata.count is {count}, more than the {asked} agents asked for")]
+    MoreThanAsked { count: u64, asked: u64 },
+    #[error("the pages hold {rows} distinct rows but metadata.count is {count}")]
+    Short { rows: usize, count: u64 },
+}
+
+/// One paging (a quarter's `metrics`, or one agent batch of `agent_view`),
+/// checked page by page: `metadata.count` present, not negative and the same
+/// on every page; each page a list, within the limit, of rows not seen before;
+/// and after the last page exactly `count` distinct rows.
+#[derive(Debug, Default)]
+pub struct Paging {
+    offset: u64,
+    count: Option<u64>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Paging {
+    /// The offset of the next page to ask for.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Takes the page at [`Paging::offset`]: its `metadata.count`, and the ids
+    /// of its list (`None`: the list member absent or `null`, which only an
+    /// empty paging may send). `list` names the member for errors. Returns
+    /// whether another page follows.
+    pub fn take<'a>(
+        &mut self,
+        count: Option<Num>,
+        ids: Option<impl ExactSizeIterator<Item = &'a str>>,
+        list: &'static str,
+    ) -> Result<bool, PagingError> {
+        let offset = self.offset;
+        let count = match count {
+            None => return Err(PagingError::NoCount { offset }),
+            Some(Num(n)) => u64::try_from(n).map_err(|_| PagingError::NegativeCount { offset, count: n })?,
+        };
+        match self.count {
+            Some(first) if first != count => return Err(PagingError::CountChanged { offset, count, first }),
+            _ => self.count = Some(count),
+        }
+        let Some(ids) = ids else {
+            return if count == 0 {
+                Ok(false)
+            } else {
+                Err(PagingError::NoList { offset, list, count })
+            };
+        };
+        if ids.len() as u64 > PAGE_LIMIT {
+            return Err(PagingError::TooLong {
+                offset,
+                rows: ids.len(),
+            });
+        }
+        let before = self.seen.len();
+        for id in ids {
+            if !self.seen.insert(id.to_string()) {
+                return Err(PagingError::Repeated {
+                    offset,
+                    id: id.to_string(),
+                });
+            }
+        }
+        let rows = self.seen.len();
+        // An empty page before the count is reached would end the paging short.
+        let next = if rows == before {
+            None
+        } else {
+            next_offset(offset, count)
+        };
+        match next {
+            Some(n) => {
+                self.offset = n;
+                Ok(true)
+            }
+            None if rows as u64 == count => Ok(false),
+            None => Err(PagingError::Short { rows, count }),
+        }
+    }
+}
+
+/// `metadata` of a page: `count` is `None` when absent or `null`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Metadata {
     /// Groups or records in all pages.
-    #[serde(deserialize_with = "nullable")]
-    pub count: Num,
+    pub count: Option<Num>,
 }
 
 /// One page of `metrics`.
@@ -108,11 +213,12 @@ pub struct MetricsPage {
     pub group_by: GroupBy,
 }
 
+/// `groups` is `None` when absent or `null` (told apart from an empty list:
+/// a page that says it has groups must list them).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct GroupBy {
-    #[serde(deserialize_with = "nullable")]
-    pub groups: Vec<Group>,
+    pub groups: Option<Vec<Group>>,
 }
 
 /// One skill's figures over the window.
@@ -146,8 +252,9 @@ pub struct GroupMetrics {
 pub struct AgentViewPage {
     #[serde(default, deserialize_with = "nullable")]
     pub metadata: Metadata,
-    #[serde(rename = "agentViewRecords", default, deserialize_with = "nullable")]
-    pub records: Vec<AgentRecord>,
+    /// `None` when absent or `null`.
+    #[serde(rename = "agentViewRecords", default)]
+    pub records: Option<Vec<AgentRecord>>,
 }
 
 /// One agent's figures over the window; durations in milliseconds.
@@ -238,8 +345,8 @@ mod tests {
                                "avgTimeToResponse": 30500.25, "avgTimeToFirstResponseFirstAssignment": null}}]}}"#,
         )
         .unwrap();
-        assert_eq!(m.metadata.count, Num(2));
-        let g = &m.group_by.groups[0];
+        assert_eq!(m.metadata.count, Some(Num(2)));
+        let g = &m.group_by.groups.as_ref().unwrap()[0];
         assert_eq!(g.key, Id("12".into()));
         assert_eq!(g.metrics.closed_conversations, Num(14));
         assert_eq!(g.metrics.avg_wait_time, Some(41250.5));
@@ -255,17 +362,112 @@ mod tests {
                      {"agentStatus": "AWAY", "agentStatusReasonId": "NA", "agentStatusDuration": 80000}]}]}"#,
         )
         .unwrap();
-        let r = &a.records[0];
+        let r = &a.records.as_ref().unwrap()[0];
         assert_eq!(r.agent_id, Id("2434634412".into()));
         assert_eq!(r.login_duration, Num(900000));
         assert_eq!(
             r.agent_status_with_reason_duration_list[1].agent_status_reason_id,
             Some(Id("NA".into()))
         );
-        // An empty page, and nulls where lists or objects belong.
+        // An empty page, and nulls where lists or objects belong: told apart
+        // from an empty list, so the paging can refuse them with a count.
         let e: MetricsPage = serde_json::from_str(r#"{"metadata": {"count": 0}, "groupBy": null}"#).unwrap();
-        assert!(e.group_by.groups.is_empty());
+        assert!(e.group_by.groups.is_none());
         let e: AgentViewPage = serde_json::from_str(r#"{"metadata": null, "agentViewRecords": null}"#).unwrap();
-        assert!(e.records.is_empty());
+        assert!(e.records.is_none() && e.metadata.count.is_none());
+        let e: AgentViewPage = serde_json::from_str(r#"{"metadata": {"count": 0}, "agentViewRecords": []}"#).unwrap();
+        assert_eq!(e.records.map(|r| r.len()), Some(0));
+    }
+
+    /// Feeds pages of ids to a paging: `Ok(offsets asked)` or the first error.
+    fn pages(pages: &[(Option<i64>, Option<Vec<String>>)]) -> Result<Vec<u64>, PagingError> {
+        let mut p = Paging::default();
+        let mut asked = vec![];
+        for (count, ids) in pages {
+            asked.push(p.offset());
+            let more = p.take(
+                count.map(Num),
+                ids.as_ref().map(|v| v.iter().map(String::as_str)),
+                "groupBy.groups",
+            )?;
+            if !more {
+                return Ok(asked);
+            }
+        }
+        panic!("more pages wanted after {asked:?}");
+    }
+
+    fn ids(r: std::ops::Range<u32>) -> Option<Vec<String>> {
+        Some(r.map(|i| i.to_string()).collect())
+    }
+
+    #[test]
+    fn honest_paging_ends_at_the_count() {
+        assert_eq!(pages(&[(Some(0), None)]), Ok(vec![0]));
+        assert_eq!(pages(&[(Some(0), ids(0..0))]), Ok(vec![0]));
+        assert_eq!(pages(&[(Some(2), ids(0..2))]), Ok(vec![0]));
+        assert_eq!(
+            pages(&[
+                (Some(120), ids(0..50)),
+                (Some(120), ids(50..100)),
+                (Some(120), ids(100..120))
+            ]),
+            Ok(vec![0, 50, 100])
+        );
+    }
+
+    #[test]
+    fn inconsistent_paging_is_refused() {
+        use PagingError::*;
+        let err = |p: &[(Option<i64>, Option<Vec<String>>)]| pages(p).unwrap_err();
+        assert_eq!(err(&[(None, ids(0..2))]), NoCount { offset: 0 });
+        assert_eq!(err(&[(Some(-3), ids(0..2))]), NegativeCount { offset: 0, count: -3 });
+        assert_eq!(
+            err(&[(Some(101), None)]),
+            NoList {
+                offset: 0,
+                list: "groupBy.groups",
+                count: 101
+            }
+        );
+        assert_eq!(err(&[(Some(120), ids(0..0))]), Short { rows: 0, count: 120 });
+        // Page 1 served for every offset.
+        assert_eq!(
+            err(&[(Some(120), ids(0..50)), (Some(120), ids(0..50))]),
+            Repeated {
+                offset: 50,
+                id: "0".into()
+            }
+        );
+        // The count shrinking, or growing, between pages.
+        assert_eq!(
+            err(&[(Some(120), ids(0..50)), (Some(100), ids(50..100))]),
+            CountChanged {
+                offset: 50,
+                count: 100,
+                first: 120
+            }
+        );
+        // Fewer rows than the count, or more.
+        assert_eq!(err(&[(Some(40), ids(0..30))]), Short { rows: 30, count: 40 });
+        assert_eq!(err(&[(Some(2), ids(0..3))]), Short { rows: 3, count: 2 });
+        assert_eq!(
+            err(&[
+                (Some(120), ids(0..50)),
+                (Some(120), ids(50..60)),
+                (Some(120), ids(100..120))
+            ]),
+            Short { rows: 80, count: 120 }
+        );
+        assert_eq!(err(&[(Some(80), ids(0..51))]), TooLong { offset: 0, rows: 51 });
+        assert_eq!(
+            err(&[(Some(3), Some(vec!["7".into(), "7".into(), "8".into()]))]),
+            Repeated {
+                offset: 0,
+                id: "7".into()
+            }
+        );
+        let e = err(&[(Some(2), Some(vec!["1\u{1}".into(), "1\u{1}".into()]))]).to_string();
+        assert!(e.contains(r#""1\u{1}""#), "escaped: {e}");
     }
 }
