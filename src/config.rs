@@ -227,6 +227,13 @@ pub fn normalize_base_uri(v: &str) -> Result<String, String> {
         format!("https://{v}")
     };
     let host = url.split("://").nth(1).unwrap_or("");
+    // `https://a:1@b:2` would connect to b: a URL with userinfo is never a LivePerson host.
+    if host.contains('@') {
+        return Err(
+            "the URL holds a user name or password before `@` (not shown); give only the host, like va.data.liveperson.net"
+                .to_string(),
+        );
+    }
     if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {
         return Err(format!(
             "{v:?} must be a host name like va.data.liveperson.net or a URL like http://127.0.0.1:8080 (no path)"
@@ -328,6 +335,28 @@ mod tests {
         let c = validate(&format!("{MINIMAL}STATE_DIR=/var/lib/wfm\nSTATE_FILE=my-state.json\n")).unwrap();
         assert_eq!(c.state_file, PathBuf::from("/etc/wfm/my-state.json"));
         assert_eq!(c.legacy_state_file, None);
+    }
+
+    #[test]
+    fn secrets_are_taken_verbatim_with_a_warning_naming_only_the_key() {
+        let text = format!("{MINIMAL}FTP_HOST=ftp.example.com\nFTP_PASSWORD='  p w  '\nLP_ACCESS_TOKEN_SECRET='   '\n");
+        let mut raw = RawConfig::parse(&text, "config.navomi").unwrap();
+        raw.apply_env(|k| (k == "WFM_LP_APP_SECRET").then(|| " env ".to_string()));
+        let c = raw.validate(Path::new("c"), Path::new("/x"));
+        // A secret of blanks only is unset: LP_ACCESS_TOKEN_SECRET is then missing.
+        assert!(c.is_err());
+        let text = text.replace("LP_ACCESS_TOKEN_SECRET='   '\n", "");
+        let mut raw = RawConfig::parse(&text, "config.navomi").unwrap();
+        raw.apply_env(|k| (k == "WFM_LP_APP_SECRET").then(|| " env ".to_string()));
+        let c = raw.validate(Path::new("c"), Path::new("/x")).unwrap();
+        let LpAuth::OAuth1(creds) = &c.auth else {
+            panic!("app keys mean oauth1")
+        };
+        assert_eq!(creds.app_secret.expose(), " env ");
+        assert_eq!(c.ftp.unwrap().password.expose(), "  p w  ");
+        let w = c.warnings.join("\n");
+        assert!(w.contains("FTP_PASSWORD") && w.contains("WFM_LP_APP_SECRET"), "{w}");
+        assert!(!w.contains("p w") && !w.contains("env "), "{w}");
     }
 
     #[test]
@@ -496,5 +525,7 @@ mod tests {
             "http://127.0.0.1:8080"
         );
         assert!(normalize_base_uri("http://h/path").is_err());
+        let e = normalize_base_uri("https://a:s3cret@b:2").unwrap_err();
+        assert!(e.contains("user name") && !e.contains("s3cret"), "{e}");
     }
 }

@@ -42,6 +42,10 @@ const CONFIG_CASES: &[ConfigCase] = &[
     cfg("", "LP_INTERVAL=five", "LP_INTERVAL"),
     cfg("", "LP_SIGNATURE_METHOD=RSA-SHA1", "HMAC-SHA1"),
     cfg("", "LP_BASE_URI=ftp://va.data.liveperson.net", "LP_BASE_URI"),
+    // A URL with userinfo connects to the host after `@`; the password is never shown.
+    cfg("", "LP_BASE_URI=https://a:pw0rd@b:2", "user name or password"),
+    // A fragment is never sent: the failure ping could not differ from the success one.
+    cfg("", "PING_URL=https://hc.example.com/ping#frag", "PING_URL"),
     cfg("", "LP_BASE_URI=\nLP_DOMAIN_API=api.liveperson.net", "LP_DOMAIN_API"),
     cfg("", "LP_VERSION=one", "LP_VERSION"),
     cfg("", "LP_AGENT_IDS=12,abc", "LP_AGENT_IDS"),

@@ -14,6 +14,9 @@ use lp_sim::{Fault, Generator, KmmStatus, Method, Simulator};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[path = "messaging/refusals.rs"]
+mod refusals;
+
 /// Half up, ms to whole seconds.
 fn secs(ms: i64) -> String {
     div_half_up(ms, 1000).to_string()

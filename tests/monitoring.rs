@@ -11,6 +11,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[path = "monitoring/ping.rs"]
+mod ping;
+
 /// Every file below `dir` with its bytes: what "nothing changed" compares.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();

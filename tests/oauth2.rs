@@ -8,6 +8,9 @@ use common::*;
 use delivery_support::smtp_server::start_smtp;
 use lp_sim::{Fault, IntervalOrder, Method, Simulator};
 
+#[path = "oauth2/hostile.rs"]
+mod hostile;
+
 /// Every secret a run could leak: the client secret and each token issued.
 fn secrets(sim: &Simulator) -> Vec<String> {
     let mut s = vec![sim.client().client_secret.clone()];

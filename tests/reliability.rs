@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "reliability/local_disk.rs"]
+mod local_disk;
+
 fn spawn_wfm(args: &[&str], now: chrono::DateTime<chrono::Utc>) -> Child {
     wfm_command(args, Some(now))
         .stdout(Stdio::null())

@@ -425,7 +425,7 @@ pub const KEYS: &[Key] = &[
         kind: Url,
         unset: Nothing,
         secret: false,
-        doc: "GET after every loop and rerun: PING_URL on success, PING_URL/fail on failure (healthchecks.io style, 10 s timeout); none: no ping",
+        doc: "GET after every loop and rerun: PING_URL on success, PING_URL/fail on failure (/fail on the path, a query kept, no #fragment; healthchecks.io style, 10 s timeout); none: no ping",
     },
 ];
 

@@ -91,8 +91,34 @@ impl RawConfig {
     }
 
     /// The value as set, `None` when absent or empty (an empty value means "use the default").
+    /// A secret is taken verbatim: blanks inside quotes are part of it, as bash
+    /// reads them (`WFM_*` overrides are literal too); one of blanks only is unset.
     pub(super) fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(|(v, _)| v.trim()).filter(|v| !v.is_empty())
+        let secret = keys::is_secret(key);
+        self.values
+            .get(key)
+            .map(|(v, _)| if secret { v.as_str() } else { v.trim() })
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Warnings for secrets that begin or end with a blank (sent as written; the
+    /// value is never shown).
+    pub(super) fn blank_edged_secrets(&self) -> Vec<String> {
+        let mut keys: Vec<&String> = self
+            .values
+            .iter()
+            .filter(|(k, (v, _))| keys::is_secret(k) && !v.trim().is_empty() && v.trim() != v.as_str())
+            .map(|(k, _)| k)
+            .collect();
+        keys.sort();
+        keys.into_iter()
+            .map(|k| {
+                format!(
+                    "{k} {} begins or ends with a blank; it is used as written, blanks included",
+                    self.where_(k)
+                )
+            })
+            .collect()
     }
 
     /// The value as set, else the table's default value; `None` when neither.
@@ -228,6 +254,19 @@ impl RawConfig {
                 _ => "https://host",
             };
             return Err(self.invalid(key, format!("{url:?} must be an http(s):// URL, e.g. {example}")));
+        }
+        Ok(url)
+    }
+
+    /// PING_URL: a URL without a fragment (a `#...` is never sent, so the failure
+    /// ping, `/fail` on the path, could not differ from the success ping).
+    pub(super) fn ping_url(&self) -> Result<String, ConfigError> {
+        let url = self.url("PING_URL")?;
+        if url.contains('#') {
+            return Err(self.invalid(
+                "PING_URL",
+                "holds a fragment (`#...`), which is never sent to the server; remove it (a query `?key=...` is kept, and a failure pings PATH/fail?key=...)",
+            ));
         }
         Ok(url)
     }

@@ -169,10 +169,15 @@ impl RawConfig {
             email,
             metrics_file: self.path("METRICS_FILE", base),
             ping_url: match self.get("PING_URL") {
-                Some(_) => Some(self.url("PING_URL")?),
+                Some(_) => Some(self.ping_url()?),
                 None => None,
             },
-            warnings: self.warnings.clone(),
+            warnings: self
+                .warnings
+                .iter()
+                .cloned()
+                .chain(self.blank_edged_secrets())
+                .collect(),
         })
     }
 }

@@ -194,6 +194,9 @@ pub struct LpClient {
     counters: Counters,
     /// Where every raw reply is saved (debug level 2), refusals included.
     dump_dir: Option<std::path::PathBuf>,
+    /// Methods LivePerson has answered with 200 in this run: a later 401 is then
+    /// no missing privilege (the same privilege served the earlier pages).
+    accepted: std::sync::Mutex<std::collections::HashSet<Method>>,
 }
 
 /// The HTTP client with the configured per-request timeout.
@@ -202,14 +205,86 @@ pub fn http_client(timeout_secs: u32) -> reqwest::Client {
         .timeout(Duration::from_secs(timeout_secs.into()))
         .connect_timeout(Duration::from_secs(timeout_secs.clamp(1, 10).into()))
         .user_agent(concat!("wfm/", env!("CARGO_PKG_VERSION")))
+        // A redirect would carry the client secret (307/308 re-send the form) or the
+        // Bearer token to whatever host it names: none is followed, each is an error.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
+/// Whether `secrets` occur in `file` (read from its start), in chunks: a 200 MB
+/// reply is never in memory.
+fn holds_any(file: &mut File, secrets: &[&str]) -> std::io::Result<bool> {
+    let longest = secrets.iter().map(|s| s.len()).max().unwrap_or(0);
+    if longest == 0 {
+        return Ok(false);
+    }
+    file.rewind()?;
+    let mut buf = vec![0u8; (1 << 16) + longest];
+    let mut kept = 0;
+    loop {
+        let n = file.read(&mut buf[kept..])?;
+        let end = kept + n;
+        let window = &buf[..end];
+        if secrets
+            .iter()
+            .any(|s| window.windows(s.len()).any(|w| w == s.as_bytes()))
+        {
+            return Ok(true);
+        }
+        if n == 0 {
+            return Ok(false);
+        }
+        // Keep the tail a secret may straddle.
+        kept = (longest - 1).min(end);
+        buf.copy_within(end - kept..end, 0);
+    }
+}
+
+/// Copy `src` (from its start) to `dst` with every secret replaced by `***`, in
+/// chunks. A secret is written inside JSON strings as plain text, so the copy
+/// stays the same JSON.
+fn copy_redacted(src: &mut File, dst: &mut impl Write, secrets: &[&str]) -> std::io::Result<()> {
+    src.rewind()?;
+    let longest = secrets.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut pending: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let n = src.read(&mut chunk)?;
+        pending.extend_from_slice(&chunk[..n]);
+        let done = n == 0;
+        // Bytes before `safe` cannot start a secret that continues past the buffer.
+        let safe = if done {
+            pending.len()
+        } else {
+            pending.len().saturating_sub(longest.saturating_sub(1))
+        };
+        let mut i = 0;
+        let mut from = 0;
+        while i < safe {
+            match secrets.iter().find(|s| pending[i..].starts_with(s.as_bytes())) {
+                Some(s) => {
+                    dst.write_all(&pending[from..i])?;
+                    dst.write_all(b"***")?;
+                    i += s.len();
+                    from = i;
+                }
+                None => i += 1,
+            }
+        }
+        dst.write_all(&pending[from..i])?;
+        pending.drain(..i);
+        if done {
+            return Ok(());
+        }
+    }
+}
+
 /// The hint of a refused data call, by status, method and method of authorisation.
-fn refusal_hint(status: u16, method: Method, oauth2: bool) -> &'static str {
+fn refusal_hint(status: u16, method: Method, oauth2: bool, accepted_before: bool) -> &'static str {
     let kmm = matches!(method, Method::Metrics | Method::AgentView);
     match status {
+        401 if accepted_before && oauth2 => ". LivePerson accepted this application's token for this method earlier in the run, then refused a new one: the token was revoked or the application's client secret rotated during the run, so no privilege is missing; the next run starts with a new token and catches up. If it repeats, check the application in Management Console → Application Install",
         403 if kmm => ". The application lacks the Key Messaging Metrics privilege: in Management Console → Application Install, give it the agent manager workspace (Key Messaging Metrics) read privilege for this account, and check LP_ACCOUNT",
         401 if kmm && oauth2 => ". LivePerson refused a freshly issued token for Key Messaging Metrics: the application most likely lacks the Key Messaging Metrics privilege; in Management Console → Application Install, give it that privilege for this account, and check LP_ACCOUNT",
         400 if kmm => ". Key Messaging Metrics refused the request window: it keeps 14 days and at most 24 hours per window; check this machine's clock",
@@ -238,6 +313,7 @@ impl LpClient {
             policy: RetryPolicy::default(),
             counters: Counters::default(),
             dump_dir: None,
+            accepted: Default::default(),
         }
     }
 
@@ -317,12 +393,11 @@ impl LpClient {
         bearer: Option<&Bearer>,
     ) {
         let Some(dir) = &self.dump_dir else { return };
-        // A refusal might quote the token; the dump must not hold it.
-        let text = String::from_utf8_lossy(body);
-        let text = match bearer {
-            Some(b) => text.replace(b.token.expose(), "***"),
-            None => text.into_owned(),
-        };
+        // A refusal might quote the token or a secret; the dump must not hold them.
+        let mut text = String::from_utf8_lossy(body).into_owned();
+        for secret in self.dump_secrets(bearer) {
+            text = text.replace(secret, "***");
+        }
         match crate::atomic::write_atomic(dir, &dump_name(method, tag, fetched_at, status), text.as_bytes()) {
             Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
             Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
@@ -340,13 +415,18 @@ impl LpClient {
         fetched_at: DateTime<Utc>,
         mut resp: reqwest::Response,
         url: &str,
+        bearer: Option<&Bearer>,
     ) -> Result<File, LpError> {
         let failed = |reason: String| LpError::Transport {
             method,
             url: url.to_string(),
             reason,
         };
-        let spool_failed = |e: std::io::Error| failed(format!("cannot spool the reply to a temporary file: {e}"));
+        // A local disk failing is not LivePerson being unreachable: no retry, no network hint.
+        let spool_failed = |e: std::io::Error| LpError::Spool {
+            method,
+            reason: format!("cannot write the reply to a temporary file: {e}"),
+        };
         let mut dump = self.dump_dir.as_ref().and_then(|dir| {
             crate::atomic::staged(dir, &dump_name(method, tag, fetched_at, 200))
                 .map_err(|e| tracing::warn!("cannot save the raw {method} reply: {e:#}"))
@@ -364,7 +444,7 @@ impl LpClient {
             out.flush().map_err(spool_failed)?;
         }
         if let Some(staged) = dump {
-            match staged.commit() {
+            match self.redacted_dump(method, tag, fetched_at, &mut file, staged, bearer) {
                 Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
                 // The open file still holds the body: the run goes on without the dump.
                 Err(e) => tracing::warn!("cannot save the raw {method} reply: {e:#}"),
@@ -372,6 +452,44 @@ impl LpClient {
         }
         file.rewind().map_err(spool_failed)?;
         Ok(file)
+    }
+
+    /// The secrets a dump must not hold: the configured ones and the run's token.
+    fn dump_secrets<'a>(&'a self, bearer: Option<&'a Bearer>) -> Vec<&'a str> {
+        let mut secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        secrets.extend(bearer.map(|b| b.token.expose()));
+        // As `outside::redact`: a secret of under 4 characters would star out data.
+        secrets.retain(|s| s.len() >= 4);
+        secrets
+    }
+
+    /// Give a complete accepted reply's dump its final name. A reply that echoes
+    /// the token or a secret (a proxy page reflecting headers) is dumped as a
+    /// redacted copy instead; the run parses the unredacted spool (`file`).
+    fn redacted_dump(
+        &self,
+        method: Method,
+        tag: Option<&str>,
+        fetched_at: DateTime<Utc>,
+        file: &mut File,
+        staged: crate::atomic::Staged,
+        bearer: Option<&Bearer>,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        let secrets = self.dump_secrets(bearer);
+        if !holds_any(file, &secrets)? {
+            return staged.commit();
+        }
+        let dir = self.dump_dir.as_deref().unwrap_or(std::path::Path::new("."));
+        let mut copy = crate::atomic::staged(dir, &dump_name(method, tag, fetched_at, 200))?;
+        {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, copy.file());
+            copy_redacted(file, &mut out, &secrets)?;
+            out.flush()?;
+        }
+        tracing::warn!("the {method} reply quoted the run's token or a secret; its dump has it replaced by ***");
+        // Dropping the unredacted staged file removes it; `file` keeps its bytes for the parse.
+        drop(staged);
+        copy.commit()
     }
 
     /// Fetch one method, retrying what is worth retrying: one reply per
@@ -488,10 +606,9 @@ impl LpClient {
             }
             (Authorizer::OAuth2(_), None) => reqwest::header::HeaderValue::from_str(""),
         }
-        .map_err(|_| LpError::Transport {
+        .map_err(|_| LpError::Unsendable {
             method,
-            url: url.clone(),
-            reason: "the credentials cannot be sent in an HTTP header (control characters)".into(),
+            reason: "the credentials cannot be sent in an HTTP header (they hold control characters); check the LP_* credentials in the config".into(),
         })?;
         // Keeps the header out of any Debug output.
         authorization.set_sensitive(true);
@@ -522,6 +639,20 @@ impl LpClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, Utc::now()));
         let fetched_at = Utc::now();
+        if status.is_redirection() {
+            let secrets = self.dump_secrets(bearer);
+            return Err(LpError::Redirect {
+                what: format!("LivePerson {method}"),
+                from: url.clone(),
+                status: status.as_u16(),
+                to: super::error::location_of(resp.headers(), &secrets),
+                key: if matches!(method, Method::Metrics | Method::AgentView) {
+                    "LP_KMM_URI"
+                } else {
+                    "LP_BASE_URI"
+                },
+            });
+        }
         if !status.is_success() {
             let body = resp.bytes().await.map_err(transport)?;
             self.dump_refusal(method, call.tag, fetched_at, status.as_u16(), &body, bearer);
@@ -532,10 +663,18 @@ impl LpClient {
                 status: status.as_u16(),
                 message: api_message(&body, &secrets),
                 retry_after,
-                hint: refusal_hint(status.as_u16(), method, matches!(self.auth, Authorizer::OAuth2(_))),
+                hint: refusal_hint(
+                    status.as_u16(),
+                    method,
+                    matches!(self.auth, Authorizer::OAuth2(_)),
+                    self.accepted.lock().is_ok_and(|a| a.contains(&method)),
+                ),
             });
         }
-        let body = self.spool(method, call.tag, fetched_at, resp, &url).await?;
+        if let Ok(mut a) = self.accepted.lock() {
+            a.insert(method);
+        }
+        let body = self.spool(method, call.tag, fetched_at, resp, &url, bearer).await?;
         Ok(RawReply {
             method,
             fetched_at,
@@ -676,6 +815,38 @@ mod tests {
             short.queries(Method::QueueHealth, "1"),
             vec![short.query(Method::QueueHealth, "1")]
         );
+    }
+
+    #[test]
+    fn dumps_are_redacted_in_chunks_whole_json_kept() {
+        let secret = "tok-ABCDEFGH";
+        // The secret straddles the 64 KiB chunk border, and appears twice more.
+        let mut text = String::from("{\"pad\":\"");
+        text.push_str(&"x".repeat((1 << 16) - text.len() - 5));
+        text.push_str(&format!("{secret}\",\"echo\":\"Bearer {secret}\",\"b\":\"{secret}\"}}"));
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        assert!(holds_any(&mut f, &[secret]).unwrap());
+        assert!(!holds_any(&mut f, &["not-there"]).unwrap());
+        let mut out = Vec::new();
+        copy_redacted(&mut f, &mut out, &["zzzz", secret]).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(out, text.replace(secret, "***"));
+        assert_eq!(out.matches("***").count(), 3);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["echo"], "Bearer ***");
+    }
+
+    #[test]
+    fn a_401_after_accepted_calls_is_not_blamed_on_a_privilege() {
+        let fresh = refusal_hint(401, Method::Metrics, true, false);
+        assert!(fresh.contains("privilege"), "{fresh}");
+        let later = refusal_hint(401, Method::Metrics, true, true);
+        assert!(
+            later.contains("revoked") && later.contains("no privilege is missing"),
+            "{later}"
+        );
+        assert!(refusal_hint(403, Method::Metrics, true, true).contains("lacks"));
     }
 
     #[test]

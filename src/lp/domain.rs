@@ -59,8 +59,10 @@ enum DomainReply {
 }
 
 /// Every (service, base URL) pair a reply names. A one-service reply without a
-/// `service` member is taken as the service asked for.
-pub fn parse_reply(body: &[u8], asked: Service) -> Result<Vec<(String, String)>, String> {
+/// `service` member is taken as the service asked for. A Domain API reached over
+/// https (`over_https`) may not name a plain http host: the client secret and the
+/// Bearer token would then travel in clear (plain http only when configured).
+pub fn parse_reply(body: &[u8], asked: Service, over_https: bool) -> Result<Vec<(String, String)>, String> {
     let reply: DomainReply = serde_json::from_slice(body).map_err(|e| format!("unexpected reply ({e})"))?;
     let entries = match reply {
         DomainReply::One(e) => vec![Entry {
@@ -73,7 +75,17 @@ pub fn parse_reply(body: &[u8], asked: Service) -> Result<Vec<(String, String)>,
     for e in entries {
         let Some(service) = e.service else { continue };
         // LivePerson answers a bare host (HTTPS implied); a full URL is accepted too.
-        match crate::config::normalize_base_uri(&e.base_uri) {
+        let url = crate::config::normalize_base_uri(&e.base_uri).and_then(|url| {
+            if over_https && !url.starts_with("https://") {
+                let (key, _) = asked.key();
+                Err(format!(
+                    "{url:?} is plain http, though the Domain API was asked over https; wfm sends credentials to LivePerson over https only (set {key} to a plain http host on purpose)"
+                ))
+            } else {
+                Ok(url)
+            }
+        });
+        match url {
             Ok(url) => out.push((service, url)),
             Err(p) if service == asked.name() => return Err(format!("baseURI {p}")),
             Err(_) => {} // another service's oddity never fails this one
@@ -161,6 +173,16 @@ impl Domains {
             .await
             .map_err(|e| err(describe(&e), true))?;
         let status = resp.status();
+        if status.is_redirection() {
+            let (key, _) = service.key();
+            return Err(LpError::Redirect {
+                what: format!("The Domain API (looking up {})", service.name()),
+                from: self.url(service),
+                status: status.as_u16(),
+                to: super::error::location_of(resp.headers(), &[]),
+                key,
+            });
+        }
         let body = resp.bytes().await.map_err(|e| err(describe(&e), true))?;
         if !status.is_success() {
             let retryable = status.as_u16() == 429 || status.is_server_error();
@@ -169,7 +191,8 @@ impl Domains {
                 retryable,
             ));
         }
-        parse_reply(&body, service).map_err(|e| err(e, false))
+        let over_https = self.domain_api.starts_with("https://");
+        parse_reply(&body, service, over_https).map_err(|e| err(e, false))
     }
 }
 
@@ -181,7 +204,7 @@ mod tests {
     fn both_reply_forms() {
         let one = br#"{"service":"leDataReporting","account":"1","baseURI":"va.data.liveperson.net"}"#;
         assert_eq!(
-            parse_reply(one, Service::DataReporting).unwrap(),
+            parse_reply(one, Service::DataReporting, true).unwrap(),
             vec![(
                 "leDataReporting".to_string(),
                 "https://va.data.liveperson.net".to_string()
@@ -189,7 +212,7 @@ mod tests {
         );
         let bare = br#"{"baseURI":"http://127.0.0.1:9"}"#;
         assert_eq!(
-            parse_reply(bare, Service::Sentinel).unwrap(),
+            parse_reply(bare, Service::Sentinel, false).unwrap(),
             vec![("sentinel".to_string(), "http://127.0.0.1:9".to_string())]
         );
         let list = br#"{"baseURIs":[
@@ -197,14 +220,21 @@ mod tests {
             {"service":"sentinel","account":"1","baseURI":"va.sentinel.liveperson.net"},
             {"service":"odd","account":"1","baseURI":"ftp://x/y"},
             {"service":"leDataReporting","account":"1","baseURI":"va.data.liveperson.net"}]}"#;
-        let got = parse_reply(list, Service::Sentinel).unwrap();
+        let got = parse_reply(list, Service::Sentinel, true).unwrap();
         assert!(got.contains(&("sentinel".to_string(), "https://va.sentinel.liveperson.net".to_string())));
         assert!(got.contains(&(
             "leDataReporting".to_string(),
             "https://va.data.liveperson.net".to_string()
         )));
         assert_eq!(got.len(), 3, "the odd entry is skipped, not fatal");
-        assert!(parse_reply(br#"{"baseURI":"ftp://x"}"#, Service::Sentinel).is_err());
-        assert!(parse_reply(b"[]", Service::Sentinel).is_err());
+        assert!(parse_reply(br#"{"baseURI":"ftp://x"}"#, Service::Sentinel, false).is_err());
+        assert!(parse_reply(b"[]", Service::Sentinel, false).is_err());
+        // Over https, no plain http host and no userinfo; over plain http (tests), http is fine.
+        let e = parse_reply(bare, Service::Sentinel, true).unwrap_err();
+        assert!(e.contains("plain http") && e.contains("LP_SENTINEL_URI"), "{e}");
+        let e = parse_reply(br#"{"baseURI":"https://a:1@b:2"}"#, Service::Sentinel, false).unwrap_err();
+        assert!(e.contains("user name") && !e.contains(":1@"), "{e}");
+        let e = parse_reply(br#"{"baseURI":"a:1@b:2"}"#, Service::DataReporting, true).unwrap_err();
+        assert!(e.contains("user name"), "{e}");
     }
 }

@@ -32,6 +32,22 @@ pub enum LpError {
         retry_after: Option<Duration>,
         hint: &'static str,
     },
+    #[error("the OAuth 2.0 token endpoint at {url} answered a token wfm cannot use: {reason}. Check that LP_SENTINEL_URI (or the Domain API's answer: `wfm check` shows it) is LivePerson's sentinel host and that no proxy rewrites its replies; the next run tries again")]
+    TokenReply { url: String, reason: String },
+    #[error("{what} at {from} answered HTTP {status}, a redirect to {to}; wfm follows no redirect, so the credentials never go to another host. Check {key} (or the Domain API's answer: `wfm check` shows it) and any proxy between this host and LivePerson")]
+    Redirect {
+        /// What was asked: a method, the token endpoint, the Domain API.
+        what: String,
+        from: String,
+        status: u16,
+        /// The Location header, escaped (or "(no Location)").
+        to: String,
+        key: &'static str,
+    },
+    #[error("cannot keep LivePerson's {method} reply on this host: {reason}. Check free space and write access of TMPDIR (or of JSON_DIR at debug level 2); the next run retries and catches up")]
+    Spool { method: Method, reason: String },
+    #[error("cannot send the {method} request: {reason}")]
+    Unsendable { method: Method, reason: String },
     #[error("cannot reach LivePerson for {method} at {url}: {reason}. Check this host's network (DNS, firewall, HTTPS_PROXY) and the data host (LP_BASE_URI, or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
     Transport {
         method: Method,
@@ -57,7 +73,11 @@ impl LpError {
             } => (*status == 429 || *status >= 500).then_some(*retry_after),
             LpError::Transport { .. } => Some(None),
             LpError::Domain { retryable, .. } | LpError::Token { retryable, .. } => retryable.then_some(None),
-            LpError::Credentials { .. } => None,
+            LpError::Credentials { .. }
+            | LpError::TokenReply { .. }
+            | LpError::Redirect { .. }
+            | LpError::Spool { .. }
+            | LpError::Unsendable { .. } => None,
         }
     }
 
@@ -72,3 +92,11 @@ impl LpError {
 }
 
 pub use crate::outside::redact;
+
+/// A redirect's Location header as safe text for an error.
+pub fn location_of(headers: &reqwest::header::HeaderMap, secrets: &[&str]) -> String {
+    headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| redact(&String::from_utf8_lossy(v.as_bytes()), secrets))
+        .unwrap_or_else(|| "(no Location)".to_string())
+}

@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 /// a revoked token is caught by the 401 path anyway.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// The longest lifetime believed: a run lasts minutes, and a huge `expires_in`
+/// (up to u64::MAX seconds) must not overflow the clock arithmetic.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A token as handed to a data call. `generation` tells tokens apart without
 /// comparing their values.
 #[derive(Debug, Clone)]
@@ -37,6 +41,14 @@ pub fn parse_token_reply(body: &[u8]) -> Result<(Secret, Duration), String> {
     if r.access_token.trim().is_empty() {
         return Err("the token reply holds an empty access_token".into());
     }
+    // A Bearer token is printable ASCII (RFC 6750); CR/LF or other control
+    // characters could not go in a header, and no retry changes that.
+    if !r.access_token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(
+            "its access_token holds characters a Bearer token cannot hold (control characters such as CR/LF, blanks or non-ASCII)"
+                .into(),
+        );
+    }
     let lifetime = match r.expires_in {
         None | Some(serde_json::Value::Null) => DEFAULT_LIFETIME,
         Some(serde_json::Value::Number(n)) => n
@@ -50,14 +62,16 @@ pub fn parse_token_reply(body: &[u8]) -> Result<(Secret, Duration), String> {
             .map_err(|_| format!("expires_in {s:?} is not a whole number of seconds"))?,
         Some(other) => return Err(format!("expires_in {other} is not a number of seconds")),
     };
-    Ok((Secret::new(r.access_token), lifetime))
+    Ok((Secret::new(r.access_token), lifetime.min(MAX_LIFETIME)))
 }
 
 /// When a token got at `issued` with `lifetime` must be replaced: a margin
 /// before it runs out (a quarter of its lifetime, at most a minute), so a
 /// request never leaves with a token about to expire.
 pub fn renew_at(issued: Instant, lifetime: Duration) -> Instant {
-    issued + lifetime - (lifetime / 4).min(Duration::from_secs(60))
+    let lifetime = lifetime.min(MAX_LIFETIME);
+    let at = lifetime - (lifetime / 4).min(Duration::from_secs(60));
+    issued.checked_add(at).unwrap_or(issued)
 }
 
 struct Held {
@@ -153,13 +167,21 @@ impl TokenSource {
             .await
             .map_err(transport)?;
         let status = resp.status().as_u16();
+        if resp.status().is_redirection() {
+            return Err(LpError::Redirect {
+                what: "The OAuth 2.0 token endpoint".into(),
+                from: url.to_string(),
+                status,
+                to: super::error::location_of(resp.headers(), &[c.client_secret.expose()]),
+                key: "LP_SENTINEL_URI",
+            });
+        }
         let body = resp.bytes().await.map_err(transport)?;
         let message = || api_message(&body, &[c.client_secret.expose()]);
         match status {
-            200..=299 => parse_token_reply(&body).map_err(|reason| LpError::Token {
+            200..=299 => parse_token_reply(&body).map_err(|reason| LpError::TokenReply {
                 url: url.to_string(),
                 reason,
-                retryable: false,
             }),
             400 | 401 | 403 => Err(LpError::Credentials {
                 status,
@@ -186,12 +208,16 @@ mod tests {
         assert_eq!(l, Duration::from_secs(7200));
         let (_, l) = parse_token_reply(br#"{"access_token":"a"}"#).unwrap();
         assert_eq!(l, DEFAULT_LIFETIME);
+        let (_, l) = parse_token_reply(br#"{"access_token":"a","expires_in":18446744073709551615}"#).unwrap();
+        assert_eq!(l, MAX_LIFETIME);
         for bad in [
             &br#"{"access_token":"","expires_in":1}"#[..],
             br#"{"expires_in":1}"#,
             br#"{"access_token":"a","expires_in":"soon"}"#,
             br#"{"access_token":"a","expires_in":-5}"#,
             br#"{"access_token":"a","expires_in":[1]}"#,
+            br#"{"access_token":"a.b.c\r\nX-Evil: 1","expires_in":60}"#,
+            br#"{"access_token":"a.b c","expires_in":60}"#,
             b"<html>",
         ] {
             let e = parse_token_reply(bad).unwrap_err();
@@ -205,5 +231,7 @@ mod tests {
         assert_eq!(renew_at(t0, Duration::from_secs(3600)), t0 + Duration::from_secs(3540));
         assert_eq!(renew_at(t0, Duration::from_secs(8)), t0 + Duration::from_secs(6));
         assert_eq!(renew_at(t0, Duration::ZERO), t0);
+        // No lifetime overflows the clock.
+        assert_eq!(renew_at(t0, Duration::MAX), renew_at(t0, MAX_LIFETIME));
     }
 }

@@ -29,6 +29,8 @@ pub struct Fetched {
 pub(super) fn kind_of(e: &LpError) -> FailureKind {
     match e {
         LpError::Credentials { .. } => FailureKind::Refused,
+        LpError::Spool { .. } => FailureKind::Write,
+        LpError::TokenReply { .. } => FailureKind::Malformed,
         _ if matches!(e.status(), Some(401 | 403)) => FailureKind::Refused,
         _ => FailureKind::LivePerson,
     }

@@ -137,9 +137,23 @@ fn write_metrics(path: &Path, r: &RunReport<'_>) {
     }
 }
 
+/// The failure ping of PING_URL: `/fail` appended to its path, its query kept
+/// (`https://h/ping?key=abc` → `https://h/ping/fail?key=abc`).
+fn fail_url(base: &str) -> String {
+    match reqwest::Url::parse(base) {
+        Ok(mut url) => {
+            let path = url.path().trim_end_matches('/').to_string();
+            url.set_path(&format!("{path}/fail"));
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => format!("{base}/fail"),
+    }
+}
+
 /// GET PING_URL (success) or PING_URL/fail (failure); a failure is a warning.
 async fn ping(base: &str, ok: bool) {
-    let url = if ok { base.to_string() } else { format!("{base}/fail") };
+    let url = if ok { base.to_string() } else { fail_url(base) };
     let what = if ok { "PING_URL" } else { "PING_URL/fail" };
     let client = match reqwest::Client::builder().timeout(PING_TIMEOUT).build() {
         Ok(c) => c,
@@ -173,6 +187,14 @@ mod tests {
     use super::*;
     use crate::outcome::{Failure, FailureKind};
     use crate::quarter::testing::t;
+
+    #[test]
+    fn the_failure_ping_goes_on_the_path_and_keeps_the_query() {
+        assert_eq!(fail_url("https://h/ping?key=abc"), "https://h/ping/fail?key=abc");
+        assert_eq!(fail_url("https://h/ping/uuid"), "https://h/ping/uuid/fail");
+        assert_eq!(fail_url("http://127.0.0.1:9"), "http://127.0.0.1:9/fail");
+        assert_eq!(fail_url("https://h/p?a=1&b=%2F"), "https://h/p/fail?a=1&b=%2F");
+    }
 
     #[test]
     fn a_failed_run_keeps_the_last_success_and_the_other_job() {

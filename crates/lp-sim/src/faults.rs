@@ -16,24 +16,41 @@ use crate::{Fault, Method};
 
 #[derive(Default)]
 pub(crate) struct FaultQueue {
-    /// (method or any, fault, times left), used in order.
-    data: Mutex<VecDeque<(Option<Method>, Fault, usize)>>,
-    /// Statuses to answer the next token requests with, in order.
-    token: Mutex<VecDeque<u16>>,
+    /// Used in order.
+    data: Mutex<VecDeque<Queued>>,
+    /// Failures to answer the next token requests with, in order.
+    token: Mutex<VecDeque<TokenFault>>,
+}
+
+/// (method or any, fault, times left, matching requests still to let pass).
+type Queued = (Option<Method>, Fault, usize, usize);
+
+/// A token request's queued failure.
+enum TokenFault {
+    Status(u16),
+    Redirect(u16, String),
 }
 
 impl FaultQueue {
     pub fn push(&self, method: Option<Method>, fault: Fault, times: usize) {
+        self.push_after(method, 0, fault, times);
+    }
+
+    pub fn push_after(&self, method: Option<Method>, skip: usize, fault: Fault, times: usize) {
         if times > 0 {
-            lock(&self.data).push_back((method, fault, times));
+            lock(&self.data).push_back((method, fault, times, skip));
         }
     }
 
     /// The fault for this data call, if one is queued for its method (or for any).
     pub fn pop(&self, method: Method) -> Option<Fault> {
         let mut faults = lock(&self.data);
-        let i = faults.iter().position(|(m, _, _)| m.is_none_or(|m| m == method))?;
+        let i = faults.iter().position(|(m, _, _, _)| m.is_none_or(|m| m == method))?;
         let entry = faults.get_mut(i)?;
+        if entry.3 > 0 {
+            entry.3 -= 1;
+            return None;
+        }
         let fault = entry.1.clone();
         entry.2 = entry.2.saturating_sub(1);
         if entry.2 == 0 {
@@ -43,21 +60,38 @@ impl FaultQueue {
     }
 
     pub fn push_token(&self, status: u16, times: usize) {
-        lock(&self.token).extend(std::iter::repeat_n(status, times));
+        lock(&self.token).extend(std::iter::repeat_n(status, times).map(TokenFault::Status));
+    }
+
+    pub fn push_token_redirect(&self, status: u16, location: &str) {
+        lock(&self.token).push_back(TokenFault::Redirect(status, location.to_string()));
     }
 
     /// The failure to answer this token request with, if one is queued.
     pub fn pop_token(&self) -> Option<Response<SimBody>> {
-        let status = lock(&self.token).pop_front()?;
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Some(error_response(status, "simulated token endpoint failure"))
+        match lock(&self.token).pop_front()? {
+            TokenFault::Status(status) => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                Some(error_response(status, "simulated token endpoint failure"))
+            }
+            TokenFault::Redirect(status, location) => Some(redirect(status, &location)),
+        }
     }
 }
 
 /// Applies a data call's fault before its reply is built: the answer that replaces the
 /// reply (429, 5xx, malformed), or `None` to reply (after the pause of `Slow`).
-pub(crate) async fn before_reply(fault: Option<&Fault>, now: DateTime<Utc>) -> Option<Response<SimBody>> {
+pub(crate) async fn before_reply(
+    fault: Option<&Fault>,
+    now: DateTime<Utc>,
+    authorization: Option<&str>,
+) -> Option<Response<SimBody>> {
     match fault {
+        Some(Fault::Redirect { status, location }) => Some(redirect(*status, location)),
+        Some(Fault::EchoAuthorization) => Some(json_response(
+            StatusCode::OK,
+            &json!({"echo": {"authorization": authorization.unwrap_or("")}}),
+        )),
         Some(Fault::TooManyRequests { retry_after_secs }) => {
             let mut resp = error_response(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             if let Some(secs) = retry_after_secs {
@@ -85,6 +119,19 @@ pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Res
         Some(Fault::Truncated) => truncate(resp),
         _ => resp,
     }
+}
+
+/// A redirect to `location` (a status outside 300-399 becomes 307).
+pub(crate) fn redirect(status: u16, location: &str) -> Response<SimBody> {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_redirection)
+        .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+    let mut resp = error_response(status, "moved");
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    resp
 }
 
 /// 200 with the given bytes as a JSON body.
@@ -115,6 +162,60 @@ mod tests {
 
     use crate::test_support::*;
     use crate::{Fault, IntervalOrder, Method};
+
+    #[tokio::test]
+    async fn hostile_answers() {
+        let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        // The third queuehealth call only, redirected; then an echo of the header.
+        sim.inject_after(
+            Some(Method::QueueHealth),
+            2,
+            Fault::Redirect {
+                status: 308,
+                location: "http://127.0.0.1:9/x".into(),
+            },
+            1,
+        );
+        sim.inject_after(Some(Method::QueueHealth), 0, Fault::EchoAuthorization, 1);
+        let no_redirects = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(get(&sim, "queuehealth", &q).await.status(), 200);
+        }
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let resp = no_redirects
+            .get(url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 308);
+        assert_eq!(resp.headers()["location"], "http://127.0.0.1:9/x");
+        let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "queuehealth"), &q);
+        let resp = no_redirects
+            .get(url)
+            .header("Authorization", &auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(json_of(resp).await["echo"]["authorization"], auth.as_str());
+
+        // The Domain API: another baseURI, or a redirect.
+        let lookup = format!(
+            "{}/api/account/{ACCOUNT}/service/sentinel/baseURI.json?version=1.0",
+            sim.base_url()
+        );
+        sim.set_domain_base_uri(Some("http://a:1@127.0.0.1:9"));
+        let v = json_of(no_redirects.get(&lookup).send().await.unwrap()).await;
+        assert_eq!(v["baseURI"], "http://a:1@127.0.0.1:9");
+        sim.set_domain_redirect(Some((307, "http://127.0.0.1:9/y")));
+        assert_eq!(no_redirects.get(&lookup).send().await.unwrap().status(), 307);
+        sim.shutdown().await;
+    }
 
     #[tokio::test]
     async fn faults() {

@@ -90,7 +90,7 @@ pub(crate) async fn kmm_request(
     if fault == Some(Fault::Malformed) {
         return malformed(method);
     }
-    if let Some(resp) = faults::before_reply(fault.as_ref(), now).await {
+    if let Some(resp) = faults::before_reply(fault.as_ref(), now, authorization.as_deref()).await {
         return resp;
     }
 

@@ -217,6 +217,12 @@ pub enum Fault {
     /// 200, chunked, but only the first half of the body before the connection is closed
     /// (no terminating chunk): the client sees an incomplete body.
     Truncated,
+    /// This 3xx status (307, 308, ...) with `Location: location` (a hostile or misconfigured
+    /// proxy moving the call elsewhere).
+    Redirect { status: u16, location: String },
+    /// 200 with a JSON body echoing the request's Authorization header (a proxy page that
+    /// reflects headers): `{"echo":{"authorization":"Bearer ..."}}`.
+    EchoAuthorization,
     /// 200 with exactly this body (`application/json`), for hostile replies of any method.
     Body(String),
     /// Key Messaging Metrics only: the page as if the request had asked for this offset
@@ -378,6 +384,35 @@ impl Simulator {
     /// Answers the next `times` token requests with `status` (e.g. 503) and an error body.
     pub fn inject_token_fault(&self, status: u16, times: usize) {
         self.shared.faults.push_token(status, times);
+    }
+
+    /// Answers the next token request with a redirect (`status`, e.g. 307, to `location`).
+    pub fn inject_token_redirect(&self, status: u16, location: &str) {
+        self.shared.faults.push_token_redirect(status, location);
+    }
+
+    /// Members merged into every later 200 token reply (e.g. a huge `expires_in`, or an
+    /// `access_token` holding CR/LF); `Value::Null` stops it.
+    pub fn set_token_reply_patch(&self, patch: serde_json::Value) {
+        *lock(&self.shared.token_patch) = patch;
+    }
+
+    /// Every later Domain API reply names `base_uri` as every service's `baseURI`
+    /// (`None`: the simulator's own address again).
+    pub fn set_domain_base_uri(&self, base_uri: Option<&str>) {
+        *lock(&self.shared.domain_base_uri) = base_uri.map(str::to_string);
+    }
+
+    /// Answers every later Domain API lookup with a redirect (`status`, e.g. 307, to
+    /// `location`); `None` stops it.
+    pub fn set_domain_redirect(&self, redirect: Option<(u16, &str)>) {
+        *lock(&self.shared.domain_redirect) = redirect.map(|(s, l)| (s, l.to_string()));
+    }
+
+    /// Like [`Simulator::inject`], but the first `skip` matching data requests pass
+    /// untouched (e.g. a refusal of the third page only).
+    pub fn inject_after(&self, method: Option<Method>, skip: usize, fault: Fault, times: usize) {
+        self.shared.faults.push_after(method, skip, fault, times);
     }
 
     /// After `uses` more accepted Bearer data calls, every token issued until then is

@@ -138,6 +138,9 @@ async fn respond(
             if account != shared.account {
                 return error_response(StatusCode::NOT_FOUND, format!("unknown account {account}"));
             }
+            if let Some((status, location)) = lock(&shared.domain_redirect).clone() {
+                return faults::redirect(status, &location);
+            }
             domain_reply(shared, service)
         }
         Route::Token { account } => {
@@ -184,7 +187,10 @@ const SERVICES: [&str; 4] = ["leDataReporting", "sentinel", "agentManagerWorkspa
 /// The Domain API: one service, or the list form (all-services lookup, or any lookup when
 /// the simulator is set to answer in it).
 fn domain_reply(shared: &Shared, service: Option<&str>) -> Response<SimBody> {
-    let entry = |s: &str| json!({"service": s, "account": shared.account, "baseURI": shared.base_url});
+    let base = lock(&shared.domain_base_uri)
+        .clone()
+        .unwrap_or_else(|| shared.base_url.clone());
+    let entry = |s: &str| json!({"service": s, "account": shared.account, "baseURI": base});
     match service {
         Some(s) if !SERVICES.contains(&s) => error_response(StatusCode::NOT_FOUND, format!("unknown service {s}")),
         Some(s) if !shared.domain_list_form => json_response(StatusCode::OK, &entry(s)),
@@ -207,7 +213,12 @@ async fn token_reply(shared: &Shared, req: Request<Incoming>, query: &[(String, 
         .issuer()
         .token_request(query, content_type.as_deref(), authorization.as_deref(), &body)
     {
-        Ok(v) => json_response(StatusCode::OK, &v),
+        Ok(mut v) => {
+            if let (Value::Object(reply), Value::Object(patch)) = (&mut v, lock(&shared.token_patch).clone()) {
+                reply.extend(patch);
+            }
+            json_response(StatusCode::OK, &v)
+        }
         Err((status, msg)) => {
             tracing::info!("simulator refused a token request: {msg}");
             error_response(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), msg)
@@ -266,7 +277,7 @@ async fn data_request(
     }
 
     let fault = shared.faults.pop(method);
-    if let Some(resp) = faults::before_reply(fault.as_ref(), shared.now()).await {
+    if let Some(resp) = faults::before_reply(fault.as_ref(), shared.now(), authorization.as_deref()).await {
         return resp;
     }
 

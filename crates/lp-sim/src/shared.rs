@@ -31,6 +31,12 @@ pub(crate) struct Shared {
     pub msgops_max_in_flight: AtomicUsize,
     /// Body bytes of data-call answers handed to the connections.
     pub data_bytes: Arc<AtomicU64>,
+    /// Members merged into 200 token replies (`Null`: none).
+    pub token_patch: Mutex<serde_json::Value>,
+    /// The `baseURI` every Domain API reply names instead of `base_url`.
+    pub domain_base_uri: Mutex<Option<String>>,
+    /// A redirect answering every Domain API lookup.
+    pub domain_redirect: Mutex<Option<(u16, String)>>,
 }
 
 /// A poisoned lock still holds usable data: a panicking test must not stop the server.
@@ -56,6 +62,9 @@ impl Shared {
             msgops_in_flight: AtomicUsize::new(0),
             msgops_max_in_flight: AtomicUsize::new(0),
             data_bytes: Arc::new(AtomicU64::new(0)),
+            token_patch: Mutex::new(serde_json::Value::Null),
+            domain_base_uri: Mutex::new(None),
+            domain_redirect: Mutex::new(None),
         }
     }
 
