@@ -25,6 +25,7 @@ fn cfg(port: u16, tls: FtpTls) -> FtpConfig {
         password: Secret::new(PASS),
         remote_dir: "/in".into(),
         tls,
+        sftp: None,
     }
 }
 
