@@ -86,6 +86,13 @@ impl RawConfig {
                 "point it at the private key (OpenSSH format) whose public half the server accepts",
             )?;
         }
+        // An empty password is never a login an SSH server accepts: say so now.
+        if key_file.is_none() && self.get("FTP_PASSWORD").is_none() {
+            return Err(self.invalid(
+                "SFTP_KEY_FILE",
+                "is needed with FTP_PROTOCOL=sftp when FTP_PASSWORD is empty: set SFTP_KEY_FILE (a private key the server accepts) or FTP_PASSWORD",
+            ));
+        }
         Ok(Some(SftpConfig { known_hosts, key_file }))
     }
 

@@ -3,7 +3,7 @@
 //! user running the tests. CI installs it (`.ci/run`); without it the tests fail
 //! and say so, rather than pass without testing anything.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -107,6 +107,8 @@ impl SshServer {
             ),
         )
         .unwrap();
+        let pid = d.join("sshd.pid");
+        let _ = std::fs::remove_file(&pid);
         let child = Command::new(SSHD)
             .args(["-D", "-e", "-f"])
             .arg(&config)
@@ -117,8 +119,9 @@ impl SshServer {
             .expect("sshd starts");
         self.child = Some(child);
         self.port = port;
+        // sshd writes its pid file once it listens (a probing connection would log noise).
         let until = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !pid.exists() {
             assert!(Instant::now() < until, "sshd did not listen on port {port}");
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -257,3 +257,61 @@ async fn sftp_without_known_hosts_is_a_config_error() {
     );
     assert!(!stderr(&out).contains("pw-XYZ"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let sshd = server();
+    // A key the server does not know, readable by others (warned about).
+    let stranger = sshd.dir.path().join("stranger");
+    let gen = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&stranger)
+        .status()
+        .unwrap();
+    assert!(gen.success());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stranger, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let lines = sshd
+        .lines()
+        .replace(sshd.client_key.to_str().unwrap(), stranger.to_str().unwrap());
+    let s = Setup::new(&sim, &lines);
+    let out = run(&s, &["loop", "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "SFTP login to 127.0.0.1:{} as \"{}\" with the key {}",
+            sshd.port,
+            sshd.user,
+            stranger.display()
+        )) && err.contains("authorized_keys"),
+        "{err}"
+    );
+    let log = log_text(&s.path("logs"));
+    assert!(
+        log.contains("(SFTP_KEY_FILE) is a private key but is readable by group or others"),
+        "{log}"
+    );
+    assert!(sshd.names().is_empty());
+
+    // Password login (this sshd takes keys only): refused, the password nowhere.
+    let lines = sshd.lines().replace(
+        &format!("SFTP_KEY_FILE={}\n", sshd.client_key.display()),
+        "FTP_PASSWORD=sftp-pw-XYZ\n",
+    );
+    let s = Setup::new(&sim, &lines);
+    let out = run(&s, &["loop", "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("with FTP_PASSWORD was refused"), "{err}");
+    let log = log_text(&s.path("logs"));
+    assert!(!err.contains("sftp-pw-XYZ") && !log.contains("sftp-pw-XYZ"), "{log}");
+
+    // Neither key nor password: a configuration error.
+    s.rewrite_config("FTP_PASSWORD=sftp-pw-XYZ", "");
+    let out = run(&s, &["loop", "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("SFTP_KEY_FILE"), "{}", stderr(&out));
+}
