@@ -429,3 +429,31 @@ async fn an_sftp_key_with_a_passphrase_is_refused_naming_the_file() {
     assert!(!e.contains("secret-phrase"));
     assert!(server.names().is_empty());
 }
+
+/// An RSA client key (common among operators) logs in, signing with SHA-2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsa_sftp_key_logs_in() {
+    let server = delivery_support::sftp_server::SshServer::start();
+    let key = server.dir.path().join("client_rsa");
+    let ok = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let public = std::fs::read_to_string(server.dir.path().join("client_rsa.pub")).unwrap();
+    let mut authorized = std::fs::OpenOptions::new()
+        .append(true)
+        .open(server.dir.path().join("authorized_keys"))
+        .unwrap();
+    std::io::Write::write_all(&mut authorized, public.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Q_112426.1000.xml");
+    std::fs::write(&f, b"<x/>").unwrap();
+    let bounds = wfm::deadline::Bounds::new(TIMEOUT, std::time::Instant::now() + Duration::from_secs(30));
+    let report = wfm::deliver::push(&sftp_cfg(&server, &key), &[f], bounds)
+        .await
+        .unwrap();
+    assert_eq!(report.uploaded, ["Q_112426.1000.xml"]);
+    assert_eq!(server.names(), ["Q_112426.1000.xml"]);
+}

@@ -163,12 +163,15 @@ impl<'a> Session<'a> {
                     reason,
                 };
                 let key = russh::keys::load_secret_key(path, None).map_err(|e| key_err(e.to_string()))?;
-                let hash = b
-                    .run("login", ssh.best_supported_rsa_hash())
-                    .await?
-                    .ok()
-                    .flatten()
-                    .flatten();
+                let hash = if matches!(key.algorithm(), russh::keys::Algorithm::Rsa { .. }) {
+                    match b.run("login", ssh.best_supported_rsa_hash()).await? {
+                        Ok(Some(h)) => h,
+                        // No server-sig-algs: still SHA-2 (ssh-rsa with SHA-1 is off in OpenSSH).
+                        _ => Some(russh::keys::HashAlg::Sha256),
+                    }
+                } else {
+                    None
+                };
                 let key = PrivateKeyWithHashAlg::new(Arc::new(key), hash);
                 (
                     format!("with the key {}", path.display()),
