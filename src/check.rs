@@ -4,7 +4,6 @@
 //! uploading nothing.
 
 use crate::config::{Config, LpAuth};
-use crate::deliver::ftp;
 use crate::lp::client::{http_client, LpClient};
 use crate::lp::model;
 use crate::lp::retry::RetryPolicy;
@@ -88,15 +87,14 @@ pub async fn run(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
     let timeout = Duration::from_secs(cfg.lp_timeout_seconds.into());
     // A server that trickles its greeting must not hold the check: each part gets 3 timeouts.
     let bounds = move || crate::deadline::Bounds::new(timeout, std::time::Instant::now() + timeout * 3);
-    items.push(Item::new(
-        "FTP push",
-        match cfg.ftp.clone() {
-            None => Ok("FTP_HOST not set: pull mode only".into()),
-            Some(f) => tokio::task::spawn_blocking(move || ftp::check(&f, bounds()).map_err(|e| e.to_string()))
-                .await
-                .unwrap_or_else(|e| Err(format!("the check did not finish: {e}"))),
-        },
-    ));
+    let push = match cfg.ftp.as_ref() {
+        None => Item::new("FTP push", Ok("FTP_HOST not set: pull mode only".into())),
+        Some(f) => Item::new(
+            if f.sftp.is_some() { "SFTP push" } else { "FTP push" },
+            crate::deliver::check(f, bounds()).await.map_err(|e| e.to_string()),
+        ),
+    };
+    items.push(push);
     items.push(Item::new(
         "failure mail",
         match cfg.email.clone() {

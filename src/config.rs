@@ -95,6 +95,22 @@ pub enum FtpTls {
     Implicit,
 }
 
+/// FTP_PROTOCOL: how push talks to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FtpProtocol {
+    Ftp,
+    Sftp,
+}
+
+/// The SSH side of an SFTP push (FTP_PROTOCOL=sftp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SftpConfig {
+    /// SFTP_KNOWN_HOSTS: the only source of trust for the server's host key.
+    pub known_hosts: PathBuf,
+    /// SFTP_KEY_FILE; `None`: FTP_PASSWORD logs in.
+    pub key_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailTls {
     StartTls,
@@ -155,6 +171,19 @@ pub struct FtpConfig {
     pub password: Secret,
     pub remote_dir: String,
     pub tls: FtpTls,
+    /// `Some` with FTP_PROTOCOL=sftp: push over SSH instead of FTP (`tls` unused).
+    pub sftp: Option<SftpConfig>,
+}
+
+impl FtpConfig {
+    /// How logs and messages name the protocol.
+    pub fn protocol_name(&self) -> &'static str {
+        if self.sftp.is_some() {
+            "SFTP"
+        } else {
+            "FTP"
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,20 +292,29 @@ pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Resul
         .unwrap_or_else(|| PathBuf::from("."));
     let mut cfg = raw.validate(path, &base)?;
     if raw.holds_secret_in_file() {
-        if let Some(w) = loose_permissions_warning(path) {
+        if let Some(w) = loose_permissions_warning(path, "holds secrets") {
             cfg.warnings.push(w);
         }
+    }
+    // A private key others can read is a secret in the open (ssh itself refuses such a key).
+    let key_file = cfg
+        .ftp
+        .as_ref()
+        .and_then(|f| f.sftp.as_ref())
+        .and_then(|s| s.key_file.clone());
+    if let Some(w) = key_file.and_then(|k| loose_permissions_warning(&k, "(SFTP_KEY_FILE) is a private key")) {
+        cfg.warnings.push(w);
     }
     Ok(cfg)
 }
 
 #[cfg(unix)]
-fn loose_permissions_warning(path: &Path) -> Option<String> {
+fn loose_permissions_warning(path: &Path, what: &str) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     (mode & 0o077 != 0).then(|| {
         format!(
-            "{} holds secrets but is readable by group or others (mode {:o}); run: chmod 600 {}",
+            "{} {what} but is readable by group or others (mode {:o}); run: chmod 600 {}",
             path.display(),
             mode & 0o777,
             path.display()
@@ -285,7 +323,7 @@ fn loose_permissions_warning(path: &Path) -> Option<String> {
 }
 
 #[cfg(not(unix))]
-fn loose_permissions_warning(_path: &Path) -> Option<String> {
+fn loose_permissions_warning(_path: &Path, _what: &str) -> Option<String> {
     None
 }
 

@@ -3,6 +3,8 @@
 
 mod common;
 mod delivery_support;
+#[path = "sftp/mod.rs"]
+mod sftp;
 
 use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};

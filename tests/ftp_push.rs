@@ -25,6 +25,7 @@ fn cfg(port: u16, tls: FtpTls) -> FtpConfig {
         password: Secret::new(PASS),
         remote_dir: "/in".into(),
         tls,
+        sftp: None,
     }
 }
 
@@ -363,4 +364,96 @@ fn silent_server_times_out() {
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     assert!(matches!(e, FtpError::Tls { .. } | FtpError::Connect { .. }), "{e:?}");
     hold.join().unwrap();
+}
+
+// ---------------------------------------------------------------- SFTP (a real sshd)
+
+fn sftp_cfg(server: &delivery_support::sftp_server::SshServer, key: &Path) -> FtpConfig {
+    FtpConfig {
+        host: "127.0.0.1".into(),
+        port: server.port,
+        user: server.user.clone(),
+        password: Secret::new(""),
+        remote_dir: server.inbox.display().to_string(),
+        tls: FtpTls::None,
+        sftp: Some(wfm::config::SftpConfig {
+            known_hosts: server.known_hosts.clone(),
+            key_file: Some(key.to_path_buf()),
+        }),
+    }
+}
+
+/// Many writes in flight: every byte of a file of many chunks lands at its offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sftp_push_of_a_large_file_arrives_byte_for_byte() {
+    let server = delivery_support::sftp_server::SshServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("AQ_112426.1000.xml");
+    let bytes: Vec<u8> = (0..3_000_001u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&big, &bytes).unwrap();
+    let small = dir.path().join("Q_112426.1000.xml");
+    std::fs::write(&small, b"").unwrap();
+    let cfg = sftp_cfg(&server, &server.client_key);
+    let bounds = wfm::deadline::Bounds::new(TIMEOUT, std::time::Instant::now() + Duration::from_secs(60));
+    let report = wfm::deliver::push(&cfg, &[big.clone(), small], bounds).await.unwrap();
+    assert_eq!(report.uploaded, ["AQ_112426.1000.xml", "Q_112426.1000.xml"]);
+    assert_eq!(report.bytes, bytes.len() as u64);
+    assert!(std::fs::read(server.inbox.join("AQ_112426.1000.xml")).unwrap() == bytes);
+    assert_eq!(std::fs::read(server.inbox.join("Q_112426.1000.xml")).unwrap().len(), 0);
+    assert_eq!(server.names(), ["AQ_112426.1000.xml", "Q_112426.1000.xml"]);
+}
+
+/// A key with a passphrase cannot be used by cron: the error names the file and the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sftp_key_with_a_passphrase_is_refused_naming_the_file() {
+    let server = delivery_support::sftp_server::SshServer::start();
+    let key = server.dir.path().join("locked");
+    let ok = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "secret-phrase", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Q_112426.1000.xml");
+    std::fs::write(&f, b"<x/>").unwrap();
+    let cfg = sftp_cfg(&server, &key);
+    let bounds = wfm::deadline::Bounds::new(TIMEOUT, std::time::Instant::now() + Duration::from_secs(30));
+    let e = wfm::deliver::push(&cfg, &[f], bounds).await.unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("SFTP_KEY_FILE {} cannot be used", key.display())) && e.contains("unencrypted"),
+        "{e}"
+    );
+    assert!(!e.contains("secret-phrase"));
+    assert!(server.names().is_empty());
+}
+
+/// An RSA client key (common among operators) logs in, signing with SHA-2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsa_sftp_key_logs_in() {
+    let server = delivery_support::sftp_server::SshServer::start();
+    let key = server.dir.path().join("client_rsa");
+    let ok = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let public = std::fs::read_to_string(server.dir.path().join("client_rsa.pub")).unwrap();
+    let mut authorized = std::fs::OpenOptions::new()
+        .append(true)
+        .open(server.dir.path().join("authorized_keys"))
+        .unwrap();
+    std::io::Write::write_all(&mut authorized, public.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Q_112426.1000.xml");
+    std::fs::write(&f, b"<x/>").unwrap();
+    let bounds = wfm::deadline::Bounds::new(TIMEOUT, std::time::Instant::now() + Duration::from_secs(30));
+    let report = wfm::deliver::push(&sftp_cfg(&server, &key), &[f], bounds)
+        .await
+        .unwrap();
+    assert_eq!(report.uploaded, ["Q_112426.1000.xml"]);
+    assert_eq!(server.names(), ["Q_112426.1000.xml"]);
 }

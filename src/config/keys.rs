@@ -2,7 +2,7 @@
 //! name, kind, what happens when it is unset, whether it is a secret and one line
 //! of documentation. `config.navomi.example` is checked against this table.
 
-use super::{EmailTls, FtpTls};
+use super::{EmailTls, FtpProtocol, FtpTls};
 use crate::job::DeliveryMode;
 use crate::select::{Channel, UnmappedAgents};
 
@@ -92,6 +92,10 @@ pub const FTP_TLS: &[(&str, FtpTls)] = &[
     ("none", FtpTls::None),
     ("explicit", FtpTls::Explicit),
     ("implicit", FtpTls::Implicit),
+];
+pub const FTP_PROTOCOL: &[(&str, FtpProtocol)] = &[
+    ("ftp (FTP or FTPS per FTP_TLS)", FtpProtocol::Ftp),
+    ("sftp (SSH)", FtpProtocol::Sftp),
 ];
 pub const EMAIL_TLS: &[(&str, EmailTls)] = &[
     ("starttls", EmailTls::StartTls),
@@ -327,7 +331,7 @@ pub const KEYS: &[Key] = &[
         kind: Number { min: 1, max: 65535 },
         unset: Value("21"),
         secret: false,
-        doc: "push port",
+        doc: "push port; 22 when unset with FTP_PROTOCOL=sftp",
     },
     Key {
         name: "FTP_USER",
@@ -356,6 +360,27 @@ pub const KEYS: &[Key] = &[
         unset: Value("none"),
         secret: false,
         doc: "FTPS: none, explicit (AUTH TLS) or implicit",
+    },
+    Key {
+        name: "FTP_PROTOCOL",
+        kind: Choice(&FTP_PROTOCOL),
+        unset: Value("ftp"),
+        secret: false,
+        doc: "push protocol: ftp (FTP/FTPS per FTP_TLS) or sftp (SSH; FTP_TLS is not used)",
+    },
+    Key {
+        name: "SFTP_KEY_FILE",
+        kind: Path,
+        unset: Nothing,
+        secret: false,
+        doc: "SFTP private key (OpenSSH format, no passphrase, readable by wfm only); none: FTP_PASSWORD logs in",
+    },
+    Key {
+        name: "SFTP_KNOWN_HOSTS",
+        kind: Path,
+        unset: RequiredWith("sftp"),
+        secret: false,
+        doc: "OpenSSH known_hosts file holding the SFTP server's host key; a missing or different key fails the push (never trusted on first use, never written)",
     },
     Key {
         name: "EMAIL_SERVER",

@@ -3,7 +3,10 @@
 
 use super::keys::{self, AuthMethod};
 use super::parse::RawConfig;
-use super::{ClientCredentials, Config, ConfigError, EmailConfig, FtpConfig, LpAuth, LpCredentials, Secret};
+use super::{
+    ClientCredentials, Config, ConfigError, EmailConfig, FtpConfig, FtpProtocol, LpAuth, LpCredentials, Secret,
+    SftpConfig,
+};
 use crate::job::DeliveryMode;
 use crate::select::UnmappedAgents;
 use std::path::Path;
@@ -61,6 +64,51 @@ impl RawConfig {
         }))
     }
 
+    /// FTP_PROTOCOL=sftp: the known_hosts file (required) and the key file; both
+    /// must be readable files now, so `check` and the first run name them, not a push at 3 am.
+    fn sftp(&self, base: &Path) -> Result<Option<SftpConfig>, ConfigError> {
+        if self.choice("FTP_PROTOCOL", keys::FTP_PROTOCOL)? == FtpProtocol::Ftp {
+            return Ok(None);
+        }
+        let known_hosts = self
+            .path("SFTP_KNOWN_HOSTS", base)
+            .ok_or_else(|| self.missing("SFTP_KNOWN_HOSTS"))?;
+        self.readable_file(
+            "SFTP_KNOWN_HOSTS",
+            &known_hosts,
+            "put the server's host key there (ssh-keyscan, then compare its fingerprint with the server owner's)",
+        )?;
+        let key_file = self.path("SFTP_KEY_FILE", base);
+        if let Some(k) = &key_file {
+            self.readable_file(
+                "SFTP_KEY_FILE",
+                k,
+                "point it at the private key (OpenSSH format) whose public half the server accepts",
+            )?;
+        }
+        // An empty password is never a login an SSH server accepts: say so now.
+        if key_file.is_none() && self.get("FTP_PASSWORD").is_none() {
+            return Err(self.invalid(
+                "SFTP_KEY_FILE",
+                "is needed with FTP_PROTOCOL=sftp when FTP_PASSWORD is empty: set SFTP_KEY_FILE (a private key the server accepts) or FTP_PASSWORD",
+            ));
+        }
+        Ok(Some(SftpConfig { known_hosts, key_file }))
+    }
+
+    /// `path` (the value of `key`) is a regular file this user can read.
+    fn readable_file(&self, key: &str, path: &Path, fix: &str) -> Result<(), ConfigError> {
+        let problem = match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => "is not a regular file".to_string(),
+            Ok(_) => match std::fs::File::open(path) {
+                Ok(_) => return Ok(()),
+                Err(e) => format!("cannot be read: {e}"),
+            },
+            Err(e) => format!("cannot be read: {e}"),
+        };
+        Err(self.invalid(key, format!("{} {problem}; {fix}", path.display())))
+    }
+
     /// Validate into a [`Config`]. `base` is the folder relative paths are resolved against.
     pub fn validate(&self, source: &Path, base: &Path) -> Result<Config, ConfigError> {
         let account = self.digits("LP_ACCOUNT")?;
@@ -102,14 +150,22 @@ impl RawConfig {
         };
         let ftp = match self.get("FTP_HOST") {
             None => None,
-            Some(host) => Some(FtpConfig {
-                host: host.to_string(),
-                port: self.number("FTP_PORT")?,
-                user: self.required("FTP_USER")?,
-                password: Secret::new(self.get("FTP_PASSWORD").unwrap_or_default()),
-                remote_dir: self.required("FTP_REMOTE_DIR")?,
-                tls: self.choice("FTP_TLS", keys::FTP_TLS)?,
-            }),
+            Some(host) => {
+                let sftp = self.sftp(base)?;
+                Some(FtpConfig {
+                    host: host.to_string(),
+                    // SSH's port when unset with sftp; the table's 21 otherwise.
+                    port: match (&sftp, self.get("FTP_PORT")) {
+                        (Some(_), None) => 22,
+                        _ => self.number("FTP_PORT")?,
+                    },
+                    user: self.required("FTP_USER")?,
+                    password: Secret::new(self.get("FTP_PASSWORD").unwrap_or_default()),
+                    remote_dir: self.required("FTP_REMOTE_DIR")?,
+                    tls: self.choice("FTP_TLS", keys::FTP_TLS)?,
+                    sftp,
+                })
+            }
         };
         let delivery = match self.get("DELIVERY") {
             None if ftp.is_some() => DeliveryMode::Push,

@@ -3,7 +3,7 @@
 
 use super::record::Record;
 use super::RunContext;
-use crate::deliver::{ftp, local};
+use crate::deliver::{self, local};
 use crate::job::Job;
 use crate::outcome::{DeliveredFile, Failure, FailureKind, QuarterOutcome, RunSummary};
 use crate::quarter::Quarter;
@@ -114,22 +114,19 @@ pub async fn push(ctx: &RunContext<'_>, summary: &mut RunSummary, rec: &mut Reco
         .flat_map(|&i| summary.quarters[i].files.iter().map(|f| f.path.clone()))
         .collect();
     // Each read and write gets the timeout, the whole push ends by the deadline:
-    // the blocking code stops by itself (see `ftp::Bounds`).
-    let bounds = ftp::Bounds::new(
+    // each transport stops by itself (see `deadline::Bounds`).
+    let bounds = crate::deadline::Bounds::new(
         std::time::Duration::from_secs(FTP_TIMEOUT_SECONDS),
         ctx.deadline.work_end(),
     );
     let mut result = Err(String::new());
     for attempt in 1..=2 {
-        let (c, f) = (ftp_cfg.clone(), files.clone());
-        result = tokio::task::spawn_blocking(move || ftp::push_files(&c, &f, bounds))
+        let what = format!("{} push", ftp_cfg.protocol_name());
+        result = deliver::push(&ftp_cfg, &files, bounds)
             .await
-            .map_err(|e| format!("the upload did not finish: {e}"))
-            .and_then(|r| {
-                r.map_err(|e| match e.is_deadline() {
-                    true => format!("{e}. {}", ctx.cut("FTP push")),
-                    false => e.to_string(),
-                })
+            .map_err(|e| match e.is_deadline() {
+                true => format!("{e}. {}", ctx.cut(&what)),
+                false => e.to_string(),
             });
         match &result {
             Err(_) if ctx.deadline.work_passed() => break,
@@ -146,20 +143,28 @@ pub async fn push(ctx: &RunContext<'_>, summary: &mut RunSummary, rec: &mut Reco
                 let out = &mut summary.quarters[i];
                 if out.files.iter().all(|f| report.uploaded.contains(&f.name)) {
                     info!(
-                        "pushed {} to {}:{}{}",
-                        out.quarter, ftp_cfg.host, ftp_cfg.port, ftp_cfg.remote_dir
+                        "pushed {} to {}:{}{} ({})",
+                        out.quarter,
+                        ftp_cfg.host,
+                        ftp_cfg.port,
+                        ftp_cfg.remote_dir,
+                        ftp_cfg.protocol_name()
                     );
                     rec.delivered(out.quarter);
                 } else {
                     out.error = Some(Failure::new(
                         FailureKind::Upload,
-                        format!("not all files of {} were confirmed on the FTP server", out.quarter),
+                        format!(
+                            "not all files of {} were confirmed on the {} server",
+                            out.quarter,
+                            ftp_cfg.protocol_name()
+                        ),
                     ));
                 }
             }
         }
         Err(e) => {
-            error!("FTP push failed: {e}");
+            error!("{} push failed: {e}", ftp_cfg.protocol_name());
             for &i in &written {
                 let out = &mut summary.quarters[i];
                 let folder = out.files.first().and_then(|f| f.path.parent()).map(Path::to_path_buf);

@@ -256,7 +256,13 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
     }
     places.push(cfg.report_dir.display().to_string());
     let server = match (&cfg.ftp, opts.mode) {
-        (Some(ftp), DeliveryMode::Push) => Some(format!("FTP {}:{}{}", ftp.host, ftp.port, ftp.remote_dir)),
+        (Some(ftp), DeliveryMode::Push) => Some(format!(
+            "{} {}:{}{}",
+            ftp.protocol_name(),
+            ftp.host,
+            ftp.port,
+            ftp.remote_dir
+        )),
         _ => None,
     };
     places.extend(server.clone());

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod ftp_server;
+pub mod sftp_server;
 pub mod smtp_server;
 pub mod tarpit;
 

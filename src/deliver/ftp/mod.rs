@@ -38,14 +38,7 @@ mod session;
 use connect::{connect_implicit, connect_tcp, set_timeouts, tls_config, ImplicitError, TimedConnector};
 use session::Session;
 
-/// What a successful push delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PushReport {
-    /// Final remote names, in upload order; a file counts only once renamed.
-    pub uploaded: Vec<String>,
-    /// Bytes uploaded in all.
-    pub bytes: u64,
-}
+pub use super::PushReport;
 
 /// A failed FTP step. Each message names the stage, `host:port` and the
 /// server's reply (code and text), never the password.
@@ -151,24 +144,7 @@ fn push_inner(
     dog: &Watchdog,
     extra_root_pem: Option<&[u8]>,
 ) -> Result<PushReport, FtpError> {
-    // Check every local file before connecting: a missing file is not worth a half delivery.
-    let mut plan = Vec::with_capacity(files.len());
-    for path in files {
-        let local_err = |reason: String| FtpError::LocalFile {
-            path: path.display().to_string(),
-            reason,
-        };
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| local_err("the file name is missing or not UTF-8".into()))?
-            .to_string();
-        let meta = std::fs::metadata(path).map_err(|e| local_err(e.to_string()))?;
-        if !meta.is_file() {
-            return Err(local_err("not a regular file".into()));
-        }
-        plan.push((path.as_path(), name));
-    }
+    let plan = super::plan(files).map_err(|(path, reason)| FtpError::LocalFile { path, reason })?;
 
     if plan.is_empty() {
         // Nothing to deliver is no reason to disturb the NICE server.
