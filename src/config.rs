@@ -235,6 +235,9 @@ pub fn normalize_base_uri(v: &str) -> Result<String, String> {
     Ok(url)
 }
 
+/// The most a config file may hold: a real one is a few kilobytes.
+pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
 /// Load, override from the process environment and validate the config at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     load_with_env(path, |k| std::env::var(k).ok())
@@ -243,10 +246,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// [`load`] with an explicit environment lookup, for `WFM_*` overrides and `$NAME`
 /// in values (the demo passes none).
 pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+    let unreadable = |reason: String| ConfigError::Unreadable {
         path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // Never blocks (a named pipe) and never grows without end (`/dev/zero`).
+    let bytes = crate::atomic::read_capped(path, CONFIG_MAX_BYTES).map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
     let mut raw = RawConfig::parse_with_env(&text, &path.display().to_string(), &env)?;
     raw.apply_env(env);
     let base = path
@@ -255,12 +261,75 @@ pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Resul
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let mut cfg = raw.validate(path, &base)?;
+    outside_report_dir(&raw, &cfg)?;
     if raw.holds_secret_in_file() {
         if let Some(w) = loose_permissions_warning(path) {
             cfg.warnings.push(w);
         }
     }
     Ok(cfg)
+}
+
+/// The state (with its lock), the raw replies and the logs never live in
+/// REPORT_DIR or below it: the NICE side pulls from there and may write there.
+/// Compared as resolved paths (links of the existing part followed, `..` folded).
+fn outside_report_dir(raw: &RawConfig, cfg: &Config) -> Result<(), ConfigError> {
+    let reports = resolved(&cfg.report_dir);
+    let state_key = if raw.value("STATE_FILE").is_some() {
+        "STATE_FILE"
+    } else {
+        "STATE_DIR"
+    };
+    let state_dir = cfg.state_file.parent().unwrap_or(Path::new("."));
+    let dirs = [
+        (state_key, state_dir, "the state file and its lock"),
+        ("JSON_DIR", cfg.json_dir.as_path(), "the raw LivePerson replies"),
+        ("LOG_DIR", cfg.log_dir.as_path(), "the log files"),
+    ];
+    for (key, dir, what) in dirs {
+        if resolved(dir).starts_with(&reports) {
+            return Err(raw.invalid(
+                key,
+                format!(
+                    "{} is inside REPORT_DIR {}, the folder NICE pulls from and may write to; {what} must not be there. Choose a folder outside REPORT_DIR",
+                    dir.display(),
+                    cfg.report_dir.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `p` absolute, its longest existing part resolved (links followed), the rest
+/// with `.` dropped and `..` folded.
+fn resolved(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    let mut out = loop {
+        if let Ok(c) = existing.canonicalize() {
+            break c;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for name in rest.iter().rev() {
+        match Path::new(name).components().next() {
+            Some(Component::ParentDir) => {
+                out.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            _ => out.push(name),
+        }
+    }
+    out
 }
 
 #[cfg(unix)]
