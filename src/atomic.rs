@@ -429,4 +429,45 @@ mod tests {
         assert_eq!(remove_stale_temporaries(dir.path()), 1);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_never_with_a_blocking_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for private in [false, true] {
+            let e = open_regular(&fifo, OpenOptions::new().read(true), private).unwrap_err();
+            assert!(
+                e.to_string().contains("is a named pipe (FIFO), not a regular file"),
+                "{e}"
+            );
+            // No reader: a blocking write open would wait for ever, this one says why.
+            let e = open_regular(&fifo, OpenOptions::new().append(true), private).unwrap_err();
+            assert!(e.to_string().contains("named pipe"), "{e}");
+        }
+        let e = read_capped(Path::new("/dev/zero"), 10).unwrap_err();
+        assert!(e.to_string().contains("/dev/zero is a character device"), "{e}");
+        let e = read_capped(dir.path(), 10).unwrap_err();
+        assert!(
+            e.to_string().contains("folder") || e.kind() == io::ErrorKind::IsADirectory,
+            "{e}"
+        );
+        assert!(check_replaceable(&fifo).is_err() && check_replaceable(Path::new("/dev/null")).is_err());
+        let e = write_atomic(dir.path(), "pipe", b"x").unwrap_err();
+        assert!(format!("{e:#}").contains("named pipe"), "{e:#}");
+    }
+
+    #[test]
+    fn a_read_stops_at_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        fs::write(&p, vec![b'x'; 11]).unwrap();
+        assert_eq!(read_capped(&p, 11).unwrap().len(), 11);
+        let e = read_capped(&p, 10).unwrap_err();
+        assert!(e.to_string().contains("larger than 10 bytes"), "{e}");
+        assert!(check_replaceable(&p).is_ok() && check_replaceable(&dir.path().join("none")).is_ok());
+    }
 }

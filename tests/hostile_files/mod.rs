@@ -4,7 +4,7 @@
 
 use super::common::*;
 use std::os::unix::fs::FileTypeExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -56,46 +56,6 @@ fn mknod(p: &Path, major: u32, minor: u32) -> bool {
         eprintln!("skipped: cannot mknod {} (not root?)", p.display());
     }
     ok
-}
-
-/// A tiny tmpfs mounted at `dir` for the test's life (a real full disk), or
-/// `None` with the reason printed when mounting is not allowed.
-struct TinyFs(PathBuf);
-
-impl TinyFs {
-    fn mount(dir: &Path) -> Option<TinyFs> {
-        std::fs::create_dir_all(dir).unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-            .arg(dir)
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(TinyFs(dir.to_path_buf())),
-            Ok(o) => {
-                eprintln!("skipped: cannot mount a tmpfs: {}", String::from_utf8_lossy(&o.stderr));
-                None
-            }
-            Err(e) => {
-                eprintln!("skipped: cannot run mount: {e}");
-                None
-            }
-        }
-    }
-
-    /// Fill it to the last byte; new empty files can still be created.
-    fn fill(&self) {
-        use std::io::Write;
-        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
-        let block = vec![0u8; 4096];
-        while f.write_all(&block).is_ok() {}
-        while f.write_all(&block[..1]).is_ok() {}
-    }
-}
-
-impl Drop for TinyFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
