@@ -20,6 +20,12 @@ pub const EXIT_BUSY: u8 = 3;
 pub const EXIT_SIGINT: u8 = 130;
 /// Stopped by SIGTERM (128 + 15).
 pub const EXIT_SIGTERM: u8 = 143;
+/// Stopped by SIGHUP (128 + 1): the operator's SSH session dropped.
+pub const EXIT_SIGHUP: u8 = 129;
+/// Stopped by SIGQUIT (128 + 3).
+pub const EXIT_SIGQUIT: u8 = 131;
+/// Stopped by SIGUSR1 (128 + 10).
+pub const EXIT_SIGUSR1: u8 = 138;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -196,13 +202,6 @@ enum Ended {
     Finished(Result<RunSummary>),
     Stopped(&'static str, u8),
 }
-
-/// Stopped by SIGHUP (128 + 1): the operator's SSH session dropped.
-pub const EXIT_SIGHUP: u8 = 129;
-/// Stopped by SIGQUIT (128 + 3).
-pub const EXIT_SIGQUIT: u8 = 131;
-/// Stopped by SIGUSR1 (128 + 10).
-pub const EXIT_SIGUSR1: u8 = 138;
 
 /// SIGTERM, SIGINT, SIGHUP, SIGQUIT or SIGUSR1: the signal's name and exit
 /// status (128 + its number). Each is handled as SIGTERM is: whatever kills a
