@@ -8,6 +8,7 @@
 
 pub mod keys;
 mod parse;
+mod places;
 mod shell;
 mod validate;
 
@@ -261,75 +262,13 @@ pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Resul
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let mut cfg = raw.validate(path, &base)?;
-    outside_report_dir(&raw, &cfg)?;
+    places::outside_report_dir(&raw, &cfg)?;
     if raw.holds_secret_in_file() {
         if let Some(w) = loose_permissions_warning(path) {
             cfg.warnings.push(w);
         }
     }
     Ok(cfg)
-}
-
-/// The state (with its lock), the raw replies and the logs never live in
-/// REPORT_DIR or below it: the NICE side pulls from there and may write there.
-/// Compared as resolved paths (links of the existing part followed, `..` folded).
-fn outside_report_dir(raw: &RawConfig, cfg: &Config) -> Result<(), ConfigError> {
-    let reports = resolved(&cfg.report_dir);
-    let state_key = if raw.value("STATE_FILE").is_some() {
-        "STATE_FILE"
-    } else {
-        "STATE_DIR"
-    };
-    let state_dir = cfg.state_file.parent().unwrap_or(Path::new("."));
-    let dirs = [
-        (state_key, state_dir, "the state file and its lock"),
-        ("JSON_DIR", cfg.json_dir.as_path(), "the raw LivePerson replies"),
-        ("LOG_DIR", cfg.log_dir.as_path(), "the log files"),
-    ];
-    for (key, dir, what) in dirs {
-        if resolved(dir).starts_with(&reports) {
-            return Err(raw.invalid(
-                key,
-                format!(
-                    "{} is inside REPORT_DIR {}, the folder NICE pulls from and may write to; {what} must not be there. Choose a folder outside REPORT_DIR",
-                    dir.display(),
-                    cfg.report_dir.display()
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `p` absolute, its longest existing part resolved (links followed), the rest
-/// with `.` dropped and `..` folded.
-fn resolved(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    let mut out = loop {
-        if let Ok(c) = existing.canonicalize() {
-            break c;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => break existing.to_path_buf(),
-        }
-    };
-    for name in rest.iter().rev() {
-        match Path::new(name).components().next() {
-            Some(Component::ParentDir) => {
-                out.pop();
-            }
-            Some(Component::CurDir) | None => {}
-            _ => out.push(name),
-        }
-    }
-    out
 }
 
 #[cfg(unix)]
