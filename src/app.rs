@@ -197,24 +197,36 @@ enum Ended {
     Stopped(&'static str, u8),
 }
 
-/// SIGTERM or SIGINT: the signal's name and exit status. The handlers are
-/// installed when called (inside the runtime), before the run starts; the
-/// future is pending forever when they cannot be (the default action stays).
+/// SIGTERM, SIGINT, SIGHUP, SIGQUIT or SIGUSR1: the signal's name and exit
+/// status (128 + its number). Each is handled as SIGTERM is: whatever kills a
+/// run unhandled leaves temporaries and no log line. The handlers are installed
+/// when called (inside the runtime), before the run starts; the future is pending
+/// forever when they cannot be (the default actions stay).
 fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
     #[cfg(unix)]
     let handlers = {
         use tokio::signal::unix::{signal, SignalKind};
-        signal(SignalKind::terminate())
-            .ok()
-            .zip(signal(SignalKind::interrupt()).ok())
+        [
+            (SignalKind::terminate(), "SIGTERM", EXIT_SIGTERM),
+            (SignalKind::interrupt(), "SIGINT", EXIT_SIGINT),
+            (SignalKind::hangup(), "SIGHUP", EXIT_SIGTERM),
+            (SignalKind::quit(), "SIGQUIT", EXIT_SIGTERM),
+            (SignalKind::user_defined1(), "SIGUSR1", EXIT_SIGTERM),
+        ]
+        .into_iter()
+        .map(|(kind, name, code)| signal(kind).ok().map(|s| (s, name, code)))
+        .collect::<Option<Vec<_>>>()
     };
     async move {
         #[cfg(unix)]
-        if let Some((mut term, mut int)) = handlers {
-            return tokio::select! {
-                _ = term.recv() => ("SIGTERM", EXIT_SIGTERM),
-                _ = int.recv() => ("SIGINT", EXIT_SIGINT),
-            };
+        if let Some(handlers) = handlers {
+            let waits = handlers.into_iter().map(|(mut s, name, code)| {
+                Box::pin(async move {
+                    s.recv().await;
+                    (name, code)
+                })
+            });
+            return futures_util::future::select_all(waits).await.0;
         }
         #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -224,8 +236,8 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
     }
 }
 
-/// One `loop` or `rerun`: the log header, the run (stopped cleanly by SIGTERM
-/// or SIGINT), the dry run's listing on stdout, a busy lock in the log file, the
+/// One `loop` or `rerun`: the log header, the run (stopped cleanly by a signal
+/// of [`stop_signal`]), the dry run's listing on stdout, a busy lock in the log file, the
 /// exit status. Old log files and raw replies in JSON_DIR are pruned after the
 /// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {

@@ -60,6 +60,139 @@ pub fn open_private(path: &Path, opts: &mut OpenOptions) -> io::Result<File> {
     })
 }
 
+/// A path that is there but is not a regular file (a named pipe, a device, a
+/// folder, a socket): wfm never reads, writes, moves or replaces it. Reading a
+/// pipe would hang the run for ever (holding the lock), writing a device as root
+/// would replace it.
+#[derive(Debug, thiserror::Error)]
+#[error("{} is a {kind}, not a regular file; wfm only reads and writes regular files there: point the setting at a regular file (or remove what is in the way)", .path.display())]
+pub struct NotRegular {
+    pub path: PathBuf,
+    pub kind: &'static str,
+}
+
+/// What a file type is, in words.
+fn kind_of(t: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "named pipe (FIFO)";
+        }
+        if t.is_char_device() {
+            return "character device";
+        }
+        if t.is_block_device() {
+            return "block device";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+    }
+    if t.is_dir() {
+        "folder"
+    } else if t.is_symlink() {
+        "symbolic link"
+    } else if t.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
+}
+
+fn not_regular(path: &Path, t: fs::FileType) -> io::Error {
+    io::Error::other(NotRegular {
+        path: path.to_path_buf(),
+        kind: kind_of(t),
+    })
+}
+
+/// Open `path` with `opts` without ever blocking, and only if it is a regular
+/// file: O_NONBLOCK on the open (a named pipe without a writer would block a
+/// read open for ever, one without a reader a write open), then fstat of the
+/// handle itself (no race with a swap of the path). Anything else gives an
+/// error whose message is [`NotRegular`]'s. With `private`, a symbolic link is
+/// refused as [`open_private`] does and a created file is owner-only.
+pub fn open_regular(path: &Path, opts: &mut OpenOptions, private: bool) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK | if private { libc::O_NOFOLLOW } else { 0 });
+        if private {
+            opts.mode(PRIVATE_MODE);
+        }
+    }
+    let file = opts.open(path).map_err(|e| {
+        match fs::symlink_metadata(path) {
+            Ok(m) if private && m.file_type().is_symlink() => io::Error::other(SymlinkRefused(path.to_path_buf())),
+            // ENXIO: a pipe without a reader, opened for writing.
+            _ => match fs::metadata(path) {
+                Ok(m) if !m.is_file() && !m.is_dir() => not_regular(path, m.file_type()),
+                _ => e,
+            },
+        }
+    })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(path, meta.file_type()));
+    }
+    #[cfg(unix)]
+    {
+        // A regular file never blocks; clear the flag anyway so writes stay plain.
+        use std::os::unix::io::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns, with integer flags only.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// Read a regular file whole, at most `cap` bytes (a config or agent map:
+/// `/dev/zero` or a runaway file must not fill the memory); a longer file is an
+/// `InvalidData` error naming the cap.
+pub fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path, OpenOptions::new().read(true), false)?;
+    read_all_capped(file, path, cap)
+}
+
+/// [`read_capped`] without following a symbolic link (the state file).
+pub fn read_private_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path, OpenOptions::new().read(true), true)?;
+    read_all_capped(file, path, cap)
+}
+
+fn read_all_capped(file: File, path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is larger than {} bytes, the most wfm reads of it; is it the right file?",
+                path.display(),
+                cap
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// An existing `path` that is neither a regular file nor a symbolic link (which
+/// a rename replaces without touching what it points to) is refused before
+/// anything is written: a rename would replace a device or a pipe.
+pub fn check_replaceable(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if !m.is_file() && !m.file_type().is_symlink() => Err(not_regular(path, m.file_type())),
+        _ => Ok(()),
+    }
+}
+
 /// Write `bytes` to `dir/name` atomically (a report: readable by others, less the umask).
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     persist(stage(dir, name, bytes)?, dir, name)
@@ -73,6 +206,7 @@ pub fn write_atomic_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<Path
 
 fn persist(staged: tempfile::NamedTempFile, dir: &Path, name: &str) -> Result<PathBuf> {
     let target = dir.join(name);
+    check_replaceable(&target).with_context(|| format!("cannot write {}", target.display()))?;
     staged
         .persist(&target)
         .with_context(|| format!("cannot rename the temporary file to {}", target.display()))?;
@@ -294,5 +428,46 @@ mod tests {
         fs::write(dir.path().join(".wfm-state.json"), "{}").unwrap();
         assert_eq!(remove_stale_temporaries(dir.path()), 1);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_never_with_a_blocking_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for private in [false, true] {
+            let e = open_regular(&fifo, OpenOptions::new().read(true), private).unwrap_err();
+            assert!(
+                e.to_string().contains("is a named pipe (FIFO), not a regular file"),
+                "{e}"
+            );
+            // No reader: a blocking write open would wait for ever, this one says why.
+            let e = open_regular(&fifo, OpenOptions::new().append(true), private).unwrap_err();
+            assert!(e.to_string().contains("named pipe"), "{e}");
+        }
+        let e = read_capped(Path::new("/dev/zero"), 10).unwrap_err();
+        assert!(e.to_string().contains("/dev/zero is a character device"), "{e}");
+        let e = read_capped(dir.path(), 10).unwrap_err();
+        assert!(
+            e.to_string().contains("folder") || e.kind() == io::ErrorKind::IsADirectory,
+            "{e}"
+        );
+        assert!(check_replaceable(&fifo).is_err() && check_replaceable(Path::new("/dev/null")).is_err());
+        let e = write_atomic(dir.path(), "pipe", b"x").unwrap_err();
+        assert!(format!("{e:#}").contains("named pipe"), "{e:#}");
+    }
+
+    #[test]
+    fn a_read_stops_at_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        fs::write(&p, vec![b'x'; 11]).unwrap();
+        assert_eq!(read_capped(&p, 11).unwrap().len(), 11);
+        let e = read_capped(&p, 10).unwrap_err();
+        assert!(e.to_string().contains("larger than 10 bytes"), "{e}");
+        assert!(check_replaceable(&p).is_ok() && check_replaceable(&dir.path().join("none")).is_ok());
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod keys;
 mod parse;
+mod places;
 mod shell;
 mod validate;
 
@@ -271,6 +272,9 @@ pub fn normalize_base_uri(v: &str) -> Result<String, String> {
     Ok(url)
 }
 
+/// The most a config file may hold: a real one is a few kilobytes.
+pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
 /// Load, override from the process environment and validate the config at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     load_with_env(path, |k| std::env::var(k).ok())
@@ -279,10 +283,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// [`load`] with an explicit environment lookup, for `WFM_*` overrides and `$NAME`
 /// in values (the demo passes none).
 pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+    let unreadable = |reason: String| ConfigError::Unreadable {
         path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    // Never blocks (a named pipe) and never grows without end (`/dev/zero`).
+    let bytes = crate::atomic::read_capped(path, CONFIG_MAX_BYTES).map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
     let mut raw = RawConfig::parse_with_env(&text, &path.display().to_string(), &env)?;
     raw.apply_env(env);
     let base = path
@@ -291,6 +298,7 @@ pub fn load_with_env(path: &Path, env: impl Fn(&str) -> Option<String>) -> Resul
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let mut cfg = raw.validate(path, &base)?;
+    places::outside_report_dir(&raw, &cfg)?;
     if raw.holds_secret_in_file() {
         if let Some(w) = loose_permissions_warning(path, "holds secrets") {
             cfg.warnings.push(w);

@@ -38,9 +38,10 @@ pub fn lock_path(state_file: &Path) -> PathBuf {
 
 /// Take the lock or say who holds it.
 pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
-    let mut file = crate::atomic::open_private(
+    let mut file = crate::atomic::open_regular(
         path,
         OpenOptions::new().read(true).write(true).create(true).truncate(false),
+        true,
     )
     .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", path.display()))?;
     match file.try_lock() {

@@ -2,6 +2,9 @@
 //! line per quarter, 2 verbose), and a daily file in LOG_DIR that always gets
 //! the info lines, so operators have the history whatever cron passed.
 
+mod daily;
+
+pub use daily::write_failure;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
@@ -105,21 +108,11 @@ pub fn init(debug: u8) {
 /// Returns a warning when the log folder cannot be used (the run goes on).
 pub fn init_with_file(debug: u8, log_dir: &Path) -> Option<String> {
     STDERR_DEBUG.store(debug, std::sync::atomic::Ordering::Relaxed);
-    let appender = std::fs::create_dir_all(log_dir)
-        .map_err(|e| e.to_string())
-        .and_then(|_| {
-            tracing_appender::rolling::Builder::new()
-                .rotation(tracing_appender::rolling::Rotation::DAILY)
-                .filename_prefix("wfm")
-                .filename_suffix("log")
-                .build(log_dir)
-                .map_err(|e| e.to_string())
-        });
-    let (file_layer, warning) = match appender {
-        Ok(a) => (
+    let (file_layer, warning) = match std::fs::create_dir_all(log_dir) {
+        Ok(()) => (
             Some(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(a)
+                    .with_writer(daily::DailyFile::new(log_dir))
                     .with_ansi(false)
                     .with_target(false)
                     .with_filter(own_events(if debug >= 2 { Level::DEBUG } else { Level::INFO }, false)),
@@ -221,7 +214,7 @@ pub fn prune_json_dir(json_dir: &Path, keep_days: u32) {
 
 /// Today's log file, for messages and mail.
 pub fn current_log_file(log_dir: &Path) -> std::path::PathBuf {
-    log_dir.join(format!("wfm.{}.log", chrono::Utc::now().format("%Y-%m-%d")))
+    log_dir.join(daily::file_name(chrono::Utc::now().date_naive()))
 }
 
 #[cfg(test)]

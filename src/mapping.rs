@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The most an agent map may hold: 64 MiB is about a million agents.
+const MAP_MAX_BYTES: u64 = 64 << 20;
+
 /// A problem with the agent map file: it names the file, and the line when the
 /// content is at fault. The config turns it into a configuration error (exit status 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,10 +111,13 @@ impl AgentMap {
     }
 
     pub fn load(path: &Path) -> Result<Self, MapError> {
-        let text = std::fs::read_to_string(path).map_err(|e| MapError::Unreadable {
+        let unreadable = |reason: String| MapError::Unreadable {
             path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        // Never blocks (a named pipe) and never grows without end (`/dev/zero`).
+        let bytes = crate::atomic::read_capped(path, MAP_MAX_BYTES).map_err(|e| unreadable(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".into()))?;
         Self::parse(&text, &path.display().to_string())
     }
 }

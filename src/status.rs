@@ -315,6 +315,9 @@ pub fn gather(cfg: &Config, now: DateTime<Utc>) -> Status {
     )
 }
 
+/// The most of a daily log `status` reads (a debug-2 day is far less).
+const LOG_MAX_BYTES: u64 = 1 << 30;
+
 /// The last "run finished:" line of today's or yesterday's daily log (by the
 /// real clock, which names the files, and by the logical one), newest file first.
 fn last_run(log_dir: &Path, now: DateTime<Utc>) -> Option<LastRun> {
@@ -326,7 +329,10 @@ fn last_run(log_dir: &Path, now: DateTime<Utc>) -> Option<LastRun> {
     days.sort();
     days.dedup();
     days.iter().rev().find_map(|d| {
-        let text = std::fs::read_to_string(log_dir.join(format!("wfm.{}.log", d.format("%Y-%m-%d")))).ok()?;
+        // Never blocks on a named pipe planted as the log file.
+        let path = log_dir.join(format!("wfm.{}.log", d.format("%Y-%m-%d")));
+        let bytes = crate::atomic::read_capped(&path, LOG_MAX_BYTES).ok()?;
+        let text = String::from_utf8_lossy(&bytes);
         text.lines().rev().find_map(summary_line)
     })
 }

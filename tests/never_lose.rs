@@ -296,3 +296,31 @@ async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).is_empty());
 }
+
+/// A full LOG_DIR loses the run's log lines: the failure mail says so, since it
+/// may be the only record of the failed run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_run_with_a_full_log_dir_says_so_in_the_mail() {
+    let now = t("2026-11-24T10:16:30Z");
+    let smtp = start_smtp(None);
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    let Some(fs) = TinyFs::mount(&s.path("logs")) else {
+        return;
+    };
+    fs.fill();
+    sim.inject(Some(lp_sim::Method::QueueHealth), Fault::ServerError(400), 1);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("cannot write the log file").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 1);
+    let body = mails[0].data.replace("\r\n", "\n");
+    assert!(body.contains("cannot write the log file"), "{body}");
+    assert!(body.contains("No space left on device"), "{body}");
+}

@@ -313,3 +313,54 @@ async fn json_dir_is_pruned_and_debug_2_logs_only_wfm_lines() {
         assert!(!stderr(&out).contains(chatter), "{chatter:?} on stderr");
     }
 }
+
+/// SIGHUP (the operator's SSH session dropped), SIGQUIT and SIGUSR1 stop a run
+/// as SIGTERM does: logged under their own name, temporaries removed, exit 143. A `.part`
+/// a killed debug-2 run left in JSON_DIR is swept by the next run, at any level.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_sigquit_and_sigusr1_stop_the_run_cleanly() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    for (signal, name, code) in [
+        (libc::SIGHUP, "SIGHUP", 143),
+        (libc::SIGQUIT, "SIGQUIT", 143),
+        (libc::SIGUSR1, "SIGUSR1", 143),
+    ] {
+        sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(5)), 1);
+        let child = wfm_command(&["loop", &cfg, "2", "2", "2"], Some(now))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains(&format!("pid {}", child.id()))) {
+            assert!(Instant::now() < deadline, "the run never took the lock");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "{name}: {}", stderr(&out));
+        files_in(&s.path("json")); // asserts no `.part` file
+        assert!(
+            files_in(&s.reports()).is_empty(),
+            "{name}: nothing of the stopped quarter"
+        );
+        let log = log_text(&s.path("logs"));
+        assert!(log.contains(&format!("stopped by {name}")), "{name}: {log}");
+    }
+
+    // A temporary left by a run killed outright (kill -9) is swept at the next start.
+    let stale = s.path("json/.queuehealth-20261124T101600.000Z.json.k9Xy.part");
+    std::fs::write(&stale, "half a reply").unwrap();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stale.exists(), "the stale temporary in JSON_DIR is removed");
+    let log = log_text(&s.path("logs"));
+    assert!(log.contains("by an interrupted run"), "{log}");
+}

@@ -2,6 +2,7 @@
 //! and `kill -9` at many points leaving no broken file under a final name.
 
 mod common;
+mod hostile_files;
 
 use common::*;
 use lp_sim::{Fault, IntervalOrder, Method};

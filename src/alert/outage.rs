@@ -100,6 +100,15 @@ pub async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -
     send_mail(mail_cfg, subject, body, until).await
 }
 
+/// The failures, and the log file's own failure when this run lost log lines
+/// (a full LOG_DIR): the mail may be the only record of the run.
+fn with_log_failure(what: String) -> String {
+    match crate::logging::write_failure() {
+        Some(w) => format!("{what}\nAlso: {w}"),
+        None => what,
+    }
+}
+
 /// Mail the operators about a failed run, when mail is configured: `rerun`
 /// (each failing rerun is its own event, outside `loop`'s streak), a run that
 /// failed before it could read the state, and the first run of a `loop` outage.
@@ -116,7 +125,7 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
     let report = mail::FailureReport {
         command: command.to_string(),
         quarters: summary.failed_quarters(),
-        what_failed: failures.join("\n"),
+        what_failed: with_log_failure(failures.join("\n")),
         hint: failure_hint(summary, &keeps),
         host: host_name(),
         log_file: std::path::absolute(crate::logging::current_log_file(&cfg.log_dir)).ok(),

@@ -427,23 +427,14 @@ impl LpClient {
             method,
             reason: format!("cannot write the reply to a temporary file: {e}"),
         };
-        let mut dump = self.dump_dir.as_ref().and_then(|dir| {
-            crate::atomic::staged(dir, &dump_name(method, tag, fetched_at, 200))
-                .map_err(|e| tracing::warn!("cannot save the raw {method} reply: {e:#}"))
-                .ok()
-        });
-        let mut file = match &mut dump {
-            Some(staged) => staged.file().try_clone().map_err(spool_failed)?,
-            None => tempfile::tempfile().map_err(spool_failed)?,
-        };
-        {
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut file);
-            while let Some(chunk) = resp.chunk().await.map_err(|e| failed(describe(&e)))? {
-                out.write_all(&chunk).map_err(spool_failed)?;
-            }
-            out.flush().map_err(spool_failed)?;
+        let name = dump_name(method, tag, fetched_at, 200);
+        let dump = self.dump_dir.as_deref().map(|dir| (dir, name.as_str()));
+        let mut spool = super::spool::Spool::new(method, dump).map_err(spool_failed)?;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| failed(describe(&e)))? {
+            spool.write(&chunk).map_err(spool_failed)?;
         }
-        if let Some(staged) = dump {
+        let (mut file, staged) = spool.finish().map_err(spool_failed)?;
+        if let Some(staged) = staged {
             match self.redacted_dump(method, tag, fetched_at, &mut file, staged, bearer) {
                 Ok(p) => tracing::debug!("saved the raw {method} reply to {}", p.display()),
                 // The open file still holds the body: the run goes on without the dump.

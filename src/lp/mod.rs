@@ -5,6 +5,7 @@ pub mod domain;
 pub mod error;
 pub mod model;
 pub mod retry;
+mod spool;
 pub mod token;
 
 pub use error::{redact, LpError};

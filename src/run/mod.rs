@@ -237,13 +237,6 @@ pub fn clean_up_after_stop(cfg: &Config, job: &Job, opts: &RunOptions) {
         deadline: Deadline::after(std::time::Duration::from_secs(1)),
     };
     open::remove_temporaries(&ctx, "the stopped run");
-    let n = crate::atomic::remove_stale_temporaries(&cfg.json_dir);
-    if n > 0 {
-        info!(
-            "removed {n} temporary file(s) left in {} by the stopped run",
-            cfg.json_dir.display()
-        );
-    }
     drop(held);
 }
 

@@ -28,6 +28,11 @@ pub struct Opened {
 }
 
 pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
+    // A METRICS_FILE that would hang or be replaced is a configuration mistake,
+    // refused before anything is written.
+    if let Some(path) = &ctx.cfg.metrics_file {
+        super::report::metrics_target(path).map_err(|e| OpenError::Stop(UsageError(e).into()))?;
+    }
     prepare_dirs(ctx)?;
     let cfg = ctx.cfg;
     let lock = if ctx.opts.dry_run {
@@ -154,7 +159,9 @@ fn restrict(path: &Path) -> anyhow::Result<()> {
 /// `who` left them. Only under the run lock: then no other run is writing.
 pub fn remove_temporaries(ctx: &RunContext<'_>, who: &str) {
     let cfg = ctx.cfg;
-    let mut dirs = vec![cfg.report_dir.clone()];
+    // JSON_DIR too, whatever the debug level: a debug-2 run killed by a signal
+    // left its dump's `.part` there, and no later run at debug 0 would remove it.
+    let mut dirs = vec![cfg.report_dir.clone(), cfg.json_dir.clone()];
     dirs.extend(cfg.state_file.parent().map(Path::to_path_buf));
     if let Job::Rerun { output, .. } = ctx.job {
         dirs.push(output.clone());
@@ -192,7 +199,11 @@ fn prepare_dirs(ctx: &RunContext<'_>) -> Result<(), OpenError> {
         }
     }
     if ctx.opts.debug >= 2 {
-        ensure_dir(&cfg.json_dir, "JSON_DIR").map_err(OpenError::Failed)?;
+        // The dumps are a debugging aid: without them the replies are spooled
+        // anonymously and the run goes on.
+        if let Err(e) = ensure_dir(&cfg.json_dir, "JSON_DIR") {
+            warn!("{e:#}; the raw replies are not saved in this run");
+        }
     }
     Ok(())
 }

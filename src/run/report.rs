@@ -120,9 +120,60 @@ pub fn render(previous: &str, r: &RunReport<'_>) -> String {
     out
 }
 
+/// What METRICS_FILE points at.
+#[derive(Debug, PartialEq)]
+pub enum MetricsTarget {
+    /// A regular file, a link, or nothing yet: written.
+    File,
+    /// The null device (`/dev/null`): metrics are off, nothing is written.
+    Off,
+}
+
+/// Whether METRICS_FILE can be written: the null device means off; any other
+/// existing thing that is not a regular file (a named pipe, another device, a
+/// folder) is refused, never replaced or opened (a pipe would hang the run).
+pub fn metrics_target(path: &Path) -> Result<MetricsTarget, String> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(MetricsTarget::File);
+    };
+    if meta.is_file() {
+        return Ok(MetricsTarget::File);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
+        if meta.file_type().is_char_device() && (path == Path::new("/dev/null") || Some(meta.rdev()) == null) {
+            return Ok(MetricsTarget::Off);
+        }
+    }
+    Err(format!(
+        "METRICS_FILE {}: {}",
+        path.display(),
+        crate::atomic::check_replaceable(path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "not a regular file".into())
+    ) + "; set METRICS_FILE to a regular file's path, /dev/null (metrics off), or remove the line")
+}
+
 /// Write METRICS_FILE atomically; a failure is a warning.
 fn write_metrics(path: &Path, r: &RunReport<'_>) {
-    let previous = std::fs::read_to_string(path).unwrap_or_default();
+    match metrics_target(path) {
+        Ok(MetricsTarget::File) => {}
+        Ok(MetricsTarget::Off) => {
+            debug!("METRICS_FILE is the null device: no metrics written");
+            return;
+        }
+        Err(e) => {
+            warn!("{e}; no metrics written");
+            return;
+        }
+    }
+    // Read without blocking and only from a regular file (checked above, and again on the handle).
+    let previous = crate::atomic::read_capped(path, METRICS_MAX_BYTES)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let text = render(&previous, r);
     let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
         (Some(d), Some(n)) => (if d.as_os_str().is_empty() { Path::new(".") } else { d }, n),
@@ -150,6 +201,9 @@ fn fail_url(base: &str) -> String {
         Err(_) => format!("{base}/fail"),
     }
 }
+
+/// The most of a previous METRICS_FILE read back (its own is under 2 KiB).
+const METRICS_MAX_BYTES: u64 = 1 << 20;
 
 /// GET PING_URL (success) or PING_URL/fail (failure); a failure is a warning.
 async fn ping(base: &str, ok: bool) {

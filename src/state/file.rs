@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What loading found.
@@ -177,11 +176,14 @@ pub fn read(path: &Path) -> Result<Option<State>, String> {
     }
 }
 
-/// A state file's bytes, never through a symbolic link.
+/// The most a state file may hold: ranges of quarters over 30 days are a few kilobytes.
+const STATE_MAX_BYTES: u64 = 16 << 20;
+
+/// A state file's bytes, never through a symbolic link, never from anything but
+/// a regular file (a named pipe would hang the run while it holds the lock; a
+/// device would be "damaged" and renamed away).
 fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    crate::atomic::open_private(path, std::fs::OpenOptions::new().read(true))?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::atomic::read_private_capped(path, STATE_MAX_BYTES)
 }
 
 /// Where a channel's report files are (REPORT_DIR) and which files make a quarter.

@@ -731,3 +731,43 @@ pub fn names(start: DateTime<Utc>) -> [String; 3] {
     let stem = start.format("%m%d%y.%H%M").to_string();
     ["Q", "AQ", "AS"].map(|p| format!("{p}_{stem}.xml"))
 }
+
+/// A tiny tmpfs mounted at `dir` for the test's life (a real full disk), or
+/// `None` with the reason printed when mounting is not allowed.
+pub struct TinyFs(PathBuf);
+
+impl TinyFs {
+    pub fn mount(dir: &Path) -> Option<TinyFs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir)
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(TinyFs(dir.to_path_buf())),
+            Ok(o) => {
+                eprintln!("skipped: cannot mount a tmpfs: {}", String::from_utf8_lossy(&o.stderr));
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run mount: {e}");
+                None
+            }
+        }
+    }
+
+    /// Fill it to the last byte; new empty files can still be created.
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        while f.write_all(&block[..1]).is_ok() {}
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}

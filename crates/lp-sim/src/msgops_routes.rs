@@ -65,7 +65,7 @@ pub(crate) async fn skill_segments(
     }
 
     let fault = shared.faults.pop(Method::MsgSkillSegments);
-    if let Some(resp) = faults::before_reply(fault.as_ref(), shared.now()).await {
+    if let Some(resp) = faults::before_reply(fault.as_ref(), shared.now(), authorization.as_deref()).await {
         return resp;
     }
     if account != shared.account {
