@@ -313,3 +313,26 @@ async fn json_dir_is_pruned_and_debug_2_logs_only_wfm_lines() {
         assert!(!stderr(&out).contains(chatter), "{chatter:?} on stderr");
     }
 }
+
+/// Issue 17, item 19: a dry run's failed quarter is named once on its line, not
+/// once by the listing and again by the failure's own words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_runs_failed_quarter_is_named_once() {
+    let now = t("2026-11-24T10:16:30Z");
+    // LivePerson's clock is an hour behind: the quarter's intervals are not served yet.
+    let sim = scenario(now - chrono::Duration::hours(1)).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], now).await;
+    let listed = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}{listed}", stderr(&out));
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("would fail"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(line.matches("112426.1000").count(), 1, "{line}");
+    assert!(
+        line.starts_with("would fail: queuehealth reply has no interval ending 2026-11-24 10:05 UTC, which quarter 112426.1000 needs"),
+        "{line}"
+    );
+}

@@ -503,3 +503,31 @@ async fn a_state_file_shared_by_two_accounts_is_refused_for_the_second() {
     assert_eq!(sim_b.data_requests(), 0, "the second account did nothing");
     assert_eq!(std::fs::read(&shared).unwrap(), before, "the state is untouched");
 }
+
+/// Issue 17, item 19: the lock message never names the pid of an earlier run
+/// that has ended. Here the holder is another program (this test process); the
+/// lock file still names the first run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lock_message_names_the_real_holder_not_a_dead_run() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let recorded = std::fs::read_to_string(s.lock_file()).unwrap();
+    assert!(recorded.starts_with("pid "), "{recorded}");
+    let held = std::fs::File::open(s.lock_file()).unwrap();
+    held.try_lock().unwrap();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now + chrono::Duration::minutes(15)).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains(recorded.trim()), "names the ended run: {err}");
+    if cfg!(target_os = "linux") {
+        assert!(
+            err.contains(&format!("another wfm run is in progress (pid {});", std::process::id())),
+            "{err}"
+        );
+    }
+    drop(held);
+}
