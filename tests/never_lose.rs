@@ -329,7 +329,11 @@ async fn a_clock_ahead_for_one_run_loses_no_quarter_for_good() {
     let out = wfm(&["loop", cfg, "2", "2", "0"], real).await;
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(!err.contains("delivered already"), "{err}");
+    let log = log_text(&s.path("logs"));
+    assert!(
+        !log.contains("delivered already"),
+        "lost quarters are not 'delivered already': {log}"
+    );
     let reports = files_in(&s.reports());
     let mut start = t("2026-11-24T08:15:00Z");
     while start <= t("2026-11-24T10:00:00Z") {

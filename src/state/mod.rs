@@ -437,6 +437,53 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_ahead_makes_nothing_lost_for_good() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.0800"));
+        // One run three days fast.
+        let fast = plan(&s, "2026-11-27T10:16:00Z");
+        assert_eq!(fast.newly_lost.first(), Some(q("112426.0815")));
+        s.lost.extend(&fast.newly_lost);
+        let jump = s.clock_jump(t("2026-11-27T10:16:00Z")).unwrap();
+        assert_eq!((jump.0, jump.1.num_hours()), (q("112426.0800"), 74));
+        // The clock right again: what LivePerson serves is built, the future forgotten.
+        let now = t("2026-11-24T10:16:00Z");
+        assert_eq!(
+            s.forget_future(now, Duration::seconds(SETTLE)),
+            fast.newly_lost.len() - 8
+        );
+        assert_eq!(s.lost.to_string(), "112426.0815 to 112426.1000");
+        assert_eq!(s.standing(q("112426.0900")), "lost: LivePerson no longer serves it");
+        let p = plan(&s, "2026-11-24T10:16:00Z");
+        assert_eq!(p.build.len(), 8, "{p:?}");
+        assert!(p.newly_lost.is_empty());
+        for b in &p.build {
+            s.mark_delivered(*b);
+        }
+        assert!(s.lost.is_empty());
+        assert_eq!(s.standing(q("112426.1000")), "delivered already");
+    }
+
+    #[test]
+    fn a_delivery_in_the_future_is_refused_within_a_quarters_tolerance() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.1000"));
+        // A clock stepped back a few minutes is no reason to stop.
+        assert!(s.future_delivery(t("2026-11-24T10:01:00Z"), "st.json").is_none());
+        let e = s
+            .future_delivery(t("2026-11-24T09:59:00Z"), "st.json")
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("STATE_FILE st.json records quarter 112426.1000"), "{e}");
+        s.account = Some("111".into());
+        assert_eq!(
+            s.refusals("111", "st.json", t("2026-11-24T10:16:00Z")),
+            Vec::<String>::new()
+        );
+        assert_eq!(s.refusals("222", "st.json", t("2026-11-24T09:00:00Z")).len(), 2);
+    }
+
+    #[test]
     fn prune_keeps_the_anchor() {
         let mut s = State::default();
         s.mark_delivered(q("101026.0900"));
