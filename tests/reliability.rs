@@ -458,7 +458,7 @@ async fn second_account(s: &Setup, now: chrono::DateTime<chrono::Utc>, extra: &s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_accounts_sharing_one_report_dir_each_deliver_their_own_quarter() {
+async fn two_accounts_sharing_one_report_dir_keep_their_own_state_and_never_overwrite() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
@@ -466,12 +466,17 @@ async fn two_accounts_sharing_one_report_dir_each_deliver_their_own_quarter() {
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
+    // Its own state: the second account builds its quarter (never "delivered
+    // already"), but does not replace the first account's files of the same names
+    // (issue 17: they used to overwrite each other, both exiting 0).
     let out = wfm(&["loop", config_b.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        stderr(&out).contains("1 of 1 quarter(s) delivered") && !stderr(&out).contains("delivered already"),
-        "{}",
-        stderr(&out)
+        err.contains(&format!(
+            "is a report of LivePerson account {ACCOUNT}, but this config is for account {OTHER_ACCOUNT}"
+        )) && !err.contains("delivered already"),
+        "{err}"
     );
     assert_eq!((sim.data_requests(), sim_b.data_requests()), (3, 3));
     let other_state = s.state_dir().join(format!("wfm-state-{OTHER_ACCOUNT}.json"));
