@@ -113,7 +113,7 @@ pub fn compute(
         Some(_) => view.plan_loop(now, settle, reach, |_| true).build.into_iter().collect(),
         None => QuarterSet::default(),
     };
-    let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || view.lost.contains(q);
+    let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || lost.contains(q);
     let due_now = quarter::loop_quarter(now, settle);
     let next = if done(due_now) { due_now.next() } else { due_now };
     Status {
@@ -124,7 +124,7 @@ pub fn compute(
         refused,
         fresh,
         last_delivered,
-        outage: st.outage.as_ref().map(|o| OutageStatus {
+        outage: view.outage.as_ref().map(|o| OutageStatus {
             since: o.since,
             last_error: o.last_error.clone(),
             mailed: o.mailed,

@@ -325,6 +325,16 @@ async fn a_clock_ahead_for_one_run_loses_no_quarter_for_good() {
     );
     assert!(quarters_in(&state(&s)["lost"]) > 190, "{}", state(&s));
 
+    // Before the next loop, status at the right time already reads the state as
+    // that loop will: nothing lost, eight quarters to build, no future in the outage.
+    let status = wfm(&["status", "--config", cfg, "--json"], real).await;
+    let j: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(status.status.code(), Some(1), "{j}");
+    assert_eq!(j["lost"]["count"], 0, "{j}");
+    assert_eq!(j["missing"]["count"], 8, "{j}");
+    assert_eq!(j["outage"]["since"], "2026-11-24T10:16:30Z", "{j}");
+    assert_eq!(j["next"]["quarter"], "112426.1000", "{j}");
+
     // The clock is right again: the quarters LivePerson serves are built.
     let out = wfm(&["loop", cfg, "2", "2", "0"], real).await;
     let err = stderr(&out);

@@ -164,6 +164,8 @@ impl State {
         self.lost.forget_after(newest);
         if let Some(o) = &mut self.outage {
             o.failed.retain(|t| *t <= newest.start());
+            // "Failing since" a time that has not come is the same clock's word.
+            o.since = o.since.min(now);
         }
         before - self.lost.len()
     }
