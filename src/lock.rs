@@ -47,16 +47,11 @@ pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
+            let mut recorded = String::new();
+            let _ = file.read_to_string(&mut recorded);
             return Err(LockBusy {
                 path: path.display().to_string(),
-                holder: if holder.is_empty() {
-                    "holder unknown".to_string()
-                } else {
-                    holder.to_string()
-                },
+                holder: holder(recorded.trim(), flock_holder(&file), pid_running),
             }
             .into());
         }
@@ -80,9 +75,75 @@ pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
     })
 }
 
+/// Who holds the lock, in words. `recorded` is the lock file's text (written by
+/// the holder just after it took the lock, so it may still name an earlier run
+/// that has ended); `actual` the holder's pid as the kernel knows it, when it can
+/// be learnt. Never names a pid that is known not to be running.
+fn holder(recorded: &str, actual: Option<u32>, running: impl Fn(u32) -> bool) -> String {
+    let named = recorded
+        .strip_prefix("pid ")
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse::<u32>().ok());
+    match (actual, named) {
+        (Some(a), Some(n)) if a == n => recorded.to_string(),
+        (Some(a), _) => format!("pid {a}"),
+        (None, Some(n)) if running(n) => recorded.to_string(),
+        (None, Some(n)) => format!(
+            "holder unknown: the lock file names pid {n}, an earlier run that has ended; the holder is a run just starting or another program"
+        ),
+        (None, None) => "holder unknown".to_string(),
+    }
+}
+
+/// The pid holding a flock on `file`, from /proc/locks (Linux); `None` elsewhere
+/// or when it cannot be read.
+fn flock_holder(file: &File) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = file.metadata().ok()?.ino().to_string();
+        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+        locks.lines().find_map(|line| {
+            // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters ("->") skipped.
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let ours = f.get(1) == Some(&"FLOCK") && f.get(5).and_then(|d| d.rsplit(':').next()) == Some(ino.as_str());
+            ours.then(|| f.get(4)?.parse().ok()).flatten()
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+/// Whether a process `pid` exists (Linux: /proc); `true` where it cannot be told.
+fn pid_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") && Path::new("/proc/self").exists() {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_holder_is_never_a_pid_known_to_have_ended() {
+        let rec = "pid 100, since 2026-11-24 10:16:30 UTC";
+        assert_eq!(holder(rec, Some(100), |_| true), rec);
+        assert_eq!(holder(rec, Some(200), |_| true), "pid 200");
+        assert_eq!(holder(rec, None, |_| true), rec);
+        let dead = holder(rec, None, |_| false);
+        assert!(
+            dead.starts_with("holder unknown") && dead.contains("pid 100, an earlier run that has ended"),
+            "{dead}"
+        );
+        assert_eq!(holder("", None, |_| false), "holder unknown");
+        assert_eq!(holder("", Some(7), |_| false), "pid 7");
+    }
 
     #[test]
     fn second_lock_is_refused_with_the_holder_and_released_on_drop() {

@@ -91,6 +91,14 @@ impl QuarterSet {
         self.ranges.retain(|(_, b)| *b >= cut);
     }
 
+    /// Forget every quarter after `last` (a range across it is cut at `last`).
+    pub fn forget_after(&mut self, last: Quarter) {
+        self.ranges.retain(|(a, _)| *a <= last);
+        for r in &mut self.ranges {
+            r.1 = r.1.min(last);
+        }
+    }
+
     fn normalize(&mut self) {
         self.ranges.sort();
         let mut out: Vec<(Quarter, Quarter)> = Vec::with_capacity(self.ranges.len());

@@ -40,6 +40,9 @@ pub struct Status {
     pub state_file: PathBuf,
     /// The state file could not be used (damaged, newer format, unreadable).
     pub state_error: Option<String>,
+    /// Why a `loop` refuses this state (another account's, a delivery in the
+    /// future): the loop's own rules, `State::refusals`.
+    pub refused: Vec<String>,
     /// No state file: no run has recorded anything yet.
     pub fresh: bool,
     /// The newest quarter delivered (in pull mode, written counts as delivered).
@@ -64,9 +67,11 @@ pub struct Status {
 
 /// Turn what the state says into a [`Status`] (pure). `state` is `Ok(None)` when
 /// there is no state file, `Err` when it cannot be used.
+#[allow(clippy::too_many_arguments)]
 pub fn compute(
     state: Result<Option<&State>, &str>,
     state_file: &Path,
+    account: &str,
     mode: DeliveryMode,
     settle: Duration,
     now: DateTime<Utc>,
@@ -79,14 +84,23 @@ pub fn compute(
         Ok(None) => (&empty, None, true),
         Err(e) => (&empty, Some(e.to_string()), false),
     };
+    let refused = st.refusals(account, &state_file.display().to_string(), now);
     let mut view = st.clone();
     if mode == DeliveryMode::Pull {
         // Pull delivers where the files were written.
         view.written_count_as_delivered();
     }
-    let last_delivered = view.delivered.last();
-    let lost_since_last_delivery: QuarterSet = st
+    // As the next loop sees it: quarters recorded lost after now are forgotten,
+    // and those LivePerson still serves are built (so "missing", not lost).
+    view.forget_future(now, settle);
+    let lost: QuarterSet = view
         .lost
+        .quarters()
+        .into_iter()
+        .filter(|q| !reach.serves(*q, now))
+        .collect();
+    let last_delivered = view.delivered.last();
+    let lost_since_last_delivery: QuarterSet = lost
         .quarters()
         .into_iter()
         .filter(|q| last_delivered.is_none_or(|d| *q > d))
@@ -99,7 +113,7 @@ pub fn compute(
         Some(_) => view.plan_loop(now, settle, reach, |_| true).build.into_iter().collect(),
         None => QuarterSet::default(),
     };
-    let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || view.lost.contains(q);
+    let done = |q: Quarter| view.delivered.contains(q) || view.written.contains(q) || lost.contains(q);
     let due_now = quarter::loop_quarter(now, settle);
     let next = if done(due_now) { due_now.next() } else { due_now };
     Status {
@@ -107,15 +121,16 @@ pub fn compute(
         mode,
         state_file: state_file.to_path_buf(),
         state_error,
+        refused,
         fresh,
         last_delivered,
-        outage: st.outage.as_ref().map(|o| OutageStatus {
+        outage: view.outage.as_ref().map(|o| OutageStatus {
             since: o.since,
             last_error: o.last_error.clone(),
             mailed: o.mailed,
             failed: o.failed.len(),
         }),
-        lost: st.lost.clone(),
+        lost,
         lost_since_last_delivery,
         window: (oldest, newest_complete),
         missing,
@@ -156,7 +171,7 @@ fn quarter_json(q: Quarter) -> Value {
 impl Status {
     /// Why the status is not healthy, in words; empty when it is.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.refused.clone();
         if let Some(e) = &self.state_error {
             out.push(e.clone());
         }
@@ -270,6 +285,7 @@ impl Status {
             "delivery": match self.mode { DeliveryMode::Push => "push", DeliveryMode::Pull => "pull" },
             "state_file": self.state_file.display().to_string(),
             "state_error": self.state_error,
+            "refused": self.refused,
             "last_delivered": self.last_delivered.map(quarter_json),
             "outage": self.outage.as_ref().map(|o| json!({
                 "since": time(o.since),
@@ -307,6 +323,7 @@ pub fn gather(cfg: &Config, now: DateTime<Utc>) -> Status {
     compute(
         state.as_ref().map(|s| s.as_ref()).map_err(|e| e.as_str()),
         &cfg.state_file,
+        &cfg.account,
         cfg.delivery,
         Duration::seconds(cfg.settle_seconds.into()),
         now,
@@ -361,6 +378,7 @@ mod tests {
         compute(
             Ok(Some(state)),
             Path::new("s.json"),
+            "111",
             mode,
             Duration::seconds(60),
             t(now),
@@ -455,6 +473,7 @@ mod tests {
         let fresh = compute(
             Ok(None),
             Path::new("s.json"),
+            "111",
             DeliveryMode::Pull,
             settle,
             now,
@@ -466,6 +485,7 @@ mod tests {
         let bad = compute(
             Err("damaged"),
             Path::new("s.json"),
+            "111",
             DeliveryMode::Pull,
             settle,
             now,

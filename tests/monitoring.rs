@@ -266,3 +266,61 @@ async fn a_refused_ping_does_not_fail_the_run() {
     assert!(log.contains("cannot ping PING_URL: "), "{log}");
     assert!(log.contains("the run's result stands"), "{log}");
 }
+
+/// Issue 17, item 12: `status` applies the loop's own checks of the state. A
+/// state of another account (loop exits 2) is unhealthy, naming both accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_of_another_accounts_state_is_unhealthy_as_loop_refuses_it() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let out = run_loop(&s, now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut st: serde_json::Value = serde_json::from_slice(&std::fs::read(s.state_file()).unwrap()).unwrap();
+    st["account"] = "99999999".into();
+    std::fs::write(s.state_file(), st.to_string()).unwrap();
+
+    // Nothing is missing otherwise: on the state's own word all is well.
+    let out = run_loop(&s, now).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let (code, text, j) = status(&s, now).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(text.starts_with("status          UNHEALTHY\n"), "{text}");
+    let problem = j["problems"][0].as_str().unwrap();
+    assert!(
+        problem.contains("holds the state of LivePerson account 99999999, but this config is for account 12345678"),
+        "{problem}"
+    );
+    assert_eq!(j["refused"][0], problem);
+}
+
+/// Issue 17, item 12: a last delivery in the future (a run whose clock was
+/// ahead) stops `loop` with exit 1 naming it, and `status` says the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_in_the_future_stops_loop_and_makes_status_unhealthy() {
+    let ahead = t("2026-11-24T10:16:30Z");
+    let sim = scenario(ahead).start().await;
+    let s = Setup::new(&sim, "");
+    let out = run_loop(&s, ahead).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = files_in(&s.reports());
+
+    // The clock put right: a day earlier than that run thought.
+    let now = ahead - chrono::Duration::days(1);
+    sim.set_now(now);
+    let (code, text, j) = status(&s, now).await;
+    assert_eq!(code, 1, "{text}");
+    let problem = j["problems"][0].as_str().unwrap().to_string();
+    assert!(
+        problem.contains("records quarter 112426.1000 (2026-11-24 10:00-10:15 UTC) as delivered, but it ends at 2026-11-24 10:15 UTC, after now (2026-11-23 10:16:30 UTC)"),
+        "{problem}"
+    );
+    assert!(text.contains(&format!("problem         {problem}\n")), "{text}");
+
+    let out = run_loop(&s, now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&problem), "loop names the same problem: {err}");
+    assert_eq!(files_in(&s.reports()), before, "nothing built");
+    assert_eq!(sim.data_requests(), 3, "no request after the refusal");
+}

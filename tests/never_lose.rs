@@ -324,3 +324,69 @@ async fn a_failed_run_with_a_full_log_dir_says_so_in_the_mail() {
     assert!(body.contains("cannot write the log file"), "{body}");
     assert!(body.contains("No space left on device"), "{body}");
 }
+
+/// Issue 17, item 1: one `loop` with the clock three days fast must not make
+/// quarters lost for good. LivePerson answers for its own now (the simulator's
+/// clock stays right), so that run can build nothing; once the clock is right
+/// again, the next loop builds every quarter LivePerson still serves, and
+/// `status` reports none of them lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_ahead_for_one_run_loses_no_quarter_for_good() {
+    let real = t("2026-11-24T10:16:30Z");
+    let first = real - chrono::Duration::hours(2);
+    let sim = scenario(first).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap();
+    let out = wfm(&["loop", cfg, "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    sim.set_now(real);
+
+    let fast = real + chrono::Duration::days(3);
+    let out = wfm(&["loop", cfg, "2", "2", "0"], fast).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "now (2026-11-27 10:16:30 UTC) is 74 h 1 min after the newest quarter the state records (112426.0800"
+        ),
+        "the jump is logged loudly: {err}"
+    );
+    assert!(quarters_in(&state(&s)["lost"]) > 190, "{}", state(&s));
+
+    // Before the next loop, status at the right time already reads the state as
+    // that loop will: nothing lost, eight quarters to build, no future in the outage.
+    let status = wfm(&["status", "--config", cfg, "--json"], real).await;
+    let j: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(status.status.code(), Some(1), "{j}");
+    assert_eq!(j["lost"]["count"], 0, "{j}");
+    assert_eq!(j["missing"]["count"], 8, "{j}");
+    assert_eq!(j["outage"]["since"], "2026-11-24T10:16:30Z", "{j}");
+    assert_eq!(j["next"]["quarter"], "112426.1000", "{j}");
+
+    // The clock is right again: the quarters LivePerson serves are built.
+    let out = wfm(&["loop", cfg, "2", "2", "0"], real).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let log = log_text(&s.path("logs"));
+    assert!(
+        !log.contains("delivered already"),
+        "lost quarters are not 'delivered already': {log}"
+    );
+    let reports = files_in(&s.reports());
+    let mut start = t("2026-11-24T08:15:00Z");
+    while start <= t("2026-11-24T10:00:00Z") {
+        for name in names(start) {
+            assert!(reports.contains(&name), "{name} missing: {reports:?}");
+        }
+        start += chrono::Duration::minutes(15);
+    }
+    let st = state(&s);
+    assert_eq!(quarters_in(&st["lost"]), 0, "{st}");
+    assert!(st["outage"].is_null(), "{st}");
+
+    let status = wfm(&["status", "--config", cfg, "--json"], real).await;
+    let j: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(status.status.code(), Some(0), "{j}");
+    assert_eq!(j["lost"]["count"], 0, "{j}");
+    assert_eq!(j["last_delivered"]["quarter"], "112426.1000", "{j}");
+}

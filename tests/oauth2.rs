@@ -127,6 +127,10 @@ async fn a_token_revoked_mid_run_is_fetched_again_once_and_the_calls_repeated() 
     let s = Setup::without_hosts(&sim, "");
     // The token works for one data call, then is revoked (as when a secret is rotated).
     sim.revoke_tokens_after(1);
+    // The three calls run at once: the refusals are answered only when all three
+    // have arrived, so neither of the other two can go out with a new token
+    // (which made the count 4 under load). Two refusals, two repeats: 5, always.
+    sim.hold_refusals_until(3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
@@ -140,6 +144,16 @@ async fn a_token_revoked_mid_run_is_fetched_again_once_and_the_calls_repeated() 
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 2, "{statuses:?}");
+    // Each refused method is repeated once, and the repeat is accepted.
+    for m in [Method::QueueHealth, Method::EngActivity, Method::AgentActivity] {
+        let of_m: Vec<u16> = sim
+            .requests()
+            .iter()
+            .filter(|r| r.method == Some(m))
+            .map(|r| r.status)
+            .collect();
+        assert!(of_m == [200] || of_m == [401, 200], "{m:?}: {of_m:?}");
+    }
     let log = log_text(&s.path("logs"));
     assert!(log.contains("getting a new token and repeating the call once"), "{log}");
     assert!(log.contains("7 request(s), 2 retries"), "{log}");

@@ -364,3 +364,87 @@ async fn sighup_sigquit_and_sigusr1_stop_the_run_cleanly() {
     let log = log_text(&s.path("logs"));
     assert!(log.contains("by an interrupted run"), "{log}");
 }
+
+/// Issue 17, item 19: a dry run's failed quarter is named once on its line, not
+/// once by the listing and again by the failure's own words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_runs_failed_quarter_is_named_once() {
+    let now = t("2026-11-24T10:16:30Z");
+    // LivePerson's clock is an hour behind: the quarter's intervals are not served yet.
+    let sim = scenario(now - chrono::Duration::hours(1)).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], now).await;
+    let listed = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}{listed}", stderr(&out));
+    let line = listed
+        .lines()
+        .find(|l| l.starts_with("would fail"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(line.matches("112426.1000").count(), 1, "{line}");
+    assert!(
+        line.starts_with("would fail: queuehealth reply has no interval ending 2026-11-24 10:05 UTC, which quarter 112426.1000 needs"),
+        "{line}"
+    );
+}
+
+/// Issue 17, "Also": two accounts sharing one REPORT_DIR. The second account's
+/// run finds the first one's reports at its file names and refuses: exit 1,
+/// both accounts named, nothing of the quarter replaced (loop and rerun alike).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_account_never_overwrites_the_first_ones_reports() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim_a = scenario(now).start().await;
+    let sim_b = scenario(now).with(|o| o.account = "87654321".into()).start().await;
+    let a = Setup::new(&sim_a, "");
+    let shared = a.reports();
+    let b = Setup::new(&sim_b, &format!("REPORT_DIR={}", shared.display()));
+    let out = wfm(&["loop", a.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bytes = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        files_in(dir)
+            .into_iter()
+            .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap()))
+            .collect()
+    };
+    let before = bytes(&shared);
+    assert_eq!(before.len(), 3);
+
+    let out = wfm(&["loop", b.config.to_str().unwrap(), "2", "2", "0"], now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is a report of LivePerson account 12345678, but this config is for account 87654321")
+            && err.contains("Nothing of this quarter was replaced"),
+        "{err}"
+    );
+    assert_eq!(bytes(&shared), before, "the first account's files are untouched");
+
+    let old = b.path("old");
+    let out = wfm(
+        &[
+            "rerun",
+            b.config.to_str().unwrap(),
+            "2",
+            "2",
+            "0",
+            old.to_str().unwrap(),
+            "112426.1000",
+            "112426.1000",
+        ],
+        now,
+    )
+    .await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("account 12345678") && err.contains("account 87654321"),
+        "{err}"
+    );
+    assert_eq!(bytes(&shared), before, "a rerun's copy refuses too");
+    assert!(
+        files_in(&old).is_empty(),
+        "nothing of the quarter written: {:?}",
+        files_in(&old)
+    );
+}

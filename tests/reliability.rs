@@ -462,7 +462,7 @@ async fn second_account(s: &Setup, now: chrono::DateTime<chrono::Utc>, extra: &s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_accounts_sharing_one_report_dir_each_deliver_their_own_quarter() {
+async fn two_accounts_sharing_one_report_dir_keep_their_own_state_and_never_overwrite() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
@@ -470,12 +470,17 @@ async fn two_accounts_sharing_one_report_dir_each_deliver_their_own_quarter() {
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
+    // Its own state: the second account builds its quarter (never "delivered
+    // already"), but does not replace the first account's files of the same names
+    // (issue 17: they used to overwrite each other, both exiting 0).
     let out = wfm(&["loop", config_b.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        stderr(&out).contains("1 of 1 quarter(s) delivered") && !stderr(&out).contains("delivered already"),
-        "{}",
-        stderr(&out)
+        err.contains(&format!(
+            "is a report of LivePerson account {ACCOUNT}, but this config is for account {OTHER_ACCOUNT}"
+        )) && !err.contains("delivered already"),
+        "{err}"
     );
     assert_eq!((sim.data_requests(), sim_b.data_requests()), (3, 3));
     let other_state = s.state_dir().join(format!("wfm-state-{OTHER_ACCOUNT}.json"));
@@ -506,4 +511,32 @@ async fn a_state_file_shared_by_two_accounts_is_refused_for_the_second() {
     );
     assert_eq!(sim_b.data_requests(), 0, "the second account did nothing");
     assert_eq!(std::fs::read(&shared).unwrap(), before, "the state is untouched");
+}
+
+/// Issue 17, item 19: the lock message never names the pid of an earlier run
+/// that has ended. Here the holder is another program (this test process); the
+/// lock file still names the first run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lock_message_names_the_real_holder_not_a_dead_run() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let recorded = std::fs::read_to_string(s.lock_file()).unwrap();
+    assert!(recorded.starts_with("pid "), "{recorded}");
+    let held = std::fs::File::open(s.lock_file()).unwrap();
+    held.try_lock().unwrap();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now + chrono::Duration::minutes(15)).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(!err.contains(recorded.trim()), "names the ended run: {err}");
+    if cfg!(target_os = "linux") {
+        assert!(
+            err.contains(&format!("another wfm run is in progress (pid {});", std::process::id())),
+            "{err}"
+        );
+    }
+    drop(held);
 }

@@ -2,9 +2,63 @@
 //! one atomically (see [`crate::atomic`]).
 
 use crate::atomic::{stage, stage_copy, sync_dir};
+use crate::outside;
+use crate::report::layout;
 use crate::report::render::RenderedFile;
 use anyhow::{Context, Result};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// How much of an existing report is read for its root element: the
+/// declaration and the root's attributes fit well within it.
+const HEAD_BYTES: u64 = 512;
+
+/// A report file at a name this run writes belongs to another LivePerson
+/// account: two configs share a folder (file names carry no account).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path} is a report of LivePerson account {theirs}, but this config is for account {ours}: two accounts write into the same folder and would overwrite each other's files (the names carry no account). Give each config its own REPORT_DIR (and rerun OUTPUT). Nothing of this quarter was replaced")]
+pub struct ForeignReport {
+    pub path: String,
+    pub theirs: String,
+    pub ours: String,
+}
+
+/// Refuse, before anything is written, when a file `names` would replace in
+/// `dir` is a report naming another account. A file that names no account
+/// (the old scripts' files, anything not ours) is replaced as before.
+pub fn check_owner<'a>(
+    dir: &Path,
+    names: impl IntoIterator<Item = &'a str>,
+    account: &str,
+) -> Result<(), ForeignReport> {
+    for name in names {
+        let path = dir.join(name);
+        let Some(theirs) = account_of(&path) else { continue };
+        if theirs != account {
+            return Err(ForeignReport {
+                path: path.display().to_string(),
+                theirs: outside::escape(&theirs),
+                ours: account.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The account an existing report names (first bytes only); `None` when the
+/// file is missing, unreadable or not one of our reports. A link is not followed.
+fn account_of(path: &Path) -> Option<String> {
+    if !std::fs::symlink_metadata(path).ok()?.file_type().is_file() {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(HEAD_BYTES)
+        .read_to_end(&mut head)
+        .ok()?;
+    layout::root_account(&head)
+}
 
 /// Write a quarter's files into `dir`: all are staged first, and only when every
 /// one is complete are they renamed, so a failure leaves no new file behind.

@@ -80,3 +80,44 @@ pub const AVG_WAIT_TIME_FIRST_RESPONSE: &str = "AvgWaitTimeFirstResponse";
 pub const AVG_TIME_TO_RESPONSE: &str = "AvgTimeToResponse";
 pub const AVG_TIME_TO_FIRST_RESPONSE_FIRST_ASSIGNMENT: &str = "AvgTimeToFirstResponseFirstAssignment";
 // Messaging AS_: the chat AS_ names with `total` only, and CLOSED.
+
+/// The `account` attribute of a report's root element, read from the first
+/// bytes of a file (`None` when they hold no such root: not one of our reports).
+pub fn root_account(head: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(head);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                let attr = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == ATTR_ACCOUNT.as_bytes())?;
+                return attr.unescape_value().ok().map(|v| v.into_owned());
+            }
+            Event::Eof => return None,
+            _ => buf.clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_account_is_read_from_the_first_bytes() {
+        let head = br#"<?xml version="1.0" encoding="UTF-8"?>
+<QueueData account="12345678" start="2026-11-24T10:00:00Z" end="2026-11-24T10:15:00Z">
+  <Queue id="1"><Offe"#;
+        assert_eq!(root_account(head).as_deref(), Some("12345678"));
+        assert_eq!(root_account(b"<QueueData start=\"x\">").as_deref(), None);
+        assert_eq!(root_account(b"not xml at all").as_deref(), None);
+        assert_eq!(root_account(b"").as_deref(), None);
+        assert_eq!(
+            root_account(b"<!-- c --><A account=\"a&amp;b\"/>").as_deref(),
+            Some("a&b")
+        );
+    }
+}

@@ -36,6 +36,15 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
             })
             .collect::<Vec<_>>()
     };
+    // Another account's reports at these names: refused before anything is written.
+    let mut dirs = vec![write_dir];
+    if copy_to_reports {
+        dirs.push(cfg.report_dir.as_path());
+    }
+    for dir in dirs {
+        local::check_owner(dir, files.iter().map(|f| f.name.as_str()), &cfg.account)
+            .map_err(|e| Failure::new(FailureKind::Write, e.to_string()))?;
+    }
     if ctx.opts.dry_run {
         for f in files {
             info!(

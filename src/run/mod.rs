@@ -142,11 +142,16 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     if rerun_quarters.is_some() && ctx.pushing() {
         tracing::warn!("rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored");
     }
+    let refused = match job {
+        Job::Loop => rec.vet_loop(ctx.now(), ctx.settle()).err(),
+        Job::Rerun { .. } => None,
+    };
     let plan = match rerun_quarters {
         Some(qs) => LoopPlan {
             build: qs,
             ..LoopPlan::default()
         },
+        None if refused.is_some() => LoopPlan::default(),
         None => rec.plan_loop(ctx.now(), ctx.settle()),
     };
     if !plan.newly_lost.is_empty() {
@@ -156,11 +161,13 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             plan.newly_lost
         );
     }
-    let mut summary = if plan.build.is_empty() && plan.upload.is_empty() {
-        info!(
-            "nothing to build: {} is delivered already",
-            quarter::loop_quarter(ctx.now(), ctx.settle())
-        );
+    let mut summary = if let Some(e) = refused {
+        let failure = Failure::new(FailureKind::State, e.to_string());
+        error!("{failure}");
+        RunSummary::all_failed(&[quarter::loop_quarter(ctx.now(), ctx.settle())], failure)
+    } else if plan.build.is_empty() && plan.upload.is_empty() {
+        let newest = quarter::loop_quarter(ctx.now(), ctx.settle());
+        info!("nothing to build: {newest} is {}", rec.standing(newest));
         RunSummary::default()
     } else {
         run_quarters(&ctx, &agent_map, &plan, &mut rec).await
@@ -291,6 +298,8 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
                     );
                 }
             }
+            // Most failures name their quarter already: named once.
+            Some(e) if e.message.contains(&q.quarter.stem()) => out += &format!("would fail: {e}\n"),
             Some(e) => out += &format!("would fail {}: {e}\n", q.quarter),
         }
     }

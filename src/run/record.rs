@@ -67,6 +67,37 @@ impl Record {
         }
     }
 
+    /// The checks of a `loop` before it plans (the account was checked on
+    /// load): a delivery in the future refuses the run; lost and failed quarters
+    /// after now are forgotten, and a jump of now far beyond the newest quarter
+    /// recorded is logged at error level.
+    pub fn vet_loop(&mut self, now: DateTime<Utc>, settle: Duration) -> Result<(), state::FutureState> {
+        if let Some(e) = self.state.future_delivery(now, &self.path.display().to_string()) {
+            return Err(e);
+        }
+        let forgotten = self.state.forget_future(now, settle);
+        if forgotten > 0 {
+            tracing::warn!(
+                "forgot {forgotten} quarter(s) recorded lost that have not even ended by now ({}): an earlier run's clock was ahead; they are built when due",
+                now.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+        }
+        if let Some((newest, gap)) = self.state.clock_jump(now) {
+            tracing::error!(
+                "now ({}) is {} h {} min after the newest quarter the state records ({newest}): if this machine's clock is right, no loop ran meanwhile; if the clock is ahead, correct it (`date -u`): quarters recorded lost on its word are built once LivePerson serves them",
+                now.format("%Y-%m-%d %H:%M:%S UTC"),
+                gap.num_hours(),
+                gap.num_minutes() % 60
+            );
+        }
+        Ok(())
+    }
+
+    /// Where `q` stands in the state, in words.
+    pub fn standing(&self, q: Quarter) -> &'static str {
+        self.state.standing(q)
+    }
+
     /// What a `loop` builds, uploads and finds lost now.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
         self.state

@@ -80,6 +80,26 @@ pub struct ForeignState {
     pub ours: String,
 }
 
+/// How far ahead of now a recorded delivery may end before the state is
+/// refused: one quarter, so a clock stepped back by NTP never stops a run.
+const FUTURE_TOLERANCE_MINUTES: i64 = 15;
+
+/// How long after the newest quarter the state records a run may come before
+/// the jump is logged loudly (a clock ahead, or a machine that did not run).
+const JUMP_HOURS: i64 = 2;
+
+/// The state records a delivery of a quarter that ends after now: the clock is
+/// behind, or an earlier run ran with a clock ahead. Planning from it would
+/// build nothing until the clock reaches it, so the run is refused instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("STATE_FILE {path} records quarter {quarter} as delivered, but it ends at {ends}, after now ({now}): this machine's clock is behind, or an earlier run ran with its clock ahead. Check the clock (`date -u`): if it is wrong, correct it and the next loop carries on by itself; if it is right, move STATE_FILE aside (the next loop starts afresh with the newest quarter) and rebuild any quarter missed since the last real delivery with `wfm rerun`. This run built nothing")]
+pub struct FutureState {
+    pub path: String,
+    pub quarter: String,
+    pub ends: String,
+    pub now: String,
+}
+
 /// What a `loop` run at `now` should do.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoopPlan {
@@ -96,17 +116,88 @@ impl State {
     /// Check that this state is `account`'s (`path` is the file, for the
     /// message); a state that names no account yet becomes `account`'s.
     pub fn claim(&mut self, account: &str, path: &str) -> Result<(), ForeignState> {
+        if let Some(e) = self.foreign(account, path) {
+            return Err(e);
+        }
+        self.account.get_or_insert_with(|| account.to_string());
+        Ok(())
+    }
+
+    /// The state is another account's (one naming no account is anybody's).
+    pub fn foreign(&self, account: &str, path: &str) -> Option<ForeignState> {
         match &self.account {
-            Some(theirs) if theirs != account => Err(ForeignState {
+            Some(theirs) if theirs != account => Some(ForeignState {
                 path: path.to_string(),
                 theirs: theirs.clone(),
                 ours: account.to_string(),
             }),
-            Some(_) => Ok(()),
-            None => {
-                self.account = Some(account.to_string());
-                Ok(())
-            }
+            _ => None,
+        }
+    }
+
+    /// The newest delivered or written quarter ends after `now` (beyond a
+    /// quarter's tolerance): see [`FutureState`].
+    pub fn future_delivery(&self, now: DateTime<Utc>, path: &str) -> Option<FutureState> {
+        let newest = self.delivered.last().max(self.written.last())?;
+        (newest.end() > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES)).then(|| FutureState {
+            path: path.to_string(),
+            quarter: newest.to_string(),
+            ends: newest.end().format("%Y-%m-%d %H:%M UTC").to_string(),
+            now: now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        })
+    }
+
+    /// Every reason a `loop` refuses this state, in words (`wfm status` shows
+    /// the same rules: one implementation).
+    pub fn refusals(&self, account: &str, path: &str, now: DateTime<Utc>) -> Vec<String> {
+        let foreign = self.foreign(account, path).map(|e| e.to_string());
+        let future = self.future_delivery(now, path).map(|e| e.to_string());
+        foreign.into_iter().chain(future).collect()
+    }
+
+    /// Forget lost and failed quarters that had not even ended by `now`'s
+    /// newest complete quarter: a run with its clock ahead recorded them on the
+    /// word of that clock alone. Returns how many lost quarters were forgotten.
+    pub fn forget_future(&mut self, now: DateTime<Utc>, settle: Duration) -> usize {
+        let newest = quarter::loop_quarter(now, settle);
+        let before = self.lost.len();
+        self.lost.forget_after(newest);
+        if let Some(o) = &mut self.outage {
+            o.failed.retain(|t| *t <= newest.start());
+            // "Failing since" a time that has not come is the same clock's word.
+            o.since = o.since.min(now);
+        }
+        before - self.lost.len()
+    }
+
+    /// When `now` comes more than a couple of hours after the newest quarter
+    /// this state records (delivered, written, or failed in the current outage):
+    /// that quarter and the gap, for a loud log line. A clock ahead and a machine
+    /// that did not run look the same here; the line says both.
+    pub fn clock_jump(&self, now: DateTime<Utc>) -> Option<(Quarter, Duration)> {
+        let failed = self
+            .outage
+            .as_ref()
+            .and_then(|o| o.failed.iter().next_back())
+            .and_then(|t| Quarter::starting_at(*t).ok());
+        let newest = [self.delivered.last(), self.written.last(), failed]
+            .into_iter()
+            .flatten()
+            .max()?;
+        let gap = now - newest.end();
+        (gap > Duration::hours(JUMP_HOURS)).then_some((newest, gap))
+    }
+
+    /// Where `q` stands, in words, for "nothing to build: {q} is …".
+    pub fn standing(&self, q: Quarter) -> &'static str {
+        if self.delivered.contains(q) {
+            "delivered already"
+        } else if self.written.contains(q) {
+            "written already, waiting for the upload"
+        } else if self.lost.contains(q) {
+            "lost: LivePerson no longer serves it"
+        } else {
+            "not built yet"
         }
     }
 
@@ -118,12 +209,15 @@ impl State {
     pub fn mark_delivered(&mut self, q: Quarter) {
         self.delivered.insert(q);
         self.written.remove(q);
+        // Recorded lost on the word of a clock ahead, served after all.
+        self.lost.remove(q);
     }
 
     /// Push mode: the files of `q` are complete in REPORT_DIR, not uploaded yet.
     pub fn mark_written(&mut self, q: Quarter) {
         if !self.delivered.contains(q) {
             self.written.insert(q);
+            self.lost.remove(q);
         }
     }
 
@@ -147,7 +241,9 @@ impl State {
     /// one is settled: delivered, written (to upload), lost (reported before),
     /// to build (LivePerson still serves it) or newly lost — however long the
     /// gap. `has_files(q)` says whether a written quarter's files are still in
-    /// REPORT_DIR; if not, it is built again or reported lost.
+    /// REPORT_DIR; if not, it is built again or reported lost. A quarter
+    /// recorded lost that LivePerson serves at `now` is built after all: "lost"
+    /// was the word of the clock of an earlier run, which may have been ahead.
     pub fn plan_loop(
         &self,
         now: DateTime<Utc>,
@@ -163,11 +259,12 @@ impl State {
         };
         let mut q = first;
         while q <= newest {
-            if self.delivered.contains(q) || self.lost.contains(q) {
+            if self.delivered.contains(q) {
             } else if self.written.contains(q) && has_files(q) {
                 plan.upload.push(q);
             } else if reach.serves(q, now) {
                 plan.build.push(q);
+            } else if self.lost.contains(q) {
             } else {
                 plan.newly_lost.insert(q);
             }
@@ -339,6 +436,53 @@ mod tests {
         assert_eq!(s.written.to_string(), "112126.1015");
         s.written_count_as_delivered();
         assert!(s.written.is_empty() && s.is_delivered(q("112126.1015")));
+    }
+
+    #[test]
+    fn a_clock_ahead_makes_nothing_lost_for_good() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.0800"));
+        // One run three days fast.
+        let fast = plan(&s, "2026-11-27T10:16:00Z");
+        assert_eq!(fast.newly_lost.first(), Some(q("112426.0815")));
+        s.lost.extend(&fast.newly_lost);
+        let jump = s.clock_jump(t("2026-11-27T10:16:00Z")).unwrap();
+        assert_eq!((jump.0, jump.1.num_hours()), (q("112426.0800"), 74));
+        // The clock right again: what LivePerson serves is built, the future forgotten.
+        let now = t("2026-11-24T10:16:00Z");
+        assert_eq!(
+            s.forget_future(now, Duration::seconds(SETTLE)),
+            fast.newly_lost.len() - 8
+        );
+        assert_eq!(s.lost.to_string(), "112426.0815 to 112426.1000");
+        assert_eq!(s.standing(q("112426.0900")), "lost: LivePerson no longer serves it");
+        let p = plan(&s, "2026-11-24T10:16:00Z");
+        assert_eq!(p.build.len(), 8, "{p:?}");
+        assert!(p.newly_lost.is_empty());
+        for b in &p.build {
+            s.mark_delivered(*b);
+        }
+        assert!(s.lost.is_empty());
+        assert_eq!(s.standing(q("112426.1000")), "delivered already");
+    }
+
+    #[test]
+    fn a_delivery_in_the_future_is_refused_within_a_quarters_tolerance() {
+        let mut s = State::default();
+        s.mark_delivered(q("112426.1000"));
+        // A clock stepped back a few minutes is no reason to stop.
+        assert!(s.future_delivery(t("2026-11-24T10:01:00Z"), "st.json").is_none());
+        let e = s
+            .future_delivery(t("2026-11-24T09:59:00Z"), "st.json")
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("STATE_FILE st.json records quarter 112426.1000"), "{e}");
+        s.account = Some("111".into());
+        assert_eq!(
+            s.refusals("111", "st.json", t("2026-11-24T10:16:00Z")),
+            Vec::<String>::new()
+        );
+        assert_eq!(s.refusals("222", "st.json", t("2026-11-24T09:00:00Z")).len(), 2);
     }
 
     #[test]

@@ -421,6 +421,13 @@ impl Simulator {
         self.shared.auth.issuer().revoke_after(uses);
     }
 
+    /// Answer a refused data call (401) only once `requests` data requests have
+    /// arrived in all (at most 10 s later): concurrent calls then all go out
+    /// before any refusal can make the client fetch a new token.
+    pub fn hold_refusals_until(&self, requests: usize) {
+        self.shared.refusals_wait_for.store(requests, Ordering::SeqCst);
+    }
+
     pub fn generator(&self) -> &Generator {
         &self.shared.data.generator
     }

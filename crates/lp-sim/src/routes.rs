@@ -75,6 +75,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     };
     if method.is_some() {
         shared.data_requests.fetch_add(1, Ordering::SeqCst);
+        shared.arrived.notify_waiters();
     }
     if matches!(route(&path), Route::Token { .. }) {
         shared.token_requests.fetch_add(1, Ordering::SeqCst);
@@ -119,6 +120,23 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         status,
     });
     resp
+}
+
+/// Hold a refusal until `refusals_wait_for` data requests have arrived (at most
+/// 10 s, so a test that expects too many never hangs).
+async fn wait_for_arrivals(shared: &Shared) {
+    let want = shared.refusals_wait_for.load(Ordering::SeqCst);
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        // Created before the check: it receives every wake-up from then on.
+        let arrived = shared.arrived.notified();
+        if shared.data_requests.load(Ordering::SeqCst) >= want {
+            return;
+        }
+        if tokio::time::timeout_at(until, arrived).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// The answer; `body` gets the request body of a data POST when it is read.
@@ -270,6 +288,7 @@ async fn data_request(
     );
     if let Err(why) = verdict {
         tracing::info!("simulator rejected the authorization: {why}");
+        wait_for_arrivals(shared).await;
         let mut resp = error_response(StatusCode::UNAUTHORIZED, why);
         resp.headers_mut()
             .insert("www-authenticate", HeaderValue::from_static(shared.auth.challenge()));

@@ -22,6 +22,11 @@ pub(crate) struct Shared {
     pub clock: Mutex<SimClock>,
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub data_requests: AtomicUsize,
+    /// Woken at each data request's arrival (for `refusals_wait_for`).
+    pub arrived: tokio::sync::Notify,
+    /// A refused data call (401) is answered only once this many data requests
+    /// have arrived (0: at once), so tests can fix the order of a race.
+    pub refusals_wait_for: AtomicUsize,
     pub token_requests: AtomicUsize,
     /// KMM requests being answered now, and the most there ever were at once.
     pub kmm_in_flight: AtomicUsize,
@@ -56,6 +61,8 @@ impl Shared {
             clock: Mutex::new(opts.clock),
             requests: Mutex::new(Vec::new()),
             data_requests: AtomicUsize::new(0),
+            arrived: tokio::sync::Notify::new(),
+            refusals_wait_for: AtomicUsize::new(0),
             token_requests: AtomicUsize::new(0),
             kmm_in_flight: AtomicUsize::new(0),
             kmm_max_in_flight: AtomicUsize::new(0),
