@@ -20,6 +20,7 @@ pub(crate) mod kmm_request;
 pub mod msg_conversation;
 pub mod msg_segments;
 pub(crate) mod params;
+mod per_skill;
 mod queue;
 mod reply;
 pub(crate) mod slots;
