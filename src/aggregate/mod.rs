@@ -311,7 +311,7 @@ pub fn build_quarter(
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{build_all, sel, snapshot};
+    use super::test_support::{build_all, replies, sel};
     use super::*;
     use crate::quarter::parse_quarter_arg;
 
@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn listed_ids_get_zero_rows_and_unknown_states_are_left_out() {
-        let s = snapshot(
+        let s = replies(
             [r#"{"5":{"enteredQEng":1}}"#, "{}", "{}"],
             [
                 r#"{"metricsPerSkill":{"5":{"metricsPerAgent":{"2":{"connectedEngagements":1},"8":{"connectedEngagements":4}}}}}"#,
@@ -403,14 +403,14 @@ mod tests {
 
     #[test]
     fn missing_interval_and_bad_numbers_are_errors() {
-        let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         let e = build_all(&s, "112426.1030").unwrap_err();
         assert!(
             e.to_string()
                 .contains("queuehealth reply has no interval ending 2026-11-24 10:35"),
             "{e}"
         );
-        let s = snapshot(
+        let s = replies(
             [r#"{"1":{"enteredQEng":-5}}"#, "{}", "{}"],
             ["{}", "{}", "{}"],
             ["{}", "{}", "{}"],
@@ -418,7 +418,7 @@ mod tests {
         let e = build_all(&s, "112426.1000").unwrap_err();
         assert!(e.to_string().contains("enteredQEng of 1 is -5"), "{e}");
         let big = i64::MAX;
-        let s = snapshot(
+        let s = replies(
             [
                 &format!(r#"{{"1":{{"enteredQEng":{big}}}}}"#),
                 &format!(r#"{{"1":{{"enteredQEng":{big}}}}}"#),
@@ -439,7 +439,7 @@ mod tests {
 
     #[test]
     fn the_in_progress_and_the_partial_oldest_interval_are_never_used() {
-        let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         // The reply runs from 10:00 (partial) to 10:20 (in progress).
         assert!(build_all(&s, "112426.1000").is_ok());
         // 10:15's first interval (ending 10:20) is the reply's newest: in progress.
@@ -452,7 +452,7 @@ mod tests {
         }
         // With queuehealth reaching back to 09:50, 09:45's first interval
         // (ending 09:50) is that reply's oldest: partial.
-        let mut s2 = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let mut s2 = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         for t in [-5, -10] {
             let ms = parse_quarter_arg("112426.1000").unwrap().start().timestamp_millis() + t * 60_000;
             s2.queue_health.by_end_ms.insert(ms, Default::default());

@@ -144,12 +144,12 @@ fn add_eng_totals(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{build_all, snapshot};
+    use super::super::test_support::{build_all, replies};
     use super::super::Hundredths;
 
     #[test]
     fn queue_row_sums_and_recomputes_averages() {
-        let s = snapshot(
+        let s = replies(
             [
                 r#"{"199":{"enteredQEng":2,"connectedEng":1,"abandonedEng":1,"totalTimeToAnswer":4,"totalTimeToAbandon":1111,"maxQueueSize":70,"queueSizeSum":100,"queueSizeCount":2,"maxAvailableSlots":-1,"availableSlotsSum":0,"availableSlotsCount":0}}"#,
                 r#"{"199":{"enteredQEng":3,"connectedEng":2,"abandonedEng":1,"totalTimeToAnswer":3,"totalTimeToAbandon":1111,"maxQueueSize":78,"queueSizeSum":116,"queueSizeCount":1,"maxAvailableSlots":5,"availableSlotsSum":12,"availableSlotsCount":3}}"#,
@@ -205,7 +205,7 @@ mod tests {
             )
         };
         let (a, b, c) = (iv(2, none), iv(3, zero), iv(1, none));
-        let s = snapshot([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         let r = build_all(&s, "112426.1000").unwrap();
         assert_eq!(r.queues.len(), 2);
         let q7 = &r.queues[0];

@@ -44,7 +44,7 @@ impl Replies {
 }
 
 /// Three intervals of one quarter (10:00 on 2026-11-24), as JSON bodies.
-pub(super) fn snapshot(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Replies {
+pub(super) fn replies(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Replies {
     let q = parse_quarter_arg("112426.1000").unwrap();
     let wrap = |parts: [&str; 3], key: &str| {
         // A partial oldest and an in-progress newest interval around the quarter,

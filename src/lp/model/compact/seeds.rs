@@ -1,4 +1,4 @@
-//! serde seeds: the typed model's rules, records pushed as they are read.
+//! serde seeds: the rules serde's derive gives a struct and a map, records pushed as they are read.
 
 use super::{EngInterval, EngSkillRecords, IntervalRecords, Wanted, TOO_MANY_IDS};
 use crate::lp::model::{EngMetrics, IdTable, Num};

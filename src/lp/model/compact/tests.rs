@@ -1,4 +1,4 @@
-//! The compact parse against the typed model's rules, and its encoding.
+//! The compact parse against serde derive's rules, and its encoding.
 use super::*;
 use serde::Deserialize;
 
@@ -33,7 +33,7 @@ fn records_survive_encoding() {
     );
     assert!(
         e.is_err(),
-        "an agent's null record is refused, as the typed model refuses it"
+        "an agent's null record is refused, as serde's derive refuses it"
     );
     let e: EngInterval = one(
         r#"{"skillsMetricsPerAgent":{"metricsPerSkill":{"5":{"metricsTotals":{"totalHandlingTime":4},"metricsPerAgent":{"2":{"connectedEngagements":1}}},"6":[{"7":{}}]}}}"#,
@@ -99,7 +99,7 @@ fn derived(data: &str) -> Result<(), serde_json::Error> {
 }
 
 #[test]
-fn the_typed_models_rules_hold() {
+fn the_rules_of_serde_derive_hold() {
     let mut ids = IdTable::default();
     for bad in [
         r#"{"skillsMetrics":{"1":{"enteredQEng":"9"}}}"#,
