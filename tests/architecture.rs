@@ -536,3 +536,53 @@ fn every_document_link_resolves_inside_the_repo() {
     assert!(links >= 20, "the scan found only {links} links");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// One implementation per rule (issue 20): no production-looking module is
+/// compiled for tests only. A `#[cfg(test)]` file module is a test module
+/// (`tests`, `test_support`); a second parser or aggregation kept as a
+/// reference behind `#[cfg(test)]` (the former `lp/model/whole.rs` and
+/// `run/stream_identity.rs`) is a rule written twice that the binary never runs.
+#[test]
+fn no_module_is_compiled_for_tests_only_but_test_modules() {
+    const TEST_MODULES: &[&str] = &["tests", "test_support"];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut found = Vec::new();
+    let mut test_mods = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = String::from_utf8(code_only(&text)).unwrap();
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("#[cfg(test)]") {
+            rest = &rest[at + "#[cfg(test)]".len()..];
+            // The item the attribute is on, past any further attributes.
+            let mut item = rest.trim_start();
+            while item.starts_with("#[") {
+                item = item[item.find(']').map_or(item.len(), |i| i + 1)..].trim_start();
+            }
+            let item = item
+                .strip_prefix("pub(crate) ")
+                .or(item.strip_prefix("pub(super) "))
+                .unwrap_or(item);
+            let item = item.strip_prefix("pub ").unwrap_or(item);
+            let Some(decl) = item.strip_prefix("mod ") else {
+                continue;
+            };
+            let name: String = decl.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            // `mod x;` is a file of its own; `mod tests { .. }` inline is a test item.
+            if decl[name.len()..].trim_start().starts_with(';') {
+                test_mods += 1;
+                if !TEST_MODULES.contains(&name.as_str()) {
+                    found.push(format!("{}: #[cfg(test)] mod {name};", f.display()));
+                }
+            }
+        }
+    }
+    assert!(test_mods >= 2, "the scan found only {test_mods} test file modules");
+    assert!(
+        found.is_empty(),
+        "modules the binary never runs (retire them, or name a test module `tests`):\n{}",
+        found.join("\n")
+    );
+}
