@@ -2,7 +2,7 @@
 //! figures a 15-minute quarter can hold. A reply breaking either fails its
 //! quarter (no files written, a later run builds it) with an error naming
 //! method, quarter, field or id, and value. The reasoning behind the bounds is
-//! in ARCHITECTURE.md ("Decisions ...", trust-3 group A).
+//! in docs/decisions.md ("LivePerson replies and strictness").
 
 use super::AggregateError;
 use crate::lp::model::Method;
