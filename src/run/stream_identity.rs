@@ -3,7 +3,7 @@
 //! against the whole-body parser and the typed aggregation it replaced: the
 //! same replies must render the same files, byte for byte, and the same failures.
 
-use super::{build, fetch, RunContext};
+use super::{build, fetch, source, RunContext};
 use crate::aggregate::build_quarter;
 use crate::config;
 use crate::job::{DeliveryMode, Job, RunOptions};
@@ -78,7 +78,7 @@ async fn streaming_and_whole_body_parses_render_the_same_bytes() {
         agent_activity: whole::parse_agent_activity(&dump("agentactivity")).unwrap(),
     };
     let agent_map = AgentMap::default();
-    let sel = build::selection(&cfg, &agent_map);
+    let sel = source::selection(&cfg, &agent_map);
     let (mut built, mut failed) = (0, 0);
     for q in quarters {
         let mut unmapped = (BTreeSet::new(), BTreeSet::new());
