@@ -2,8 +2,7 @@
 //! into compact records), aggregate (records into a quarter's rows), render
 //! (rows into the three XML files) and end to end (parse, spill, aggregate,
 //! render and write the files, as `wfm rerun` does after the fetch; once with
-//! plain writes, once with the run's atomic writes and their fsyncs), and the
-//! reference path end to end (the typed parse and aggregation it replaced).
+//! plain writes, once with the run's atomic writes and their fsyncs).
 //!
 //! `cargo bench --bench pipeline` (criterion; `-- --quick` for a short run).
 //! The replies are those of the simulator's generator (`lp_sim::Generator`,
@@ -17,13 +16,10 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lp_sim::{Generator, GeneratorConfig};
 use std::collections::BTreeSet;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
-use wfm::aggregate::compact::{build_quarter_records, id_ranks, QuarterRecords, RunIds};
-use wfm::aggregate::{build_quarter, pick, QuarterReport, Selection};
+use wfm::aggregate::{build_quarter, id_ranks, pick, QuarterRecords, QuarterReport, RunIds, Selection};
 use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::compact::{IntervalRecords, Marks};
-use wfm::lp::model::{
-    read_intervals, read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval, Snapshot,
-};
+use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval};
 use wfm::mapping::AgentMap;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
 use wfm::report::render::render_quarter;
@@ -120,7 +116,7 @@ fn bench(c: &mut Criterion) {
     let reports: Vec<QuarterReport> = qs
         .iter()
         .zip(&all_records)
-        .map(|(q, r)| build_quarter_records(r, *q, &sel, run_ids).expect("a quarter builds"))
+        .map(|(q, r)| build_quarter(r, *q, &sel, run_ids).expect("a quarter builds"))
         .collect();
     let xml_bytes: u64 = reports
         .iter()
@@ -145,7 +141,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for q in &qs {
                 let r = records(&index, *q, &mut |b| b.clone());
-                std::hint::black_box(build_quarter_records(&r, *q, &sel, run_ids).expect("a quarter builds"));
+                std::hint::black_box(build_quarter(&r, *q, &sel, run_ids).expect("a quarter builds"));
             }
         })
     });
@@ -184,7 +180,7 @@ fn bench(c: &mut Criterion) {
                         spill.read_exact(&mut bytes).expect("read");
                         bytes
                     });
-                    let report = build_quarter_records(&r, *q, &sel, run_ids).expect("a quarter builds");
+                    let report = build_quarter(&r, *q, &sel, run_ids).expect("a quarter builds");
                     let files = render_quarter(&report, "12345678");
                     if atomic {
                         wfm::deliver::local::write_quarter(dir.path(), &files).expect("files written");
@@ -197,24 +193,6 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
-    // The path before compact records (typed intervals of every quarter held,
-    // then aggregated): the reference the tests compare against, for scale.
-    group.bench_function("reference_end_to_end", |b| {
-        b.iter(|| {
-            let w = Some(&wanted);
-            let snap = Snapshot {
-                queue_health: read_intervals(bodies[0].as_bytes(), w).expect("queuehealth parses"),
-                eng_activity: read_intervals(bodies[1].as_bytes(), w).expect("engactivity parses"),
-                agent_activity: read_intervals(bodies[2].as_bytes(), w).expect("agentactivity parses"),
-            };
-            for q in &qs {
-                let report = build_quarter(&snap, *q, &sel).expect("a quarter builds");
-                for f in render_quarter(&report, "12345678") {
-                    std::fs::write(dir.path().join(&f.name), &f.bytes).expect("a file written");
-                }
-            }
-        })
-    });
     group.finish();
 }
 

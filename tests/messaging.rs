@@ -168,6 +168,14 @@ fn messaging(now: DateTime<Utc>) -> Scenario {
     scenario(now).oauth2().with(|o| o.chat_data = false)
 }
 
+/// A messaging account of 160 skills and 170 agents: four pages of each method.
+fn paged_messaging(now: DateTime<Utc>) -> Scenario {
+    messaging(now).with(|o| {
+        o.generator.skills = 160;
+        o.generator.agents = 170;
+    })
+}
+
 fn kmm_requests(sim: &Simulator, method: Method) -> usize {
     sim.requests().iter().filter(|r| r.method == Some(method)).count()
 }
@@ -272,13 +280,7 @@ async fn a_messaging_loop_delivers_q_and_as_from_key_messaging_metrics() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_past_fifty_skills_and_agents_are_followed_to_the_end() {
     let now = t("2026-11-24T14:20:00Z");
-    let sim = messaging(now)
-        .with(|o| {
-            o.generator.skills = 160;
-            o.generator.agents = 170;
-        })
-        .start()
-        .await;
+    let sim = paged_messaging(now).start().await;
     let s = Setup::new(&sim, CHANNEL);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

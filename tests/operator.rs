@@ -191,33 +191,17 @@ async fn sigint_stops_a_rerun_with_130() {
     sim.inject(Some(Method::EngActivity), Fault::Slow(Duration::from_secs(5)), 1);
     let s = Setup::new(&sim, "");
     let old = s.path("old");
-    let child = wfm_command(
-        &[
-            "rerun",
-            s.config.to_str().unwrap(),
-            "2",
-            "2",
-            "0",
-            old.to_str().unwrap(),
-            "112426.0930",
-            "112426.0945",
-        ],
-        Some(now),
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains("pid")) {
-        assert!(Instant::now() < deadline, "the run never took the lock");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let args = [
+        "rerun",
+        s.config.to_str().unwrap(),
+        "2",
+        "2",
+        "0",
+        old.to_str().unwrap(),
+        "112426.0930",
+        "112426.0945",
+    ];
+    let (out, _) = stop_mid_run(&args, now, &s.lock_file(), libc::SIGINT, || {}).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(files_in(&old).is_empty() && files_in(&s.reports()).is_empty());
     assert!(log_text(&s.path("logs")).contains("stopped by SIGINT"));
@@ -239,26 +223,19 @@ async fn sigterm_stops_the_run_cleanly_and_the_next_run_works() {
     sim.set_now(t("2026-11-24T10:31:30Z"));
     let later = t("2026-11-24T10:31:30Z");
     sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(5)), 1);
-    let child = wfm_command(&["loop", &cfg, "2", "2", "1"], Some(later))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains(&format!("pid {}", child.id()))) {
-        assert!(Instant::now() < deadline, "the run never took the lock");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let part = s.reports().join(".Q_112426.1015.xml.abc123.part");
     // Inside the slow reply; a temporary as a write cut by the signal leaves it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    std::fs::write(s.reports().join(".Q_112426.1015.xml.abc123.part"), "half").unwrap();
-    let started = Instant::now();
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let plant = || std::fs::write(&part, "half").unwrap();
+    let (out, took) = stop_mid_run(
+        &["loop", &cfg, "2", "2", "1"],
+        later,
+        &s.lock_file(),
+        libc::SIGTERM,
+        plant,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
-    assert!(started.elapsed() < Duration::from_secs(3), "stopped at once");
+    assert!(took < Duration::from_secs(3), "stopped at once");
     for d in [s.reports(), s.state_dir(), s.path("json")] {
         files_in(&d); // asserts no `.part` file
     }
@@ -330,21 +307,7 @@ async fn sighup_sigquit_and_sigusr1_stop_the_run_cleanly() {
         (libc::SIGUSR1, "SIGUSR1", 143),
     ] {
         sim.inject(Some(Method::QueueHealth), Fault::Slow(Duration::from_secs(5)), 1);
-        let child = wfm_command(&["loop", &cfg, "2", "2", "2"], Some(now))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !std::fs::read_to_string(s.lock_file()).is_ok_and(|h| h.contains(&format!("pid {}", child.id()))) {
-            assert!(Instant::now() < deadline, "the run never took the lock");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
+        let (out, _) = stop_mid_run(&["loop", &cfg, "2", "2", "2"], now, &s.lock_file(), signal, || {}).await;
         assert_eq!(out.status.code(), Some(code), "{name}: {}", stderr(&out));
         files_in(&s.path("json")); // asserts no `.part` file
         assert!(
@@ -447,4 +410,36 @@ async fn a_second_account_never_overwrites_the_first_ones_reports() {
         "nothing of the quarter written: {:?}",
         files_in(&old)
     );
+}
+
+/// Starts `wfm` with `args` at `now`, waits until it holds the lock (its own pid
+/// in `lock`) and is inside LivePerson's slow reply, runs `before` (to plant a
+/// temporary, say), then sends `signal`. Its output, and how long it took to
+/// stop after the signal.
+#[cfg(unix)]
+async fn stop_mid_run(
+    args: &[&str],
+    now: chrono::DateTime<chrono::Utc>,
+    lock: &Path,
+    signal: libc::c_int,
+    before: impl FnOnce(),
+) -> (std::process::Output, Duration) {
+    let child = wfm_command(args, Some(now))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(lock).is_ok_and(|h| h.contains(&format!("pid {}", child.id()))) {
+        assert!(Instant::now() < deadline, "the run never took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    before();
+    let signalled = Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    (out, signalled.elapsed())
 }

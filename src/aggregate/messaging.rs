@@ -5,7 +5,7 @@
 //! rounded half up.
 
 use super::limits::{check_average, check_id, COUNT, STATE_MS};
-use super::sums::Acc;
+use super::sums::{div_half_up, Acc};
 use super::{row_ids, AggregateError, Naming, Selection};
 use crate::lp::model::kmm::{AgentRecord, Group};
 use crate::lp::model::Method;
@@ -61,7 +61,7 @@ pub fn avg_seconds(ms: Option<f64>) -> Option<u64> {
 
 /// Milliseconds as whole seconds, half up.
 pub fn ms_to_seconds(ms: u64) -> u64 {
-    ms / 1000 + u64::from(ms % 1000 >= 500)
+    div_half_up(ms.into(), 1000) as u64
 }
 
 /// Build one messaging quarter from all pages of `metrics` (`groups`) and of

@@ -1,18 +1,21 @@
-//! Aggregation: the three 5-minute intervals of a quarter, from the three
-//! parsed replies, into the rows of the `Q_`, `AQ_` and `AS_` reports.
-//! Pure: same snapshot and settings, same rows, in the same order.
+//! Aggregation: the three 5-minute intervals of a quarter, as compact records
+//! of the three replies ([`crate::lp::model::compact`], ids interned), into
+//! the rows of the `Q_`, `AQ_` and `AS_` reports. Pure: same records and
+//! settings, same rows, in the same order.
 //!
 //! One file per report: `queue.rs` (`Q_`), `agent_queue.rs` (`AQ_`),
-//! `agent_system.rs` (`AS_`); `sums.rs` holds the arithmetic they share. This
+//! `agent_system.rs` (`AS_`), `messaging.rs` (the messaging `Q_` and `AS_`);
+//! `sums.rs` holds the arithmetic they share, `limits.rs` the bounds of ids
+//! and figures, `run_ids.rs` the run's interned ids (names, numeric order). This
 //! file holds the shared types, the choice of intervals, which ids make rows
-//! (numeric id order) and how agents are named.
+//! (numeric id order), how agents are named, and [`build_quarter`].
 
 mod agent_queue;
 mod agent_system;
-pub mod compact;
 pub mod limits;
 mod messaging;
 mod queue;
+mod run_ids;
 mod sums;
 #[cfg(test)]
 mod test_support;
@@ -20,9 +23,10 @@ mod test_support;
 pub use messaging::{
     avg_seconds, build_messaging_quarter, ms_to_seconds, MessagingAgentRow, MessagingQueueRow, MessagingReport,
 };
+pub use run_ids::{id_ranks, RunIds};
 pub use sums::{avg_hundredths, avg_rounded};
 
-use crate::lp::model::{Intervals, Method, Snapshot};
+use crate::lp::model::{AgentInterval, EngInterval, Intervals, Method, QueueInterval};
 use crate::mapping::AgentMap;
 use crate::quarter::Quarter;
 use crate::select::{IdSelection, UnmappedAgents};
@@ -266,19 +270,35 @@ pub fn pick<M>(intervals: &Intervals<M>, q: Quarter, method: Method) -> Result<[
     Ok([out[0], out[1], out[2]])
 }
 
-/// Build one quarter's rows from the run's snapshot.
-pub fn build_quarter(snap: &Snapshot, q: Quarter, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
+/// One quarter's three intervals of each reply, oldest first.
+#[derive(Debug, Default)]
+pub struct QuarterRecords {
+    pub queue_health: [QueueInterval; 3],
+    pub eng_activity: [EngInterval; 3],
+    pub agent_activity: [AgentInterval; 3],
+}
+
+/// Build one quarter's rows from its records (intervals already picked: the
+/// caller checks with [`pick`] that each is whole, every method before any is read).
+pub fn build_quarter(
+    records: &QuarterRecords,
+    q: Quarter,
+    sel: &Selection<'_>,
+    ids: RunIds<'_>,
+) -> Result<QuarterReport, AggregateError> {
     let stem = q.stem();
-    let qh = pick(&snap.queue_health, q, Method::QueueHealth)?;
-    let ea = pick(&snap.eng_activity, q, Method::EngActivity)?;
-    let aa = pick(&snap.agent_activity, q, Method::AgentActivity)?;
     let mut naming = Naming {
         sel,
         unmapped: BTreeSet::new(),
     };
-    let queues = queue::rows(qh, ea, sel.skills, &stem)?;
-    let agent_queues = agent_queue::rows(ea, sel, &mut naming, &stem)?;
-    let (agents, ignored_state_ids) = agent_system::rows(aa, sel.agents, &mut naming, &stem)?;
+    let queues = queue::rows(records, sel.skills, ids, &stem)?;
+    let mut employees = run_ids::Employees {
+        naming: &mut naming,
+        ids,
+        known: Default::default(),
+    };
+    let agent_queues = agent_queue::rows(&records.eng_activity, sel, &mut employees, &stem)?;
+    let (agents, ignored_state_ids) = agent_system::rows(&records.agent_activity, sel.agents, &mut employees, &stem)?;
     Ok(QuarterReport {
         quarter: q,
         queues,
@@ -291,7 +311,7 @@ pub fn build_quarter(snap: &Snapshot, q: Quarter, sel: &Selection<'_>) -> Result
 
 #[cfg(test)]
 mod tests {
-    use super::test_support::{build_all, sel, snapshot};
+    use super::test_support::{build_all, replies, sel};
     use super::*;
     use crate::quarter::parse_quarter_arg;
 
@@ -304,7 +324,7 @@ mod tests {
 
     #[test]
     fn listed_ids_get_zero_rows_and_unknown_states_are_left_out() {
-        let s = snapshot(
+        let s = replies(
             [r#"{"5":{"enteredQEng":1}}"#, "{}", "{}"],
             [
                 r#"{"metricsPerSkill":{"5":{"metricsPerAgent":{"2":{"connectedEngagements":1},"8":{"connectedEngagements":4}}}}}"#,
@@ -321,12 +341,12 @@ mod tests {
         map.insert("2", "E2");
         let skills = IdSelection::List(vec!["5".into(), "11".into()]);
         let agents = IdSelection::List(vec!["4".into(), "2".into()]);
-        let r = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&skills, &agents, &map, UnmappedAgents::Keep),
-        )
-        .unwrap();
+        let r = s
+            .build(
+                parse_quarter_arg("112426.1000").unwrap(),
+                &sel(&skills, &agents, &map, UnmappedAgents::Keep),
+            )
+            .unwrap();
         assert_eq!(r.queues.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), ["5", "11"]);
         assert_eq!(
             r.queues[1],
@@ -372,25 +392,25 @@ mod tests {
         );
         assert_eq!(r.ignored_state_ids, BTreeSet::from([5]));
         // skip policy drops the unmapped agent 4
-        let r = build_quarter(
-            &s,
-            parse_quarter_arg("112426.1000").unwrap(),
-            &sel(&skills, &agents, &map, UnmappedAgents::Skip),
-        )
-        .unwrap();
+        let r = s
+            .build(
+                parse_quarter_arg("112426.1000").unwrap(),
+                &sel(&skills, &agents, &map, UnmappedAgents::Skip),
+            )
+            .unwrap();
         assert_eq!(r.agents.len(), 1);
     }
 
     #[test]
     fn missing_interval_and_bad_numbers_are_errors() {
-        let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         let e = build_all(&s, "112426.1030").unwrap_err();
         assert!(
             e.to_string()
                 .contains("queuehealth reply has no interval ending 2026-11-24 10:35"),
             "{e}"
         );
-        let s = snapshot(
+        let s = replies(
             [r#"{"1":{"enteredQEng":-5}}"#, "{}", "{}"],
             ["{}", "{}", "{}"],
             ["{}", "{}", "{}"],
@@ -398,7 +418,7 @@ mod tests {
         let e = build_all(&s, "112426.1000").unwrap_err();
         assert!(e.to_string().contains("enteredQEng of 1 is -5"), "{e}");
         let big = i64::MAX;
-        let s = snapshot(
+        let s = replies(
             [
                 &format!(r#"{{"1":{{"enteredQEng":{big}}}}}"#),
                 &format!(r#"{{"1":{{"enteredQEng":{big}}}}}"#),
@@ -419,7 +439,7 @@ mod tests {
 
     #[test]
     fn the_in_progress_and_the_partial_oldest_interval_are_never_used() {
-        let s = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         // The reply runs from 10:00 (partial) to 10:20 (in progress).
         assert!(build_all(&s, "112426.1000").is_ok());
         // 10:15's first interval (ending 10:20) is the reply's newest: in progress.
@@ -432,7 +452,7 @@ mod tests {
         }
         // With queuehealth reaching back to 09:50, 09:45's first interval
         // (ending 09:50) is that reply's oldest: partial.
-        let mut s2 = snapshot(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let mut s2 = replies(["{}", "{}", "{}"], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         for t in [-5, -10] {
             let ms = parse_quarter_arg("112426.1000").unwrap().start().timestamp_millis() + t * 60_000;
             s2.queue_health.by_end_ms.insert(ms, Default::default());

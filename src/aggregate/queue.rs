@@ -2,14 +2,16 @@
 //! over the quarter's three intervals, averages recomputed from the sums.
 
 use super::limits::{check_id, COUNT, SUM};
+use super::run_ids::{by_interval, ByInterval, RunIds};
 use super::sums::{avg_hundredths, avg_rounded, Acc, Field, ENG_FIELDS};
-use super::{row_ids, AggregateError, QueueRow};
-use crate::lp::model::{EngActivityData, EngMetrics, Method, QueueHealthData, QueueHealthSkill};
+use super::{AggregateError, QuarterRecords, QueueRow};
+use crate::lp::model::compact::EngSkillRecords;
+use crate::lp::model::{EngMetrics, Method, QueueHealthSkill};
 use crate::select::IdSelection;
 
 /// queuehealth's counters: the row's five sums, then the sums and counts
 /// behind its two average sizes.
-pub(super) const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
+const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
     ("enteredQEng", |m| m.entered_q_eng, COUNT),
     ("connectedEng", |m| m.connected_eng, COUNT),
     ("abandonedEng", |m| m.abandoned_eng, COUNT),
@@ -22,29 +24,38 @@ pub(super) const QH_FIELDS: [Field<QueueHealthSkill>; 9] = [
 ];
 
 /// engactivity's counters a queue reports: all but `connectedEngagements`.
-pub(super) const ENG_QUEUE_FIELDS: [Field<EngMetrics>; 4] =
-    [ENG_FIELDS[0], ENG_FIELDS[1], ENG_FIELDS[3], ENG_FIELDS[4]];
+const ENG_QUEUE_FIELDS: [Field<EngMetrics>; 4] = [ENG_FIELDS[0], ENG_FIELDS[1], ENG_FIELDS[3], ENG_FIELDS[4]];
 
 /// The `Q_` rows: every listed skill, or with `all` every skill in either
 /// method's data. Queue figures cover the whole queue, whatever the agent list.
 pub(super) fn rows(
-    qh: [&QueueHealthData; 3],
-    ea: [&EngActivityData; 3],
+    records: &QuarterRecords,
     skills: &IdSelection,
+    ids: RunIds<'_>,
     quarter: &str,
 ) -> Result<Vec<QueueRow>, AggregateError> {
-    let present = qh
-        .iter()
-        .flat_map(|d| d.skills.keys().cloned())
-        .chain(ea.iter().flat_map(|d| d.per_agent.skills.keys().cloned()));
-    row_ids(skills, present)
+    let qh: ByInterval<'_, QueueHealthSkill> = by_interval(
+        records
+            .queue_health
+            .each_ref()
+            .map(|d| d.skills.iter().map(|(id, s)| (*id, s))),
+    );
+    let ea: ByInterval<'_, EngSkillRecords> = by_interval(
+        records
+            .eng_activity
+            .each_ref()
+            .map(|d| d.skills.iter().map(|s| (s.skill, s))),
+    );
+    let present = qh.keys().chain(ea.keys()).copied();
+    ids.rows(skills, present)
         .into_iter()
-        .map(|skill| {
-            let from_qh = qh.iter().any(|d| d.skills.contains_key(&skill));
-            check_skill(&skill, from_qh, quarter)?;
-            let mut r = queue_health(&skill, qh, quarter)?;
-            add_eng_totals(&mut r, &skill, ea, quarter)?;
-            r.id = skill;
+        .map(|(name, id)| {
+            let q = id.and_then(|i| qh.get(&i)).copied().unwrap_or_default();
+            let e = id.and_then(|i| ea.get(&i)).copied().unwrap_or_default();
+            check_skill(&name, q.iter().any(Option::is_some), quarter)?;
+            let mut r = queue_health(&name, &q, quarter)?;
+            add_eng_totals(&mut r, &name, &e, quarter)?;
+            r.id = name;
             Ok(r)
         })
         .collect()
@@ -52,7 +63,7 @@ pub(super) fn rows(
 
 /// A `Q_` row's id, named by the method it came from (queuehealth when both
 /// have it, as its figures are read first).
-pub(super) fn check_skill(skill: &str, from_queue_health: bool, quarter: &str) -> Result<(), AggregateError> {
+fn check_skill(skill: &str, from_queue_health: bool, quarter: &str) -> Result<(), AggregateError> {
     let method = if from_queue_health {
         Method::QueueHealth
     } else {
@@ -62,14 +73,14 @@ pub(super) fn check_skill(skill: &str, from_queue_health: bool, quarter: &str) -
 }
 
 /// A row's queuehealth figures: sums, maxima ignoring -1, and averages.
-fn queue_health(skill: &str, qh: [&QueueHealthData; 3], quarter: &str) -> Result<QueueRow, AggregateError> {
+fn queue_health(skill: &str, qh: &[Option<&QueueHealthSkill>; 3], quarter: &str) -> Result<QueueRow, AggregateError> {
     let acc = Acc {
         method: Method::QueueHealth,
         quarter,
     };
     let mut r = QueueRow::default();
     let (mut qs_sum, mut qs_count, mut as_sum, mut as_count) = (0, 0, 0, 0);
-    for m in qh.iter().filter_map(|d| d.skills.get(skill)) {
+    for m in qh.iter().flatten() {
         let sums = [
             &mut r.offered,
             &mut r.handled,
@@ -81,7 +92,7 @@ fn queue_health(skill: &str, qh: [&QueueHealthData; 3], quarter: &str) -> Result
             &mut as_sum,
             &mut as_count,
         ];
-        acc.add_all(sums, m, &QH_FIELDS, skill)?;
+        acc.add_all(sums, *m, &QH_FIELDS, skill)?;
         acc.keep_max(&mut r.max_queue_size, m.max_queue_size, "maxQueueSize", skill)?;
         acc.keep_max(
             &mut r.max_available_slots,
@@ -102,26 +113,30 @@ fn queue_health(skill: &str, qh: [&QueueHealthData; 3], quarter: &str) -> Result
 fn add_eng_totals(
     r: &mut QueueRow,
     skill: &str,
-    ea: [&EngActivityData; 3],
+    ea: &[Option<&EngSkillRecords>; 3],
     quarter: &str,
 ) -> Result<(), AggregateError> {
     let acc = Acc {
         method: Method::EngActivity,
         quarter,
     };
-    for s in ea.iter().filter_map(|d| d.per_agent.skills.get(skill)) {
-        let totals: Vec<&EngMetrics> = match &s.totals {
-            Some(t) => vec![t],
-            None => s.agents.values().collect(),
-        };
-        for t in totals {
+    for s in ea.iter().flatten() {
+        let mut add = |t| {
             let sums = [
                 &mut r.interactive_closed,
                 &mut r.non_interactive_closed,
                 &mut r.handle_time,
                 &mut r.non_interactive_handle_time,
             ];
-            acc.add_all(sums, t, &ENG_QUEUE_FIELDS, skill)?;
+            acc.add_all(sums, t, &ENG_QUEUE_FIELDS, skill)
+        };
+        match &s.totals {
+            Some(t) => add(t)?,
+            None => {
+                for (_, m) in &s.agents {
+                    add(m)?;
+                }
+            }
         }
     }
     Ok(())
@@ -129,12 +144,12 @@ fn add_eng_totals(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{build_all, snapshot};
+    use super::super::test_support::{build_all, replies};
     use super::super::Hundredths;
 
     #[test]
     fn queue_row_sums_and_recomputes_averages() {
-        let s = snapshot(
+        let s = replies(
             [
                 r#"{"199":{"enteredQEng":2,"connectedEng":1,"abandonedEng":1,"totalTimeToAnswer":4,"totalTimeToAbandon":1111,"maxQueueSize":70,"queueSizeSum":100,"queueSizeCount":2,"maxAvailableSlots":-1,"availableSlotsSum":0,"availableSlotsCount":0}}"#,
                 r#"{"199":{"enteredQEng":3,"connectedEng":2,"abandonedEng":1,"totalTimeToAnswer":3,"totalTimeToAbandon":1111,"maxQueueSize":78,"queueSizeSum":116,"queueSizeCount":1,"maxAvailableSlots":5,"availableSlotsSum":12,"availableSlotsCount":3}}"#,
@@ -190,7 +205,7 @@ mod tests {
             )
         };
         let (a, b, c) = (iv(2, none), iv(3, zero), iv(1, none));
-        let s = snapshot([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
+        let s = replies([&a, &b, &c], ["{}", "{}", "{}"], ["{}", "{}", "{}"]);
         let r = build_all(&s, "112426.1000").unwrap();
         assert_eq!(r.queues.len(), 2);
         let q7 = &r.queues[0];

@@ -24,12 +24,18 @@ pub(super) const ENG_FIELDS: [Field<EngMetrics>; 5] = [
     ),
 ];
 
+/// `n / d` rounded half up (d > 0): the one rounding of every report, in
+/// integers wide enough that no figure overflows on the way.
+pub(super) fn div_half_up(n: u128, d: u128) -> u128 {
+    (2 * n + d) / (2 * d)
+}
+
 /// `sum / count` rounded half up to an integer; 0 when count is 0.
 pub fn avg_rounded(sum: u64, count: u64) -> u64 {
     if count == 0 {
         return 0;
     }
-    ((2 * sum as u128 + count as u128) / (2 * count as u128)) as u64
+    div_half_up(sum.into(), count.into()) as u64
 }
 
 /// `sum / count` in hundredths, rounded half up; `None` when count is 0.
@@ -37,9 +43,7 @@ pub fn avg_hundredths(sum: u64, count: u64) -> Option<Hundredths> {
     if count == 0 {
         return None;
     }
-    Some(Hundredths(
-        ((200 * sum as u128 + count as u128) / (2 * count as u128)) as u64,
-    ))
+    Some(Hundredths(div_half_up(100 * u128::from(sum), count.into()) as u64))
 }
 
 /// Adds API numbers for one (method, quarter) with the checks a counter needs;

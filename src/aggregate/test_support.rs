@@ -1,11 +1,50 @@
-//! The aggregate tests' one builder: replies of one quarter from JSON bodies.
+//! The aggregate tests' one builder: replies of one quarter from JSON bodies,
+//! parsed and built as the run does (compact records, every method's
+//! intervals checked with [`pick`] before any is read).
 
 use super::*;
-use crate::lp::model::{parse_agent_activity, parse_eng_activity, parse_queue_health};
+use crate::lp::model::compact::{parse_reply, IntervalRecords, Marks};
+use crate::lp::model::IdTable;
 use crate::quarter::parse_quarter_arg;
 
+/// Three replies as the run keeps them: encoded intervals and the run's ids.
+pub(super) struct Replies {
+    pub queue_health: Intervals<Vec<u8>>,
+    pub eng_activity: Intervals<Vec<u8>>,
+    pub agent_activity: Intervals<Vec<u8>>,
+    ids: IdTable,
+}
+
+impl Replies {
+    /// Quarter `q` built from the replies as the run builds it.
+    pub fn build(&self, q: Quarter, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
+        let qh = pick(&self.queue_health, q, Method::QueueHealth)?;
+        let ea = pick(&self.eng_activity, q, Method::EngActivity)?;
+        let aa = pick(&self.agent_activity, q, Method::AgentActivity)?;
+        fn decode<M: IntervalRecords>(blobs: [&Vec<u8>; 3]) -> [M; 3] {
+            let mut marks = Marks::default();
+            blobs.map(|b| M::decode_all([b.as_slice()], &mut marks).expect("records decode"))
+        }
+        let records = QuarterRecords {
+            queue_health: decode(qh),
+            eng_activity: decode(ea),
+            agent_activity: decode(aa),
+        };
+        let rank = id_ranks(&self.ids);
+        build_quarter(
+            &records,
+            q,
+            sel,
+            RunIds {
+                ids: &self.ids,
+                rank: &rank,
+            },
+        )
+    }
+}
+
 /// Three intervals of one quarter (10:00 on 2026-11-24), as JSON bodies.
-pub(super) fn snapshot(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Snapshot {
+pub(super) fn replies(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Replies {
     let q = parse_quarter_arg("112426.1000").unwrap();
     let wrap = |parts: [&str; 3], key: &str| {
         // A partial oldest and an in-progress newest interval around the quarter,
@@ -25,19 +64,20 @@ pub(super) fn snapshot(qh: [&str; 3], ea: [&str; 3], aa: [&str; 3]) -> Snapshot 
             .collect();
         format!("{{\"metricsByIntervals\":[{}]}}", ivs.join(","))
     };
-    Snapshot {
-        queue_health: parse_queue_health(wrap(qh, "skillsMetrics").as_bytes()).unwrap(),
-        eng_activity: parse_eng_activity(wrap(ea, "skillsMetricsPerAgent").as_bytes()).unwrap(),
-        agent_activity: parse_agent_activity(wrap(aa, "agentsMetrics").as_bytes()).unwrap(),
+    let mut ids = IdTable::default();
+    Replies {
+        queue_health: parse_reply::<QueueInterval>(wrap(qh, "skillsMetrics").as_bytes(), None, &mut ids).unwrap(),
+        eng_activity: parse_reply::<EngInterval>(wrap(ea, "skillsMetricsPerAgent").as_bytes(), None, &mut ids).unwrap(),
+        agent_activity: parse_reply::<AgentInterval>(wrap(aa, "agentsMetrics").as_bytes(), None, &mut ids).unwrap(),
+        ids,
     }
 }
 
 /// Build quarter `stem` with every skill and agent, unmapped agents kept.
-pub(super) fn build_all(s: &Snapshot, stem: &str) -> Result<QuarterReport, AggregateError> {
+pub(super) fn build_all(s: &Replies, stem: &str) -> Result<QuarterReport, AggregateError> {
     let map = AgentMap::default();
     let all = IdSelection::All;
-    build_quarter(
-        s,
+    s.build(
         parse_quarter_arg(stem).unwrap(),
         &sel(&all, &all, &map, UnmappedAgents::Keep),
     )

@@ -1,7 +1,8 @@
-//! Typed shapes of the three Operational Realtime API replies, and their
-//! parsing into per-interval indexes keyed by the interval's END timestamp
-//! (the API does not guarantee the list order). Only the members `wfm` uses
-//! are modelled; everything else in a reply is ignored.
+//! Typed leaves of the three Operational Realtime API replies (a skill's, an
+//! agent's or a state's figures), read by the run's parse ([`compact`]) into
+//! per-interval indexes keyed by the interval's END timestamp (the API does
+//! not guarantee the list order). Only the members `wfm` uses are modelled;
+//! everything else in a reply is ignored.
 
 use serde::{Deserialize, Deserializer};
 
@@ -9,14 +10,10 @@ pub mod compact;
 pub mod ids;
 pub mod kmm;
 mod split;
-mod stream;
-pub use compact::{read_reply, AgentInterval, EngInterval, IntervalRecords, QueueInterval};
+pub use compact::{read_reply, AgentInterval, EngInterval, IntervalRecords, QueueInterval, Wanted};
 pub use ids::IdTable;
-pub use stream::{read_intervals, Wanted};
 
-#[cfg(test)]
-pub(crate) mod whole;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// One of the LivePerson data methods: the three chat methods, and the two of
@@ -125,12 +122,6 @@ where
 
 // ---- queuehealth ----
 
-#[derive(Debug, Default, Deserialize)]
-pub struct QueueHealthData {
-    #[serde(rename = "skillsMetrics", deserialize_with = "nullable", default)]
-    pub skills: HashMap<String, QueueHealthSkill>,
-}
-
 #[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QueueHealthSkill {
@@ -160,27 +151,6 @@ pub struct QueueHealthSkill {
 
 // ---- engactivity ----
 
-#[derive(Debug, Default, Deserialize)]
-pub struct EngActivityData {
-    #[serde(rename = "skillsMetricsPerAgent", deserialize_with = "nullable", default)]
-    pub per_agent: SkillsMetricsPerAgent,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct SkillsMetricsPerAgent {
-    #[serde(rename = "metricsPerSkill", deserialize_with = "nullable", default)]
-    pub skills: HashMap<String, EngSkill>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct EngSkill {
-    #[serde(rename = "metricsPerAgent", deserialize_with = "nullable", default)]
-    pub agents: HashMap<String, EngMetrics>,
-    /// The whole skill (every agent): what `Q_` reports.
-    #[serde(rename = "metricsTotals", default)]
-    pub totals: Option<EngMetrics>,
-}
-
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EngMetrics {
@@ -197,18 +167,6 @@ pub struct EngMetrics {
 }
 
 // ---- agentactivity ----
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AgentActivityData {
-    #[serde(rename = "agentsMetrics", deserialize_with = "nullable", default)]
-    pub agents: AgentsMetrics,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AgentsMetrics {
-    #[serde(rename = "metricsPerAgent", deserialize_with = "nullable", default)]
-    pub per_agent: HashMap<String, Vec<AgentState>>,
-}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AgentState {
@@ -282,18 +240,6 @@ pub enum ParseError {
     Spill(String),
 }
 
-pub fn parse_queue_health(body: &[u8]) -> Result<Intervals<QueueHealthData>, ParseError> {
-    stream::parse_slice(body, None)
-}
-
-pub fn parse_eng_activity(body: &[u8]) -> Result<Intervals<EngActivityData>, ParseError> {
-    stream::parse_slice(body, None)
-}
-
-pub fn parse_agent_activity(body: &[u8]) -> Result<Intervals<AgentActivityData>, ParseError> {
-    stream::parse_slice(body, None)
-}
-
 /// queuehealth asked without `interval`: only the totals of the timeframe.
 #[derive(Debug, Default, Deserialize)]
 struct TotalsReply {
@@ -307,17 +253,34 @@ pub fn parse_queue_totals(body: &[u8]) -> Result<QueueHealthSkill, ParseError> {
     Ok(r.totals)
 }
 
-/// The three parsed replies of one run.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub queue_health: Intervals<QueueHealthData>,
-    pub eng_activity: Intervals<EngActivityData>,
-    pub agent_activity: Intervals<AgentActivityData>,
-}
-
 #[cfg(test)]
 mod tests {
+    use super::compact::{parse_reply, Marks};
     use super::*;
+
+    /// A reply through the run's parse, each kept interval decoded, ids by name.
+    fn parse<M: IntervalRecords>(body: &[u8], wanted: Wanted<'_>) -> Result<(IdTable, Intervals<M>), ParseError> {
+        let mut ids = IdTable::default();
+        let r = parse_reply::<M>(body, wanted, &mut ids)?;
+        let mut marks = Marks::default();
+        let by_end_ms = r
+            .by_end_ms
+            .into_iter()
+            .map(|(end, b)| (end, M::decode_all([b.as_slice()], &mut marks).expect("records decode")))
+            .collect();
+        Ok((
+            ids,
+            Intervals {
+                by_end_ms,
+                span: r.span,
+            },
+        ))
+    }
+
+    fn skill<'a>(ids: &IdTable, iv: &'a QueueInterval, name: &str) -> &'a QueueHealthSkill {
+        let id = ids.get(name).expect("the skill's id");
+        &iv.skills.iter().find(|(i, _)| *i == id).expect("the skill").1
+    }
 
     #[test]
     fn queue_health_from_the_spec_example() {
@@ -331,16 +294,16 @@ mod tests {
                "currentQueueSize": -1, "currentAvailableSlots": -1}},
              "metricsTotals": {"enteredQEng": 9}}}],
           "skillsMetrics": {}, "metricsTotals": {}}"#;
-        let r = parse_queue_health(body).unwrap();
-        let s = &r.get(1764064500000).unwrap().skills["199"];
+        let (ids, r) = parse::<QueueInterval>(body, None).unwrap();
+        let s = skill(&ids, r.get(1764064500000).unwrap(), "199");
         assert_eq!(s.entered_q_eng, Num(9));
         assert_eq!(s.max_queue_size, Some(Num(4)));
         assert_eq!(s.available_slots_sum, Num(216));
         // Both spellings, and the docs' own example repeating the member in one object.
         let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0,
             "currentQueueSize":-1,"currentQueueSize":-1,"abandonmentRate":"n/a","avgTimeToAnswer":[]}}}}]}"#;
-        let r = parse_queue_health(alt).unwrap();
-        let s = &r.get(1).unwrap().skills["5"];
+        let (ids, r) = parse::<QueueInterval>(alt, None).unwrap();
+        let s = skill(&ids, r.get(1).unwrap(), "5");
         assert_eq!(s.connected_eng, Num(2));
         assert_eq!(s.max_queue_size, None);
     }
@@ -363,9 +326,11 @@ mod tests {
             "nonInteractiveTotalHandlingTime":40,"connectedEngagements":3}},
             "metricsTotals":{"totalInteractiveChats":2}}},"metricsTotals":{}},
           "agentsMetrics":{"metricsPerAgent":{},"metricsTotals":{}}}}]}"#;
-        let r = parse_eng_activity(body).unwrap();
-        let sk = &r.get(1764064500000).unwrap().per_agent.skills["199"];
-        assert_eq!(sk.agents["2152260212"].total_handling_time, Num(610));
+        let (ids, r) = parse::<EngInterval>(body, None).unwrap();
+        let sk = &r.get(1764064500000).unwrap().skills[0];
+        assert_eq!(ids.name(sk.skill), "199");
+        assert_eq!(ids.name(sk.agents[0].0), "2152260212");
+        assert_eq!(sk.agents[0].1.total_handling_time, Num(610));
         assert_eq!(sk.totals.unwrap().total_interactive_chats, Num(2));
         assert_eq!(sk.totals.unwrap().connected_engagements, Num(0));
 
@@ -375,11 +340,12 @@ mod tests {
             {"id":-1,"name":"Logged in","value":{"total":300,"chatting":120,"notChatting":180,"chattingInMaxConcurrency":30}},
             {"id":2,"name":"Online","value":{"total":200},"reasons":null}]},
           "metricsTotals":[]}}}],"agentsMetrics":{"metricsPerAgent":{},"metricsTotals":[]}}"#;
-        let r = parse_agent_activity(body).unwrap();
-        let states = &r.get(1764064500000).unwrap().agents.per_agent["2152260212"];
+        let (ids, r) = parse::<AgentInterval>(body, None).unwrap();
+        let (agent, states) = &r.get(1764064500000).unwrap().agents[0];
+        assert_eq!(ids.name(*agent), "2152260212");
         assert_eq!(states.len(), 3);
-        assert_eq!(states[0].reasons[0].id, Id("2642559712".into()));
-        assert_eq!(states[1].id, Num(-1));
+        assert_eq!(ids.name(states[0].reasons[0].0), "2642559712");
+        assert_eq!(states[1].id, -1);
         assert_eq!(states[2].value.total, Num(200));
         assert!(states[2].reasons.is_empty());
     }
@@ -388,12 +354,12 @@ mod tests {
     fn order_does_not_matter_and_duplicates_are_refused() {
         let body =
             br#"{"metricsByIntervals":[{"timestamp":600000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
-        let r = parse_queue_health(body).unwrap();
+        let (_, r) = parse::<QueueInterval>(body, None).unwrap();
         assert_eq!(r.by_end_ms.keys().copied().collect::<Vec<_>>(), [300000, 600000]);
         let body =
             br#"{"metricsByIntervals":[{"timestamp":300000,"metricsData":{}},{"timestamp":300000,"metricsData":{}}]}"#;
         assert!(matches!(
-            parse_queue_health(body),
+            parse::<QueueInterval>(body, None),
             Err(ParseError::DuplicateInterval(_))
         ));
     }
@@ -412,12 +378,12 @@ mod tests {
             iv(1500000, good),
         );
         let wanted: std::collections::BTreeSet<i64> = [600000, 900000, 1200000, 1800000].into();
-        let r: Intervals<QueueHealthData> = read_intervals(body.as_bytes(), Some(&wanted)).unwrap();
+        let (ids, r) = parse::<QueueInterval>(body.as_bytes(), Some(&wanted)).unwrap();
         assert_eq!(
             r.by_end_ms.keys().copied().collect::<Vec<_>>(),
             [600000, 900000, 1200000]
         );
-        assert_eq!(r.get(900000).unwrap().skills["1"].entered_q_eng, Num(3));
+        assert_eq!(skill(&ids, r.get(900000).unwrap(), "1").entered_q_eng, Num(3));
         assert!(r.get(1200000).unwrap().skills.is_empty());
         assert_eq!((r.oldest_end(), r.newest_end()), (Some(300000), Some(1500000)));
         // A duplicate is refused even among skipped intervals.
@@ -426,16 +392,8 @@ mod tests {
             iv(300000, "{}"),
             iv(300000, "{}")
         );
-        let e = read_intervals::<QueueHealthData>(dup.as_bytes(), Some(&wanted)).unwrap_err();
+        let e = parse::<QueueInterval>(dup.as_bytes(), Some(&wanted)).unwrap_err();
         assert!(matches!(e, ParseError::DuplicateInterval(_)), "{e}");
-        // The old whole-body parser reads the same wanted intervals the same way.
-        let old = whole::parse_queue_health(body.replace("1.5", "1").as_bytes()).unwrap();
-        for end in [600000, 900000, 1200000] {
-            assert_eq!(
-                format!("{:?}", old.get(end).unwrap().skills),
-                format!("{:?}", r.get(end).unwrap().skills)
-            );
-        }
     }
 
     #[test]
@@ -456,8 +414,7 @@ mod tests {
             b"{\"metricsByIntervals\": [{\"metricsData\": {}}]}",
             b"{\"metricsByIntervals\": []} x",
         ] {
-            assert!(parse_queue_health(body).is_err(), "{}", String::from_utf8_lossy(body));
-            let all = read_intervals::<QueueHealthData>(body, None);
+            let all = parse::<QueueInterval>(body, None);
             assert!(all.is_err(), "{}", String::from_utf8_lossy(body));
         }
     }

@@ -3,8 +3,7 @@
 //! besides the read; this module only logs and names failures).
 
 use super::fetch::{QuarterError, Replies};
-use crate::aggregate::compact::build_quarter_records;
-use crate::aggregate::Selection;
+use crate::aggregate::{build_quarter, Selection};
 use crate::config::Config;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
@@ -25,7 +24,7 @@ pub fn quarter(
         QuarterError::Data(e) => data(&e),
         QuarterError::Spill(_) => Failure::new(FailureKind::Write, format!("{e}; no files written")),
     })?;
-    let report = build_quarter_records(&records, q, sel, replies.ids()).map_err(|e| data(&e))?;
+    let report = build_quarter(&records, q, sel, replies.ids()).map_err(|e| data(&e))?;
     unmapped.extend(report.unmapped_agents.iter().cloned());
     if !report.ignored_state_ids.is_empty() {
         debug!(

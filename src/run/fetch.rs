@@ -6,8 +6,7 @@
 
 use super::source::{deadline_failure, lp_client, lp_failure, of_quarters};
 use super::RunContext;
-use crate::aggregate::compact::{id_ranks, QuarterRecords, RunIds};
-use crate::aggregate::{pick, AggregateError};
+use crate::aggregate::{id_ranks, pick, AggregateError, QuarterRecords, RunIds};
 use crate::lp::client::{FetchPlan, RawReply};
 use crate::lp::model::compact::{IntervalRecords, Marks};
 use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
@@ -179,7 +178,7 @@ impl Replies {
     }
 
     /// Quarter `q`'s records: its three intervals of every reply, checked to
-    /// be whole (every method first, as `aggregate::build_quarter` checks),
+    /// be whole (every method first, as `aggregate::build_quarter` expects),
     /// read back from the spill and decoded, the parts of a split request merged.
     pub fn records(&self, q: Quarter) -> Result<QuarterRecords, QuarterError> {
         let mut picked: [Vec<[Blob; 3]>; 3] = Default::default();

@@ -16,8 +16,6 @@ mod open;
 mod record;
 mod report;
 mod source;
-#[cfg(test)]
-mod stream_identity;
 
 use crate::alert::outage;
 use crate::config::Config;

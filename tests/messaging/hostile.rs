@@ -107,13 +107,7 @@ async fn a_page_without_its_members_fails_the_quarter_and_a_later_run_builds_it(
 /// Item 9: paging that does not add up fails the quarter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inconsistent_paging_fails_the_quarter() {
-    let sim = messaging(t("2026-11-24T10:16:30Z"))
-        .with(|o| {
-            o.generator.skills = 160;
-            o.generator.agents = 170;
-        })
-        .start()
-        .await;
+    let sim = paged_messaging(t("2026-11-24T10:16:30Z")).start().await;
     let q = t("2026-11-24T10:00:00Z");
     let skills = skills_with_data(sim.generator(), q).len();
     let agents = agents_with_data(sim.generator(), q).len();

@@ -5,13 +5,7 @@ use super::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_on_page_3_after_two_good_pages_is_not_blamed_on_a_privilege() {
     let now = t("2026-11-24T14:20:00Z");
-    let sim = messaging(now)
-        .with(|o| {
-            o.generator.skills = 160;
-            o.generator.agents = 170;
-        })
-        .start()
-        .await;
+    let sim = paged_messaging(now).start().await;
     // Pages 1 and 2 of metrics pass; page 3 is refused, with the new token too.
     sim.inject_after(Some(Method::Metrics), 2, Fault::ServerError(401), 2);
     let s = Setup::new(&sim, CHANNEL);

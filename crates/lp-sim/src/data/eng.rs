@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::generator::{EngValues, Generator};
 use super::json::{sorted_keys, JsonOut, Num, Stop};
 use super::params::{DataParams, IdSel};
+use super::per_skill::{self, PerSkill, SkillPart};
 use super::reply::MethodData;
 use super::slots::Slot;
 
@@ -60,22 +61,7 @@ pub(super) struct EngData {
     skills_listed: bool,
 }
 
-/// The data over some slots, for skillsMetricsPerAgent (agentsMetrics is written while
-/// it is computed).
-pub(super) struct EngPart {
-    /// The reported skills, in key order.
-    skills: Vec<SkillPart>,
-    totals: EngValues,
-}
-
-/// A reported skill over some slots.
-struct SkillPart {
-    /// Position in `EngData::skills`.
-    skill: usize,
-    totals: EngValues,
-    /// The agents with data, in key order: position in `EngData::agents`, values.
-    agents: Vec<(usize, EngValues)>,
-}
+pub(super) type EngPart = PerSkill<EngValues>;
 
 impl EngData {
     pub fn new(g: Arc<Generator>, p: &DataParams) -> Self {
@@ -172,29 +158,7 @@ impl MethodData for EngData {
 
     /// skillsMetricsPerAgent.
     fn write_member(&self, part: &EngPart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
-        out.raw(b"{\"metricsPerSkill\":{");
-        for (n, skill) in part.skills.iter().enumerate() {
-            if n > 0 {
-                out.raw(b",");
-            }
-            out.raw(&self.skills[skill.skill].0);
-            out.raw(b"{\"metricsPerAgent\":{");
-            for (m, (j, v)) in skill.agents.iter().enumerate() {
-                if m > 0 {
-                    out.raw(b",");
-                }
-                out.raw(&self.agents[*j].0);
-                write_eng(out, v);
-                out.flush_if_full()?;
-            }
-            out.raw(b"},\"metricsTotals\":");
-            write_eng(out, &skill.totals);
-            out.raw(b"}");
-        }
-        out.raw(b"},\"metricsTotals\":");
-        write_eng(out, &part.totals);
-        out.raw(b"}");
-        Ok(())
+        per_skill::write(part, &self.skills, &self.agents, write_eng, out)
     }
 }
 

@@ -5,8 +5,8 @@
 //! ([`kmm`], with `kmm_moves`: transfers, back to queue, concluded) and the checked request
 //! and its reply (`kmm_request`); for the Messaging Operations methods, `msg_segments`
 //! (msgskillsegments: truth, checked request, reply) and `msg_conversation` (msgconversation
-//! truth and its streamed data, written by `reply`). Tests only: `whole`, the
-//! former whole-body builder, and `identity`, which holds the streamed replies to its bytes.
+//! truth and its streamed data, written by `reply`). Tests only: `identity`, which holds
+//! the streamed replies to the bytes of the former whole-body builder (recorded digests).
 
 mod agent;
 mod eng;
@@ -21,11 +21,10 @@ pub(crate) mod kmm_request;
 pub mod msg_conversation;
 pub mod msg_segments;
 pub(crate) mod params;
+mod per_skill;
 mod queue;
 mod reply;
 pub(crate) mod slots;
-#[cfg(test)]
-mod whole;
 
 pub(crate) use params::DataParams;
 pub(crate) use reply::DataSource;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use super::generator::{Generator, Rng};
 use super::json::{sorted_keys, JsonOut, Num, Stop};
 use super::params::DataParams;
+use super::per_skill::{self, PerSkill, SkillPart};
 use super::reply::MethodData;
 use super::slots::Slot;
 
@@ -160,22 +161,10 @@ pub(super) struct ConvData {
     others: Vec<usize>,
 }
 
-/// The data over some slots, for skillsMetricsPerAgent.
-pub(super) struct ConvPart {
-    skills: Vec<SkillPart>,
-    totals: ConvFigures,
-}
+pub(super) type ConvPart = PerSkill<ConvFigures>;
 
 /// A skill's whole-queue totals (if any agent has data) and its asked agents with data.
 type SkillAcc = (Option<ConvFigures>, Vec<(usize, ConvFigures)>);
-
-struct SkillPart {
-    skill: usize,
-    /// The whole queue.
-    totals: ConvFigures,
-    /// The asked agents with data, in key order.
-    agents: Vec<(usize, ConvFigures)>,
-}
 
 impl ConvData {
     pub fn new(g: Arc<Generator>, p: &DataParams) -> Self {
@@ -279,29 +268,7 @@ impl MethodData for ConvData {
 
     /// skillsMetricsPerAgent.
     fn write_member(&self, part: &ConvPart, _member: usize, out: &mut JsonOut) -> Result<(), Stop> {
-        out.raw(b"{\"metricsPerSkill\":{");
-        for (n, skill) in part.skills.iter().enumerate() {
-            if n > 0 {
-                out.raw(b",");
-            }
-            out.raw(&self.skills[skill.skill].0);
-            out.raw(b"{\"metricsPerAgent\":{");
-            for (m, (j, f)) in skill.agents.iter().enumerate() {
-                if m > 0 {
-                    out.raw(b",");
-                }
-                out.raw(&self.agents[*j].0);
-                write_conv(out, f);
-                out.flush_if_full()?;
-            }
-            out.raw(b"},\"metricsTotals\":");
-            write_conv(out, &skill.totals);
-            out.raw(b"}");
-        }
-        out.raw(b"},\"metricsTotals\":");
-        write_conv(out, &part.totals);
-        out.raw(b"}");
-        Ok(())
+        per_skill::write(part, &self.skills, &self.agents, write_conv, out)
     }
 }
 
