@@ -537,6 +537,93 @@ fn every_document_link_resolves_inside_the_repo() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// Files of at most this many lines (production code and its tests) are read
+/// in one sitting; a longer one is split by concern.
+const MAX_LINES: usize = 500;
+
+
+#[test]
+fn no_source_file_is_above_500_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    sources(&root.join("crates/lp-sim/src"), &mut files);
+    assert!(files.len() >= 100, "found only {} source files", files.len());
+    let mut long = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let lines = std::fs::read_to_string(f).unwrap().lines().count();
+        if lines > MAX_LINES {
+            long.push(format!("{rel}: {lines} lines"));
+        }
+    }
+    long.sort();
+    assert!(
+        long.is_empty(),
+        "files above {MAX_LINES} lines (split them by concern; a big `mod tests` goes into a sibling `tests.rs`):\n{}",
+        long.join("\n")
+    );
+}
+
+/// The source seam is one folder: `run/source/mod.rs` holds what every source
+/// uses (one LivePerson client, one id selection, one unmapped-agents warning,
+/// one deadline failure), `chat.rs` and `messaging.rs` one source each.
+#[test]
+fn the_source_seam_is_one_folder_with_one_of_each_shared_piece() {
+    let run = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/run");
+    for f in ["source/mod.rs", "source/chat.rs", "source/messaging.rs"] {
+        assert!(run.join(f).is_file(), "src/run/{f} is missing");
+    }
+    for f in ["source.rs", "messaging.rs"] {
+        assert!(!run.join(f).exists(), "src/run/{f} belongs in src/run/source/");
+    }
+    let mut files = Vec::new();
+    sources(&run, &mut files);
+    // (what, where it must be, and only there, once)
+    let once = [
+        ("LpClient::new(", "source/mod.rs"),
+        ("RetryPolicy::for_run(", "source/mod.rs"),
+        ("fn selection", "source/mod.rs"),
+        ("fn warn_unmapped", "source/mod.rs"),
+        ("fn deadline_failure", "source/mod.rs"),
+        (".cut(\"LivePerson\")", "source/mod.rs"),
+    ];
+    let mut wrong = Vec::new();
+    for (what, home) in once {
+        let mut found = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap();
+            // Comments blanked; string literals kept for the deadline's words.
+            let code: String = text
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let rel = f.strip_prefix(&run).unwrap().to_string_lossy().replace('\\', "/");
+            found.extend(std::iter::repeat_n(rel, code.matches(what).count()));
+        }
+        if found != [home] {
+            wrong.push(format!("`{what}` should be once in src/run/{home}, found in {found:?}"));
+        }
+    }
+    // A source hands quarters over through a callback: no numbered stages.
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            let comment = t.starts_with("//");
+            let staged = t
+                .split("Stage ")
+                .nth(1)
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+            if comment && staged {
+                wrong.push(format!("{}:{}: {}", f.display(), n + 1, t));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "the source seam:\n{}", wrong.join("\n"));
+}
+
 /// One implementation per rule (issue 20): no production-looking module is
 /// compiled for tests only. A `#[cfg(test)]` file module is a test module
 /// (`tests`, `test_support`); a second parser or aggregation kept as a

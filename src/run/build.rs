@@ -1,26 +1,15 @@
-//! Stage 3: one quarter from the parsed replies: its records read back,
-//! aggregated and rendered (pure core calls besides the read; this module
-//! only logs and names failures).
+//! The chat source's build, called once per quarter: the quarter's records
+//! read back from the parsed replies, aggregated and rendered (pure core calls
+//! besides the read; this module only logs and names failures).
 
 use super::fetch::{QuarterError, Replies};
 use crate::aggregate::{build_quarter, Selection};
 use crate::config::Config;
-use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
 use crate::report::render::{render_quarter, RenderedFile};
-use crate::select::UnmappedAgents;
 use std::collections::BTreeSet;
-use tracing::{debug, warn};
-
-pub fn selection<'a>(cfg: &'a Config, agent_map: &'a AgentMap) -> Selection<'a> {
-    Selection {
-        skills: &cfg.skills,
-        agents: &cfg.agents,
-        agent_map,
-        unmapped: cfg.unmapped_agents,
-    }
-}
+use tracing::debug;
 
 /// The three files of `q`; agents without an employee id are added to `unmapped`.
 pub fn quarter(
@@ -44,21 +33,4 @@ pub fn quarter(
         );
     }
     Ok(render_quarter(&report, &cfg.account))
-}
-
-/// One warning per run for agents missing from the agent map.
-pub fn warn_unmapped(cfg: &Config, unmapped: BTreeSet<String>) {
-    if unmapped.is_empty() {
-        return;
-    }
-    let list: Vec<_> = unmapped.into_iter().collect();
-    let verb = match cfg.unmapped_agents {
-        UnmappedAgents::Keep => "reported under their LivePerson id",
-        UnmappedAgents::Skip => "left out (UNMAPPED_AGENTS=skip)",
-    };
-    warn!(
-        "{} agent(s) have no employee id in the agent map and were {verb}: {}",
-        list.len(),
-        list.join(", ")
-    );
 }

@@ -1,5 +1,6 @@
-//! Stage 4: a quarter's files written locally (REPORT_DIR, or OUTPUT then
-//! REPORT_DIR for a rerun), and the run's files pushed by FTP in one connection.
+//! A quarter's files written locally as its source hands them over (REPORT_DIR,
+//! or OUTPUT then REPORT_DIR for a rerun), and the run's files pushed (FTP or
+//! SFTP) in one connection at the end.
 
 use super::record::Record;
 use super::RunContext;

@@ -1,16 +1,15 @@
-//! Stage 2: one request per method for every quarter of the run (a long
-//! skill list in parts), each body spooled to a file as it arrives and parsed
+//! The chat source's fetch: one request per method for every quarter of the
+//! run (a long skill list in parts), each body spooled to a file as it arrives and parsed
 //! from it as a stream: the intervals of the run's quarters become compact
 //! records, kept in a temporary file (the spill) until their quarter is built.
 //! Memory holds one interval at a time, however many quarters a run builds.
 
+use super::source::{deadline_failure, lp_client, lp_failure, of_quarters};
 use super::RunContext;
 use crate::aggregate::{id_ranks, pick, AggregateError, QuarterRecords, RunIds};
-use crate::lp::client::{http_client, FetchPlan, LpClient, RawReply};
+use crate::lp::client::{FetchPlan, RawReply};
 use crate::lp::model::compact::{IntervalRecords, Marks};
 use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
-use crate::lp::retry::RetryPolicy;
-use crate::lp::LpError;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};
 use std::collections::BTreeSet;
@@ -22,17 +21,6 @@ pub struct Fetched {
     pub snapshot: Result<Replies, Failure>,
     pub requests: usize,
     pub retries: usize,
-}
-
-/// The kind of a LivePerson failure, for the mail's hint.
-pub(super) fn kind_of(e: &LpError) -> FailureKind {
-    match e {
-        LpError::Credentials { .. } => FailureKind::Refused,
-        LpError::Spool { .. } => FailureKind::Write,
-        LpError::TokenReply { .. } => FailureKind::Malformed,
-        _ if matches!(e.status(), Some(401 | 403)) => FailureKind::Refused,
-        _ => FailureKind::LivePerson,
-    }
 }
 
 pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> Fetched {
@@ -50,11 +38,7 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
             retries: 0,
         };
     };
-    // Debug 2 keeps every raw reply as it arrives, refusals included.
-    let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
-    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
-        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
-        .with_dump_dir(dump_dir);
+    let client = lp_client(ctx);
     let plan = FetchPlan {
         timeframe,
         skills: cfg.skills.clone(),
@@ -67,11 +51,8 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
     // The retry budget ends by the deadline; a request still running then is dropped.
     let replies = tokio::time::timeout_at(ctx.deadline.work_end().into(), client.fetch_all(&plan)).await;
     let snapshot = match replies {
-        Ok(r) => r.map_err(|e| Failure::new(kind_of(&e), format!("{label}: no files written: {e}"))),
-        Err(_) => Err(Failure::new(
-            FailureKind::LivePerson,
-            format!("{label}: no files written: {}", ctx.cut("LivePerson")),
-        )),
+        Ok(r) => r.map_err(|e| of_quarters(label, lp_failure(&e))),
+        Err(_) => Err(of_quarters(label, deadline_failure(ctx))),
     };
     let snapshot = snapshot.and_then(|r| parse_replies(r, &wanted_ends(quarters), label));
     Fetched {
@@ -251,35 +232,6 @@ pub enum QuarterError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refusals_are_told_apart_from_outages() {
-        let status = |status| LpError::Status {
-            method: Method::QueueHealth,
-            status,
-            message: String::new(),
-            retry_after: None,
-            hint: "",
-        };
-        assert_eq!(kind_of(&status(401)), FailureKind::Refused);
-        assert_eq!(kind_of(&status(403)), FailureKind::Refused);
-        assert_eq!(kind_of(&status(503)), FailureKind::LivePerson);
-        assert_eq!(
-            kind_of(&LpError::Credentials {
-                status: 400,
-                message: String::new()
-            }),
-            FailureKind::Refused
-        );
-        assert_eq!(
-            kind_of(&LpError::Transport {
-                method: Method::EngActivity,
-                url: String::new(),
-                reason: String::new()
-            }),
-            FailureKind::LivePerson
-        );
-    }
 
     #[test]
     fn a_malformed_reply_names_its_method_and_request() {

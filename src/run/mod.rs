@@ -1,8 +1,9 @@
-//! One run of `loop` or `rerun`, stage by stage: [`open`] (folders, lock,
-//! state), [`fetch`] (one request per method for every quarter), [`build`]
-//! (aggregate and render a quarter), [`deliver`] (local files, then FTP push),
-//! [`record`] (the state, saved from one place); then the outage mail, the
-//! summary line and [`report`] (METRICS_FILE, PING_URL). The imperative shell around the pure core.
+//! One run of `loop` or `rerun`: [`open`] (folders, lock, state); then the
+//! channel's [`source`] hands over each quarter as it is built (chat: [`fetch`]
+//! once, [`build`] per quarter; messaging: per quarter), each written at once
+//! ([`deliver`]) and recorded ([`record`], the state saved from one place); then
+//! one push, the outage mail, the summary line and [`report`] (METRICS_FILE,
+//! PING_URL). The imperative shell around the pure core.
 //!
 //! Every run ends: its [`Deadline`] (RUN_TIMEOUT_SECONDS) is made once here and
 //! passed down in [`RunContext`]; LivePerson and the FTP push stop at its work
@@ -11,7 +12,6 @@
 mod build;
 mod deliver;
 mod fetch;
-mod messaging;
 mod open;
 mod record;
 mod report;

@@ -1,4 +1,4 @@
-//! Stage 1: the folders a job writes to, the run lock, leftovers of a killed
+//! Before any quarter: the folders a job writes to, the run lock, leftovers of a killed
 //! run, and the state, read under the lock.
 
 use super::record::Record;

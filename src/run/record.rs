@@ -1,4 +1,4 @@
-//! Stage 5: what the run built, delivered and lost, in the state file. Every
+//! What the run built, delivered and lost, in the state file. Every
 //! save of the state goes through [`Record::save`].
 
 use super::RunContext;

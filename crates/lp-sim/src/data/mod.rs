@@ -15,6 +15,7 @@ pub mod generator;
 mod identity;
 pub(crate) mod json;
 pub mod kmm;
+pub(crate) mod kmm_figures;
 pub(crate) mod kmm_moves;
 pub(crate) mod kmm_request;
 pub mod msg_conversation;

@@ -8,20 +8,19 @@
 //! (a refusal, LivePerson down after the retries, the deadline) fails every
 //! quarter not built yet, as one fetch failure does for chat.
 
-use super::source::{Built, Fetching};
-use super::{build, fetch, RunContext};
+use super::{deadline_failure, kind_of, lp_client, lp_failure, of_quarters, selection, warn_unmapped, Built, Fetching};
 use crate::aggregate::{build_messaging_quarter, Selection};
-use crate::lp::client::{http_client, LpClient, RawReply};
+use crate::lp::client::{LpClient, RawReply};
 use crate::lp::model::kmm::{
     self, AgentRecord, AgentViewPage, Group, MetricsPage, Paging, PagingError, AGENT_VIEW_CAP,
 };
 use crate::lp::model::Method;
-use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
 use crate::report::render::render_messaging_quarter;
+use crate::run::RunContext;
 use futures_util::stream::{self, StreamExt};
 use std::collections::BTreeSet;
 use tracing::{debug, error};
@@ -41,19 +40,15 @@ enum Fetch {
     Run(Failure),
 }
 
-pub async fn build_quarters(
+pub(super) async fn build_quarters(
     ctx: &RunContext<'_>,
     agent_map: &AgentMap,
     quarters: &[Quarter],
     take: &mut dyn FnMut(Quarter, Built),
 ) -> Fetching {
     let cfg = ctx.cfg;
-    // Debug 2 keeps every raw reply as it arrives, refusals included.
-    let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
-    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
-        .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
-        .with_dump_dir(dump_dir);
-    let sel = build::selection(cfg, agent_map);
+    let client = lp_client(ctx);
+    let sel = selection(cfg, agent_map);
     let mut fetching = Fetching::default();
     let mut unmapped = BTreeSet::new();
     let mut next = 0;
@@ -90,42 +85,26 @@ pub async fn build_quarters(
                         take(q, Err(failure));
                     }
                     Ok(Some((_, Err(Fetch::Run(failure))))) => break Some(failure),
-                    Err(_) => {
-                        break Some(Failure::new(
-                            FailureKind::LivePerson,
-                            format!("no files written: {}", ctx.cut("LivePerson")),
-                        ))
-                    }
+                    Err(_) => break Some(deadline_failure(ctx)),
                 }
             }
         }
         Ok(Err(e)) => Some(lp_failure(&e)),
-        Err(_) => Some(Failure::new(
-            FailureKind::LivePerson,
-            format!("no files written: {}", ctx.cut("LivePerson")),
-        )),
+        Err(_) => Some(deadline_failure(ctx)),
     };
     if let Some(failure) = first_failure {
         let rest = &quarters[next..];
-        let failure = Failure::new(
-            failure.kind,
-            format!("{}: {}", super::quarters_label(rest), failure.message),
-        );
+        let failure = of_quarters(&crate::run::quarters_label(rest), failure);
         error!("{failure}");
         for q in rest {
             take(*q, Err(failure.clone()));
         }
         fetching.fatal = Some(failure);
     }
-    build::warn_unmapped(cfg, unmapped);
+    warn_unmapped(cfg, unmapped);
     fetching.requests = client.requests();
     fetching.retries = client.retries();
     fetching
-}
-
-/// A LivePerson failure of the run, in the words of a chat fetch failure.
-fn lp_failure(e: &LpError) -> Failure {
-    Failure::new(fetch::kind_of(e), format!("no files written: {e}"))
 }
 
 /// Whether a LivePerson error is the quarter's own (KMM refusing its window)
@@ -139,7 +118,7 @@ async fn fetch_quarter(client: &LpClient, ctx: &RunContext<'_>, q: Quarter) -> R
     let cfg = ctx.cfg;
     let lp = |e: LpError| {
         if quarter_only(&e) {
-            Fetch::Quarter(Failure::new(fetch::kind_of(&e), format!("no files written: {e}")))
+            Fetch::Quarter(Failure::new(kind_of(&e), format!("no files written: {e}")))
         } else {
             Fetch::Run(lp_failure(&e))
         }
