@@ -25,6 +25,7 @@ use wfm::lp::model::{
     read_intervals, read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval, Snapshot,
 };
 use wfm::mapping::AgentMap;
+use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
 use wfm::report::render::render_quarter;
 
@@ -124,7 +125,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     let xml_bytes: u64 = reports
         .iter()
-        .flat_map(|r| render_quarter(r, "12345678"))
+        .flat_map(|r| render_quarter(r, "12345678", FileStamp::Start))
         .map(|f| f.bytes.len() as u64)
         .sum();
     eprintln!(
@@ -153,7 +154,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("render", |b| {
         b.iter(|| {
             for r in &reports {
-                std::hint::black_box(render_quarter(r, "12345678"));
+                std::hint::black_box(render_quarter(r, "12345678", FileStamp::Start));
             }
         })
     });
@@ -185,7 +186,7 @@ fn bench(c: &mut Criterion) {
                         bytes
                     });
                     let report = build_quarter_records(&r, *q, &sel, run_ids).expect("a quarter builds");
-                    let files = render_quarter(&report, "12345678");
+                    let files = render_quarter(&report, "12345678", FileStamp::Start);
                     if atomic {
                         wfm::deliver::local::write_quarter(dir.path(), &files).expect("files written");
                     } else {
@@ -209,7 +210,7 @@ fn bench(c: &mut Criterion) {
             };
             for q in &qs {
                 let report = build_quarter(&snap, *q, &sel).expect("a quarter builds");
-                for f in render_quarter(&report, "12345678") {
+                for f in render_quarter(&report, "12345678", FileStamp::Start) {
                     std::fs::write(dir.path().join(&f.name), &f.bytes).expect("a file written");
                 }
             }

@@ -19,6 +19,7 @@ use wfm::aggregate::{build_quarter, AggregateError, QuarterReport, QueueRow, Sel
 use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::{parse_agent_activity, parse_eng_activity, parse_queue_health, Snapshot};
 use wfm::mapping::AgentMap;
+use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, Quarter};
 use wfm::report::render::{render_quarter, RenderedFile};
 
@@ -217,10 +218,10 @@ fn check_built(report: &QuarterReport) {
             "away reasons",
         );
     }
-    let files = render_quarter(report, ACCOUNT);
+    let files = render_quarter(report, ACCOUNT, FileStamp::Start);
     assert_eq!(
         files,
-        render_quarter(report, ACCOUNT),
+        render_quarter(report, ACCOUNT, FileStamp::Start),
         "rendering twice gave other bytes"
     );
     for (f, want) in files.iter().zip(flatten(report)) {
@@ -323,7 +324,7 @@ fn built(case: &Case) -> QuarterReport {
 
 /// The Q_ file of a report, read back.
 fn queue_file(report: &QuarterReport) -> Report {
-    parse_report(text(&render_quarter(report, ACCOUNT)[0]))
+    parse_report(text(&render_quarter(report, ACCOUNT, FileStamp::Start)[0]))
 }
 
 /// Ways to spoil a valid reply body.
@@ -438,7 +439,7 @@ proptest! {
     fn rendering_is_deterministic_and_reads_back_as_the_report(case in case()) {
         let got = built(&case);
         check_built(&got);
-        for (f, want) in render_quarter(&got, ACCOUNT).iter().zip(flatten(&case.expected())) {
+        for (f, want) in render_quarter(&got, ACCOUNT, FileStamp::Start).iter().zip(flatten(&case.expected())) {
             prop_assert_eq!(parse_report(text(f)), want);
         }
     }
@@ -604,7 +605,7 @@ fn reference_path(bodies: [&[u8]; 3], sel: &Selection<'_>) -> Outcome {
     };
     Some(
         build_quarter(&snap, quarter(), sel)
-            .map(|r| render_quarter(&r, ACCOUNT))
+            .map(|r| render_quarter(&r, ACCOUNT, FileStamp::Start))
             .map_err(|e| e.to_string()),
     )
 }
@@ -633,7 +634,11 @@ fn run_path(bodies: [&[u8]; 3], sel: &Selection<'_>) -> Outcome {
         };
         build_quarter_records(&records, q, sel, RunIds { ids: &ids, rank: &rank })
     })();
-    Some(built.map(|r| render_quarter(&r, ACCOUNT)).map_err(|e| e.to_string()))
+    Some(
+        built
+            .map(|r| render_quarter(&r, ACCOUNT, FileStamp::Start))
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// Both paths agree: both refuse, or both fail the quarter saying the same

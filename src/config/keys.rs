@@ -4,7 +4,7 @@
 
 use super::{EmailTls, FtpProtocol, FtpTls};
 use crate::job::DeliveryMode;
-use crate::select::{Channel, UnmappedAgents};
+use crate::select::{Channel, FileStamp, UnmappedAgents};
 
 /// One key of the config file.
 #[derive(Clone, Copy)]
@@ -97,6 +97,7 @@ pub const FTP_PROTOCOL: &[(&str, FtpProtocol)] = &[
     ("ftp (FTP or FTPS per FTP_TLS)", FtpProtocol::Ftp),
     ("sftp (SSH)", FtpProtocol::Sftp),
 ];
+pub const FILE_STAMPS: &[(&str, FileStamp)] = &[("start", FileStamp::Start), ("end", FileStamp::End)];
 pub const EMAIL_TLS: &[(&str, EmailTls)] = &[
     ("starttls", EmailTls::StartTls),
     ("tls", EmailTls::Tls),
@@ -254,6 +255,13 @@ pub const KEYS: &[Key] = &[
         unset: Required,
         secret: false,
         doc: "where reports are written; the FTP pull folder",
+    },
+    Key {
+        name: "FILE_STAMP",
+        kind: Choice(&FILE_STAMPS),
+        unset: Value("start"),
+        secret: false,
+        doc: "which end of the quarter the file names carry: start (Q_112426.1000.xml for 10:00-10:15) or end (Q_112426.1015.xml); the start/end attributes inside never change",
     },
     Key {
         name: "LOG_DIR",

@@ -5,6 +5,7 @@ use super::layout as l;
 use crate::aggregate::{
     AgentRow, Hundredths, MessagingAgentRow, MessagingQueueRow, MessagingReport, QuarterReport, StateSums,
 };
+use crate::quarter::FileStamp;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 use std::io;
@@ -17,8 +18,8 @@ pub struct RenderedFile {
     pub rows: usize,
 }
 
-/// The three files of a quarter, in the order Q_, AQ_, AS_.
-pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3] {
+/// The three files of a quarter, in the order Q_, AQ_, AS_, named by `stamp`.
+pub fn render_quarter(report: &QuarterReport, account: &str, stamp: FileStamp) -> [RenderedFile; 3] {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -30,21 +31,21 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     };
     [
         RenderedFile {
-            name: q.file_name(l::PREFIX_QUEUE),
+            name: q.file_name(l::PREFIX_QUEUE, stamp),
             bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
                 queue_rows(w, report)
             }),
             rows: report.queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_QUEUE),
+            name: q.file_name(l::PREFIX_AGENT_QUEUE, stamp),
             bytes: document(l::AGENT_QUEUE_ROOT, &root, report.agent_queues.len() * AQ_ROW, |w| {
                 agent_queue_rows(w, report)
             }),
             rows: report.agent_queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_SYSTEM),
+            name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
             bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
                 agent_rows(w, &report.agents)
             }),
@@ -53,8 +54,8 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     ]
 }
 
-/// The two files of a messaging quarter, in the order Q_, AS_.
-pub fn render_messaging_quarter(report: &MessagingReport, account: &str) -> [RenderedFile; 2] {
+/// The two files of a messaging quarter, in the order Q_, AS_, named by `stamp`.
+pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> [RenderedFile; 2] {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -66,14 +67,14 @@ pub fn render_messaging_quarter(report: &MessagingReport, account: &str) -> [Ren
     };
     [
         RenderedFile {
-            name: q.file_name(l::PREFIX_QUEUE),
+            name: q.file_name(l::PREFIX_QUEUE, stamp),
             bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
                 messaging_queue_rows(w, &report.queues)
             }),
             rows: report.queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_SYSTEM),
+            name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
             bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
                 messaging_agent_rows(w, &report.agents)
             }),
@@ -400,7 +401,7 @@ mod tests {
 
     #[test]
     fn renders_the_spec_examples_byte_for_byte() {
-        let files = render_quarter(&spec_example(), "12345678");
+        let files = render_quarter(&spec_example(), "12345678", FileStamp::Start);
         let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Q_112426.1000.xml", "AQ_112426.1000.xml", "AS_112426.1000.xml"]);
         let golden = [
@@ -446,7 +447,7 @@ mod tests {
             &sel,
         )
         .unwrap();
-        let files = render_messaging_quarter(&report, "12345678");
+        let files = render_messaging_quarter(&report, "12345678", FileStamp::Start);
         let golden = [
             (
                 "Q_112426.1000.xml",
@@ -469,7 +470,7 @@ mod tests {
         let mut r = spec_example();
         r.agent_queues[0].employee_id = "E<1>&\"x\"".into();
         r.queues[0].id = "a&b".into();
-        let files = render_quarter(&r, "1");
+        let files = render_quarter(&r, "1", FileStamp::Start);
         let aq = String::from_utf8(files[1].bytes.clone()).unwrap();
         assert!(aq.contains("employeeId=\"E&lt;1&gt;&amp;&quot;x&quot;\""), "{aq}");
         let q = String::from_utf8(files[0].bytes.clone()).unwrap();
@@ -478,7 +479,7 @@ mod tests {
         r.queues.clear();
         r.agent_queues.clear();
         r.agents.clear();
-        let files = render_quarter(&r, "1");
+        let files = render_quarter(&r, "1", FileStamp::Start);
         let q = String::from_utf8(files[0].bytes.clone()).unwrap();
         assert_eq!(
             q,

@@ -44,7 +44,7 @@ pub fn quarter(
             report.ignored_state_ids
         );
     }
-    Ok(render_quarter(&report, &cfg.account))
+    Ok(render_quarter(&report, &cfg.account, cfg.file_stamp))
 }
 
 /// One warning per run for agents missing from the agent map.

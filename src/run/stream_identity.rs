@@ -53,6 +53,7 @@ async fn streaming_and_whole_body_parses_render_the_same_bytes() {
         dry_run: false,
         now,
         run_timeout: None,
+        settle_wait: false,
     };
     let ctx = RunContext {
         cfg: &cfg,
@@ -85,7 +86,7 @@ async fn streaming_and_whole_body_parses_render_the_same_bytes() {
         let old = build_quarter(&whole, q, &sel)
             .map(|r| {
                 unmapped.1 = r.unmapped_agents.clone();
-                render_quarter(&r, &cfg.account)
+                render_quarter(&r, &cfg.account, cfg.file_stamp)
             })
             .map_err(|e| {
                 crate::outcome::Failure::new(crate::outcome::FailureKind::Data, format!("{e}; no files written"))
