@@ -402,6 +402,16 @@ mod tests {
     #[test]
     fn renders_the_spec_examples_byte_for_byte() {
         let files = render_quarter(&spec_example(), "12345678", FileStamp::Start);
+        // FILE_STAMP=end renames, nothing else: the start/end attributes stay 10:00 and 10:15.
+        let by_end = render_quarter(&spec_example(), "12345678", FileStamp::End);
+        assert_eq!(
+            by_end.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["Q_112426.1015.xml", "AQ_112426.1015.xml", "AS_112426.1015.xml"]
+        );
+        assert!(files
+            .iter()
+            .zip(&by_end)
+            .all(|(a, b)| a.bytes == b.bytes && a.rows == b.rows));
         let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["Q_112426.1000.xml", "AQ_112426.1000.xml", "AS_112426.1000.xml"]);
         let golden = [
@@ -448,6 +458,16 @@ mod tests {
         )
         .unwrap();
         let files = render_messaging_quarter(&report, "12345678", FileStamp::Start);
+        // FILE_STAMP=end renames, nothing else.
+        let by_end = render_messaging_quarter(&report, "12345678", FileStamp::End);
+        assert_eq!(
+            by_end.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["Q_112426.1015.xml", "AS_112426.1015.xml"]
+        );
+        assert!(files
+            .iter()
+            .zip(&by_end)
+            .all(|(a, b)| a.bytes == b.bytes && a.rows == b.rows));
         let golden = [
             (
                 "Q_112426.1000.xml",
