@@ -21,6 +21,7 @@ use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::compact::{IntervalRecords, Marks};
 use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval};
 use wfm::mapping::AgentMap;
+use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
 use wfm::report::render::render_quarter;
 
@@ -120,7 +121,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     let xml_bytes: u64 = reports
         .iter()
-        .flat_map(|r| render_quarter(r, "12345678"))
+        .flat_map(|r| render_quarter(r, "12345678", FileStamp::Start))
         .map(|f| f.bytes.len() as u64)
         .sum();
     eprintln!(
@@ -149,7 +150,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("render", |b| {
         b.iter(|| {
             for r in &reports {
-                std::hint::black_box(render_quarter(r, "12345678"));
+                std::hint::black_box(render_quarter(r, "12345678", FileStamp::Start));
             }
         })
     });
@@ -181,7 +182,7 @@ fn bench(c: &mut Criterion) {
                         bytes
                     });
                     let report = build_quarter(&r, *q, &sel, run_ids).expect("a quarter builds");
-                    let files = render_quarter(&report, "12345678");
+                    let files = render_quarter(&report, "12345678", FileStamp::Start);
                     if atomic {
                         wfm::deliver::local::write_quarter(dir.path(), &files).expect("files written");
                     } else {

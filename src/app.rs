@@ -80,6 +80,22 @@ pub fn test_run_timeout() -> Result<Option<std::time::Duration>, UsageError> {
     }
 }
 
+/// WFM_TEST_SETTLE_WAIT=0: a `loop` started inside a settle window does not wait
+/// it out (the test suite's many runs at 10:15:00 stay fast); unset or 1: it waits.
+/// For tests only, like WFM_NOW.
+pub fn test_settle_wait() -> Result<bool, UsageError> {
+    match std::env::var("WFM_TEST_SETTLE_WAIT") {
+        Ok(s) if !s.trim().is_empty() => match s.trim() {
+            "0" => Ok(false),
+            "1" => Ok(true),
+            _ => Err(UsageError(format!(
+                "WFM_TEST_SETTLE_WAIT={s:?} is not 0 or 1; unset it to wait out the settle time"
+            ))),
+        },
+        _ => Ok(true),
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -99,6 +115,7 @@ fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, R
         dry_run,
         now,
         run_timeout: test_run_timeout()?,
+        settle_wait: test_settle_wait()?,
     };
     Ok((cfg, opts))
 }

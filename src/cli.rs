@@ -30,7 +30,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build and deliver the quarter that just closed (run from cron every 15 minutes)
+    /// Build and deliver the quarter that just closed (run from cron a minute after each quarter: 1-59/15)
     #[command(
         after_help = "Old form: wfm loop CONFIG FTP_OPT OS_TYPE DEBUG_OPT, e.g. `wfm loop config.navomi 2 2 0`\n  FTP_OPT 1 push, 2 pull; OS_TYPE 1 macOS, 2 Linux (ignored); DEBUG_OPT 0 none, 1 basic, 2 verbose"
     )]

@@ -12,7 +12,7 @@ mod places;
 mod shell;
 mod validate;
 
-pub use crate::select::{Channel, IdSelection, UnmappedAgents};
+pub use crate::select::{Channel, FileStamp, IdSelection, UnmappedAgents};
 pub use keys::KNOWN_KEYS;
 pub use parse::RawConfig;
 
@@ -219,6 +219,8 @@ pub struct Config {
     pub agent_map_file: Option<PathBuf>,
     pub unmapped_agents: UnmappedAgents,
     pub report_dir: PathBuf,
+    /// FILE_STAMP: report file names carry the quarter's start or its end.
+    pub file_stamp: FileStamp,
     pub log_dir: PathBuf,
     pub json_dir: PathBuf,
     /// STATE_FILE, or `<STATE_DIR>/wfm-state-<LP_ACCOUNT>.json`; the lock is `<STATE_FILE>.lock`.

@@ -82,6 +82,7 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         dry_run: false,
         now,
         run_timeout: None,
+        settle_wait: false,
     };
     let looped = run::execute(&cfg, &Job::Loop, &opts).await?;
     let newest = quarter::loop_quarter(now, Duration::seconds(cfg.settle_seconds.into()));

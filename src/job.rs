@@ -51,4 +51,7 @@ pub struct RunOptions {
     /// Overrides RUN_TIMEOUT_SECONDS, below its minimum too
     /// (WFM_TEST_RUN_TIMEOUT_SECONDS, for tests only).
     pub run_timeout: Option<std::time::Duration>,
+    /// Whether a `loop` started inside a quarter's settle window may wait it
+    /// out in real time (not in the demo, nor in tests: WFM_TEST_SETTLE_WAIT=0).
+    pub settle_wait: bool,
 }

@@ -126,9 +126,14 @@ impl Quarter {
         self.start.format("%m%d%y.%H%M").to_string()
     }
 
-    /// The report file name for `prefix` (`Q`, `AQ` or `AS`).
-    pub fn file_name(&self, prefix: &str) -> String {
-        format!("{prefix}_{}.xml", self.stem())
+    /// The report file name for `prefix` (`Q`, `AQ` or `AS`), stamped by the
+    /// quarter's start or end (FILE_STAMP).
+    pub fn file_name(&self, prefix: &str, stamp: FileStamp) -> String {
+        let at = match stamp {
+            FileStamp::Start => self.start,
+            FileStamp::End => self.end(),
+        };
+        format!("{prefix}_{}.xml", at.format("%m%d%y.%H%M"))
     }
 
     /// Whether the quarter is complete and settled at `now`.
@@ -150,9 +155,45 @@ impl fmt::Display for Quarter {
     }
 }
 
+/// FILE_STAMP: which end of its quarter a report file's name carries. The
+/// `start`/`end` attributes inside the file never change; only the name does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileStamp {
+    /// `Q_112426.1000.xml` for 10:00-10:15 (the seed's names).
+    #[default]
+    Start,
+    /// `Q_112426.1015.xml` for 10:00-10:15 (LivePerson's own NICE adapter).
+    End,
+}
+
+impl FileStamp {
+    /// The quarter a file name's stem (`MMDDYY.hhmm`, as [`Quarter::file_name`]
+    /// writes it with this stamp) names; `None` for anything else.
+    pub fn quarter_of(self, stem: &str) -> Option<Quarter> {
+        if stem.len() != 11 {
+            return None; // only the name form, never RFC 3339
+        }
+        let at = parse_quarter_arg(stem).ok()?;
+        Some(match self {
+            FileStamp::Start => at,
+            FileStamp::End => at.prev(),
+        })
+    }
+}
+
 /// The quarter `wfm loop` builds at `now`: the newest whose end plus `settle` is <= now.
 pub fn loop_quarter(now: DateTime<Utc>, settle: Duration) -> Quarter {
     Quarter::containing(now - settle).prev()
+}
+
+/// A loop started inside the settle window of the quarter that just ended
+/// (`now` in `[end, end + settle)`): that quarter and how long until it
+/// settles. `None` when `now` is outside every settle window.
+pub fn settle_wait(now: DateTime<Utc>, settle: Duration) -> Option<(Quarter, Duration)> {
+    // SETTLE_SECONDS is below a quarter (<= 840 s): only the previous quarter can be unsettled.
+    let q = Quarter::containing(now).prev();
+    let left = q.end() + settle - now;
+    (left > Duration::zero()).then_some((q, left))
 }
 
 /// Every quarter from `first` to `last` inclusive, oldest first.

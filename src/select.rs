@@ -1,6 +1,9 @@
 //! Which ids a run asks LivePerson for, and what happens to agents without an
 //! employee id: leaf types of the pure core (`aggregate`), set by the config.
 
+/// FILE_STAMP, set by the config (which reaches `quarter` through here).
+pub use crate::quarter::FileStamp;
+
 /// Which ids to ask LivePerson for: every id, or a configured list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdSelection {

@@ -5,6 +5,8 @@ mod common;
 mod delivery_support;
 #[path = "sftp/mod.rs"]
 mod sftp;
+#[path = "stamp/mod.rs"]
+mod stamp;
 
 use common::*;
 use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};

@@ -128,10 +128,57 @@ fn units_say_what_the_deploy_readme_promises() {
         );
     }
     let timer = read("deploy/wfm.timer");
-    assert!(timer.lines().any(|l| l == "OnCalendar=*:0/15"), "{timer}");
-    assert!(!timer.contains("RandomizedDelaySec="), "the timer fires at the quarter");
+    assert!(!timer.contains("RandomizedDelaySec="), "the timer fires on time");
     let cron = read("deploy/crontab.example");
     assert!(cron.contains("loop.sh") && cron.contains("wfm loop"), "{cron}");
+}
+
+/// A quarter is built SETTLE_SECONDS (default 60) after it ends: the shipped
+/// schedules start `loop` a minute after each quarter, not at it, so each quarter
+/// reaches NICE at once rather than with the next run, 15 minutes late.
+#[test]
+fn the_shipped_schedules_start_loop_once_the_quarter_has_settled() {
+    let timer = read("deploy/wfm.timer");
+    let calendar = timer
+        .lines()
+        .find_map(|l| l.strip_prefix("OnCalendar="))
+        .expect("OnCalendar=");
+    assert_eq!(calendar, "*:01/15", "{timer}");
+    let cron = read("deploy/crontab.example");
+    let active: Vec<&str> = cron
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !l.contains('='))
+        .collect();
+    assert!(!active.is_empty(), "{cron}");
+    for line in &active {
+        assert!(line.starts_with("1-59/15 * * * * "), "{line}");
+    }
+    for line in cron.lines().filter(|l| l.contains("wfm loop") || l.contains("loop.sh")) {
+        assert!(
+            !line.contains("*/15") || line.contains("loop.sh"),
+            "only the old scripts' line keeps */15: {line}"
+        );
+    }
+    // The calendar as systemd reads it: :01, :16, :31, :46 at second 0.
+    if let Ok(out) = Command::new("systemd-analyze")
+        .args([
+            "calendar",
+            "--iterations=4",
+            "--base-time=2026-11-24 10:00:30 UTC",
+            calendar,
+        ])
+        .env("TZ", "UTC")
+        .output()
+    {
+        if out.status.success() {
+            let text = String::from_utf8_lossy(&out.stdout);
+            for at in ["10:01:00", "10:16:00", "10:31:00", "10:46:00"] {
+                assert!(text.contains(at), "{at} in {text}");
+            }
+        } else {
+            eprintln!("systemd-analyze calendar: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
 }
 
 #[test]

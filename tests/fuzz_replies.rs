@@ -23,6 +23,7 @@ use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::compact::{parse_reply, IntervalRecords, Marks};
 use wfm::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval, Wanted};
 use wfm::mapping::AgentMap;
+use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, Quarter};
 use wfm::report::render::{render_quarter, RenderedFile};
 
@@ -281,10 +282,10 @@ fn check_built(report: &QuarterReport) {
             "away reasons",
         );
     }
-    let files = render_quarter(report, ACCOUNT);
+    let files = render_quarter(report, ACCOUNT, FileStamp::Start);
     assert_eq!(
         files,
-        render_quarter(report, ACCOUNT),
+        render_quarter(report, ACCOUNT, FileStamp::Start),
         "rendering twice gave other bytes"
     );
     for (f, want) in files.iter().zip(flatten(report)) {
@@ -374,7 +375,7 @@ fn built(case: &Case) -> QuarterReport {
 
 /// The Q_ file of a report, read back.
 fn queue_file(report: &QuarterReport) -> Report {
-    parse_report(text(&render_quarter(report, ACCOUNT)[0]))
+    parse_report(text(&render_quarter(report, ACCOUNT, FileStamp::Start)[0]))
 }
 
 /// Ways to spoil a valid reply body.
@@ -489,7 +490,7 @@ proptest! {
     fn rendering_is_deterministic_and_reads_back_as_the_report(case in case()) {
         let got = built(&case);
         check_built(&got);
-        for (f, want) in render_quarter(&got, ACCOUNT).iter().zip(flatten(&case.expected())) {
+        for (f, want) in render_quarter(&got, ACCOUNT, FileStamp::Start).iter().zip(flatten(&case.expected())) {
             prop_assert_eq!(parse_report(text(f)), want);
         }
     }
@@ -648,7 +649,7 @@ fn escaped_and_repeated_ids_are_one_id_whose_last_record_wins() {
         unmapped: UnmappedAgents::Keep,
     };
     let report = build(&parse_all(bodies).expect("parsed"), &sel).expect("built");
-    let built = render_quarter(&report, ACCOUNT);
+    let built = render_quarter(&report, ACCOUNT, FileStamp::Start);
     // The escaped "7" is skill 7 again: its record (5 offered) replaced the first.
     assert!(text(&built[0]).contains("<Offered>5</Offered>"), "{}", text(&built[0]));
     // Skill 7 twice: the second object wins whole, and in it agent 1's second record.

@@ -650,3 +650,39 @@ async fn the_demo_shows_a_messaging_account() {
     assert_eq!(names.len(), 8, "loop and a 3-quarter rerun two days back: {names:?}");
     xmllint(&xml_files(&reports));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_stamp_end_names_q_and_as_by_the_quarter_end_and_recovers_from_them() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    let s = Setup::new(&sim, &format!("{CHANNEL}FILE_STAMP=end\n"));
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let want: std::collections::BTreeSet<String> = ["Q_112426.1015.xml", "AS_112426.1015.xml"]
+        .map(String::from)
+        .into_iter()
+        .collect();
+    assert_eq!(files_in(&s.reports()), want);
+    for n in &want {
+        let text = std::fs::read_to_string(s.reports().join(n)).unwrap();
+        assert!(
+            text.contains(r#"start="2026-11-24T10:00:00Z""#) && text.contains(r#"end="2026-11-24T10:15:00Z""#),
+            "{n}: {text}"
+        );
+    }
+    // A damaged state without its backup: the end-stamped Q_ and AS_ name 10:00-10:15.
+    std::fs::write(s.state_file(), b"garbage").unwrap();
+    let mut bak = s.state_file().into_os_string();
+    bak.push(".bak");
+    std::fs::remove_file(bak).unwrap();
+    let before = kmm_requests(&sim, Method::Metrics);
+    let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("the 1 quarter(s) whose files (Q_, AS_) are all in") && err.contains("112426.1000"),
+        "{err}"
+    );
+    assert_eq!(kmm_requests(&sim, Method::Metrics), before, "not fetched again: {err}");
+}

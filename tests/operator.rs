@@ -3,6 +3,8 @@
 //! stopped by SIGTERM, JSON_DIR pruned, and no library chatter in the log.
 
 mod common;
+#[path = "operator/on_time.rs"]
+mod on_time;
 
 use common::*;
 use lp_sim::{Fault, Method};

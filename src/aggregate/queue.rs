@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(q8.max_available_slots, Some(0));
         assert_eq!(q8.avg_available_slots, Some(Hundredths(0)));
 
-        let files = crate::report::render::render_quarter(&r, "1");
+        let files = crate::report::render::render_quarter(&r, "1", crate::quarter::FileStamp::Start);
         let q = String::from_utf8(files[0].bytes.clone()).unwrap();
         let row7 = concat!(
             "  <Queue id=\"7\">\n",

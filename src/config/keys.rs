@@ -6,7 +6,7 @@
 
 use super::{EmailTls, FtpProtocol, FtpTls};
 use crate::job::DeliveryMode;
-use crate::select::{Channel, UnmappedAgents};
+use crate::select::{Channel, FileStamp, UnmappedAgents};
 
 /// One key of the config file.
 #[derive(Clone, Copy)]
@@ -119,6 +119,7 @@ pub const FTP_PROTOCOL: &[(&str, FtpProtocol)] = &[
     ("ftp (FTP or FTPS per FTP_TLS)", FtpProtocol::Ftp),
     ("sftp (SSH)", FtpProtocol::Sftp),
 ];
+pub const FILE_STAMPS: &[(&str, FileStamp)] = &[("start", FileStamp::Start), ("end", FileStamp::End)];
 pub const EMAIL_TLS: &[(&str, EmailTls)] = &[
     ("starttls", EmailTls::StartTls),
     ("tls", EmailTls::Tls),

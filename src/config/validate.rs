@@ -212,6 +212,7 @@ impl RawConfig {
             agent_map_file: self.path("AGENT_MAP_FILE", base),
             unmapped_agents,
             report_dir,
+            file_stamp: self.choice("FILE_STAMP", keys::FILE_STAMPS)?,
             log_dir: self.path("LOG_DIR", base).unwrap_or_default(),
             json_dir: self.path("JSON_DIR", base).unwrap_or_default(),
             state_file,

@@ -28,7 +28,7 @@ fn seed_readme_table() {
         let q = parse_quarter_arg(stem).unwrap();
         // Report time, and the file name made from it.
         assert_eq!(q.start(), at(&format!("{}:{}:00", &stem[7..9], &stem[9..11])));
-        assert_eq!(q.file_name("Q"), format!("Q_{stem}.xml"));
+        assert_eq!(q.file_name("Q", FileStamp::Start), format!("Q_{stem}.xml"));
         // The three intervals, named by their END, the last at the quarter's end.
         assert_eq!(
             q.interval_ends(),
@@ -88,10 +88,42 @@ fn utc_boundaries() {
 #[test]
 fn file_names_use_the_quarter_start() {
     let q = parse_quarter_arg("2026-11-24T10:00:00Z").unwrap();
-    assert_eq!(q.file_name("Q"), "Q_112426.1000.xml");
-    assert_eq!(q.file_name("AQ"), "AQ_112426.1000.xml");
-    assert_eq!(q.file_name("AS"), "AS_112426.1000.xml");
+    assert_eq!(q.file_name("Q", FileStamp::Start), "Q_112426.1000.xml");
+    assert_eq!(q.file_name("AQ", FileStamp::Start), "AQ_112426.1000.xml");
+    assert_eq!(q.file_name("AS", FileStamp::Start), "AS_112426.1000.xml");
     assert_eq!(q.to_string(), "112426.1000 (2026-11-24 10:00-10:15 UTC)");
+}
+
+#[test]
+fn a_loop_inside_the_settle_window_waits_for_the_quarter_that_just_ended() {
+    let s = Duration::seconds(60);
+    let (q, left) = settle_wait(t("2026-11-24T10:15:00Z"), s).unwrap();
+    assert_eq!((q.stem(), left), ("112426.1000".to_string(), s));
+    let (q, left) = settle_wait(t("2026-11-24T10:15:59Z"), s).unwrap();
+    assert_eq!((q.stem(), left.num_seconds()), ("112426.1000".to_string(), 1));
+    assert_eq!(settle_wait(t("2026-11-24T10:16:00Z"), s), None);
+    assert_eq!(settle_wait(t("2026-11-24T10:14:59Z"), s), None);
+    assert_eq!(settle_wait(t("2026-11-24T10:15:00Z"), Duration::zero()), None);
+    // After the wait, loop builds that very quarter.
+    let now = t("2026-11-24T10:15:20Z");
+    let (q, left) = settle_wait(now, s).unwrap();
+    assert_eq!(loop_quarter(now + left, s), q);
+}
+
+#[test]
+fn end_stamped_names_carry_the_quarter_end_and_read_back() {
+    let q = parse_quarter_arg("112426.1000").unwrap();
+    assert_eq!(q.file_name("Q", FileStamp::End), "Q_112426.1015.xml");
+    assert_eq!(q.file_name("AS", FileStamp::End), "AS_112426.1015.xml");
+    assert_eq!(FileStamp::End.quarter_of("112426.1015"), Some(q));
+    assert_eq!(FileStamp::Start.quarter_of("112426.1000"), Some(q));
+    // The last quarter of a year is named by the next year's first minute.
+    let last = parse_quarter_arg("123126.2345").unwrap();
+    assert_eq!(last.file_name("Q", FileStamp::End), "Q_010127.0000.xml");
+    assert_eq!(FileStamp::End.quarter_of("010127.0000"), Some(last));
+    // Only the name form: not RFC 3339, not a misaligned time.
+    assert_eq!(FileStamp::Start.quarter_of("2026-11-24T10:00:00Z"), None);
+    assert_eq!(FileStamp::End.quarter_of("112426.1010"), None);
 }
 
 #[test]
@@ -194,6 +226,25 @@ proptest::proptest! {
         // MMDDYY round-trips inside chrono's two-digit-year window (2000-2068).
         if (2000..2069).contains(&q.start().year()) {
             proptest::prop_assert_eq!(parse_quarter_arg(&q.stem()), Ok(q));
+            for stamp in [FileStamp::Start, FileStamp::End].into_iter().filter(|_| q.end().year() < 2069) {
+                let name = q.file_name("Q", stamp);
+                let stem = name.strip_prefix("Q_").and_then(|n| n.strip_suffix(".xml")).unwrap_or_default();
+                proptest::prop_assert_eq!(stamp.quarter_of(stem), Some(q));
+            }
+        }
+    }
+
+    #[test]
+    fn after_the_settle_wait_loop_builds_the_quarter_waited_for(secs in 0i64..4_000_000_000, settle in 0i64..=840) {
+        let now = Utc.timestamp_opt(secs, 0).unwrap();
+        let settle = Duration::seconds(settle);
+        match settle_wait(now, settle) {
+            Some((q, left)) => {
+                proptest::prop_assert!(left > Duration::zero() && left <= settle);
+                proptest::prop_assert_eq!(loop_quarter(now + left, settle), q);
+                proptest::prop_assert_eq!(loop_quarter(now, settle), q.prev());
+            }
+            None => proptest::prop_assert_eq!(loop_quarter(now, settle), Quarter::containing(now).prev()),
         }
     }
 

@@ -5,6 +5,7 @@ use super::layout as l;
 use crate::aggregate::{
     AgentRow, Hundredths, MessagingAgentRow, MessagingQueueRow, MessagingReport, QuarterReport, StateSums,
 };
+use crate::quarter::FileStamp;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 use quick_xml::Writer;
 use std::io;
@@ -17,8 +18,8 @@ pub struct RenderedFile {
     pub rows: usize,
 }
 
-/// The three files of a quarter, in the order Q_, AQ_, AS_.
-pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3] {
+/// The three files of a quarter, in the order Q_, AQ_, AS_, named by `stamp`.
+pub fn render_quarter(report: &QuarterReport, account: &str, stamp: FileStamp) -> [RenderedFile; 3] {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -30,21 +31,21 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     };
     [
         RenderedFile {
-            name: q.file_name(l::PREFIX_QUEUE),
+            name: q.file_name(l::PREFIX_QUEUE, stamp),
             bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
                 queue_rows(w, report)
             }),
             rows: report.queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_QUEUE),
+            name: q.file_name(l::PREFIX_AGENT_QUEUE, stamp),
             bytes: document(l::AGENT_QUEUE_ROOT, &root, report.agent_queues.len() * AQ_ROW, |w| {
                 agent_queue_rows(w, report)
             }),
             rows: report.agent_queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_SYSTEM),
+            name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
             bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
                 agent_rows(w, &report.agents)
             }),
@@ -53,8 +54,8 @@ pub fn render_quarter(report: &QuarterReport, account: &str) -> [RenderedFile; 3
     ]
 }
 
-/// The two files of a messaging quarter, in the order Q_, AS_.
-pub fn render_messaging_quarter(report: &MessagingReport, account: &str) -> [RenderedFile; 2] {
+/// The two files of a messaging quarter, in the order Q_, AS_, named by `stamp`.
+pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> [RenderedFile; 2] {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -66,14 +67,14 @@ pub fn render_messaging_quarter(report: &MessagingReport, account: &str) -> [Ren
     };
     [
         RenderedFile {
-            name: q.file_name(l::PREFIX_QUEUE),
+            name: q.file_name(l::PREFIX_QUEUE, stamp),
             bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
                 messaging_queue_rows(w, &report.queues)
             }),
             rows: report.queues.len(),
         },
         RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_SYSTEM),
+            name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
             bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
                 messaging_agent_rows(w, &report.agents)
             }),
@@ -307,182 +308,4 @@ fn agent_rows(w: &mut W, agents: &[AgentRow]) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::aggregate::{AgentQueueRow, QueueRow};
-    use crate::quarter::parse_quarter_arg;
-    use std::collections::BTreeSet;
-
-    /// The examples of reports.md, row for row (away reasons sorted by id, as the rule says).
-    pub(crate) fn spec_example() -> QuarterReport {
-        QuarterReport {
-            quarter: parse_quarter_arg("112426.1000").unwrap(),
-            queues: vec![QueueRow {
-                id: "199".into(),
-                offered: 5,
-                handled: 3,
-                abandoned: 2,
-                time_to_answer: 7,
-                time_to_abandon: 2222,
-                avg_time_to_answer: 2,
-                avg_time_to_abandon: 1111,
-                max_queue_size: Some(78),
-                avg_queue_size: Some(Hundredths(7200)),
-                max_available_slots: Some(5),
-                avg_available_slots: Some(Hundredths(400)),
-                interactive_closed: 1,
-                non_interactive_closed: 1,
-                handle_time: 12,
-                non_interactive_handle_time: 5,
-            }],
-            agent_queues: vec![AgentQueueRow {
-                employee_id: "E1001".into(),
-                agent_id: "3".into(),
-                queue_id: "2".into(),
-                interactive_closed: 1,
-                non_interactive_closed: 1,
-                connected: 2,
-                handle_time: 12,
-                non_interactive_handle_time: 5,
-            }],
-            agents: vec![AgentRow {
-                employee_id: "E1001".into(),
-                agent_id: "2".into(),
-                logged_in: StateSums {
-                    total: 900,
-                    chatting: 300,
-                    not_chatting: 600,
-                    max_concurrency: 0,
-                },
-                online: StateSums {
-                    total: 500,
-                    chatting: 300,
-                    not_chatting: 200,
-                    max_concurrency: 0,
-                },
-                back_soon: StateSums {
-                    total: 100,
-                    chatting: 0,
-                    not_chatting: 100,
-                    max_concurrency: 0,
-                },
-                away: StateSums {
-                    total: 300,
-                    chatting: 0,
-                    not_chatting: 300,
-                    max_concurrency: 0,
-                },
-                away_reasons: vec![
-                    (
-                        "2642559112".into(),
-                        StateSums {
-                            total: 100,
-                            chatting: 0,
-                            not_chatting: 100,
-                            max_concurrency: 0,
-                        },
-                    ),
-                    (
-                        "2642559712".into(),
-                        StateSums {
-                            total: 200,
-                            chatting: 0,
-                            not_chatting: 200,
-                            max_concurrency: 0,
-                        },
-                    ),
-                ],
-            }],
-            unmapped_agents: BTreeSet::new(),
-            ignored_state_ids: BTreeSet::new(),
-        }
-    }
-
-    #[test]
-    fn renders_the_spec_examples_byte_for_byte() {
-        let files = render_quarter(&spec_example(), "12345678");
-        let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["Q_112426.1000.xml", "AQ_112426.1000.xml", "AS_112426.1000.xml"]);
-        let golden = [
-            include_str!("../../tests/golden/spec-example/Q_112426.1000.xml"),
-            include_str!("../../tests/golden/spec-example/AQ_112426.1000.xml"),
-            include_str!("../../tests/golden/spec-example/AS_112426.1000.xml"),
-        ];
-        for (f, g) in files.iter().zip(golden) {
-            assert_eq!(String::from_utf8_lossy(&f.bytes), g, "{}", f.name);
-        }
-    }
-
-    /// The replies of docs/liveperson-messaging.md, through the messaging
-    /// aggregation, give the files of docs/reports.md "Messaging accounts".
-    #[test]
-    fn renders_the_messaging_examples_byte_for_byte() {
-        use crate::aggregate::{build_messaging_quarter, Selection};
-        use crate::lp::model::kmm::{AgentViewPage, MetricsPage};
-        use crate::mapping::AgentMap;
-        use crate::select::{IdSelection, UnmappedAgents};
-        let docs = include_str!("../../docs/liveperson-messaging.md");
-        let replies: Vec<&str> = docs
-            .split("```json\n")
-            .skip(1)
-            .map(|b| b.split("```").next().unwrap())
-            .filter(|b| b.contains("\"metadata\""))
-            .collect();
-        let metrics: MetricsPage = serde_json::from_str(replies[0]).unwrap();
-        let agents: AgentViewPage = serde_json::from_str(replies[1]).unwrap();
-        let mut map = AgentMap::default();
-        map.insert("2434634412", "E1001");
-        let sel = Selection {
-            skills: &IdSelection::All,
-            agents: &IdSelection::All,
-            agent_map: &map,
-            unmapped: UnmappedAgents::Keep,
-        };
-        let q = parse_quarter_arg("112426.1000").unwrap();
-        let report = build_messaging_quarter(
-            q,
-            metrics.group_by.groups.as_deref().unwrap(),
-            agents.records.as_deref().unwrap(),
-            &sel,
-        )
-        .unwrap();
-        let files = render_messaging_quarter(&report, "12345678");
-        let golden = [
-            (
-                "Q_112426.1000.xml",
-                include_str!("../../tests/golden/spec-example-messaging/Q_112426.1000.xml"),
-            ),
-            (
-                "AS_112426.1000.xml",
-                include_str!("../../tests/golden/spec-example-messaging/AS_112426.1000.xml"),
-            ),
-        ];
-        for (f, (name, g)) in files.iter().zip(golden) {
-            assert_eq!(f.name, name);
-            assert_eq!(String::from_utf8_lossy(&f.bytes), g, "{}", f.name);
-            assert_eq!(f.rows, 1);
-        }
-    }
-
-    #[test]
-    fn escapes_ids_and_renders_empty_files() {
-        let mut r = spec_example();
-        r.agent_queues[0].employee_id = "E<1>&\"x\"".into();
-        r.queues[0].id = "a&b".into();
-        let files = render_quarter(&r, "1");
-        let aq = String::from_utf8(files[1].bytes.clone()).unwrap();
-        assert!(aq.contains("employeeId=\"E&lt;1&gt;&amp;&quot;x&quot;\""), "{aq}");
-        let q = String::from_utf8(files[0].bytes.clone()).unwrap();
-        assert!(q.contains("id=\"a&amp;b\""), "{q}");
-
-        r.queues.clear();
-        r.agent_queues.clear();
-        r.agents.clear();
-        let files = render_quarter(&r, "1");
-        let q = String::from_utf8(files[0].bytes.clone()).unwrap();
-        assert_eq!(
-            q,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<QueueData account=\"1\" start=\"2026-11-24T10:00:00Z\" end=\"2026-11-24T10:15:00Z\">\n</QueueData>\n"
-        );
-    }
-}
+mod tests;

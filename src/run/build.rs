@@ -32,5 +32,5 @@ pub fn quarter(
             report.ignored_state_ids
         );
     }
-    Ok(render_quarter(&report, &cfg.account))
+    Ok(render_quarter(&report, &cfg.account, cfg.file_stamp))
 }

@@ -94,12 +94,12 @@ pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
         files: crate::report::layout::prefixes(ctx.cfg.channel)
             .iter()
             .map(|p| DeliveredFile {
-                name: q.file_name(p),
+                name: q.file_name(p, ctx.cfg.file_stamp),
                 rows: 0,
-                bytes: std::fs::metadata(ctx.cfg.report_dir.join(q.file_name(p)))
+                bytes: std::fs::metadata(ctx.cfg.report_dir.join(q.file_name(p, ctx.cfg.file_stamp)))
                     .map(|m| m.len())
                     .unwrap_or(0),
-                path: ctx.cfg.report_dir.join(q.file_name(p)),
+                path: ctx.cfg.report_dir.join(q.file_name(p, ctx.cfg.file_stamp)),
             })
             .collect(),
         error: None,

@@ -82,6 +82,51 @@ pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<
     }
 }
 
+/// A `loop` started inside the settle window of the quarter that just ended
+/// (at 10:15:00 with SETTLE_SECONDS=60) waits until it settles, so that quarter
+/// is built by this run and not 15 minutes later; the logical clock moves on
+/// by the wait. Only when the wait takes at most half of the run's working
+/// time: the rest is left for LivePerson and the push. A rerun never waits;
+/// neither does a dry run (it lists what a run at this moment would do).
+async fn settle(ctx: &RunContext<'_>) -> RunOptions {
+    let mut opts = ctx.opts.clone();
+    let Some((q, left)) = quarter::settle_wait(ctx.now(), ctx.settle()) else {
+        return opts;
+    };
+    if !matches!(ctx.job, Job::Loop) {
+        return opts;
+    }
+    let secs = (left.num_milliseconds() + 999) / 1000;
+    let budget = ctx
+        .deadline
+        .work_end()
+        .saturating_duration_since(std::time::Instant::now())
+        / 2;
+    let wait = left.to_std().unwrap_or_default();
+    if opts.dry_run {
+        info!(
+            "dry run: not waiting {secs} s for {q} to settle (SETTLE_SECONDS={}); listing what a run now would do",
+            ctx.cfg.settle_seconds
+        );
+    } else if !opts.settle_wait {
+        info!("not waiting {secs} s for {q} to settle (WFM_TEST_SETTLE_WAIT=0)");
+    } else if wait > budget {
+        tracing::warn!(
+            "started {secs} s before {q} settles (SETTLE_SECONDS={}); waiting would take more than half of RUN_TIMEOUT_SECONDS={}, so the next run builds it: start loop at least SETTLE_SECONDS after each quarter (cron 1-59/15, timer *:01/15)",
+            ctx.cfg.settle_seconds,
+            ctx.deadline.seconds()
+        );
+    } else {
+        info!(
+            "waiting {secs} s for {q} to settle (SETTLE_SECONDS={})",
+            ctx.cfg.settle_seconds
+        );
+        tokio::time::sleep(wait).await;
+        opts.now += left;
+    }
+    opts
+}
+
 /// Run a job. `Err` is a usage or config problem found before any work, or a
 /// busy lock: the run did not start. Failures of the run itself are in the summary.
 pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
@@ -115,6 +160,8 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         None => AgentMap::default(),
     };
     let started = std::time::Instant::now();
+    let opts = &settle(&ctx).await;
+    let ctx = RunContext { opts, ..ctx };
     let opened = match open::open(&ctx) {
         Ok(o) => o,
         Err(open::OpenError::Stop(e)) => return Err(e),

@@ -3,7 +3,7 @@
 
 use super::RunContext;
 use crate::job::{DeliveryMode, Job};
-use crate::quarter::Quarter;
+use crate::quarter::{FileStamp, Quarter};
 use crate::quarter_set::QuarterSet;
 use crate::report::layout;
 use crate::select::Channel;
@@ -17,6 +17,8 @@ pub struct Record {
     report_dir: PathBuf,
     /// Which files make a quarter, and how far back its quarters are served.
     channel: Channel,
+    /// FILE_STAMP: how the report files of a quarter are named.
+    stamp: FileStamp,
     state: State,
     /// A rerun records only where `loop` already looks (see `State::mark_rerun_delivered`).
     rerun: bool,
@@ -36,6 +38,7 @@ impl Record {
         let reports = ReportFiles {
             dir: &ctx.cfg.report_dir,
             prefixes: layout::prefixes(ctx.cfg.channel),
+            stamp: ctx.cfg.file_stamp,
         };
         let (mut state, notice) = match load(&ctx.cfg.state_file, reports, ctx.opts.now)? {
             Loaded::Fresh(s) | Loaded::Good(s) => (s, None),
@@ -52,6 +55,7 @@ impl Record {
                 path: ctx.cfg.state_file.clone(),
                 report_dir: ctx.cfg.report_dir.clone(),
                 channel: ctx.cfg.channel,
+                stamp: ctx.cfg.file_stamp,
                 state,
                 rerun: matches!(ctx.job, Job::Rerun { .. }),
                 dry_run: ctx.opts.dry_run,
@@ -64,6 +68,7 @@ impl Record {
         ReportFiles {
             dir: &self.report_dir,
             prefixes: layout::prefixes(self.channel),
+            stamp: self.stamp,
         }
     }
 

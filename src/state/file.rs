@@ -5,7 +5,7 @@
 //! written owner-only (0600).
 
 use super::{Outage, QuarterSet, State, STATE_VERSION};
-use crate::quarter::{parse_quarter_arg, Quarter};
+use crate::quarter::{FileStamp, Quarter};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -186,17 +186,21 @@ fn read_private(path: &Path) -> std::io::Result<Vec<u8>> {
     crate::atomic::read_private_capped(path, STATE_MAX_BYTES)
 }
 
-/// Where a channel's report files are (REPORT_DIR) and which files make a quarter.
+/// Where a channel's report files are (REPORT_DIR), which files make a quarter
+/// and which end of it their names carry (FILE_STAMP).
 #[derive(Debug, Clone, Copy)]
 pub struct ReportFiles<'a> {
     pub dir: &'a Path,
     pub prefixes: &'a [&'a str],
+    pub stamp: FileStamp,
 }
 
 impl ReportFiles<'_> {
     /// Whether every file of `q` is there.
     pub fn has(&self, q: Quarter) -> bool {
-        self.prefixes.iter().all(|p| self.dir.join(q.file_name(p)).is_file())
+        self.prefixes
+            .iter()
+            .all(|p| self.dir.join(q.file_name(p, self.stamp)).is_file())
     }
 
     /// The quarters whose files are all there.
@@ -215,7 +219,7 @@ impl ReportFiles<'_> {
             .iter()
             .filter_map(|n| n.strip_prefix(first)?.strip_prefix('_')?.strip_suffix(".xml"))
             .filter(|stem| rest.iter().all(|p| names.contains(&format!("{p}_{stem}.xml"))))
-            .filter_map(|stem| parse_quarter_arg(stem).ok())
+            .filter_map(|stem| self.stamp.quarter_of(stem))
             .collect()
     }
 }
@@ -246,6 +250,7 @@ mod tests {
         ReportFiles {
             dir,
             prefixes: &["Q", "AQ", "AS"],
+            stamp: FileStamp::Start,
         }
     }
 
@@ -253,16 +258,33 @@ mod tests {
     fn messaging_quarters_are_complete_without_aq() {
         let dir = tempfile::tempdir().unwrap();
         for p in ["Q", "AS"] {
-            std::fs::write(dir.path().join(q("112426.0930").file_name(p)), "x").unwrap();
+            std::fs::write(dir.path().join(q("112426.0930").file_name(p, FileStamp::Start)), "x").unwrap();
         }
-        std::fs::write(dir.path().join(q("112426.0945").file_name("Q")), "x").unwrap();
+        std::fs::write(dir.path().join(q("112426.0945").file_name("Q", FileStamp::Start)), "x").unwrap();
         let messaging = ReportFiles {
             dir: dir.path(),
             prefixes: &["Q", "AS"],
+            stamp: FileStamp::Start,
         };
         assert_eq!(messaging.complete_quarters().quarters(), vec![q("112426.0930")]);
         assert!(messaging.has(q("112426.0930")) && !messaging.has(q("112426.0945")));
         assert!(chat(dir.path()).complete_quarters().is_empty());
+    }
+
+    #[test]
+    fn end_stamped_files_name_the_quarter_before_their_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in ["Q", "AQ", "AS"] {
+            std::fs::write(dir.path().join(format!("{p}_112426.1015.xml")), "x").unwrap();
+        }
+        let end = ReportFiles {
+            stamp: FileStamp::End,
+            ..chat(dir.path())
+        };
+        assert_eq!(end.complete_quarters().quarters(), vec![q("112426.1000")]);
+        assert!(end.has(q("112426.1000")) && !end.has(q("112426.1015")));
+        // Read as start-stamped, the same files would name the next quarter.
+        assert_eq!(chat(dir.path()).complete_quarters().quarters(), vec![q("112426.1015")]);
     }
 
     #[test]
@@ -349,9 +371,9 @@ mod tests {
             std::fs::write(&path, bytes).unwrap();
             std::fs::remove_file(backup_path(&path)).unwrap();
             for p in ["Q", "AQ", "AS"] {
-                std::fs::write(dir.path().join(q("112426.0930").file_name(p)), "x").unwrap();
+                std::fs::write(dir.path().join(q("112426.0930").file_name(p, FileStamp::Start)), "x").unwrap();
             }
-            std::fs::write(dir.path().join(q("112426.0945").file_name("Q")), "x").unwrap();
+            std::fs::write(dir.path().join(q("112426.0945").file_name("Q", FileStamp::Start)), "x").unwrap();
             let Loaded::Recovered { state, notice } = load(&path, chat(dir.path()), now).unwrap() else {
                 panic!("case {i} was not recovered")
             };

@@ -206,7 +206,9 @@ pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) ->
 }
 
 /// The one way tests start the real binary: stray `WFM_*` variables of the
-/// test's own environment removed, `WFM_NOW` set to `now` when given.
+/// test's own environment removed, `WFM_NOW` set to `now` when given, and no
+/// real wait for a quarter to settle (`WFM_TEST_SETTLE_WAIT=0`: many tests run
+/// at 10:15:00; the tests of that wait set it to 1).
 pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
     cmd.args(args);
@@ -218,6 +220,7 @@ pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
     if let Some(now) = now {
         cmd.env("WFM_NOW", now.to_rfc3339());
     }
+    cmd.env("WFM_TEST_SETTLE_WAIT", "0");
     cmd
 }
 

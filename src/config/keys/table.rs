@@ -6,7 +6,9 @@ use super::Example::{Off, Set};
 use super::IfUnset::{Derived, Nothing, Required, RequiredWith, Value};
 use super::Key;
 use super::Kind::{Choice, Digits, Host, Ids, Mail, Number, Path, Text, Url};
-use super::{AUTH_METHODS, CHANNELS, DELIVERY, EMAIL_TLS, FTP_PROTOCOL, FTP_TLS, SIGNATURE_METHODS, UNMAPPED_AGENTS};
+use super::{
+    AUTH_METHODS, CHANNELS, DELIVERY, EMAIL_TLS, FILE_STAMPS, FTP_PROTOCOL, FTP_TLS, SIGNATURE_METHODS, UNMAPPED_AGENTS,
+};
 
 /// The table.
 pub const KEYS: &[Key] = &[
@@ -202,6 +204,16 @@ pub const KEYS: &[Key] = &[
         doc: "Where reports are written; the folder NICE fetches from in FTP pull mode.",
     },
     Key {
+        name: "FILE_STAMP",
+        kind: Choice(&FILE_STAMPS),
+        unset: Value("start"),
+        secret: false,
+        example: Off("start"),
+        doc: "Which end of the quarter the file names carry: `start` (`Q_112426.1000.xml` for 10:00-10:15, \
+              the seed's names) or `end` (`Q_112426.1015.xml`, as LivePerson's own NICE adapter names them). \
+              The `start`/`end` attributes inside never change.",
+    },
+    Key {
         name: "LOG_DIR",
         kind: Path,
         unset: Value("logs"),
@@ -257,7 +269,8 @@ pub const KEYS: &[Key] = &[
         secret: false,
         example: Set("60"),
         doc: "Seconds to wait after a quarter ends before building it: with 60, at 10:16:00 the 10:00-10:15 \
-              quarter is built.",
+              quarter is built. A loop started earlier (at 10:15 by a */15 schedule) waits until then when \
+              the wait fits in half of RUN_TIMEOUT_SECONDS.",
     },
     Key {
         name: "RUN_TIMEOUT_SECONDS",

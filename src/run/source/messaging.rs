@@ -230,7 +230,7 @@ fn build_one(
     match build_messaging_quarter(q, &pages.groups, &pages.records, sel) {
         Ok(report) => {
             unmapped.extend(report.unmapped_agents.iter().cloned());
-            Ok(render_messaging_quarter(&report, &ctx.cfg.account).into())
+            Ok(render_messaging_quarter(&report, &ctx.cfg.account, ctx.cfg.file_stamp).into())
         }
         Err(e) => {
             let failure = Failure::new(FailureKind::Data, format!("{e}; no files written"));
