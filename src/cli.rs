@@ -1,6 +1,8 @@
 //! Command-line interface: the flag forms and the old scripts' positional forms
 //! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
 
+mod man;
+
 use crate::job::{DeliveryMode, UsageError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -134,6 +136,14 @@ pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, UsageError> {
         let head: Vec<&str> = lines.drain(..th).collect();
         lines.splice(1..1, head);
     }
+    // ENVIRONMENT, FILES, EXIT STATUS before VERSION (man-pages(7)'s order).
+    let extra = man::sections(command);
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(".SH VERSION"))
+        .unwrap_or(lines.len());
+    let extra: Vec<&str> = extra.lines().collect();
+    lines.splice(at..at, extra);
     let mut page = lines.join("\n");
     page.push('\n');
     Ok(page.into_bytes())
