@@ -9,6 +9,7 @@ use crate::run;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use clap::Parser;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit statuses (see the README).
@@ -66,6 +67,32 @@ pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
     }
 }
 
+/// The packaged config (deploy/config.navomi.packaged installed by the .deb's users).
+pub const PACKAGED_CONFIG: &str = "/etc/wfm/config.navomi";
+
+/// The config file (pure): `--config` (or the old CONFIG) when given, else
+/// WFM_CONFIG when set and not blank, else the packaged config when it exists,
+/// else `config.navomi` in the current folder (the old scripts' habit).
+pub fn config_path(given: Option<PathBuf>, env: Option<std::ffi::OsString>, packaged_exists: bool) -> PathBuf {
+    if let Some(p) = given {
+        return p;
+    }
+    match env {
+        Some(v) if !v.to_string_lossy().trim().is_empty() => PathBuf::from(v),
+        _ if packaged_exists => PathBuf::from(PACKAGED_CONFIG),
+        _ => PathBuf::from("config.navomi"),
+    }
+}
+
+/// [`config_path`] with the process's environment and file system.
+fn find_config(given: Option<PathBuf>) -> PathBuf {
+    config_path(
+        given,
+        std::env::var_os("WFM_CONFIG"),
+        Path::new(PACKAGED_CONFIG).exists(),
+    )
+}
+
 /// WFM_TEST_RUN_TIMEOUT_SECONDS: a run deadline below RUN_TIMEOUT_SECONDS' minimum of
 /// 60 s, so the tests of slow servers take seconds. For tests only, like WFM_NOW.
 pub fn test_run_timeout() -> Result<Option<std::time::Duration>, UsageError> {
@@ -106,9 +133,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The clock, the config (and its log file) and the options of a `loop` or
 /// `rerun`: the delivery mode is `--ftp`/FTP_OPT, else the config's DELIVERY.
-fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, RunOptions)> {
+fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, PathBuf, RunOptions)> {
     let now = logical_now()?;
-    let cfg = load_config_and_log(&r.config, r.debug)?;
+    let path = find_config(r.config.clone());
+    let cfg = load_config_and_log(&path, r.debug)?;
     let opts = RunOptions {
         mode: r.mode.unwrap_or(cfg.delivery),
         debug: r.debug,
@@ -117,20 +145,20 @@ fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, R
         run_timeout: test_run_timeout()?,
         settle_wait: test_settle_wait()?,
     };
-    Ok((cfg, opts))
+    Ok((cfg, path, opts))
 }
 
 fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
-            let (cfg, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, path, opts) = prepare(&r, args.dry_run)?;
             // Quiet cron: at debug 0 a loop's errors reach stderr only when they
             // are news (the outage policy releases them); see `alert::outage`.
             if r.debug == 0 && !args.dry_run {
                 crate::logging::hold_stderr();
             }
-            let result = run_job(&cfg, &Job::Loop, &opts, &r.config);
+            let result = run_job(&cfg, &Job::Loop, &opts, &path);
             crate::logging::release_stderr(true);
             result
         }
@@ -139,13 +167,13 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
-            let (cfg, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, path, opts) = prepare(&r, args.dry_run)?;
             let job = Job::Rerun { output, start, end };
-            run_job(&cfg, &job, &opts, &r.config)
+            run_job(&cfg, &job, &opts, &path)
         }
         Command::Check(args) => {
             crate::logging::init(0);
-            let path = args.config.unwrap_or_else(|| std::path::PathBuf::from("config.navomi"));
+            let path = find_config(args.config);
             let cfg = config::load(&path)?;
             let items = runtime()?.block_on(crate::check::run(&cfg, logical_now()?));
             print!("{}", crate::check::render(&items));
@@ -159,7 +187,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             // Reads only: no log file, no lock, no state written.
             crate::logging::init(0);
             let now = logical_now()?;
-            let path = args.config.unwrap_or_else(|| std::path::PathBuf::from("config.navomi"));
+            let path = find_config(args.config);
             let cfg = config::load(&path)?;
             let status = crate::status::gather(&cfg, now);
             if args.json {
@@ -258,7 +286,7 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 /// exit status. Old log files and raw replies in JSON_DIR are pruned after the
 /// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
-    tracing::info!("{}", header(job, opts, config_path, std::process::id()));
+    tracing::info!("{}", header(job, opts, config_path, &cfg.account, std::process::id()));
     if !opts.dry_run {
         crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
         crate::logging::prune_json_dir(&cfg.json_dir, cfg.log_keep_days);
@@ -299,10 +327,11 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
     }
 }
 
-/// The first log line of every run: who, what, how.
-fn header(job: &Job, opts: &RunOptions, config_path: &std::path::Path, pid: u32) -> String {
+/// The first log line of every run: who, what, how. The account (digits, checked by
+/// config) tells apart the runs of many accounts sharing a log folder or a journal.
+fn header(job: &Job, opts: &RunOptions, config_path: &Path, account: &str, pid: u32) -> String {
     format!(
-        "wfm {} {}{}: delivery {}, debug {}, pid {pid}, config {}",
+        "wfm {} {}{}: delivery {}, debug {}, pid {pid}, account {account}, config {}",
         env!("CARGO_PKG_VERSION"),
         job.command().trim_start_matches("wfm "),
         if opts.dry_run { " (dry run)" } else { "" },
@@ -330,5 +359,28 @@ pub fn status_of(summary: &RunSummary) -> u8 {
         EXIT_OK
     } else {
         EXIT_FAILED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_is_the_flag_then_wfm_config_then_the_packaged_one_then_the_old_default() {
+        let flag = Some(PathBuf::from("flag.conf"));
+        let env = Some(std::ffi::OsString::from("/etc/wfm/12345678.conf"));
+        assert_eq!(config_path(flag.clone(), env.clone(), true), PathBuf::from("flag.conf"));
+        assert_eq!(
+            config_path(None, env.clone(), true),
+            PathBuf::from("/etc/wfm/12345678.conf")
+        );
+        assert_eq!(config_path(None, None, true), PathBuf::from(PACKAGED_CONFIG));
+        assert_eq!(
+            config_path(None, Some(" ".into()), true),
+            PathBuf::from(PACKAGED_CONFIG),
+            "a blank WFM_CONFIG is unset"
+        );
+        assert_eq!(config_path(None, None, false), PathBuf::from("config.navomi"));
     }
 }

@@ -1,6 +1,8 @@
 //! Command-line interface: the flag forms and the old scripts' positional forms
 //! (`wfm loop config.navomi 1 2 0` == `./loop.sh config.navomi 1 2 0`).
 
+mod man;
+
 use crate::job::{DeliveryMode, UsageError};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -134,6 +136,14 @@ pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, UsageError> {
         let head: Vec<&str> = lines.drain(..th).collect();
         lines.splice(1..1, head);
     }
+    // ENVIRONMENT, FILES, EXIT STATUS before VERSION (man-pages(7)'s order).
+    let extra = man::sections(command);
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(".SH VERSION"))
+        .unwrap_or(lines.len());
+    let extra: Vec<&str> = extra.lines().collect();
+    lines.splice(at..at, extra);
     let mut page = lines.join("\n");
     page.push('\n');
     Ok(page.into_bytes())
@@ -181,7 +191,7 @@ fn parse_debug(s: &str) -> Result<u8, String> {
 
 #[derive(Debug, Args)]
 pub struct CommonFlags {
-    /// Configuration file [default: config.navomi]
+    /// Configuration file [default: $WFM_CONFIG, else /etc/wfm/config.navomi if it exists, else ./config.navomi]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Delivery: push uploads to FTP_HOST, pull leaves the files in REPORT_DIR [default: pull]
@@ -254,14 +264,14 @@ pub struct RerunArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Configuration file [default: config.navomi]
+    /// Configuration file [default: $WFM_CONFIG, else /etc/wfm/config.navomi if it exists, else ./config.navomi]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Configuration file [default: config.navomi]
+    /// Configuration file [default: $WFM_CONFIG, else /etc/wfm/config.navomi if it exists, else ./config.navomi]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// One JSON object instead of the text lines
@@ -289,7 +299,8 @@ pub enum DemoChannel {
 /// The settings common to `loop` and `rerun`, whichever form was used.
 #[derive(Debug, Clone)]
 pub struct Resolved {
-    pub config: PathBuf,
+    /// `None`: no `--config` nor CONFIG; `app` falls back to WFM_CONFIG, then the defaults.
+    pub config: Option<PathBuf>,
     /// `None`: the config's DELIVERY decides.
     pub mode: Option<DeliveryMode>,
     pub debug: u8,
@@ -302,10 +313,7 @@ fn resolve(
     debug_opt: Option<u8>,
 ) -> Resolved {
     Resolved {
-        config: config_pos
-            .clone()
-            .or_else(|| flags.config.clone())
-            .unwrap_or_else(|| PathBuf::from("config.navomi")),
+        config: config_pos.clone().or_else(|| flags.config.clone()),
         mode: ftp_opt.or(flags.ftp).map(Into::into),
         debug: debug_opt.or(flags.debug).unwrap_or(0),
     }
@@ -372,7 +380,7 @@ mod tests {
         let r = a.resolve();
         assert_eq!(
             (r.config, r.mode, r.debug),
-            (PathBuf::from("config.navomi"), Some(DeliveryMode::Push), 0)
+            (Some(PathBuf::from("config.navomi")), Some(DeliveryMode::Push), 0)
         );
         let Command::Loop(a) = parse(&["loop", "--config", "x", "--ftp", "pull", "--debug", "2"])
             .unwrap()
@@ -383,12 +391,12 @@ mod tests {
         let r = a.resolve();
         assert_eq!(
             (r.config, r.mode, r.debug),
-            (PathBuf::from("x"), Some(DeliveryMode::Pull), 2)
+            (Some(PathBuf::from("x")), Some(DeliveryMode::Pull), 2)
         );
         let Command::Loop(a) = parse(&["loop"]).unwrap().command else {
             panic!()
         };
-        assert_eq!(a.resolve().config, PathBuf::from("config.navomi"));
+        assert_eq!(a.resolve().config, None, "app decides: WFM_CONFIG, then the defaults");
         assert_eq!(a.resolve().mode, None, "the config's DELIVERY decides");
     }
 

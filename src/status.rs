@@ -35,6 +35,8 @@ pub struct LastRun {
 /// What `wfm status` reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Status {
+    /// LP_ACCOUNT of the config: which account this is, when one host runs several.
+    pub account: String,
     pub now: DateTime<Utc>,
     pub mode: DeliveryMode,
     pub state_file: PathBuf,
@@ -117,6 +119,7 @@ pub fn compute(
     let due_now = quarter::loop_quarter(now, settle);
     let next = if done(due_now) { due_now.next() } else { due_now };
     Status {
+        account: account.to_string(),
         now,
         mode,
         state_file: state_file.to_path_buf(),
@@ -219,6 +222,7 @@ impl Status {
                 "UNHEALTHY".into()
             },
         ));
+        lines.push(("account", self.account.clone()));
         lines.push(("now", plain(self.now)));
         lines.push(("state file", self.state_file.display().to_string()));
         lines.push((
@@ -281,6 +285,7 @@ impl Status {
         json!({
             "healthy": problems.is_empty(),
             "problems": problems,
+            "account": self.account,
             "now": time(self.now),
             "delivery": match self.mode { DeliveryMode::Push => "push", DeliveryMode::Pull => "pull" },
             "state_file": self.state_file.display().to_string(),

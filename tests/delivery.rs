@@ -172,7 +172,10 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1, "exactly one mail");
     let m = &decoded(&mails[0].data);
-    assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
+    assert!(
+        m.contains("Subject: WFM feed failed (account 12345678) 112426.1000"),
+        "{m}"
+    );
     assert!(
         m.contains("2026-11-24 10:00-10:15 UTC")
             && m.contains("not uploaded")
@@ -387,7 +390,10 @@ async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
     let m = &decoded(&mails[0].data);
-    assert!(m.contains("Subject: WFM feed failed 112426.1000"), "{m}");
+    assert!(
+        m.contains("Subject: WFM feed failed (account 12345678) 112426.1000"),
+        "{m}"
+    );
     assert!(
         m.contains("cannot reach LivePerson") && m.contains(&format!("127.0.0.1:{dead}")),
         "{m}"

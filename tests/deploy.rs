@@ -64,7 +64,11 @@ fn every_deb_asset_exists() {
             true
         }
     });
-    for expected in ["config.navomi.example", "schema/wfm-reports.xsd", "deploy/man/*.1"] {
+    for expected in [
+        "deploy/config.navomi.packaged",
+        "schema/wfm-reports.xsd",
+        "deploy/man/*.1",
+    ] {
         assert!(
             sources.iter().any(|s| s == expected),
             "{expected} is packaged: {sources:?}"
@@ -87,16 +91,49 @@ fn every_deb_asset_exists() {
         }
     }
     let units = value_of(&section, "unit-scripts").expect("systemd-units names unit-scripts");
-    for unit in ["wfm.service", "wfm.timer"] {
+    // cargo-deb packs every unit of the folder named after the package, templates included.
+    for unit in ["wfm.service", "wfm.timer", "wfm@.service", "wfm@.timer"] {
         assert!(root().join(&units).join(unit).is_file(), "{units}{unit} exists");
     }
+    // /usr/bin/wfm without the LivePerson simulator.
+    assert!(
+        section.iter().any(|l| l.trim() == "default-features = false")
+            && section.iter().any(|l| l.trim() == "features = []"),
+        "the package is built without the demo feature: {section:?}"
+    );
     let scripts = value_of(&section, "maintainer-scripts").expect("maintainer-scripts");
     let postinst = std::fs::read_to_string(root().join(&scripts).join("postinst")).expect("postinst");
     assert!(
         postinst.contains("#DEBHELPER#"),
         "cargo-deb adds the units' scripts there"
     );
+    let postrm = std::fs::read_to_string(root().join(&scripts).join("postrm")).expect("postrm");
+    assert!(
+        postrm.contains("#DEBHELPER#") && postrm.contains("\"purge\""),
+        "{postrm}"
+    );
+    for created in ["/var/lib/wfm", "/var/log/wfm", "/etc/wfm"] {
+        assert!(postinst.contains(created) && postrm.contains(created), "{created}");
+    }
 }
+
+/// Both crates say which Rust they need.
+#[test]
+fn both_crates_declare_rust_version() {
+    for manifest in ["Cargo.toml", "crates/lp-sim/Cargo.toml"] {
+        let text = read(manifest);
+        let package = text
+            .split("\n[")
+            .find(|t| t.starts_with("[package]") || t.starts_with("package]"));
+        let line = package
+            .and_then(|p| p.lines().find(|l| l.starts_with("rust-version = ")))
+            .unwrap_or_else(|| panic!("{manifest} declares rust-version in [package]"));
+        assert_eq!(line, "rust-version = \"1.89\"", "{manifest}");
+    }
+}
+
+#[path = "deploy/package.rs"]
+mod package;
 
 #[test]
 fn units_say_what_the_deploy_readme_promises() {
@@ -181,6 +218,142 @@ fn the_shipped_schedules_start_loop_once_the_quarter_has_settled() {
     }
 }
 
+/// The folder lines the packaged config changes, as (example's line, packaged line).
+const PACKAGED_FOLDERS: [(&str, &str); 5] = [
+    ("REPORT_DIR=reports", "REPORT_DIR=/var/lib/wfm/reports"),
+    ("LOG_DIR=logs", "LOG_DIR=/var/log/wfm"),
+    ("JSON_DIR=json", "JSON_DIR=/var/lib/wfm/json"),
+    ("#STATE_DIR=state", "STATE_DIR=/var/lib/wfm/state"),
+    (
+        "#STATE_FILE=state/wfm-state-12345678.json",
+        "#STATE_FILE=/var/lib/wfm/state/wfm-state-12345678.json",
+    ),
+];
+
+/// deploy/config.navomi.packaged (installed as /etc/wfm/config.navomi.example) is
+/// the repository's example (tested against the key table) with a header and
+/// absolute folders: nothing else may drift.
+#[test]
+fn the_packaged_config_is_the_example_with_absolute_folders() {
+    let example = read("config.navomi.example");
+    let packaged = read("deploy/config.navomi.packaged");
+    let body = packaged
+        .find("# wfm configuration:")
+        .map(|at| &packaged[at..])
+        .expect("the packaged config holds the example");
+    assert!(packaged[..packaged.len() - body.len()]
+        .lines()
+        .all(|l| l.starts_with('#')));
+    let mut want: Vec<String> = example.lines().map(str::to_string).collect();
+    for (from, to) in PACKAGED_FOLDERS {
+        let at: Vec<usize> = (0..want.len()).filter(|i| want[*i] == from).collect();
+        assert_eq!(at.len(), 1, "config.navomi.example has one line {from}");
+        want[at[0]] = to.to_string();
+    }
+    assert_eq!(
+        body.lines().collect::<Vec<_>>(),
+        want,
+        "packaged = example + absolute folders"
+    );
+}
+
+/// The packaged config as wfm reads it: every folder absolute, under the units'
+/// writable folders. `status` reads only (LP_ACCOUNT and credentials from the
+/// environment, as an operator may keep them).
+#[test]
+fn wfm_reads_the_packaged_config_with_absolute_folders() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wfm"))
+        .args(["status", "--json", "--config"])
+        .arg(root().join("deploy/config.navomi.packaged"))
+        .env("WFM_NOW", "2026-11-24T10:16:30Z")
+        .env("WFM_LP_ACCOUNT", "12345678")
+        .env("WFM_LP_CLIENT_ID", "id")
+        .env("WFM_LP_CLIENT_SECRET", "secret")
+        .env_remove("WFM_CONFIG")
+        .output()
+        .expect("wfm runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let j: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(j["account"], "12345678");
+    assert_eq!(j["state_file"], "/var/lib/wfm/state/wfm-state-12345678.json");
+}
+
+/// One instance per account: `wfm@ACCOUNT.service` reads /etc/wfm/ACCOUNT.conf,
+/// writes only its own folders, and is hardened as wfm.service is.
+#[test]
+fn the_template_units_run_one_account_per_instance() {
+    let service = read("deploy/wfm@.service");
+    for line in [
+        "Type=oneshot",
+        "User=wfm",
+        "ExecStart=/usr/bin/wfm loop --config /etc/wfm/%i.conf",
+        "SuccessExitStatus=3",
+        "StateDirectory=wfm/%i",
+        "LogsDirectory=wfm/%i",
+    ] {
+        assert!(service.lines().any(|l| l == line), "wfm@.service: {line}");
+    }
+    let hardening = |text: &str| -> Vec<String> {
+        let from = text.find("# Hardening").expect("a hardening block");
+        text[from..]
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("ReadWritePaths=") && !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let single = read("deploy/wfm.service");
+    assert_eq!(hardening(&service), hardening(&single), "the same hardening");
+    assert!(hardening(&single).len() >= 25, "{:?}", hardening(&single));
+    let timer = read("deploy/wfm@.timer");
+    for line in [
+        "Unit=wfm@%i.service",
+        "Persistent=true",
+        "WantedBy=timers.target",
+        "OnCalendar=*:01/15",
+    ] {
+        assert!(timer.lines().any(|l| l == line), "wfm@.timer: {line}");
+    }
+}
+
+/// `systemd-analyze security` of the units, offline: 8.5 ("EXPOSED") before the
+/// hardening, 1.2 after (deploy/README.md); held under 2.
+#[test]
+fn systemd_analyze_security_rates_the_units_ok() {
+    let version = Command::new("systemd-analyze").arg("--version").output();
+    if version.is_err() {
+        eprintln!("skipped: systemd-analyze is not on this machine");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (file, as_name) in [("wfm.service", "wfm.service"), ("wfm@.service", "wfm@12345678.service")] {
+        std::fs::copy(root().join("deploy").join(file), dir.path().join(as_name)).expect("copy");
+        let out = Command::new("systemd-analyze")
+            .args(["security", "--offline=true", "--no-pager"])
+            .arg(dir.path().join(as_name))
+            .output()
+            .expect("systemd-analyze runs");
+        let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        if text.contains("--offline") && text.contains("unrecognized") {
+            eprintln!("skipped: this systemd-analyze has no --offline: {text}");
+            return;
+        }
+        let level: f64 = text
+            .lines()
+            .find_map(|l| {
+                l.split_once("Overall exposure level for ")?
+                    .1
+                    .split_once(": ")?
+                    .1
+                    .split(' ')
+                    .next()
+            })
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{as_name}: no exposure level in {text}"));
+        assert!(level <= 2.0, "{as_name}: exposure {level}\n{text}");
+    }
+}
+
 #[test]
 fn systemd_analyze_verifies_the_units() {
     if Command::new("systemd-analyze").arg("--version").output().is_err() {
@@ -189,10 +362,19 @@ fn systemd_analyze_verifies_the_units() {
     }
     // verify checks that ExecStart's binary exists: point it at the one just built.
     let dir = tempfile::tempdir().expect("tempdir");
-    let service = read("deploy/wfm.service").replace("/usr/bin/wfm", env!("CARGO_BIN_EXE_wfm"));
-    std::fs::write(dir.path().join("wfm.service"), service).expect("write");
-    std::fs::copy(root().join("deploy/wfm.timer"), dir.path().join("wfm.timer")).expect("copy");
-    let files: Vec<PathBuf> = ["wfm.service", "wfm.timer"]
+    for unit in ["wfm.service", "wfm@.service"] {
+        let service = read(&format!("deploy/{unit}")).replace("/usr/bin/wfm", env!("CARGO_BIN_EXE_wfm"));
+        std::fs::write(dir.path().join(unit), service).expect("write");
+    }
+    for unit in ["wfm.timer", "wfm@.timer"] {
+        std::fs::copy(root().join("deploy").join(unit), dir.path().join(unit)).expect("copy");
+    }
+    // An instance too: its %i expanded, its timer's Unit= found.
+    for unit in ["wfm@12345678.service", "wfm@12345678.timer"] {
+        let template = unit.replace("12345678", "");
+        std::fs::copy(dir.path().join(template), dir.path().join(unit)).expect("copy");
+    }
+    let files: Vec<PathBuf> = ["wfm.service", "wfm.timer", "wfm@12345678.service", "wfm@12345678.timer"]
         .iter()
         .map(|f| dir.path().join(f))
         .collect();

@@ -64,6 +64,8 @@ async fn status_after_a_good_loop_is_healthy() {
     eprintln!("{text}{}", serde_json::to_string_pretty(&j).unwrap());
     assert_eq!(code, 0, "{text}");
     assert!(text.starts_with("status          healthy\n"), "{text}");
+    assert!(text.contains(&format!("\naccount         {ACCOUNT}\n")), "{text}");
+    assert_eq!(j["account"], ACCOUNT);
     assert!(
         text.contains("\nlast delivered  112426.1000 (2026-11-24 10:00-10:15 UTC), ended 2026-11-24 10:15:00 UTC\n"),
         "{text}"
@@ -178,7 +180,7 @@ async fn ping_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, paths)
 }
 
-/// `name{job="loop"} value` lines of the textfile, checked for HELP and TYPE.
+/// `name{job="loop",account="12345678"} value` lines of the textfile, checked for HELP and TYPE.
 fn metrics(path: &Path) -> BTreeMap<String, f64> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut out = BTreeMap::new();
@@ -191,7 +193,9 @@ fn metrics(path: &Path) -> BTreeMap<String, f64> {
         } else if line.starts_with("# HELP ") {
             continue;
         } else {
-            let (name, value) = line.split_once("{job=\"loop\"} ").unwrap_or_else(|| panic!("{line}"));
+            // Every sample names the account: one host may run many.
+            let labels = format!("{{job=\"loop\",account=\"{ACCOUNT}\"}} ");
+            let (name, value) = line.split_once(&labels).unwrap_or_else(|| panic!("{line}"));
             assert_eq!(typed.last().map(String::as_str), Some(name), "TYPE before {line}");
             out.insert(name.to_string(), value.parse().unwrap());
         }

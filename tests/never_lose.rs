@@ -297,6 +297,41 @@ async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
     assert!(!stderr(&out).is_empty());
 }
 
+/// Many accounts on one host share a mailbox: the failure and the recovery mail
+/// name the account in the subject.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failure_and_recovery_mail_subjects_name_the_account() {
+    let first = t("2026-11-24T10:16:30Z");
+    let sim = scenario(first).start().await;
+    let smtp = start_smtp(None);
+    let s = Setup::new(&sim, &mail_lines(smtp.port));
+    sim.inject(None, Fault::ServerError(400), 3);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let t2 = t("2026-11-24T10:31:30Z");
+    sim.set_now(t2);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t2).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let subjects: Vec<String> = smtp
+        .mails()
+        .iter()
+        .map(|m| {
+            m.data
+                .lines()
+                .find_map(|l| l.strip_prefix("Subject: "))
+                .unwrap_or_else(|| panic!("a subject: {}", m.data))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            format!("wfm: report failure (account {ACCOUNT}) 112426.1000"),
+            format!("RECOVERED: wfm: report failure (account {ACCOUNT})"),
+        ]
+    );
+}
+
 /// A full LOG_DIR loses the run's log lines: the failure mail says so, since it
 /// may be the only record of the failed run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

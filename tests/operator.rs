@@ -177,12 +177,72 @@ async fn every_run_starts_with_a_header_line_in_the_log() {
     let log = log_text(&s.path("logs"));
     let first = log.lines().next().unwrap_or_default();
     let want = format!(
-        "wfm {} loop: delivery pull, debug 0, pid {pid}, config {}",
+        "wfm {} loop: delivery pull, debug 0, pid {pid}, account {ACCOUNT}, config {}",
         env!("CARGO_PKG_VERSION"),
         s.config.display()
     );
     assert!(first.ends_with(&want), "{first:?} should end with {want:?}");
     assert!(log.contains("removed the old log file wfm.2020-01-01.log"), "{log}");
+}
+
+/// The config path: `--config`, else WFM_CONFIG (how a systemd instance or a
+/// shell names an account's config), else the packaged /etc/wfm/config.navomi,
+/// else ./config.navomi. Run from a folder holding no config.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cfg = s.config.to_str().unwrap();
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = wfm_command(args, Some(now));
+        cmd.current_dir(elsewhere.path());
+        if let Some(v) = env {
+            cmd.env("WFM_CONFIG", v);
+        }
+        cmd.output().unwrap()
+    };
+
+    let out = run(&["loop"], Some(cfg));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for n in names(t("2026-11-24T10:00:00Z")) {
+        assert!(s.reports().join(&n).is_file(), "{n} written");
+    }
+    let log = log_text(&s.path("logs"));
+    assert!(log.contains(&format!("account {ACCOUNT}, config {cfg}")), "{log}");
+
+    let out = run(&["status", "--json"], Some(cfg));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (j["account"].as_str(), j["last_delivered"]["quarter"].as_str()),
+        (Some(ACCOUNT), Some("112426.1000"))
+    );
+
+    // --config wins over WFM_CONFIG.
+    let missing = elsewhere.path().join("nowhere.conf");
+    let out = run(&["status", "--config", cfg], Some(missing.to_str().unwrap()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("\naccount         {ACCOUNT}\n")),
+        "{}",
+        stdout(&out)
+    );
+
+    // A WFM_CONFIG naming no file is a config error naming that file.
+    let out = run(&["check"], Some(missing.to_str().unwrap()));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nowhere.conf"), "{}", stderr(&out));
+
+    // Neither: the packaged config, else ./config.navomi (here: none, named).
+    if std::path::Path::new("/etc/wfm/config.navomi").exists() {
+        eprintln!("skipped the last step: this machine has /etc/wfm/config.navomi");
+        return;
+    }
+    let out = run(&["status"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("config.navomi"), "{}", stderr(&out));
 }
 
 #[cfg(unix)]

@@ -45,6 +45,29 @@ fn man_page_is_roff_and_names_the_commands() {
     assert!(man.contains("loop"), "{man}");
     assert!(man.contains("rerun"), "{man}");
     assert!(man.contains(env!("CARGO_PKG_VERSION")), "{man}");
+    // ENVIRONMENT, FILES and EXIT STATUS, before VERSION.
+    let sections: Vec<&str> = man.lines().filter(|l| l.starts_with(".SH ")).collect();
+    let at = |s: &str| {
+        sections
+            .iter()
+            .position(|l| *l == s)
+            .unwrap_or_else(|| panic!("{s}: {sections:?}"))
+    };
+    assert!(at(".SH ENVIRONMENT") < at(".SH FILES"));
+    assert!(at(".SH FILES") < at(".SH \"EXIT STATUS\"") && at(".SH \"EXIT STATUS\"") < at(".SH VERSION"));
+    for needle in [
+        "WFM_CONFIG",
+        "/etc/wfm/config.navomi",
+        "/etc/wfm/ACCOUNT.conf",
+        "\\fB3\\fR",
+    ] {
+        assert!(man.contains(needle), "{needle}");
+    }
+    let status = stdout(&["man", "status"]);
+    assert!(
+        status.contains(".SH \"EXIT STATUS\"") && status.contains("WFM_CONFIG"),
+        "{status}"
+    );
 }
 
 /// deploy/man/ (packaged by `cargo deb`) holds the current `wfm man` and

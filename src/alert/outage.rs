@@ -65,7 +65,7 @@ pub async fn notify_loop(
                 "wfm: recovered: delivering again after the failures since {}",
                 outage.since.format("%Y-%m-%d %H:%M UTC")
             ));
-            let (Some(mail_cfg), true) = (cfg.email.clone(), outage.mailed) else {
+            let (Some(mail_cfg), true) = (mail_config(cfg), outage.mailed) else {
                 return;
             };
             let caught_up: Vec<String> = summary.quarters.iter().map(|q| format!("  {}", q.quarter)).collect();
@@ -85,10 +85,25 @@ pub async fn notify_loop(
     }
 }
 
+/// EMAIL_SUBJECT with the account after it (`wfm: report failure (account 12345678)`):
+/// one host may run many accounts, and their mails share a subject. Every mail a run
+/// sends (failure, recovery, notice) goes through here.
+fn mail_config(cfg: &Config) -> Option<EmailConfig> {
+    cfg.email.clone().map(|mut m| {
+        m.subject = with_account(&m.subject, &cfg.account);
+        m
+    })
+}
+
+/// `subject (account N)` (pure).
+fn with_account(subject: &str, account: &str) -> String {
+    format!("{subject} (account {account})")
+}
+
 /// Mail the operators something they must know although the run went on (a
 /// damaged state file that was recovered). Returns whether the mail went out.
 pub async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -> bool {
-    let Some(mail_cfg) = cfg.email.clone() else {
+    let Some(mail_cfg) = mail_config(cfg) else {
         return false;
     };
     let subject = format!("{}: {what}", mail_cfg.subject);
@@ -115,7 +130,7 @@ fn with_log_failure(what: String) -> String {
 /// Returns whether the mail went out; it must be over by `until`.
 pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant, ftp: &str) -> bool {
     let failures = summary.failures();
-    let Some(mail_cfg) = cfg.email.clone() else {
+    let Some(mail_cfg) = mail_config(cfg) else {
         return false;
     };
     if failures.is_empty() {

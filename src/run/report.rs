@@ -59,39 +59,60 @@ const METRICS: &[(&str, &str)] = &[
 
 const JOBS: [&str; 2] = ["loop", "rerun"];
 
-/// The samples of a textfile: (metric, job) to value, as written (pure).
-fn parse_samples(text: &str) -> BTreeMap<(String, String), String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        if line.starts_with('#') {
-            continue;
-        }
-        let Some((name, rest)) = line.split_once("{job=\"") else {
-            continue;
-        };
-        let Some((job, rest)) = rest.split_once("\"}") else {
-            continue;
-        };
-        let value = rest.trim();
-        if !value.is_empty() {
-            out.insert((name.to_string(), job.to_string()), value.to_string());
+/// A sample's key: metric, job, account.
+type Key = (String, String, String);
+
+/// One sample line `name{job="loop",account="123"} value` (pure). A line of the
+/// format before accounts (`name{job="loop"} value`) is read as `account`'s: the
+/// last success survives the upgrade. Anything else is not a sample of wfm's.
+fn parse_sample(line: &str, account: &str) -> Option<(Key, String)> {
+    let (name, rest) = line.split_once('{')?;
+    let (labels, value) = rest.split_once('}')?;
+    let (mut job, mut acct) = (None, None);
+    for label in labels.split(',') {
+        let (k, v) = label.split_once('=')?;
+        let v = v.strip_prefix('"')?.strip_suffix('"')?;
+        match k {
+            "job" => job = Some(v),
+            "account" => acct = Some(v),
+            _ => return None,
         }
     }
-    out
+    // Only what wfm writes comes back: the file stays valid Prometheus text.
+    let value = value.trim();
+    let digits = |a: &str| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit());
+    if name.is_empty() || value.parse::<f64>().is_err() || acct.is_some_and(|a| !digits(a)) {
+        return None;
+    }
+    Some((
+        (name.to_string(), job?.to_string(), acct.unwrap_or(account).to_string()),
+        value.to_string(),
+    ))
 }
 
-/// The textfile after this run: this job's samples replaced, the other job's
-/// kept from `previous`, and this job's last success kept when it failed (pure).
-pub fn render(previous: &str, r: &RunReport<'_>) -> String {
-    let mut samples = parse_samples(previous);
+/// The samples of a textfile: (metric, job, account) to value, as written (pure).
+fn parse_samples(text: &str, account: &str) -> BTreeMap<Key, String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| parse_sample(l, account))
+        .collect()
+}
+
+/// The textfile after this run: this job's samples of `account` replaced, the
+/// other job's and other accounts' kept from `previous` (a file shared by
+/// instances loses none), and this job's last success kept when it failed (pure).
+/// LP_ACCOUNT is digits (config checks it): a label value needing no escape.
+pub fn render(previous: &str, r: &RunReport<'_>, account: &str) -> String {
+    let mut samples = parse_samples(previous, account);
     let job = r.job_label();
+    let key = |name: &str| (name.to_string(), job.to_string(), account.to_string());
     let ts = r.now.timestamp().to_string();
     let delivered = r.summary.quarters.iter().filter(|q| q.error.is_none()).count();
     let last_success = if r.summary.ok() {
         ts.clone()
     } else {
         samples
-            .get(&("wfm_last_success_timestamp_seconds".to_string(), job.to_string()))
+            .get(&key("wfm_last_success_timestamp_seconds"))
             .cloned()
             .unwrap_or_else(|| "0".into())
     };
@@ -106,14 +127,16 @@ pub fn render(previous: &str, r: &RunReport<'_>) -> String {
         u8::from(r.outage).to_string(),
     ];
     for ((name, _), v) in METRICS.iter().zip(values) {
-        samples.insert((name.to_string(), job.to_string()), v);
+        samples.insert(key(name), v);
     }
     let mut out = String::new();
     for (name, help) in METRICS {
         out += &format!("# HELP {name} {help}\n# TYPE {name} gauge\n");
         for j in JOBS {
-            if let Some(v) = samples.get(&(name.to_string(), j.to_string())) {
-                out += &format!("{name}{{job=\"{j}\"}} {v}\n");
+            for ((n, sj, a), v) in &samples {
+                if n == name && sj == j {
+                    out += &format!("{name}{{job=\"{j}\",account=\"{a}\"}} {v}\n");
+                }
             }
         }
     }
@@ -158,7 +181,7 @@ pub fn metrics_target(path: &Path) -> Result<MetricsTarget, String> {
 }
 
 /// Write METRICS_FILE atomically; a failure is a warning.
-fn write_metrics(path: &Path, r: &RunReport<'_>) {
+fn write_metrics(path: &Path, r: &RunReport<'_>, account: &str) {
     match metrics_target(path) {
         Ok(MetricsTarget::File) => {}
         Ok(MetricsTarget::Off) => {
@@ -174,7 +197,7 @@ fn write_metrics(path: &Path, r: &RunReport<'_>) {
     let previous = crate::atomic::read_capped(path, METRICS_MAX_BYTES)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    let text = render(&previous, r);
+    let text = render(&previous, r, account);
     let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
         (Some(d), Some(n)) => (if d.as_os_str().is_empty() { Path::new(".") } else { d }, n),
         _ => {
@@ -229,7 +252,7 @@ async fn ping(base: &str, ok: bool) {
 /// The metrics file and the ping of one run.
 pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
     if let Some(path) = &cfg.metrics_file {
-        write_metrics(path, r);
+        write_metrics(path, r, &cfg.account);
     }
     if let Some(url) = &cfg.ping_url {
         ping(url, r.summary.ok()).await;
@@ -263,13 +286,13 @@ mod tests {
             seconds: 1.5,
             outage: false,
         };
-        let first = render("", &r);
+        let first = render("", &r, "123");
         assert!(
-            first.contains("# TYPE wfm_outage gauge\nwfm_outage{job=\"loop\"} 0\n"),
+            first.contains("# TYPE wfm_outage gauge\nwfm_outage{job=\"loop\",account=\"123\"} 0\n"),
             "{first}"
         );
-        assert!(first.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
-        assert!(first.contains("wfm_run_duration_seconds{job=\"loop\"} 1.500\n"));
+        assert!(first.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
+        assert!(first.contains("wfm_run_duration_seconds{job=\"loop\",account=\"123\"} 1.500\n"));
         let bad = RunSummary {
             fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
             ..Default::default()
@@ -286,12 +309,12 @@ mod tests {
             seconds: 0.2,
             outage: false,
         };
-        let second = render(&first, &r2);
+        let second = render(&first, &r2, "123");
         assert!(
-            second.contains("wfm_last_success_timestamp_seconds{job=\"rerun\"} 0\n"),
+            second.contains("wfm_last_success_timestamp_seconds{job=\"rerun\",account=\"123\"} 0\n"),
             "{second}"
         );
-        assert!(second.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
+        assert!(second.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
         let r3 = RunReport {
             job: &Job::Loop,
             summary: &bad,
@@ -299,13 +322,44 @@ mod tests {
             seconds: 0.2,
             outage: true,
         };
-        let third = render(&second, &r3);
+        let third = render(&second, &r3, "123");
         assert!(
-            third.contains("wfm_last_run_timestamp_seconds{job=\"loop\"} 1795516260\n"),
+            third.contains("wfm_last_run_timestamp_seconds{job=\"loop\",account=\"123\"} 1795516260\n"),
             "{third}"
         );
-        assert!(third.contains("wfm_last_success_timestamp_seconds{job=\"loop\"} 1795515360\n"));
-        assert!(third.contains("wfm_outage{job=\"loop\"} 1\n"));
+        assert!(third.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
+        assert!(third.contains("wfm_outage{job=\"loop\",account=\"123\"} 1\n"));
         assert_eq!(third.matches("# HELP").count(), 8);
+    }
+
+    #[test]
+    fn an_old_file_is_read_as_this_accounts_and_other_accounts_are_kept() {
+        let old = "# HELP x\nwfm_last_success_timestamp_seconds{job=\"loop\"} 42\n\
+                   wfm_outage{job=\"loop\",account=\"999\"} 1\nnot a sample\nwfm_x{job=\"loop\",other=\"1\"} 3\n\
+                   wfm_outage{job=\"loop\",account=\"1\\\"2\"} 1\nwfm_outage{job=\"rerun\",account=\"7\"} x\n";
+        let bad = RunSummary {
+            fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
+            ..Default::default()
+        };
+        let r = RunReport {
+            job: &Job::Loop,
+            summary: &bad,
+            now: t("2026-11-24T10:16:00Z"),
+            seconds: 1.0,
+            outage: true,
+        };
+        let text = render(old, &r, "123");
+        assert!(
+            text.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 42\n"),
+            "{text}"
+        );
+        assert!(text.contains("wfm_outage{job=\"loop\",account=\"123\"} 1\n"), "{text}");
+        assert!(text.contains("wfm_outage{job=\"loop\",account=\"999\"} 1\n"), "{text}");
+        assert!(!text.contains("wfm_x") && !text.contains("{job=\"loop\"}"), "{text}");
+        assert!(!text.contains("1\\\"2") && !text.contains("account=\"7\""), "{text}");
+        // Every sample line carries both labels.
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(line.contains("{job=\"") && line.contains("\",account=\""), "{line}");
+        }
     }
 }

@@ -87,6 +87,8 @@ fn an_outage_with_gaps_and_losses_is_unhealthy_and_names_them() {
     );
     assert!(p[2].starts_with("8 quarter(s) lost since the last delivery"), "{p:?}");
     let j = st.json();
+    assert_eq!(j["account"], "111");
+    assert!(st.text().contains("\naccount         111\n"), "{}", st.text());
     assert_eq!(j["healthy"], false);
     assert_eq!(j["outage"]["mailed"], true);
     assert_eq!(j["outage"]["failed_quarters"], 1);

@@ -22,7 +22,41 @@ pub struct SshServer {
     pub host_fingerprint: String,
     pub user: String,
     pub dir: tempfile::TempDir,
+    /// Whether sshd also takes passwords (`start_with_passwords`).
+    passwords: bool,
     child: Option<Child>,
+}
+
+/// The throwaway system user for password login, `USER:PASSWORD`, that `.ci/run`
+/// creates (no test creates a system account by itself). Without it the password
+/// test says so and stops: under CI=true it fails, since CI must test it.
+pub const PASSWORD_USER_ENV: &str = "WFM_TEST_SFTP_PASSWORD_USER";
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// `(user, password)` from [`PASSWORD_USER_ENV`]; `None` (a loud skip) on a
+/// developer's machine without it, a failure in CI.
+pub fn password_user() -> Option<(String, String)> {
+    match std::env::var(PASSWORD_USER_ENV)
+        .ok()
+        .and_then(|v| v.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())))
+    {
+        Some(up) => Some(up),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") && is_root() => {
+            panic!("{PASSWORD_USER_ENV} is not set: CI's .ci/run creates a system user for the SFTP password test")
+        }
+        None => {
+            eprintln!(
+                "SKIPPED: SFTP password login accepted needs a throwaway system user: as root, `useradd -M -s /usr/sbin/nologin wfmsftp && echo wfmsftp:PW | chpasswd`, then {PASSWORD_USER_ENV}=wfmsftp:PW (CI's .ci/run does this)"
+            );
+            None
+        }
+    }
 }
 
 impl Drop for SshServer {
@@ -45,8 +79,28 @@ fn free_port() -> u16 {
 }
 
 impl SshServer {
-    /// Start sshd on a free port.
+    /// Start sshd on a free port (key login only).
     pub fn start() -> SshServer {
+        Self::start_as(false)
+    }
+
+    /// Start sshd taking passwords too, with an inbox `owner` may write
+    /// (a system user the tests run besides; the tests run as root).
+    pub fn start_with_passwords(owner: &str) -> SshServer {
+        let s = Self::start_as(true);
+        let id = |flag: &str| -> u32 {
+            let out = Command::new("id").args([flag, owner]).output().unwrap();
+            assert!(out.status.success(), "id {flag} {owner}: no such user");
+            String::from_utf8(out.stdout).unwrap().trim().parse().unwrap()
+        };
+        std::os::unix::fs::chown(&s.inbox, Some(id("-u")), Some(id("-g"))).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        // The user walks down to its inbox through the test's temporary folder.
+        std::fs::set_permissions(s.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        s
+    }
+
+    fn start_as(passwords: bool) -> SshServer {
         assert!(
             Path::new(SSHD).exists(),
             "{SSHD} is missing: the SFTP tests need a real OpenSSH server; install it with `apt-get install -y openssh-server openssh-client` (CI's .ci/run does)"
@@ -79,6 +133,7 @@ impl SshServer {
             host_fingerprint,
             user,
             dir,
+            passwords,
             child: None,
         };
         let key_type_and_data: Vec<&str> = pubkey.split_whitespace().take(2).collect();
@@ -101,9 +156,10 @@ impl SshServer {
         std::fs::write(
             &config,
             format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nUsePAM no\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {d}/sshd.pid\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nPubkeyAuthentication yes\nPasswordAuthentication {pw}\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nUsePAM no\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",
                 hk = d.join("host_ed25519").display(),
-                d = d.display()
+                d = d.display(),
+                pw = if self.passwords { "yes" } else { "no" }
             ),
         )
         .unwrap();

@@ -315,3 +315,42 @@ async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("SFTP_KEY_FILE"), "{}", stderr(&out));
 }
+
+/// Password login accepted (FTP_PASSWORD without SFTP_KEY_FILE), against sshd
+/// checking a real system user's password; the password appears nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sftp_password_login_uploads_and_never_shows_the_password() {
+    use super::delivery_support::sftp_server::password_user;
+    let Some((user, password)) = password_user() else {
+        return;
+    };
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let sshd = SshServer::start_with_passwords(&user);
+    let lines = sshd
+        .lines()
+        .replace(&format!("SFTP_KEY_FILE={}\n", sshd.client_key.display()), "")
+        .replace(&format!("FTP_USER={}\n", sshd.user), &format!("FTP_USER={user}\n"))
+        + &format!("FTP_PASSWORD='{password}'\n");
+    let s = Setup::new(&sim, &lines);
+    let out = run(&s, &["loop", "1", "2", "0"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let start = t("2026-11-24T10:00:00Z");
+    let mut want: Vec<String> = names(start).to_vec();
+    want.sort();
+    assert_eq!(sshd.names(), want);
+    for n in names(start) {
+        assert_eq!(
+            std::fs::read(sshd.inbox.join(&n)).unwrap(),
+            std::fs::read(s.reports().join(&n)).unwrap(),
+            "{n}"
+        );
+    }
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    let text = format!("{}{}", stderr(&out), String::from_utf8_lossy(&out.stdout));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let log = log_text(&s.path("logs"));
+    for t in [&text, &log, &stderr(&out)] {
+        assert!(!t.contains(&password), "the password is shown: {t}");
+    }
+}

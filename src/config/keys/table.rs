@@ -433,7 +433,10 @@ pub const KEYS: &[Key] = &[
         unset: Value("wfm: report failure"),
         secret: false,
         example: Off("\"wfm: report failure\""),
-        doc: "Failure mail subject line. Quote a value with spaces, as a shell would need.",
+        doc: "Failure mail subject line. Quote a value with spaces, as a shell would need. Every mail's subject \
+              is EMAIL_SUBJECT followed by ` (account LP_ACCOUNT)` (a failure also names its first quarter: \
+              `wfm: report failure (account 12345678) 112426.1000 (+2 more)`; a recovery is \
+              `RECOVERED: wfm: report failure (account 12345678)`).",
     },
     Key {
         name: "METRICS_FILE",
@@ -443,8 +446,9 @@ pub const KEYS: &[Key] = &[
         example: Off("/var/lib/node_exporter/textfile/wfm.prom"),
         doc: "Prometheus textfile (for node_exporter's textfile collector), replaced atomically after every \
               `loop` and `rerun` (not dry runs): last run and last success times, quarters delivered and lost, \
-              requests, retries, duration and outage, labelled `job=\"loop\"` or `\"rerun\"` \
-              (see [the metrics](#monitoring-metrics_file-and-ping_url)). `/dev/null` switches it off; any other \
+              requests, retries, duration and outage, labelled `job=\"loop\"` or `\"rerun\"` and \
+              `account=\"<LP_ACCOUNT>\"` (see [the metrics](#monitoring-metrics_file-and-ping_url)); one file per \
+              account (e.g. `wfm-12345678.prom`). `/dev/null` switches it off; any other \
               existing file that is not a regular file stops the run (exit 2). None: not written.",
     },
     Key {
