@@ -3,6 +3,8 @@
 //! `cargo run --release --example delivery_servers` prints FTP_*/EMAIL_* config
 //! lines, serves until killed, and on stdin EOF prints what it received.
 
+// The example uses a few of the test servers; the tests use the rest.
+#[allow(dead_code)]
 #[path = "../tests/delivery_support/mod.rs"]
 mod delivery_support;
 

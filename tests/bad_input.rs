@@ -1,9 +1,7 @@
 //! Bad input, everywhere: every case exits 2 with a message naming the
 //! problem, never panics, writes no report and sends no LivePerson request.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// A config line to drop (by key) and lines to add.
 struct ConfigCase {

@@ -2,13 +2,10 @@
 //! against servers that misbehave on purpose (tests/delivery_support/tarpit.rs).
 //! WFM_TEST_RUN_TIMEOUT_SECONDS shortens the run's deadline to seconds.
 
-mod common;
-mod delivery_support;
-
-use common::*;
-use delivery_support::refused_port;
-use delivery_support::smtp_server::start_smtp;
-use delivery_support::tarpit::{start_forging_ftp, start_tarpit};
+use crate::common::*;
+use crate::delivery_support::refused_port;
+use crate::delivery_support::smtp_server::start_smtp;
+use crate::delivery_support::tarpit::{start_forging_ftp, start_tarpit};
 use std::time::{Duration, Instant};
 
 const DEADLINE_SECONDS: u64 = 4;

@@ -1,17 +1,13 @@
 //! End to end through the real binary: FTP push to a real FTP server, failure
 //! mail to a real SMTP server, one mail per outage, and `wfm check`.
 
-mod common;
-mod delivery_support;
-#[path = "sftp/mod.rs"]
 mod sftp;
-#[path = "stamp/mod.rs"]
 mod stamp;
 
-use common::*;
-use delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
-use delivery_support::refused_port;
-use delivery_support::smtp_server::{start_smtp, SmtpServer};
+use crate::common::*;
+use crate::delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
+use crate::delivery_support::refused_port;
+use crate::delivery_support::smtp_server::{start_smtp, SmtpServer};
 use lp_sim::{Fault, Method};
 
 async fn ftp() -> FtpServer {
@@ -340,7 +336,7 @@ async fn explicit_ftps_push_with_the_system_trust_store() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
     let (server, pki) = tokio::task::spawn_blocking(|| {
-        let pki = delivery_support::pki();
+        let pki = crate::delivery_support::pki();
         (
             start_server(ServerTls::Required, Some(&pki), ftp_server::Fault::None),
             pki,

@@ -67,6 +67,7 @@ fn every_deb_asset_exists() {
     for expected in [
         "deploy/config.navomi.packaged",
         "schema/wfm-reports.xsd",
+        "schema/wfm-messaging-reports.xsd",
         "deploy/man/*.1",
     ] {
         assert!(
@@ -132,7 +133,6 @@ fn both_crates_declare_rust_version() {
     }
 }
 
-#[path = "deploy/package.rs"]
 mod package;
 
 #[test]

@@ -1,15 +1,13 @@
 //! FTP/FTPS push against a real libunftp server (filesystem back end on a temp
 //! dir) on 127.0.0.1, ephemeral ports, one accepted user.
 
-mod delivery_support;
-
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use delivery_support::ftp_server::{start_dropping_server, start_server, Fault, ServerTls, PASS, USER};
-use delivery_support::{pki, refused_port, tls_proxy};
+use crate::delivery_support::ftp_server::{start_dropping_server, start_server, Fault, ServerTls, PASS, USER};
+use crate::delivery_support::{pki, refused_port, tls_proxy};
 use wfm::config::{FtpConfig, FtpTls, Secret};
 use wfm::deliver::ftp::{self, FtpError};
 
@@ -368,7 +366,7 @@ fn silent_server_times_out() {
 
 // ---------------------------------------------------------------- SFTP (a real sshd)
 
-fn sftp_cfg(server: &delivery_support::sftp_server::SshServer, key: &Path) -> FtpConfig {
+fn sftp_cfg(server: &crate::delivery_support::sftp_server::SshServer, key: &Path) -> FtpConfig {
     FtpConfig {
         host: "127.0.0.1".into(),
         port: server.port,
@@ -386,7 +384,7 @@ fn sftp_cfg(server: &delivery_support::sftp_server::SshServer, key: &Path) -> Ft
 /// Many writes in flight: every byte of a file of many chunks lands at its offset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_push_of_a_large_file_arrives_byte_for_byte() {
-    let server = delivery_support::sftp_server::SshServer::start();
+    let server = crate::delivery_support::sftp_server::SshServer::start();
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("AQ_112426.1000.xml");
     let bytes: Vec<u8> = (0..3_000_001u32)
@@ -408,7 +406,7 @@ async fn sftp_push_of_a_large_file_arrives_byte_for_byte() {
 /// A key with a passphrase cannot be used by cron: the error names the file and the fix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sftp_key_with_a_passphrase_is_refused_naming_the_file() {
-    let server = delivery_support::sftp_server::SshServer::start();
+    let server = crate::delivery_support::sftp_server::SshServer::start();
     let key = server.dir.path().join("locked");
     let ok = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "secret-phrase", "-f"])
@@ -433,7 +431,7 @@ async fn an_sftp_key_with_a_passphrase_is_refused_naming_the_file() {
 /// An RSA client key (common among operators) logs in, signing with SHA-2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_rsa_sftp_key_logs_in() {
-    let server = delivery_support::sftp_server::SshServer::start();
+    let server = crate::delivery_support::sftp_server::SshServer::start();
     let key = server.dir.path().join("client_rsa");
     let ok = std::process::Command::new("ssh-keygen")
         .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])

@@ -8,12 +8,9 @@
 //! `wfm` returns an error naming the method or output that keeps the rules,
 //! never a panic.
 
-mod common;
-mod reply_model;
-
-use common::{parse_report, Report};
+use crate::common::{parse_report, Report};
+use crate::reply_model::{case, fault, flatten, Case, ACCOUNT, ENDS_MS, METHODS, QUARTER, STEM};
 use proptest::prelude::*;
-use reply_model::{case, fault, flatten, Case, ACCOUNT, ENDS_MS, METHODS, QUARTER, STEM};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfm::aggregate::{

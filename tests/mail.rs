@@ -1,13 +1,11 @@
 //! Failure mail against a real SMTP server (mailin-embedded) on 127.0.0.1 that
 //! captures messages in memory; STARTTLS and AUTH with a test CA from rcgen.
 
-mod delivery_support;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use delivery_support::smtp_server::{start_smtp, Captured, PASS, USER};
-use delivery_support::{pki, refused_port, tls_proxy};
+use crate::delivery_support::smtp_server::{start_smtp, Captured, PASS, USER};
+use crate::delivery_support::{pki, refused_port, tls_proxy};
 use wfm::alert::mail::{self, FailureReport, MailError};
 use wfm::config::{EmailConfig, EmailTls, RawConfig, Secret};
 use wfm::quarter::parse_quarter_arg;

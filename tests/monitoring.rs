@@ -2,16 +2,13 @@
 //! the Prometheus textfile METRICS_FILE and the PING_URL dead man's switch,
 //! through the real binary against the simulator.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use lp_sim::Fault;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[path = "monitoring/ping.rs"]
 mod ping;
 
 /// Every file below `dir` with its bytes: what "nothing changed" compares.

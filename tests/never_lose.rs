@@ -2,13 +2,10 @@
 //! machine off for days, lost quarters during a mailed outage. Every quarter
 //! after the last delivery is delivered or reported lost, exactly once.
 
-mod common;
-mod delivery_support;
-
-use common::*;
-use delivery_support::ftp_server::{self, start_server, ServerTls};
-use delivery_support::refused_port;
-use delivery_support::smtp_server::start_smtp;
+use crate::common::*;
+use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
+use crate::delivery_support::refused_port;
+use crate::delivery_support::smtp_server::start_smtp;
 use lp_sim::Fault;
 
 fn ftp_lines(port: u16) -> String {

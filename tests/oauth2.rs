@@ -1,11 +1,8 @@
 //! OAuth 2.0 client credentials end to end: the real binary against the
 //! simulator's Domain API, sentinel token endpoint and Bearer-checked data calls.
 
-mod common;
-mod delivery_support;
-
-use common::*;
-use delivery_support::smtp_server::start_smtp;
+use crate::common::*;
+use crate::delivery_support::smtp_server::start_smtp;
 use lp_sim::{Fault, IntervalOrder, Method, Simulator};
 
 #[path = "oauth2/hostile.rs"]

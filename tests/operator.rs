@@ -2,11 +2,9 @@
 //! lists what it would deliver and writes nothing, the log header, a run
 //! stopped by SIGTERM, JSON_DIR pruned, and no library chatter in the log.
 
-mod common;
-#[path = "operator/on_time.rs"]
 mod on_time;
 
-use common::*;
+use crate::common::*;
 use lp_sim::{Fault, Method};
 use std::collections::BTreeMap;
 use std::path::Path;

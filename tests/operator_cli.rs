@@ -72,7 +72,7 @@ fn man_page_is_roff_and_names_the_commands() {
 
 /// deploy/man/ (packaged by `cargo deb`) holds the current `wfm man` and
 /// `wfm man COMMAND` of every command, and nothing else.
-/// After a change of the command line: `UPDATE_GOLDEN=1 cargo test --test operator_cli`.
+/// After a change of the command line: `UPDATE_GOLDEN=1 cargo test --test tests operator_cli`.
 #[test]
 fn deployed_man_pages_are_current() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/man");
@@ -104,7 +104,7 @@ fn deployed_man_pages_are_current() {
         let deployed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         assert!(
             &deployed == page,
-            "deploy/man/{file} differs from `wfm man`: run UPDATE_GOLDEN=1 cargo test --test operator_cli"
+            "deploy/man/{file} differs from `wfm man`: run UPDATE_GOLDEN=1 cargo test --test tests operator_cli"
         );
     }
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)

@@ -3,11 +3,9 @@
 //! straight from the simulator's generator, and every file is validated
 //! against the XSD.
 
-mod common;
-#[path = "pipeline/hostile_values.rs"]
 mod hostile_values;
 
-use common::*;
+use crate::common::*;
 use lp_sim::{Fault, IntervalOrder, Method};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -555,7 +553,7 @@ async fn usage_and_config_errors_exit_2_and_write_nothing() {
 }
 
 /// Golden files pin the exact bytes of a simulated quarter. Regenerate with
-/// `UPDATE_GOLDEN=1 cargo test --test pipeline golden` after an intended change.
+/// `UPDATE_GOLDEN=1 cargo test --test tests golden` after an intended change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn golden_bytes_of_a_simulated_quarter() {
     let now = t("2026-11-24T10:16:30Z");

@@ -1,16 +1,14 @@
 //! Never lose a quarter: catch-up from the state file, one run at a time,
 //! and `kill -9` at many points leaving no broken file under a final name.
 
-mod common;
 mod hostile_files;
 
-use common::*;
+use crate::common::*;
 use lp_sim::{Fault, IntervalOrder, Method};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "reliability/local_disk.rs"]
 mod local_disk;
 
 fn spawn_wfm(args: &[&str], now: chrono::DateTime<chrono::Utc>) -> Child {

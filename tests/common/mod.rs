@@ -1,7 +1,6 @@
 //! Shared helpers of the integration tests: start the LivePerson simulator,
 //! write a config for it, run the real `wfm` binary, read the XML it wrote,
 //! and compute what it should contain straight from the simulator's generator.
-#![allow(dead_code)]
 
 use chrono::{DateTime, Duration, Utc};
 use lp_sim::{

@@ -1,7 +1,6 @@
 //! Shared helpers for the delivery tests (FTP push and failure mail): a test
 //! CA with a server certificate for 127.0.0.1, a TLS-terminating proxy for the
 //! implicit-TLS modes, and a port nobody listens on.
-#![allow(dead_code)] // each test binary uses a different subset
 
 pub mod ftp_server;
 pub mod sftp_server;

@@ -47,6 +47,7 @@ fn the_package_holds_the_packaged_layout_and_no_demo() {
         "./usr/share/man/man1/wfm.1",
         "./usr/share/man/man1/wfm-loop.1",
         "./usr/share/wfm/wfm-reports.xsd",
+        "./usr/share/wfm/wfm-messaging-reports.xsd",
     ] {
         assert!(
             // Man pages are gzipped: wfm.1.gz.

@@ -3,7 +3,7 @@
 //! echoing the token, and secrets with blanks.
 
 use super::*;
-use delivery_support::{pki, tls_proxy};
+use crate::delivery_support::{pki, tls_proxy};
 use serde_json::json;
 
 fn cfg(s: &Setup) -> &str {

@@ -3,7 +3,7 @@
 //! quarter in the same run, when the wait fits in the run's deadline; else it
 //! says so. The suite runs with WFM_TEST_SETTLE_WAIT=0; these tests set it to 1.
 
-use super::common::*;
+use crate::common::*;
 use std::time::{Duration, Instant};
 
 const WAIT: (&str, &str) = ("WFM_TEST_SETTLE_WAIT", "1");

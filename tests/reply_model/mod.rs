@@ -3,7 +3,6 @@
 //! docs/reports.md says they make from the model alone (never by calling the
 //! code under test), `files` what the rendered files must read back as, and
 //! `fault` spoils the replies in ways the quarter must be refused for.
-#![allow(dead_code)]
 
 mod expect;
 mod fault;

@@ -2,7 +2,7 @@
 //! REPORT_DIR and full disks where wfm reads or writes. wfm never hangs on them,
 //! never replaces them, and says what is wrong. Included by `reliability.rs`.
 
-use super::common::*;
+use crate::common::*;
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -2,9 +2,9 @@
 //! end, the bytes (and the `start`/`end` attributes inside) never change, and
 //! every place that reads names back (state recovery, pending uploads) follows.
 
-use super::common::*;
-use super::delivery_support::ftp_server;
 use super::{ftp, ftp_lines};
+use crate::common::*;
+use crate::delivery_support::ftp_server;
 use std::path::Path;
 
 fn golden(name_by_start: &str) -> Vec<u8> {
@@ -103,7 +103,7 @@ async fn file_stamp_end_names_files_by_the_quarter_end_and_keeps_the_golden_byte
 async fn pending_end_stamped_files_are_uploaded_by_the_next_loop() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
-    let down = super::delivery_support::refused_port();
+    let down = crate::delivery_support::refused_port();
     let s = Setup::new(&sim, &(ftp_lines(down, ftp_server::PASS) + "FILE_STAMP=end\n"));
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "1", "2", "0"], now).await;

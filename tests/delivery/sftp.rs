@@ -1,8 +1,8 @@
 //! SFTP push end to end: the real binary against a real OpenSSH sshd
 //! (tests/delivery_support/sftp_server.rs).
 
-use super::common::*;
-use super::delivery_support::sftp_server::SshServer;
+use crate::common::*;
+use crate::delivery_support::sftp_server::SshServer;
 use std::time::{Duration, Instant};
 
 fn server() -> SshServer {
@@ -320,7 +320,7 @@ async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
 /// checking a real system user's password; the password appears nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sftp_password_login_uploads_and_never_shows_the_password() {
-    use super::delivery_support::sftp_server::password_user;
+    use crate::delivery_support::sftp_server::password_user;
     let Some((user, password)) = password_user() else {
         return;
     };
