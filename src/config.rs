@@ -13,7 +13,6 @@ mod shell;
 mod validate;
 
 pub use crate::select::{Channel, FileStamp, IdSelection, UnmappedAgents};
-pub use keys::KNOWN_KEYS;
 pub use parse::RawConfig;
 
 use crate::mapping::MapError;

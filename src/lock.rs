@@ -20,7 +20,6 @@ pub struct LockBusy {
 #[derive(Debug)]
 pub struct RunLock {
     file: File,
-    pub path: PathBuf,
 }
 
 impl Drop for RunLock {
@@ -69,10 +68,7 @@ pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
         now.format("%Y-%m-%d %H:%M:%S UTC")
     );
     let _ = file.sync_all();
-    Ok(RunLock {
-        file,
-        path: path.to_path_buf(),
-    })
+    Ok(RunLock { file })
 }
 
 /// Who holds the lock, in words. `recorded` is the lock file's text (written by

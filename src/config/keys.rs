@@ -135,19 +135,6 @@ pub use render::{example_block, markdown_table, HEADINGS};
 pub use table::KEYS;
 use IfUnset::RequiredWith;
 
-/// Every key the file may hold, in documentation order.
-pub const KNOWN_KEYS: &[&str] = &names::<{ KEYS.len() }>(KEYS);
-
-const fn names<const N: usize>(keys: &[Key]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = keys[i].name;
-        i += 1;
-    }
-    out
-}
-
 /// The table's entry of a key the code reads (a name missing from the table is a bug).
 pub fn key(name: &str) -> &'static Key {
     KEYS.iter()
