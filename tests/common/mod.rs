@@ -209,6 +209,7 @@ pub async fn wfm_env(args: &[&str], now: DateTime<Utc>, env: &[(&str, &str)]) ->
 /// real wait for a quarter to settle (`WFM_TEST_SETTLE_WAIT=0`: many tests run
 /// at 10:15:00; the tests of that wait set it to 1).
 pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
+    LAST_COMMAND.with(|c| *c.borrow_mut() = args.iter().map(|a| a.to_string()).collect());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
     cmd.args(args);
     for (k, _) in std::env::vars() {
@@ -264,6 +265,58 @@ pub fn log_text(dir: &Path) -> String {
         .iter()
         .map(|n| std::fs::read_to_string(dir.join(n)).unwrap_or_default())
         .collect()
+}
+
+thread_local! {
+    /// The arguments of the test's last `wfm` command, for [`assert_exit`].
+    static LAST_COMMAND: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The run exited with `want`; otherwise the test fails showing the command, its
+/// stdout and stderr, and the files around its config (state, logs, reports).
+#[track_caller]
+pub fn assert_exit(out: &Output, want: i32) {
+    if out.status.code() == Some(want) {
+        return;
+    }
+    let args = LAST_COMMAND.with(|c| c.borrow().clone());
+    // The config is the argument after --config, else the first one naming a file.
+    let config = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1))
+        .or_else(|| args.iter().skip(1).find(|a| Path::new(a).is_file()))
+        .map(PathBuf::from);
+    let listing = config
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .map(|dir| {
+            let mut names = Vec::new();
+            list_tree(&dir, &dir, &mut names);
+            format!("files under {}:\n  {}", dir.display(), names.join("\n  "))
+        })
+        .unwrap_or_default();
+    panic!(
+        "`wfm {}` exited {:?}, not {want}\n--- stdout\n{}--- stderr\n{}{listing}",
+        args.join(" "),
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    );
+}
+
+fn list_tree(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let rel = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+        if p.is_dir() {
+            out.push(format!("{rel}/"));
+            list_tree(root, &p, out);
+        } else {
+            out.push(format!("{rel} ({} bytes)", p.metadata().map(|m| m.len()).unwrap_or(0)));
+        }
+    }
 }
 
 pub fn stderr(o: &Output) -> String {
