@@ -54,15 +54,33 @@ pub fn exit_status(e: &anyhow::Error) -> u8 {
 
 /// The logical clock: WFM_NOW (RFC 3339) when set, for tests and replay; else the real one.
 pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
+    Ok(wfm_now()?.unwrap_or_else(Utc::now))
+}
+
+/// WFM_NOW, when set.
+fn wfm_now() -> Result<Option<DateTime<Utc>>, UsageError> {
     match std::env::var("WFM_NOW") {
         Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
-            .map(|t| t.with_timezone(&Utc))
+            .map(|t| Some(t.with_timezone(&Utc)))
             .map_err(|_| {
                 UsageError(format!(
                     "WFM_NOW={s:?} is not an RFC 3339 time like 2026-11-24T10:16:00Z; unset it to use the real clock"
                 ))
             }),
-        _ => Ok(Utc::now()),
+        _ => Ok(None),
+    }
+}
+
+/// The clock of a replay: WFM_NOW, else the newest fetch time of DIR's dumps
+/// (the replayed run's own time, give or take the seconds it took).
+fn replay_now(dir: &std::path::Path) -> Result<DateTime<Utc>, UsageError> {
+    let newest = run::replay_clock(dir)?;
+    match wfm_now()?.or(newest) {
+        Some(now) => Ok(now),
+        None => Err(UsageError(format!(
+            "--replay {}: the folder holds no saved LivePerson reply (files like queuehealth-20261124T101601.234Z.json, written by a run at DEBUG_LEVEL 2 into JSON_DIR); give the JSON_DIR of such a run",
+            dir.display()
+        ))),
     }
 }
 
@@ -90,15 +108,35 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The clock, the config (and its log file) and the options of a `loop` or
 /// `rerun`: the delivery mode is `--ftp`/FTP_OPT, else the config's DELIVERY.
-fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, RunOptions)> {
-    let now = logical_now()?;
+/// A replay never uploads: `--ftp push` with `--replay` is a usage error.
+fn prepare(
+    r: &crate::cli::Resolved,
+    dry_run: bool,
+    replay: Option<&std::path::Path>,
+) -> Result<(config::Config, RunOptions)> {
+    let now = match replay {
+        Some(dir) => {
+            if r.mode == Some(crate::job::DeliveryMode::Push) {
+                return Err(UsageError(
+                    "--replay never uploads (it rebuilds files into REPORT_DIR only): leave out --ftp push (FTP_OPT 1), or use 2 (pull)".into(),
+                )
+                .into());
+            }
+            replay_now(dir)?
+        }
+        None => logical_now()?,
+    };
     let cfg = load_config_and_log(&r.config, r.debug)?;
     let opts = RunOptions {
-        mode: r.mode.unwrap_or(cfg.delivery),
+        mode: match replay {
+            Some(_) => crate::job::DeliveryMode::Pull,
+            None => r.mode.unwrap_or(cfg.delivery),
+        },
         debug: r.debug,
         dry_run,
         now,
         run_timeout: test_run_timeout()?,
+        replay: replay.map(std::path::Path::to_path_buf),
     };
     Ok((cfg, opts))
 }
@@ -107,10 +145,10 @@ fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
-            let (cfg, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, opts) = prepare(&r, args.dry_run, args.replay.as_deref())?;
             // Quiet cron: at debug 0 a loop's errors reach stderr only when they
             // are news (the outage policy releases them); see `alert::outage`.
-            if r.debug == 0 && !args.dry_run {
+            if r.debug == 0 && opts.records() {
                 crate::logging::hold_stderr();
             }
             let result = run_job(&cfg, &Job::Loop, &opts, &r.config);
@@ -122,7 +160,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
-            let (cfg, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, opts) = prepare(&r, args.dry_run, args.replay.as_deref())?;
             let job = Job::Rerun { output, start, end };
             run_job(&cfg, &job, &opts, &r.config)
         }
@@ -242,7 +280,8 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 /// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
     tracing::info!("{}", header(job, opts, config_path, std::process::id()));
-    if !opts.dry_run {
+    // Not a replay either: it may be replaying JSON_DIR itself.
+    if opts.records() {
         crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
         crate::logging::prune_json_dir(&cfg.json_dir, cfg.log_keep_days);
     }
@@ -288,7 +327,16 @@ fn header(job: &Job, opts: &RunOptions, config_path: &std::path::Path, pid: u32)
         "wfm {} {}{}: delivery {}, debug {}, pid {pid}, config {}",
         env!("CARGO_PKG_VERSION"),
         job.command().trim_start_matches("wfm "),
-        if opts.dry_run { " (dry run)" } else { "" },
+        match (opts.dry_run, &opts.replay) {
+            (true, None) => " (dry run)".to_string(),
+            (false, None) => String::new(),
+            (dry, Some(dir)) => format!(
+                " ({}replay of {}, now {})",
+                if dry { "dry run, " } else { "" },
+                dir.display(),
+                opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        },
         match opts.mode {
             crate::job::DeliveryMode::Push => "push",
             crate::job::DeliveryMode::Pull => "pull",

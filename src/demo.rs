@@ -80,6 +80,7 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         mode: DeliveryMode::Pull,
         debug: 1,
         dry_run: false,
+        replay: None,
         now,
         run_timeout: None,
     };

@@ -51,4 +51,16 @@ pub struct RunOptions {
     /// Overrides RUN_TIMEOUT_SECONDS, below its minimum too
     /// (WFM_TEST_RUN_TIMEOUT_SECONDS, for tests only).
     pub run_timeout: Option<std::time::Duration>,
+    /// `--replay DIR`: the replies are read from DIR's debug-2 dumps, nothing is
+    /// sent to LivePerson, and the run writes files only (no upload, state, mail,
+    /// metrics or ping).
+    pub replay: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// Whether the run keeps its books: the state, the failure mail, METRICS_FILE
+    /// and PING_URL (not a dry run, not a replay).
+    pub fn records(&self) -> bool {
+        !self.dry_run && self.replay.is_none()
+    }
 }

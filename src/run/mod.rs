@@ -82,6 +82,14 @@ pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<
     }
 }
 
+/// `--replay DIR`: the folder checked (a usage error when it cannot be
+/// replayed), and the newest fetch time of its dumps: the replayed run's clock
+/// when WFM_NOW does not give one (`None`: no dump of an accepted reply there).
+pub fn replay_clock(dir: &std::path::Path) -> Result<Option<DateTime<Utc>>, UsageError> {
+    let replay = crate::lp::client::Replay::open(dir).map_err(UsageError)?;
+    Ok(replay.newest_fetch())
+}
+
 /// Run a job. `Err` is a usage or config problem found before any work, or a
 /// busy lock: the run did not start. Failures of the run itself are in the summary.
 pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
@@ -106,9 +114,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         .into());
     }
     // Usage errors first: they must not depend on the state or the lock.
+    // A replayed loop builds its quarter as a first loop would, whatever the
+    // state says: the state is neither read for planning nor written.
     let rerun_quarters = match job {
-        Job::Loop => None,
-        Job::Rerun { .. } => Some(plan_quarters(cfg, job, opts.now)?),
+        Job::Loop if opts.replay.is_none() => None,
+        _ => Some(plan_quarters(cfg, job, opts.now)?),
     };
     let agent_map = match &cfg.agent_map_file {
         Some(p) => AgentMap::load(p)?,
@@ -127,7 +137,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     if let Some(notice) = &opened.recovered {
         // Loud: stderr at every debug level, and a mail.
         error!("{notice}");
-        if !opts.dry_run {
+        if opts.records() {
             outage::mail_notice(
                 cfg,
                 "state file damaged and recovered",
@@ -141,8 +151,8 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         tracing::warn!("rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored");
     }
     let refused = match job {
-        Job::Loop => rec.vet_loop(ctx.now(), ctx.settle()).err(),
-        Job::Rerun { .. } => None,
+        Job::Loop if rerun_quarters.is_none() => rec.vet_loop(ctx.now(), ctx.settle()).err(),
+        _ => None,
     };
     let plan = match rerun_quarters {
         Some(qs) => LoopPlan {
@@ -175,6 +185,8 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     if !opts.dry_run {
         // A stage cut by the deadline may have been writing: leave no temporary behind.
         open::remove_temporaries(&ctx, "this run");
+    }
+    if opts.records() {
         if let Err(e) = rec.finish(&summary.lost, ctx.now()) {
             error!("{e:#}");
             summary
@@ -206,7 +218,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     info!("{}", summary.line(seconds));
     let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
-    if !opts.dry_run {
+    if opts.records() {
         let r = report::RunReport {
             job,
             summary: &summary,
@@ -319,7 +331,7 @@ async fn not_started(
     error!("{failure}");
     let mut summary = RunSummary::all_failed(quarters, failure);
     summary.dry_run = ctx.opts.dry_run;
-    if !ctx.opts.dry_run {
+    if ctx.opts.records() {
         outage::mail_failure(
             ctx.cfg,
             ctx.job.command(),
@@ -331,7 +343,7 @@ async fn not_started(
     }
     let seconds = started.elapsed().as_secs_f64();
     info!("{}", summary.line(seconds));
-    if !ctx.opts.dry_run {
+    if ctx.opts.records() {
         let r = report::RunReport {
             job: ctx.job,
             summary: &summary,
@@ -411,7 +423,7 @@ async fn build_quarters(
                 }
             },
         };
-        if outcome.error.is_none() && !ctx.opts.dry_run {
+        if outcome.error.is_none() && ctx.opts.records() {
             // Written for a push (now, or by the next push run when this one is a
             // pull override of DELIVERY=push); delivered when pull is the rule.
             if ctx.pushing() || ctx.cfg.delivery == DeliveryMode::Push {

@@ -42,7 +42,7 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
             ensure_private_dir(dir, "the state folder (STATE_DIR)").map_err(OpenError::Failed)?;
         }
         let held = lock::acquire(&lock::lock_path(&cfg.state_file), ctx.opts.now).map_err(lock_error)?;
-        if let Some(old) = &cfg.legacy_state_file {
+        if let Some(old) = cfg.legacy_state_file.as_ref().filter(|_| ctx.opts.records()) {
             move_legacy_state(old, &cfg.state_file, ctx.opts.now)?;
         }
         // Under the lock no other run writes: any temporary file is a killed run's.

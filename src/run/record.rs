@@ -28,7 +28,7 @@ impl Record {
     /// The state of the run; `Some(notice)` when the state file was damaged and
     /// the state was recovered (the run says so loudly).
     pub fn load(ctx: &RunContext<'_>) -> Result<(Record, Option<String>)> {
-        let load = if ctx.opts.dry_run {
+        let load = if !ctx.opts.records() {
             state::load_read_only
         } else {
             state::load
@@ -54,7 +54,7 @@ impl Record {
                 channel: ctx.cfg.channel,
                 state,
                 rerun: matches!(ctx.job, Job::Rerun { .. }),
-                dry_run: ctx.opts.dry_run,
+                dry_run: !ctx.opts.records(),
             },
             notice,
         ))
