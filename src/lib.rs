@@ -26,3 +26,4 @@ pub mod run;
 pub mod select;
 pub mod state;
 pub mod status;
+pub mod textfile;

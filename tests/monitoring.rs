@@ -14,6 +14,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[path = "monitoring/ping.rs"]
 mod ping;
 
+#[path = "monitoring/check_and_rerun.rs"]
+mod check_and_rerun;
+
 /// Every file below `dir` with its bytes: what "nothing changed" compares.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();

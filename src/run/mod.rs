@@ -3,7 +3,7 @@
 //! once, [`build`] per quarter; messaging: per quarter), each written at once
 //! ([`deliver`]) and recorded ([`record`], the state saved from one place); then
 //! one push, the outage mail, the summary line and [`report`] (METRICS_FILE,
-//! PING_URL). The imperative shell around the pure core.
+//! and PING_URL for a loop). The imperative shell around the pure core.
 //!
 //! Every run ends: its [`Deadline`] (RUN_TIMEOUT_SECONDS) is made once here and
 //! passed down in [`RunContext`]; LivePerson and the FTP push stop at its work

@@ -31,7 +31,7 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
     // A METRICS_FILE that would hang or be replaced is a configuration mistake,
     // refused before anything is written.
     if let Some(path) = &ctx.cfg.metrics_file {
-        super::report::metrics_target(path).map_err(|e| OpenError::Stop(UsageError(e).into()))?;
+        crate::textfile::metrics_target(path).map_err(|e| OpenError::Stop(UsageError(e).into()))?;
     }
     prepare_dirs(ctx)?;
     let cfg = ctx.cfg;
