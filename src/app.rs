@@ -280,6 +280,16 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 /// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
     tracing::info!("{}", header(job, opts, config_path, std::process::id()));
+    // Config warnings (an unknown key, a world-readable config with secrets) reach
+    // stderr at every debug level: cron's mail is where a loop's operator reads. A
+    // loop says each once a day (it repeats every 15 minutes); a run by hand, every run.
+    let repeat = match job {
+        Job::Loop if opts.replay.is_none() && !opts.dry_run => crate::logging::Repeat::OnceADay,
+        _ => crate::logging::Repeat::EveryRun,
+    };
+    for w in &cfg.warnings {
+        crate::logging::warn_loudly(&cfg.log_dir, w, repeat);
+    }
     // Not a replay either: it may be replaying JSON_DIR itself.
     if opts.records() {
         crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
@@ -300,6 +310,13 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
         Ended::Finished(Ok(summary)) => {
             if opts.dry_run {
                 print!("{}", run::dry_run_listing(cfg, job, opts, &summary));
+            } else if by_hand(job, opts) && opts.debug == 0 {
+                // Run by hand, read on a terminal: the summary and (push) NICE's rule on
+                // stderr at debug 0 too (at 1 and 2 the log lines are on stderr already).
+                if matches!(job, Job::Rerun { .. }) && opts.mode == crate::job::DeliveryMode::Push {
+                    eprintln!("wfm: warning: {}", crate::job::NICE_SKIPS_LOADED_NAMES);
+                }
+                eprintln!("{}", summary.line(summary.seconds));
             }
             Ok(status_of(&summary))
         }
@@ -319,6 +336,11 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
             Ok(code)
         }
     }
+}
+
+/// A rerun or a replay: an operator's own action, never cron's.
+fn by_hand(job: &Job, opts: &RunOptions) -> bool {
+    matches!(job, Job::Rerun { .. }) || opts.replay.is_some()
 }
 
 /// The first log line of every run: who, what, how.

@@ -277,7 +277,7 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes its config, reports and logs [default: ./wfm-demo]
+    /// Where the demo writes its config, reports and logs [default: ./wfm-demo, or ./wfm-demo-messaging with --channel messaging]
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Which kind of LivePerson account to simulate: chat (Q_, AQ_, AS_) or messaging (Q_, AS_ from Key Messaging Metrics)

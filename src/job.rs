@@ -11,6 +11,9 @@ use std::path::PathBuf;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// What a push rerun warns of: NICE does not load a file name twice.
+pub const NICE_SKIPS_LOADED_NAMES: &str = "rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryMode {
     /// Upload by FTP after writing REPORT_DIR.

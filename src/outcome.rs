@@ -96,6 +96,8 @@ pub struct RunSummary {
     pub fatal: Option<Failure>,
     /// A dry run: built, nothing written, uploaded, mailed or recorded.
     pub dry_run: bool,
+    /// How long the run took (set when it ends; its summary line says it).
+    pub seconds: f64,
 }
 
 impl RunSummary {
@@ -215,6 +217,7 @@ mod tests {
             retries: 1,
             fatal: None,
             dry_run: false,
+            seconds: 0.0,
         };
         assert!(!s.ok());
         assert_eq!(s.kinds(), vec![FailureKind::Upload]);

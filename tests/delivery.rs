@@ -114,6 +114,16 @@ async fn push_delivers_the_three_files_under_their_final_names() {
         log_text(&s).contains("NICE skips a file name it has already loaded"),
         "a push rerun warns that NICE needs the earlier load purged"
     );
+    // Run by hand: at debug 0 too, the terminal gets NICE's rule and the summary.
+    let err = stderr(&out);
+    assert!(
+        err.contains("wfm: warning: rerun in push mode: NICE skips a file name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run finished: 2 of 2 quarter(s) delivered, 6 file(s)"),
+        "{err}"
+    );
     assert_eq!(server.names().len(), 9);
     assert_eq!(files_in(&old).len(), 6);
     // ... and copies into REPORT_DIR, as `rerun --help` says (pull and push alike).
@@ -144,6 +154,12 @@ async fn push_delivers_the_three_files_under_their_final_names() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let listed = stdout(&out);
     assert_eq!(listed.matches("would deliver ").count(), 3, "{listed}");
+    assert!(
+        listed.lines().next().unwrap_or_default().ends_with(
+            "nothing is written, uploaded, mailed or recorded; the FTP server was not contacted (wfm check logs in to it)"
+        ),
+        "a dry run says it did not reach the server: {listed}"
+    );
     assert!(
         listed.contains(&format!(
             "to {}, {}, FTP 127.0.0.1:{}/in\n",

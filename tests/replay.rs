@@ -176,12 +176,13 @@ async fn a_folder_without_the_requests_asked_for_is_a_failure_naming_both() {
     let json_arg = json.to_str().unwrap();
 
     // The loop's dumps hold 10:00 only; a rerun of 09:45 finds nothing to read.
+    let old = s.path("old");
     let args = [
         "rerun",
         "--config",
         &cfg,
         "--output",
-        "old",
+        old.to_str().unwrap(),
         "--start",
         "112426.0945",
         "--end",

@@ -103,9 +103,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         opts,
         deadline,
     };
-    for w in &cfg.warnings {
-        tracing::warn!("{w}");
-    }
     if opts.mode == DeliveryMode::Push && cfg.ftp.is_none() {
         return Err(UsageError(format!(
             "FTP push (FTP option 1 / --ftp push) needs FTP_HOST (and FTP_USER, FTP_PASSWORD, FTP_REMOTE_DIR) in {}; or use pull (2 / --ftp pull)",
@@ -148,7 +145,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     }
     if rerun_quarters.is_some() && ctx.pushing() {
-        tracing::warn!("rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored");
+        tracing::warn!("{}", crate::job::NICE_SKIPS_LOADED_NAMES);
     }
     let refused = match job {
         Job::Loop if rerun_quarters.is_none() => rec.vet_loop(ctx.now(), ctx.settle()).err(),
@@ -215,6 +212,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    summary.seconds = seconds;
     info!("{}", summary.line(seconds));
     let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
@@ -280,8 +278,16 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
         DeliveryMode::Push => "push",
         DeliveryMode::Pull => "pull",
     };
+    // Said plainly: a dry run never connects to the push server (`wfm check` logs in).
+    let not_contacted = match (&cfg.ftp, opts.mode) {
+        (Some(ftp), DeliveryMode::Push) => format!(
+            "; the {} server was not contacted (wfm check logs in to it)",
+            ftp.protocol_name()
+        ),
+        _ => String::new(),
+    };
     let mut out = format!(
-        "dry run of {} ({mode}): nothing is written, uploaded, mailed or recorded\n",
+        "dry run of {} ({mode}): nothing is written, uploaded, mailed or recorded{not_contacted}\n",
         job.command()
     );
     for q in &summary.quarters {
@@ -342,6 +348,7 @@ async fn not_started(
         .await;
     }
     let seconds = started.elapsed().as_secs_f64();
+    summary.seconds = seconds;
     info!("{}", summary.line(seconds));
     if ctx.opts.records() {
         let r = report::RunReport {

@@ -118,6 +118,13 @@ impl Setup {
         let text = format!("LP_ACCOUNT={account}\n{lines}REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n");
         let config = dir.path().join("config.navomi");
         std::fs::write(&config, text).unwrap();
+        // Owner-only, as the README installs it: a config holding secrets that others
+        // can read is warned about on stderr, which tests of a quiet run must not see.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         Setup {
             dir,
             config,

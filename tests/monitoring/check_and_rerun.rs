@@ -114,13 +114,14 @@ async fn a_rerun_never_pings_the_loops_ping_url() {
         &sim,
         &format!("PING_URL=http://127.0.0.1:{port}/ping\nMETRICS_FILE=wfm.prom\n"),
     );
+    let old = s.path("old");
     let out = wfm(
         &[
             "rerun",
             "--config",
             cfg(&s),
             "--output",
-            "old",
+            old.to_str().unwrap(),
             "--start",
             "112426.0930",
             "--end",
