@@ -219,3 +219,37 @@ async fn a_folder_without_the_requests_asked_for_is_a_failure_naming_both() {
         stderr(&out)
     );
 }
+
+/// Chat dumps carry no window in their names: a rerun of quarters the replayed
+/// replies do not cover fails those quarters (exit 1), naming the missing interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_replay_of_quarters_its_replies_do_not_cover_fails_them() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let out = wfm(&["loop", "--config", &cfg, "--debug", "2"], now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    sim.shutdown().await;
+    fresh_folders(&s);
+    let (old, json) = (s.path("old"), s.path("json"));
+    let args = [
+        "rerun",
+        "--config",
+        &cfg,
+        "--output",
+        old.to_str().unwrap(),
+        "--start",
+        "112426.0900",
+        "--end",
+        "112426.0900",
+        "--replay",
+        json.to_str().unwrap(),
+    ];
+    let out = wfm(&args, now).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no interval ending 2026-11-24 09:05 UTC"), "{err}");
+    assert!(err.contains(&format!("a replay of {}", json.display())), "{err}");
+    assert!(files_in(&old).is_empty());
+}

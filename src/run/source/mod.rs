@@ -117,6 +117,22 @@ pub(super) fn deadline_failure(ctx: &RunContext<'_>) -> Failure {
     )
 }
 
+/// A quarter's failure in a replay: its replies are the folder's, not LivePerson's
+/// of today, so the usual advice ("rerun later") is completed by what it means there.
+pub(super) fn replayed(ctx: &RunContext<'_>, failure: Failure) -> Failure {
+    match &ctx.opts.replay {
+        None => failure,
+        Some(dir) => Failure::new(
+            failure.kind,
+            format!(
+                "{} (a replay of {}: a missing interval means the folder holds no reply of a run that built this quarter; replay that run's replies, with its window)",
+                failure.message,
+                dir.display()
+            ),
+        ),
+    }
+}
+
 /// A failure of the run, said of the quarters it leaves unbuilt (`label`).
 pub(super) fn of_quarters(label: &str, failure: Failure) -> Failure {
     Failure::new(failure.kind, format!("{label}: {}", failure.message))
