@@ -55,6 +55,34 @@ fn nothing_recorded(s: &Setup) {
 
 const MONITORING: &str = "METRICS_FILE=metrics.prom\n";
 
+/// A port that records whether anything connected (a ping, a mail): the kernel
+/// queues a connection, and a non-blocking accept afterwards finds it.
+struct Witness(std::net::TcpListener);
+
+impl Witness {
+    fn new() -> Witness {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        Witness(l)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+
+    /// PING_URL and the failure mail's relay both pointed here.
+    fn config_lines(&self) -> String {
+        let port = self.port();
+        format!(
+            "PING_URL=http://127.0.0.1:{port}/ping\nEMAIL_SERVER=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_TLS=none\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\n"
+        )
+    }
+
+    fn untouched(&self) -> bool {
+        matches!(self.0.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+    }
+}
+
 async fn loop_then_replay(channel_lines: &str, sim: lp_sim::Simulator, now: DateTime<Utc>, files: usize) {
     let s = Setup::new(&sim, channel_lines);
     let cfg = s.config.to_str().unwrap().to_string();
@@ -62,12 +90,17 @@ async fn loop_then_replay(channel_lines: &str, sim: lp_sim::Simulator, now: Date
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     sim.shutdown().await;
     fresh_folders(&s);
-    s.rewrite_config("LOG_DIR=logs\n", &format!("LOG_DIR=logs\n{MONITORING}"));
+    let witness = Witness::new();
+    s.rewrite_config(
+        "LOG_DIR=logs\n",
+        &format!("LOG_DIR=logs\n{MONITORING}{}", witness.config_lines()),
+    );
     let json = s.path("json");
     let out = wfm(&["loop", "--config", &cfg, "--replay", json.to_str().unwrap()], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_identical(&s.reports(), &s.path("replayed"), files);
     nothing_recorded(&s);
+    assert!(witness.untouched(), "a replay pings nothing");
     let log = log_text(&s.path("logs"));
     assert!(log.contains("loop (replay of"), "the header says it is a replay: {log}");
 }
@@ -174,6 +207,8 @@ async fn a_folder_without_the_requests_asked_for_is_a_failure_naming_both() {
     fresh_folders(&s);
     let json = s.path("json");
     let json_arg = json.to_str().unwrap();
+    let witness = Witness::new();
+    s.rewrite_config("LOG_DIR=logs\n", &format!("LOG_DIR=logs\n{}", witness.config_lines()));
 
     // The loop's dumps hold 10:00 only; a rerun of 09:45 finds nothing to read.
     let old = s.path("old");
@@ -200,6 +235,7 @@ async fn a_folder_without_the_requests_asked_for_is_a_failure_naming_both() {
     );
     assert!(files_in(&s.path("replayed")).is_empty());
     nothing_recorded(&s);
+    assert!(witness.untouched(), "a failed replay mails and pings nothing");
 
     // A folder that is not there, or a replay asked to upload: usage errors (exit 2).
     let out = wfm(&["loop", "--config", &cfg, "--replay", "no-such-folder"], now).await;
