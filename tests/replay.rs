@@ -103,6 +103,12 @@ async fn loop_then_replay(channel_lines: &str, sim: lp_sim::Simulator, now: Date
     assert!(witness.untouched(), "a replay pings nothing");
     let log = log_text(&s.path("logs"));
     assert!(log.contains("loop (replay of"), "the header says it is a replay: {log}");
+    assert!(log.contains("replay finished: 1 of 1 quarter(s)"), "{log}");
+    assert_eq!(
+        log.matches("run finished:").count(),
+        1,
+        "the original run's only: `wfm status` must not take the replay for a run: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -179,6 +179,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     };
     summary.lost = plan.newly_lost;
     summary.dry_run = opts.dry_run;
+    summary.replay = opts.replay.is_some();
     if !opts.dry_run {
         // A stage cut by the deadline may have been writing: leave no temporary behind.
         open::remove_temporaries(&ctx, "this run");
@@ -337,6 +338,7 @@ async fn not_started(
     error!("{failure}");
     let mut summary = RunSummary::all_failed(quarters, failure);
     summary.dry_run = ctx.opts.dry_run;
+    summary.replay = ctx.opts.replay.is_some();
     if ctx.opts.records() {
         outage::mail_failure(
             ctx.cfg,
