@@ -55,15 +55,33 @@ pub fn exit_status(e: &anyhow::Error) -> u8 {
 
 /// The logical clock: WFM_NOW (RFC 3339) when set, for tests and replay; else the real one.
 pub fn logical_now() -> Result<DateTime<Utc>, UsageError> {
+    Ok(wfm_now()?.unwrap_or_else(Utc::now))
+}
+
+/// WFM_NOW, when set.
+fn wfm_now() -> Result<Option<DateTime<Utc>>, UsageError> {
     match std::env::var("WFM_NOW") {
         Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
-            .map(|t| t.with_timezone(&Utc))
+            .map(|t| Some(t.with_timezone(&Utc)))
             .map_err(|_| {
                 UsageError(format!(
                     "WFM_NOW={s:?} is not an RFC 3339 time like 2026-11-24T10:16:00Z; unset it to use the real clock"
                 ))
             }),
-        _ => Ok(Utc::now()),
+        _ => Ok(None),
+    }
+}
+
+/// The clock of a replay: WFM_NOW, else the newest fetch time of DIR's dumps
+/// (the replayed run's own time, give or take the seconds it took).
+fn replay_now(dir: &std::path::Path) -> Result<DateTime<Utc>, UsageError> {
+    let newest = run::replay_clock(dir)?;
+    match wfm_now()?.or(newest) {
+        Some(now) => Ok(now),
+        None => Err(UsageError(format!(
+            "--replay {}: the folder holds no saved LivePerson reply (files like queuehealth-20261124T101601.234Z.json, written by a run at DEBUG_LEVEL 2 into JSON_DIR); give the JSON_DIR of such a run",
+            dir.display()
+        ))),
     }
 }
 
@@ -133,17 +151,37 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// The clock, the config (and its log file) and the options of a `loop` or
 /// `rerun`: the delivery mode is `--ftp`/FTP_OPT, else the config's DELIVERY.
-fn prepare(r: &crate::cli::Resolved, dry_run: bool) -> Result<(config::Config, PathBuf, RunOptions)> {
-    let now = logical_now()?;
+/// A replay never uploads: `--ftp push` with `--replay` is a usage error.
+fn prepare(
+    r: &crate::cli::Resolved,
+    dry_run: bool,
+    replay: Option<&std::path::Path>,
+) -> Result<(config::Config, PathBuf, RunOptions)> {
+    let now = match replay {
+        Some(dir) => {
+            if r.mode == Some(crate::job::DeliveryMode::Push) {
+                return Err(UsageError(
+                    "--replay never uploads (it rebuilds files into REPORT_DIR only): leave out --ftp push (FTP_OPT 1), or use 2 (pull)".into(),
+                )
+                .into());
+            }
+            replay_now(dir)?
+        }
+        None => logical_now()?,
+    };
     let path = find_config(r.config.clone());
     let cfg = load_config_and_log(&path, r.debug)?;
     let opts = RunOptions {
-        mode: r.mode.unwrap_or(cfg.delivery),
+        mode: match replay {
+            Some(_) => crate::job::DeliveryMode::Pull,
+            None => r.mode.unwrap_or(cfg.delivery),
+        },
         debug: r.debug,
         dry_run,
         now,
         run_timeout: test_run_timeout()?,
         settle_wait: test_settle_wait()?,
+        replay: replay.map(std::path::Path::to_path_buf),
     };
     Ok((cfg, path, opts))
 }
@@ -152,10 +190,10 @@ fn dispatch(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Loop(args) => {
             let r = args.resolve();
-            let (cfg, path, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, path, opts) = prepare(&r, args.dry_run, args.replay.as_deref())?;
             // Quiet cron: at debug 0 a loop's errors reach stderr only when they
             // are news (the outage policy releases them); see `alert::outage`.
-            if r.debug == 0 && !args.dry_run {
+            if r.debug == 0 && opts.records() {
                 crate::logging::hold_stderr();
             }
             let result = run_job(&cfg, &Job::Loop, &opts, &path);
@@ -167,7 +205,7 @@ fn dispatch(cli: Cli) -> Result<u8> {
             let (output, start, end) = args.range();
             let start = parse_quarter_arg(&start).map_err(|e| UsageError(format!("START: {e}")))?;
             let end = parse_quarter_arg(&end).map_err(|e| UsageError(format!("END: {e}")))?;
-            let (cfg, path, opts) = prepare(&r, args.dry_run)?;
+            let (cfg, path, opts) = prepare(&r, args.dry_run, args.replay.as_deref())?;
             let job = Job::Rerun { output, start, end };
             run_job(&cfg, &job, &opts, &path)
         }
@@ -287,7 +325,18 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 /// header (not by a dry run).
 fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std::path::Path) -> Result<u8> {
     tracing::info!("{}", header(job, opts, config_path, &cfg.account, std::process::id()));
-    if !opts.dry_run {
+    // Config warnings (an unknown key, a world-readable config with secrets) reach
+    // stderr at every debug level: cron's mail is where a loop's operator reads. A
+    // loop says each once a day (it repeats every 15 minutes); a run by hand, every run.
+    let repeat = match job {
+        Job::Loop if opts.replay.is_none() && !opts.dry_run => crate::logging::Repeat::OnceADay,
+        _ => crate::logging::Repeat::EveryRun,
+    };
+    for w in &cfg.warnings {
+        crate::logging::warn_loudly(&cfg.log_dir, w, repeat);
+    }
+    // Not a replay either: it may be replaying JSON_DIR itself.
+    if opts.records() {
         crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);
         crate::logging::prune_json_dir(&cfg.json_dir, cfg.log_keep_days);
     }
@@ -306,6 +355,13 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
         Ended::Finished(Ok(summary)) => {
             if opts.dry_run {
                 print!("{}", run::dry_run_listing(cfg, job, opts, &summary));
+            } else if by_hand(job, opts) && opts.debug == 0 {
+                // Run by hand, read on a terminal: the summary and (push) NICE's rule on
+                // stderr at debug 0 too (at 1 and 2 the log lines are on stderr already).
+                if matches!(job, Job::Rerun { .. }) && opts.mode == crate::job::DeliveryMode::Push {
+                    eprintln!("wfm: warning: {}", crate::job::NICE_SKIPS_LOADED_NAMES);
+                }
+                eprintln!("{}", summary.line(summary.seconds));
             }
             Ok(status_of(&summary))
         }
@@ -327,6 +383,11 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
     }
 }
 
+/// A rerun or a replay: an operator's own action, never cron's.
+fn by_hand(job: &Job, opts: &RunOptions) -> bool {
+    matches!(job, Job::Rerun { .. }) || opts.replay.is_some()
+}
+
 /// The first log line of every run: who, what, how. The account (digits, checked by
 /// config) tells apart the runs of many accounts sharing a log folder or a journal.
 fn header(job: &Job, opts: &RunOptions, config_path: &Path, account: &str, pid: u32) -> String {
@@ -334,7 +395,16 @@ fn header(job: &Job, opts: &RunOptions, config_path: &Path, account: &str, pid: 
         "wfm {} {}{}: delivery {}, debug {}, pid {pid}, account {account}, config {}",
         env!("CARGO_PKG_VERSION"),
         job.command().trim_start_matches("wfm "),
-        if opts.dry_run { " (dry run)" } else { "" },
+        match (opts.dry_run, &opts.replay) {
+            (true, None) => " (dry run)".to_string(),
+            (false, None) => String::new(),
+            (dry, Some(dir)) => format!(
+                " ({}replay of {}, now {})",
+                if dry { "dry run, " } else { "" },
+                dir.display(),
+                opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        },
         match opts.mode {
             crate::job::DeliveryMode::Push => "push",
             crate::job::DeliveryMode::Pull => "pull",

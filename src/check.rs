@@ -59,18 +59,9 @@ fn chat_data_item(totals: &model::QueueHealthSkill) -> Item {
 
 /// Run every check; never stops at the first failure, so one run names every broken part.
 pub async fn run(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
-    let mut items = vec![Item::new(
-        "config",
-        Ok(if cfg.warnings.is_empty() {
-            format!("{} is valid", cfg.source.display())
-        } else {
-            format!(
-                "{} is valid; warnings: {}",
-                cfg.source.display(),
-                cfg.warnings.join("; ")
-            )
-        }),
-    )];
+    let mut items = vec![Item::new("config", Ok(format!("{} is valid", cfg.source.display())))];
+    // Each warning on a WARN line of its own: an `ok` line is read as "nothing to do".
+    items.extend(cfg.warnings.iter().map(|w| Item::warn("config", w.clone())));
     items.push(Item::new(
         "agent map",
         match &cfg.agent_map_file {
@@ -95,6 +86,10 @@ pub async fn run(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
         ),
     };
     items.push(push);
+    items.extend(cfg.metrics_file.as_deref().map(metrics_item));
+    if let Some(url) = &cfg.ping_url {
+        items.push(ping_item(url).await);
+    }
     items.push(Item::new(
         "failure mail",
         match cfg.email.clone() {
@@ -270,6 +265,89 @@ fn writable(dir: &std::path::Path) -> Result<String, String> {
         .tempfile_in(dir)
         .map(|_| format!("{} is writable", dir.display()))
         .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+}
+
+/// METRICS_FILE: a target a run refuses (a pipe, a folder) fails the check, as it
+/// stops every run (exit 2); a folder where the file cannot be written is a WARN
+/// (runs go on, only the metrics are missing).
+fn metrics_item(path: &std::path::Path) -> Item {
+    use crate::textfile::{metrics_target, MetricsTarget};
+    match metrics_target(path) {
+        Err(e) => Item::new("METRICS_FILE", Err(e)),
+        Ok(MetricsTarget::Off) => Item::new("METRICS_FILE", Ok(format!("{}: metrics off", path.display()))),
+        Ok(MetricsTarget::File) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            let what = if path.exists() {
+                "a regular file"
+            } else {
+                "not there yet"
+            };
+            match tempfile::Builder::new()
+                .prefix(".wfm-check.")
+                .suffix(".part")
+                .tempfile_in(dir)
+            {
+                Ok(_) => Item::new(
+                    "METRICS_FILE",
+                    Ok(format!("{} is {what}, and its folder is writable", path.display())),
+                ),
+                Err(e) => Item::warn(
+                    "METRICS_FILE",
+                    format!(
+                        "{} cannot be written: no file can be made in {} ({e}); runs go on without metrics. Create the folder or give wfm's user write access to it",
+                        path.display(),
+                        dir.display()
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// PING_URL: a HEAD of its host's root (`scheme://host:port/`), never of the ping
+/// URL itself: on healthchecks.io and the like any request of the ping URL (HEAD
+/// included) counts as a ping, and a check must not tell the monitor that a run
+/// succeeded. Any HTTP answer proves name, route and TLS; no answer is a WARN (a
+/// failed ping never fails a run either).
+async fn ping_item(url: &str) -> Item {
+    let root = match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            u.set_path("/");
+            u.set_query(None);
+            u.set_fragment(None);
+            u
+        }
+        Err(e) => return Item::new("PING_URL", Err(format!("not a URL: {e}"))),
+    };
+    let host = format!("{}://{}", root.scheme(), root.host_str().unwrap_or(""));
+    let host = match root.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let answer = match client {
+        Ok(c) => c.head(root).send().await.map_err(|e| e.without_url().to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match answer {
+        Ok(r) => Item::new(
+            "PING_URL",
+            Ok(format!(
+                "{host} answers (HTTP {} to HEAD /); the ping itself was not sent, so the monitor's state is unchanged",
+                r.status().as_u16()
+            )),
+        ),
+        Err(e) => Item::warn(
+            "PING_URL",
+            format!("{host} cannot be reached: {e}; the runs' pings would be lost (a run's result does not depend on them). Check the URL and this host's network"),
+        ),
+    }
 }
 
 /// The report as printed: one line per item.

@@ -194,7 +194,7 @@ pub struct CommonFlags {
     /// Configuration file [default: $WFM_CONFIG, else /etc/wfm/config.navomi if it exists, else ./config.navomi]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Delivery: push uploads to FTP_HOST, pull leaves the files in REPORT_DIR [default: pull]
+    /// Delivery of this run: push uploads to FTP_HOST, pull leaves the files in REPORT_DIR [default: the config's DELIVERY, which is push when FTP_HOST is set, else pull]
     #[arg(long, value_enum)]
     pub ftp: Option<FtpArg>,
     /// 0 errors only, 1 one line per quarter, 2 verbose and save raw API replies in JSON_DIR [default: 0]
@@ -209,6 +209,9 @@ pub struct LoopArgs {
     /// Build and list what would be written and delivered, without writing, uploading, mailing or recording anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Build from the raw replies a DEBUG_LEVEL 2 run saved in DIR (its JSON_DIR) instead of asking LivePerson: the quarter of the run's time (WFM_NOW, else the newest reply's fetch time), written to REPORT_DIR; no upload, state, mail, metrics or ping
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<PathBuf>,
     /// Old form: configuration file
     #[arg(value_name = "CONFIG", conflicts_with = "config", requires_all = ["ftp_opt", "os_type", "debug_opt"])]
     pub config_pos: Option<PathBuf>,
@@ -237,6 +240,9 @@ pub struct RerunArgs {
     /// Build and list what would be written and delivered, without writing, uploading, mailing or recording anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Build from the raw replies a DEBUG_LEVEL 2 run saved in DIR (its JSON_DIR) instead of asking LivePerson, written to OUTPUT and REPORT_DIR; no upload, state, mail, metrics or ping
+    #[arg(long, value_name = "DIR")]
+    pub replay: Option<PathBuf>,
     /// Folder for the rebuilt files (not REPORT_DIR; they are copied there afterwards, and uploaded in push mode)
     #[arg(long, value_name = "DIR", required_unless_present = "config_pos")]
     pub output: Option<PathBuf>,
@@ -281,7 +287,7 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes its config, reports and logs [default: ./wfm-demo]
+    /// Where the demo writes its config, reports and logs [default: ./wfm-demo, or ./wfm-demo-messaging with --channel messaging]
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Which kind of LivePerson account to simulate: chat (Q_, AQ_, AS_) or messaging (Q_, AS_ from Key Messaging Metrics)

@@ -41,9 +41,11 @@ fn demo_config(sim: &Simulator, agent_map: &str, channel: Channel) -> String {
 }
 
 pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
-    let dir = output.unwrap_or_else(|| PathBuf::from("wfm-demo"));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
     let messaging = channel == Channel::Messaging;
+    // One folder per channel: a messaging demo after a chat one must not mix its
+    // files, config and state into the chat demo's.
+    let dir = output.unwrap_or_else(|| PathBuf::from(if messaging { "wfm-demo-messaging" } else { "wfm-demo" }));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the demo folder {}", dir.display()))?;
     let sim = Simulator::start(SimOptions {
         // A messaging account: its chat methods answer empty intervals.
         chat_data: !messaging,
@@ -80,6 +82,7 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         mode: DeliveryMode::Pull,
         debug: 1,
         dry_run: false,
+        replay: None,
         now,
         run_timeout: None,
         settle_wait: false,

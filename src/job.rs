@@ -11,6 +11,9 @@ use std::path::PathBuf;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// What a push rerun warns of: NICE does not load a file name twice.
+pub const NICE_SKIPS_LOADED_NAMES: &str = "rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryMode {
     /// Upload by FTP after writing REPORT_DIR.
@@ -54,4 +57,16 @@ pub struct RunOptions {
     /// Whether a `loop` started inside a quarter's settle window may wait it
     /// out in real time (not in the demo, nor in tests: WFM_TEST_SETTLE_WAIT=0).
     pub settle_wait: bool,
+    /// `--replay DIR`: the replies are read from DIR's debug-2 dumps, nothing is
+    /// sent to LivePerson, and the run writes files only (no upload, state, mail,
+    /// metrics or ping).
+    pub replay: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// Whether the run keeps its books: the state, the failure mail, METRICS_FILE
+    /// and PING_URL (not a dry run, not a replay).
+    pub fn records(&self) -> bool {
+        !self.dry_run && self.replay.is_none()
+    }
 }

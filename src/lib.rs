@@ -26,3 +26,4 @@ pub(crate) mod run;
 pub(crate) mod select;
 pub(crate) mod state;
 pub(crate) mod status;
+pub(crate) mod textfile;

@@ -94,6 +94,54 @@ pub fn say(line: &str) {
     }
 }
 
+/// How a warning repeated by every run reaches stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// Every run (a run by hand: someone reads the terminal).
+    EveryRun,
+    /// The first run of each UTC day that logs it (cron: not 96 mails a day).
+    OnceADay,
+}
+
+/// The marker of a warning said on stderr, in the log file: what [`Repeat::OnceADay`] looks for.
+const SAID: &str = "(said on stderr) ";
+
+/// A warning the operator must hear even at debug 0, when cron's quiet holds stderr
+/// back: on stderr at once, bypassing the hold, and in the log file. At debug 1 and
+/// 2 the warning reaches stderr as any warning does. With [`Repeat::OnceADay`],
+/// today's log file (in `log_dir`) is the memory: a warning it holds as said is only logged.
+pub fn warn_loudly(log_dir: &Path, text: &str, repeat: Repeat) {
+    if STDERR_DEBUG.load(std::sync::atomic::Ordering::Relaxed) > 0 {
+        tracing::warn!("{text}");
+        return;
+    }
+    if repeat == Repeat::OnceADay && said_today(log_dir, text) {
+        tracing::warn!("{text}");
+        return;
+    }
+    let _ = writeln!(std::io::stderr(), "wfm: warning: {text}");
+    // Only a loop's saying counts for the loop's day (a run by hand reached a terminal, not cron).
+    match repeat {
+        Repeat::OnceADay => tracing::warn!("{SAID}{text}"),
+        Repeat::EveryRun => tracing::warn!("{text}"),
+    }
+}
+
+/// Whether today's log file holds `text` as said on stderr (read line by line,
+/// without blocking; an unreadable file says no, so the warning is said again).
+fn said_today(log_dir: &Path, text: &str) -> bool {
+    use std::io::BufRead;
+    let path = current_log_file(log_dir);
+    let Ok(file) = crate::atomic::open_regular(&path, std::fs::OpenOptions::new().read(true), false) else {
+        return false;
+    };
+    let needle = format!("{SAID}{text}");
+    std::io::BufReader::new(file)
+        .split(b'\n')
+        .map_while(Result::ok)
+        .any(|line| String::from_utf8_lossy(&line).ends_with(&needle))
+}
+
 /// Stderr only (before a config is known, and for the demo).
 pub fn init(debug: u8) {
     let layer = tracing_subscriber::fmt::layer()

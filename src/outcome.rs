@@ -96,6 +96,11 @@ pub struct RunSummary {
     pub fatal: Option<Failure>,
     /// A dry run: built, nothing written, uploaded, mailed or recorded.
     pub dry_run: bool,
+    /// How long the run took (set when it ends; its summary line says it).
+    pub seconds: f64,
+    /// A replay (`--replay`): its line says `replay finished:`, so `wfm status`, which
+    /// reports the last `run finished:` line, never takes it for the loop's.
+    pub replay: bool,
 }
 
 impl RunSummary {
@@ -168,7 +173,8 @@ impl RunSummary {
     pub fn line(&self, seconds: f64) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
-            "run finished: {} of {} quarter(s) {}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            "{} finished: {} of {} quarter(s) {}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            if self.replay { "replay" } else { "run" },
             delivered,
             self.quarters.len(),
             if self.dry_run {
@@ -215,6 +221,8 @@ mod tests {
             retries: 1,
             fatal: None,
             dry_run: false,
+            seconds: 0.0,
+            replay: false,
         };
         assert!(!s.ok());
         assert_eq!(s.kinds(), vec![FailureKind::Upload]);
@@ -251,6 +259,13 @@ mod tests {
             dry.line(0.0),
             "run finished: 1 of 1 quarter(s) built in a dry run (nothing written), 1 file(s), 0 request(s), 0 retries, 0 lost, 0.0 s, ok"
         );
+        let replayed = RunSummary {
+            replay: true,
+            ..good.clone()
+        };
+        assert!(replayed
+            .line(0.0)
+            .starts_with("replay finished: 1 of 1 quarter(s) delivered"));
         let all = RunSummary::all_failed(&[q("112426.1000")], Failure::new(FailureKind::Refused, "HTTP 401"));
         assert_eq!(
             all.failures(),

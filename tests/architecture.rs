@@ -12,6 +12,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("select", &["quarter"]),
     ("atomic", &[]),
     ("lock", &["atomic"]),
+    ("textfile", &["atomic"]),
     ("logging", &["atomic"]),
     ("deadline", &[]),
     ("outside", &[]),
@@ -44,7 +45,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "check",
         &[
-            "config", "lp", "deliver", "alert", "mapping", "atomic", "deadline", "quarter", "select",
+            "config", "lp", "deliver", "alert", "mapping", "atomic", "deadline", "quarter", "select", "textfile",
         ],
     ),
     (
@@ -66,6 +67,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "atomic",
             "select",
             "deadline",
+            "textfile",
         ],
     ),
     ("demo", &["run", "config", "job", "outcome", "quarter", "atomic"]),

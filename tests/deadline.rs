@@ -41,7 +41,7 @@ async fn a_trickling_ftp_server_cannot_hold_the_run_past_its_deadline() {
     let s = Setup::new(&sim, &(ftp_lines(tarpit.port) + &mail_lines(smtp.port)));
     let (out, took) = run_timed(&s, "1", now).await;
     eprintln!("FTP tarpit run took {:.2} s", took.as_secs_f64());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(took < Duration::from_secs(DEADLINE_SECONDS) + MARGIN, "took {took:?}");
     assert!(tarpit.connections.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     let log = log_text(&s.path("logs"));
@@ -59,7 +59,7 @@ async fn a_trickling_ftp_server_cannot_hold_the_run_past_its_deadline() {
     // The lock was released: the next run starts at once (pull mode: delivered, exit 0).
     let (out, took2) = run_timed(&s, "2", now).await;
     eprintln!("the next run took {:.2} s", took2.as_secs_f64());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,7 +74,7 @@ async fn a_trickling_smtp_relay_cannot_hold_a_failing_run_past_its_deadline() {
     );
     let (out, took) = run_timed(&s, "2", now).await;
     eprintln!("SMTP tarpit run took {:.2} s", took.as_secs_f64());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(took < Duration::from_secs(DEADLINE_SECONDS) + MARGIN, "took {took:?}");
     assert!(tarpit.connections.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     let log = log_text(&s.path("logs"));
@@ -100,7 +100,7 @@ async fn an_ftp_reply_cannot_forge_a_log_line() {
     let started = Instant::now();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now).await;
     eprintln!("forging FTP run took {:.2} s", started.elapsed().as_secs_f64());
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let log = log_text(&s.path("logs"));
     assert!(log.contains("530"), "{log}");
     for text in [&log, &stderr(&out)] {

@@ -73,7 +73,7 @@ async fn push_delivers_the_three_files_under_their_final_names() {
     let server = ftp().await;
     let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let start = t("2026-11-24T10:00:00Z");
     let mut want: Vec<String> = names(start).to_vec();
     want.sort();
@@ -107,10 +107,20 @@ async fn push_delivers_the_three_files_under_their_final_names() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         log_text(&s).contains("NICE skips a file name it has already loaded"),
         "a push rerun warns that NICE needs the earlier load purged"
+    );
+    // Run by hand: at debug 0 too, the terminal gets NICE's rule and the summary.
+    let err = stderr(&out);
+    assert!(
+        err.contains("wfm: warning: rerun in push mode: NICE skips a file name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run finished: 2 of 2 quarter(s) delivered, 6 file(s)"),
+        "{err}"
     );
     assert_eq!(server.names().len(), 9);
     assert_eq!(files_in(&old).len(), 6);
@@ -139,9 +149,15 @@ async fn push_delivers_the_three_files_under_their_final_names() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let listed = stdout(&out);
     assert_eq!(listed.matches("would deliver ").count(), 3, "{listed}");
+    assert!(
+        listed.lines().next().unwrap_or_default().ends_with(
+            "nothing is written, uploaded, mailed or recorded; the FTP server was not contacted (wfm check logs in to it)"
+        ),
+        "a dry run says it did not reach the server: {listed}"
+    );
     assert!(
         listed.contains(&format!(
             "to {}, {}, FTP 127.0.0.1:{}/in\n",
@@ -163,7 +179,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let down = refused_port();
     let s = Setup::new(&sim, &(ftp_lines(down, ftp_server::PASS) + &mail_lines(smtp.port)));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert_eq!(files_in(&s.reports()).len(), 3, "local copies are kept");
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1, "exactly one mail");
@@ -184,7 +200,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(smtp.mails().len(), 1, "one mail per outage");
 
     // The server is back: both pending quarters are pushed, and one "recovered" mail.
@@ -196,7 +212,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let later = t("2026-11-24T10:46:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         server.names().len(),
         9,
@@ -216,7 +232,7 @@ async fn ftp_outage_one_mail_local_copies_kept_then_recovered_and_caught_up() {
     let later = t("2026-11-24T11:01:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(smtp.mails().len(), 2, "no mail on success");
 }
 
@@ -227,7 +243,7 @@ async fn liveperson_refusing_gives_exactly_one_clear_mail() {
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &(mail_lines(smtp.port) + "LP_APP_SECRET=wrong-app-secret\n"));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
     let m = &decoded(&mails[0].data);
@@ -244,7 +260,7 @@ async fn liveperson_refusing_gives_exactly_one_clear_mail() {
     // A mail that cannot be sent never hides the failure: still exit 1, logged.
     let s2 = Setup::new(&sim, &(mail_lines(refused_port()) + "LP_APP_SECRET=wrong-app-secret\n"));
     let out = wfm(&["loop", s2.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(
         stderr(&out).contains("could not be sent") && stderr(&out).contains("401"),
         "{}",
@@ -259,14 +275,14 @@ async fn no_mail_when_all_is_well() {
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &mail_lines(smtp.port));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(smtp.mails().is_empty());
     // A transient 503 is retried and is not an outage either.
     sim.inject(Some(Method::EngActivity), Fault::ServerError(503), 1);
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(smtp.mails().is_empty());
 }
 
@@ -356,7 +372,7 @@ async fn explicit_ftps_push_with_the_system_trust_store() {
         &[("SSL_CERT_FILE", &ca)],
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(server.names().len(), 3);
     for n in names(t("2026-11-24T10:00:00Z")) {
         assert_eq!(
@@ -367,7 +383,7 @@ async fn explicit_ftps_push_with_the_system_trust_store() {
     // Without the CA the certificate is refused: a clear TLS error, local copies kept.
     s.forget_state();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(stderr(&out).to_lowercase().contains("tls"), "{}", stderr(&out));
 }
 
@@ -382,7 +398,7 @@ async fn liveperson_down_gives_one_mail_naming_the_quarter_and_reason() {
         &(mail_lines(smtp.port) + &format!("LP_BASE_URI=http://127.0.0.1:{dead}\n")),
     );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
     let m = &decoded(&mails[0].data);
@@ -411,7 +427,7 @@ async fn a_failed_upload_is_retried_once_on_a_fresh_connection() {
         &(ftp_lines(server.port, ftp_server::PASS) + &mail_lines(smtp.port)),
     );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(stderr(&out).contains("retrying the upload once"), "{}", stderr(&out));
     let mut want: Vec<String> = names(t("2026-11-24T10:00:00Z")).to_vec();
     want.sort();
@@ -434,18 +450,18 @@ async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
     // loop fails: the outage's one mail.
     sim.inject(Some(Method::QueueHealth), Fault::ServerError(400), 1);
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(smtp.mails().len(), 1);
     // A good rerun neither ends the outage nor mails "recovered".
     let out = rerun("112426.0900").await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(smtp.mails().len(), 1);
     let st: serde_json::Value = s.state_json().unwrap();
     assert_eq!(st["outage"]["mailed"], true, "{st}");
     // A failing rerun mails its own failure, whatever loop's streak.
     sim.inject(Some(Method::AgentActivity), Fault::ServerError(400), 1);
     let out = rerun("112426.0915").await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let mails = smtp.mails();
     assert_eq!(mails.len(), 2);
     let m = decoded(&mails[1].data);
@@ -455,7 +471,7 @@ async fn a_rerun_stays_out_of_the_loop_outage_but_mails_its_own_failure() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", &cfg, "2", "2", "1"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(stderr(&out).contains("2 of 2 quarter(s) delivered"), "{}", stderr(&out));
     let mails = smtp.mails();
     assert_eq!(mails.len(), 3);
@@ -475,7 +491,7 @@ async fn a_run_that_cannot_read_its_state_is_mailed_and_summed_up() {
     let s = Setup::new(&sim, &(mail_lines(smtp.port) + "STATE_FILE=state-is-a-folder\n"));
     std::fs::create_dir(s.path("state-is-a-folder")).unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("cannot read the state file") && err.contains("state-is-a-folder"),
@@ -509,7 +525,7 @@ async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
     let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "1", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     // Half an hour later: 09:45 and 10:00 to push, six slow uploads.
     let now = t("2026-11-24T10:16:30Z");
     sim.set_now(now);
@@ -536,7 +552,7 @@ async fn kill_9_during_a_push_leaves_no_broken_file_on_the_server() {
     }
     assert!(kills >= 3, "the pushes were killed mid-way ({kills} kills)");
     let out = wfm(&["loop", &cfg, "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut want: Vec<String> = ["09:30", "09:45", "10:00"]
         .iter()
         .flat_map(|hm| names(t(&format!("2026-11-24T{hm}:00Z"))))
@@ -561,7 +577,7 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     // FTP_HOST set, no --ftp: DELIVERY defaults to push.
     let s = Setup::new(&sim, &ftp_lines(server.port, ftp_server::PASS));
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         server.names().contains(&"Q_112426.1000.xml".to_string()),
         "{:?}",
@@ -571,13 +587,13 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(s.reports().join("Q_112426.1015.xml").exists());
     assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
     // A dry push run lists the upload it would make, and makes none.
     let requests = sim.data_requests();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--dry-run"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let listed = stdout(&out);
     assert_eq!(listed.matches("would upload ").count(), 3, "{listed}");
     let bytes = std::fs::metadata(s.reports().join("Q_112426.1015.xml")).unwrap().len();
@@ -592,7 +608,7 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     assert!(!server.names().contains(&"Q_112426.1015.xml".to_string()));
     // ...and the next run under DELIVERY=push uploads it, without asking LivePerson again.
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         server.names().contains(&"Q_112426.1015.xml".to_string()),
         "{:?}",
@@ -603,7 +619,7 @@ async fn delivery_comes_from_the_config_and_a_pull_override_is_uploaded_later() 
     let s2 = Setup::new(&sim, &(ftp_lines(server.port, ftp_server::PASS) + "DELIVERY=pull\n"));
     let before = server.names().len();
     let out = wfm(&["loop", "--config", s2.config.to_str().unwrap()], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(server.names().len(), before, "nothing uploaded");
     assert!(s2.reports().join("Q_112426.1015.xml").exists());
 }

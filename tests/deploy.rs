@@ -232,7 +232,7 @@ const PACKAGED_FOLDERS: [(&str, &str); 5] = [
 
 /// deploy/config.navomi.packaged (installed as /etc/wfm/config.navomi.example) is
 /// the repository's example (tested against the key table) with a header and
-/// absolute folders: nothing else may drift.
+/// absolute folders: nothing else may drift. `UPDATE_GOLDEN=1` rewrites it from the example.
 #[test]
 fn the_packaged_config_is_the_example_with_absolute_folders() {
     let example = read("config.navomi.example");
@@ -250,10 +250,19 @@ fn the_packaged_config_is_the_example_with_absolute_folders() {
         assert_eq!(at.len(), 1, "config.navomi.example has one line {from}");
         want[at[0]] = to.to_string();
     }
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let header = &packaged[..packaged.len() - body.len()];
+        std::fs::write(
+            root().join("deploy/config.navomi.packaged"),
+            format!("{header}{}\n", want.join("\n")),
+        )
+        .unwrap();
+        return;
+    }
     assert_eq!(
         body.lines().collect::<Vec<_>>(),
         want,
-        "packaged = example + absolute folders"
+        "packaged = example + absolute folders (after a change of the example: UPDATE_GOLDEN=1 cargo test --test tests deploy::)"
     );
 }
 

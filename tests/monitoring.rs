@@ -11,6 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod ping;
 
+mod check_and_rerun;
+
 /// Every file below `dir` with its bytes: what "nothing changed" compares.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -56,7 +58,7 @@ async fn status_after_a_good_loop_is_healthy() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let (code, text, j) = status(&s, now).await;
     eprintln!("{text}{}", serde_json::to_string_pretty(&j).unwrap());
     assert_eq!(code, 0, "{text}");
@@ -213,7 +215,7 @@ async fn metrics_and_ping_after_a_good_and_a_failing_run() {
     );
     let prom = s.path("wfm.prom");
     let out = run_loop(&s, first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let m = metrics(&prom);
     assert_eq!(m["wfm_last_run_timestamp_seconds"], first.timestamp() as f64);
     assert_eq!(m["wfm_last_success_timestamp_seconds"], first.timestamp() as f64);
@@ -227,14 +229,14 @@ async fn metrics_and_ping_after_a_good_and_a_failing_run() {
 
     // A dry run reports nothing.
     let out = wfm(&["loop", "--config", cfg(&s), "--dry-run"], first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(paths.lock().unwrap().len(), 1);
 
     let now = t("2026-11-24T10:31:30Z");
     sim.set_now(now);
     sim.inject(None, Fault::ServerError(400), 3);
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let m = metrics(&prom);
     assert_eq!(m["wfm_last_run_timestamp_seconds"], now.timestamp() as f64);
     assert_eq!(
@@ -262,7 +264,7 @@ async fn a_refused_ping_does_not_fail_the_run() {
     };
     let s = Setup::new(&sim, &format!("PING_URL=http://127.0.0.1:{port}/ping\n"));
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let log = log_text(&s.path("logs"));
     assert!(log.contains("cannot ping PING_URL: "), "{log}");
     assert!(log.contains("the run's result stands"), "{log}");
@@ -276,14 +278,14 @@ async fn status_of_another_accounts_state_is_unhealthy_as_loop_refuses_it() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut st: serde_json::Value = serde_json::from_slice(&std::fs::read(s.state_file()).unwrap()).unwrap();
     st["account"] = "99999999".into();
     std::fs::write(s.state_file(), st.to_string()).unwrap();
 
     // Nothing is missing otherwise: on the state's own word all is well.
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let (code, text, j) = status(&s, now).await;
     assert_eq!(code, 1, "{text}");
     assert!(text.starts_with("status          UNHEALTHY\n"), "{text}");
@@ -303,7 +305,7 @@ async fn a_delivery_in_the_future_stops_loop_and_makes_status_unhealthy() {
     let sim = scenario(ahead).start().await;
     let s = Setup::new(&sim, "");
     let out = run_loop(&s, ahead).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let before = files_in(&s.reports());
 
     // The clock put right: a day earlier than that run thought.

@@ -165,7 +165,7 @@ async fn a_machine_off_for_three_days_reports_every_lost_quarter_once() {
     let sim = scenario(first).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let now = t("2026-11-24T10:16:30Z");
     sim.set_now(now);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -186,7 +186,7 @@ async fn a_machine_off_for_three_days_reports_every_lost_quarter_once() {
     assert_eq!(quarters_in(&st["delivered"]), 96);
     // Once: the next run reports no loss again, only that the failure is over.
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(!stderr(&out).contains("lost"), "{}", stderr(&out));
     assert!(stderr(&out).starts_with("wfm: recovered"), "{}", stderr(&out));
 }
@@ -198,7 +198,7 @@ async fn quarters_lost_during_a_mailed_outage_get_a_mail_of_their_own() {
     let smtp = start_smtp(None);
     let s = Setup::new(&sim, &mail_lines(smtp.port));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(0));
+    assert_exit(&out, 0);
     // LivePerson refuses from now on (400: not retried, so the test is quick).
     sim.inject(None, Fault::ServerError(400), 1000);
     let t1 = t("2026-11-24T10:31:30Z");
@@ -264,7 +264,7 @@ async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
     let s = Setup::new(&sim, "");
     sim.inject(None, Fault::ServerError(400), 6);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(
         stderr(&out).contains("HTTP 400"),
         "the first failing run prints: {}",
@@ -279,7 +279,7 @@ async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
     let t3 = t("2026-11-24T10:46:30Z");
     sim.set_now(t3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t3).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         stderr(&out),
         "wfm: recovered: delivering again after the failures since 2026-11-24 10:16 UTC\n"
@@ -290,7 +290,7 @@ async fn cron_hears_of_an_outage_once_and_of_its_end_once() {
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t4).await;
     assert_eq!((out.status.code(), stderr(&out)), (Some(0), String::new()));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "7", "2", "0"], t4).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(!stderr(&out).is_empty());
 }
 
@@ -304,11 +304,11 @@ async fn failure_and_recovery_mail_subjects_name_the_account() {
     let s = Setup::new(&sim, &mail_lines(smtp.port));
     sim.inject(None, Fault::ServerError(400), 3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let t2 = t("2026-11-24T10:31:30Z");
     sim.set_now(t2);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], t2).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let subjects: Vec<String> = smtp
         .mails()
         .iter()
@@ -343,7 +343,7 @@ async fn a_failed_run_with_a_full_log_dir_says_so_in_the_mail() {
     fs.fill();
     sim.inject(Some(lp_sim::Method::QueueHealth), Fault::ServerError(400), 1);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert_eq!(
         stderr(&out).matches("cannot write the log file").count(),
         1,
@@ -370,7 +370,7 @@ async fn a_clock_ahead_for_one_run_loses_no_quarter_for_good() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap();
     let out = wfm(&["loop", cfg, "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     sim.set_now(real);
 
     let fast = real + chrono::Duration::days(3);

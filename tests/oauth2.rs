@@ -52,7 +52,7 @@ async fn a_newcomer_with_only_client_credentials_gets_correct_reports() {
     let text = std::fs::read_to_string(&s.config).unwrap();
     assert!(!text.contains("LP_BASE_URI") && !text.contains("LP_SENTINEL_URI") && !text.contains("LP_APP_KEY"));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stderr(&out), "");
     let exp = Expect::all(sim.generator());
     exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
@@ -86,7 +86,7 @@ async fn a_newcomer_with_only_client_credentials_gets_correct_reports() {
         later,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut q = t("2026-11-24T10:30:00Z");
     while q <= t("2026-11-24T11:45:00Z") {
         exp.check_quarter(&old, q);
@@ -111,7 +111,7 @@ async fn the_domain_api_list_form_serves_both_hosts_in_one_lookup() {
         .await;
     let s = Setup::without_hosts(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     assert_eq!(domain_lookups(&sim), 1, "the list names every service: one lookup");
     assert_eq!(sim.token_requests(), 1);
@@ -129,7 +129,7 @@ async fn a_token_revoked_mid_run_is_fetched_again_once_and_the_calls_repeated() 
     // (which made the count 4 under load). Two refusals, two repeats: 5, always.
     sim.hold_refusals_until(3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     // One call passed, two were refused and repeated with one new token.
     assert_eq!(sim.token_requests(), 2);
@@ -177,7 +177,7 @@ async fn a_token_is_renewed_before_it_runs_out() {
         1,
     );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.token_requests(), 2);
     assert!(
         sim.requests().iter().all(|r| r.status != 401),
@@ -205,7 +205,7 @@ async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
         &[("WFM_LP_CLIENT_SECRET", wrong)],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("LivePerson refused the client credentials: check LP_CLIENT_ID and LP_CLIENT_SECRET and that the application is installed for this account with the reporting privileges"),
@@ -231,7 +231,7 @@ async fn a_wrong_client_secret_fails_the_run_without_printing_it() {
         &[("WFM_LP_CLIENT_SECRET", wrong)],
     )
     .await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let text = stdout(&out);
     assert!(
         text.lines()
@@ -249,14 +249,14 @@ async fn a_token_endpoint_hiccup_is_retried_within_the_run() {
     let s = Setup::without_hosts(&sim, "");
     sim.inject_token_fault(503, 1);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.token_requests(), 2);
     assert!(log_text(&s.path("logs")).contains("5 request(s), 1 retry"));
     // Beyond the retries, the run fails naming the token host.
     sim.inject_token_fault(502, 4);
     s.forget_state();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("cannot get an OAuth 2.0 token") && err.contains("HTTP 502"),
@@ -273,7 +273,7 @@ async fn data_calls_refused_with_a_fresh_token_name_the_missing_privilege() {
     let s = Setup::without_hosts(&sim, "");
     sim.inject(None, Fault::ServerError(403), 3);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("HTTP 403") && err.contains("privilege"), "{err}");
     assert_eq!(sim.token_requests(), 1, "a 403 is not a revoked token");
@@ -294,7 +294,7 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
         ),
     );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert!(stderr(&out).contains("HTTP 401"), "{}", stderr(&out));
     assert_eq!(sim2.token_requests(), 0);
     // Client credentials against an app-key account: the token is refused on the
@@ -311,7 +311,7 @@ async fn each_scheme_is_refused_where_the_other_is_expected() {
         ),
     );
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("HTTP 401") && err.contains("privilege"), "{err}");
     // One new token per refused method at most (how many depends on how the

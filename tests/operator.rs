@@ -57,7 +57,7 @@ async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
 
     // loop, debug 0, a fresh folder: no state, no lock file, no report folder.
     let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stderr(&out), "");
     let listed = would_deliver(&stdout(&out));
     let start = t("2026-11-24T10:00:00Z");
@@ -91,7 +91,7 @@ async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
 
     // The real run writes exactly what the dry run listed: rows and bytes.
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stdout(&out), "", "only a dry run prints on stdout");
     for (name, (rows, bytes, _)) in &listed {
         let path = s.reports().join(name);
@@ -118,7 +118,7 @@ async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stderr(&out), "");
     let listed = would_deliver(&stdout(&out));
     assert_eq!(listed.len(), 6, "{}", stdout(&out));
@@ -143,7 +143,7 @@ async fn a_dry_run_lists_every_file_at_debug_0_and_writes_nothing() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stderr(&out).contains("this dry run leaves it in place"),
         "{}",
@@ -171,7 +171,7 @@ async fn every_run_starts_with_a_header_line_in_the_log() {
     let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let log = log_text(&s.path("logs"));
     let first = log.lines().next().unwrap_or_default();
     let want = format!(
@@ -203,7 +203,7 @@ async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
     };
 
     let out = run(&["loop"], Some(cfg));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     for n in names(t("2026-11-24T10:00:00Z")) {
         assert!(s.reports().join(&n).is_file(), "{n} written");
     }
@@ -211,7 +211,7 @@ async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
     assert!(log.contains(&format!("account {ACCOUNT}, config {cfg}")), "{log}");
 
     let out = run(&["status", "--json"], Some(cfg));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
         (j["account"].as_str(), j["last_delivered"]["quarter"].as_str()),
@@ -221,7 +221,7 @@ async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
     // --config wins over WFM_CONFIG.
     let missing = elsewhere.path().join("nowhere.conf");
     let out = run(&["status", "--config", cfg], Some(missing.to_str().unwrap()));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stdout(&out).contains(&format!("\naccount         {ACCOUNT}\n")),
         "{}",
@@ -230,7 +230,7 @@ async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
 
     // A WFM_CONFIG naming no file is a config error naming that file.
     let out = run(&["check"], Some(missing.to_str().unwrap()));
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("nowhere.conf"), "{}", stderr(&out));
 
     // Neither: the packaged config, else ./config.navomi (here: none, named).
@@ -239,7 +239,7 @@ async fn wfm_config_names_the_config_when_no_flag_does_and_the_flag_wins() {
         return;
     }
     let out = run(&["status"], None);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("config.navomi"), "{}", stderr(&out));
 }
 
@@ -262,7 +262,7 @@ async fn sigint_stops_a_rerun_with_130() {
         "112426.0945",
     ];
     let (out, _) = stop_mid_run(&args, now, &s.lock_file(), libc::SIGINT, || {}).await;
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_exit(&out, 130);
     assert!(files_in(&old).is_empty() && files_in(&s.reports()).is_empty());
     assert!(log_text(&s.path("logs")).contains("stopped by SIGINT"));
 }
@@ -277,7 +277,7 @@ async fn sigterm_stops_the_run_cleanly_and_the_next_run_works() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let state = std::fs::read(s.state_file()).unwrap();
 
     sim.set_now(t("2026-11-24T10:31:30Z"));
@@ -294,7 +294,7 @@ async fn sigterm_stops_the_run_cleanly_and_the_next_run_works() {
         plant,
     )
     .await;
-    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert_exit(&out, 143);
     assert!(took < Duration::from_secs(3), "stopped at once");
     for d in [s.reports(), s.state_dir(), s.path("json")] {
         files_in(&d); // asserts no `.part` file
@@ -311,7 +311,7 @@ async fn sigterm_stops_the_run_cleanly_and_the_next_run_works() {
 
     // The lock is free and the next run delivers the quarter.
     let out = wfm(&["loop", &cfg, "2", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:15:00Z"));
 }
 
@@ -331,7 +331,7 @@ async fn json_dir_is_pruned_and_debug_2_logs_only_wfm_lines() {
             .unwrap();
     }
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(!old.exists(), "a raw reply older than LOG_KEEP_DAYS is removed");
     assert!(young.exists() && other.exists());
     assert_eq!(files_in(&s.path("json")).len(), 2 + 3, "the run's own three replies");
@@ -382,7 +382,7 @@ async fn sighup_sigquit_and_sigusr1_stop_the_run_cleanly() {
     let stale = s.path("json/.queuehealth-20261124T101600.000Z.json.k9Xy.part");
     std::fs::write(&stale, "half a reply").unwrap();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(!stale.exists(), "the stale temporary in JSON_DIR is removed");
     let log = log_text(&s.path("logs"));
     assert!(log.contains("by an interrupted run"), "{log}");
@@ -423,7 +423,7 @@ async fn a_second_account_never_overwrites_the_first_ones_reports() {
     let shared = a.reports();
     let b = Setup::new(&sim_b, &format!("REPORT_DIR={}", shared.display()));
     let out = wfm(&["loop", a.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let bytes = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
         files_in(dir)
             .into_iter()

@@ -154,3 +154,24 @@ fn version_names_version_commit_and_build_date() {
         );
     }
 }
+
+/// `--ftp` says its real default (the config's DELIVERY: push when FTP_HOST is set),
+/// never `[default: pull]`; `--replay` is on both run commands, help and man page.
+#[test]
+fn help_and_man_say_the_true_ftp_default_and_offer_replay() {
+    for command in ["loop", "rerun"] {
+        for text in [stdout(&[command, "--help"]), stdout(&["man", command])] {
+            let flat = text
+                .replace("\\-", "-")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(!flat.contains("[default: pull]"), "{command}: {flat}");
+            assert!(
+                flat.contains("push when FTP_HOST is set, else pull"),
+                "{command}: {flat}"
+            );
+            assert!(flat.contains("--replay"), "{command}: {flat}");
+        }
+    }
+}

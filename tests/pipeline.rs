@@ -26,7 +26,7 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
     std::fs::create_dir_all(s.path("logs")).unwrap();
     std::fs::write(s.path("logs/wfm.2020-01-01.log"), "old\n").unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stderr(&out), "", "debug 0 prints nothing on success");
     assert!(
         !s.path("logs/wfm.2020-01-01.log").exists(),
@@ -59,7 +59,7 @@ async fn loop_builds_the_quarter_that_just_closed_with_every_field_right() {
         .collect();
     s.forget_state();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let again: Vec<Vec<u8>> = names(start)
         .iter()
         .map(|n| std::fs::read(s.reports().join(n)).unwrap())
@@ -97,7 +97,7 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
         .collect();
     std::fs::write(s.path("agents.csv"), csv).unwrap();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap(), "--debug", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let err = stderr(&out);
     assert!(err.contains("no employee id") && err.contains("424242"), "{err}");
     assert!(err.contains("built 112426.1430"), "{err}");
@@ -150,7 +150,7 @@ async fn listed_ids_absent_ids_unmapped_agents_and_reversed_order() {
     .unwrap();
     s.forget_state();
     let out = wfm(&["loop", "--config", s.config.to_str().unwrap()], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let exp = Expect {
         skip_unmapped: true,
         ..exp
@@ -166,7 +166,7 @@ async fn the_quarter_before_midnight_utc() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "1", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let start = t("2026-11-24T23:45:00Z");
     assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
     let exp = Expect::all(sim.generator());
@@ -195,7 +195,7 @@ async fn rerun_of_twelve_quarters_makes_three_requests() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.data_requests(), 3, "one request per method for all 12 quarters");
     let exp = Expect::all(sim.generator());
     let mut start = t("2026-11-24T14:00:00Z");
@@ -228,7 +228,7 @@ async fn a_bad_secret_is_a_clear_401_and_writes_nothing() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "LP_APP_SECRET=wrong-secret-value\n");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("401") && err.contains("LP_APP_SECRET") && err.contains("clock"),
@@ -248,12 +248,12 @@ async fn a_secret_from_the_environment_overrides_the_config_file() {
     let cfg = s.config.to_str().unwrap();
     // Without the variable, the file's wrong secret is used: 401, nothing written.
     let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(stderr(&out).contains("401"), "{}", stderr(&out));
     assert!(files_in(&s.reports()).is_empty());
     // WFM_LP_APP_SECRET wins over the file.
     let out = wfm_env(&["loop", cfg, "2", "2", "0"], now, &[("WFM_LP_APP_SECRET", &right)]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let start = t("2026-11-24T10:00:00Z");
     assert_eq!(files_in(&s.reports()), names(start).into_iter().collect());
     Expect::all(sim.generator()).check_quarter(&s.reports(), start);
@@ -263,7 +263,7 @@ async fn a_secret_from_the_environment_overrides_the_config_file() {
         std::fs::remove_file(s.reports().join(n)).unwrap();
     }
     let out = wfm_env(&["loop", cfg, "2", "2", "0"], now, &[("WFM_LP_APP_SECRETS", &right)]).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(files_in(&s.reports()).is_empty());
 }
 
@@ -407,7 +407,7 @@ async fn debug_2_saves_raw_replies_without_credentials() {
     // A failed run keeps all three replies too, the refusal named by its status.
     sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
     let failed = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(failed.status.code(), Some(1));
+    assert_exit(&failed, 1);
     let dumps = files_in(&s.path("json"));
     assert!(
         dumps
@@ -426,7 +426,7 @@ async fn debug_2_saves_raw_replies_without_credentials() {
 
     let sent_before = sim.data_bytes_sent();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let json = files_in(&s.path("json"));
     assert_eq!(json.len(), 6, "{json:?}");
     // The replies are saved whole, byte for byte as sent (streamed to the file, not rebuilt).
@@ -472,7 +472,7 @@ async fn domain_api_lookup_finds_the_data_host() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, &format!("LP_BASE_URI=\nLP_DOMAIN_API={}\n", sim.base_url()));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(files_in(&s.reports()).len(), 3);
     assert!(sim.requests().iter().any(|r| r.path.contains("baseURI.json")));
 }
@@ -543,7 +543,7 @@ async fn usage_and_config_errors_exit_2_and_write_nothing() {
     let line = format!("line {}", text.lines().count() + 1);
     std::fs::write(&s.config, text + "LP_INTERVAL=15\n").unwrap();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("LP_INTERVAL") && stderr(&out).contains(&line),
         "{}",
@@ -566,7 +566,7 @@ async fn golden_bytes_of_a_simulated_quarter() {
     )
     .unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sim-seed7");
     for n in names(t("2026-11-24T10:00:00Z")) {
         let got = std::fs::read(s.reports().join(&n)).unwrap();
@@ -602,7 +602,7 @@ async fn demo_runs_end_to_end() {
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(
         text.contains("loop") && text.contains("rerun") && text.contains("rows"),
@@ -623,7 +623,7 @@ fn demo_without_the_feature_is_a_usage_error() {
     let out = wfm_command(&["demo", "--output", dir.path().to_str().unwrap()], None)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("no demo"), "{}", stderr(&out));
     assert!(all_files(dir.path()).is_empty());
 }
@@ -640,7 +640,7 @@ async fn a_long_agent_list_goes_as_a_post_body() {
         agents.extend((0..250).map(|i| (50_000_000 + i * 7).to_string()));
         let s = Setup::new(&sim, &format!("LP_AGENT_IDS={}\n", agents.join(",")));
         let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_exit(&out, 0);
         let reqs = sim.requests();
         let aa = reqs.iter().find(|r| r.path.ends_with("/agentactivity")).unwrap();
         assert_eq!(aa.http_method, "POST");
@@ -678,7 +678,7 @@ async fn dry_run_fetches_and_builds_but_writes_nothing() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let err = stderr(&out);
     assert!(
         err.contains("dry run: would write") && err.contains("Q_112426.1000.xml"),
@@ -701,7 +701,7 @@ async fn a_config_with_secrets_readable_by_others_is_warned_about() {
     let s = Setup::new(&sim, "");
     std::fs::set_permissions(&s.config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stderr(&out).contains("readable by group or others") && stderr(&out).contains("chmod 600"),
         "{}",
@@ -736,12 +736,12 @@ async fn a_long_skill_list_is_asked_in_parts_and_merged() {
     };
     let whole = Setup::new(&sim, "");
     let out = rerun(&whole, "1").await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.data_requests(), 3);
 
     let split = Setup::new(&sim, &format!("LP_SKILL_IDS={}\n", skills.join(",")));
     let out = rerun(&split, "2").await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let reqs: Vec<_> = sim
         .requests()
         .into_iter()

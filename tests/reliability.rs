@@ -50,13 +50,13 @@ async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
     let sim = scenario(earlier).order(IntervalOrder::Shuffled).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(files_in(&s.reports()).len(), 3);
 
     let now = t("2026-11-24T10:16:30Z");
     sim.set_now(now);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.data_requests(), 6, "one fetch per method for all eight quarters");
     assert!(stderr(&out).contains("8 of 8 quarter(s) delivered"), "{}", stderr(&out));
     let exp = Expect::all(sim.generator());
@@ -73,7 +73,7 @@ async fn a_run_two_hours_later_catches_up_every_missing_quarter() {
 
     // Nothing left to do in the same quarter: no request, exit 0.
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.data_requests(), 6);
 }
 
@@ -85,21 +85,21 @@ async fn a_failed_quarter_is_built_by_the_next_run() {
     // First run: LivePerson refuses; nothing delivered, but the failure is remembered.
     sim.inject(Some(Method::EngActivity), Fault::ServerError(400), 1);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     // Without a delivered quarter there is nothing to catch up from: the next
     // quarter's run builds only its own quarter, so deliver one first.
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let later = t("2026-11-24T10:46:30Z");
     sim.set_now(later);
     sim.inject(Some(Method::QueueHealth), Fault::ServerError(400), 1);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(files_in(&s.reports()).len(), 3);
     let even_later = t("2026-11-24T11:01:30Z");
     sim.set_now(even_later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], even_later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     // 10:15, 10:30 (failed before) and 10:45 (new) are all there now.
     assert_eq!(files_in(&s.reports()).len(), 12);
     let exp = Expect::all(sim.generator());
@@ -114,7 +114,7 @@ async fn quarters_out_of_the_window_are_reported_lost() {
     let sim = scenario(earlier).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], earlier).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let now = t("2026-11-24T10:16:30Z");
     sim.set_now(now);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
@@ -132,7 +132,7 @@ async fn quarters_out_of_the_window_are_reported_lost() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -148,7 +148,7 @@ async fn a_second_run_exits_at_once_naming_the_holder() {
     assert!(holder.contains(&format!("pid {}", first.id())), "{holder}");
     let started = Instant::now();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_exit(&out, 3);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "the second run must not wait"
@@ -200,7 +200,7 @@ async fn a_killed_run_never_blocks_the_next_one() {
         "nothing written while the fetch was pending"
     );
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let exp = Expect::all(sim.generator());
     exp.check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
 }
@@ -252,7 +252,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
 
     // loop, four hours later: 13:45 to 17:45 are to be caught up.
     let now = t("2026-11-24T18:07:00Z");
@@ -261,7 +261,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
     let kills = kill_at_many_moments(&s, &loop_args, now, &[s.reports()]);
     assert!(kills >= 5, "the loop runs were killed mid-way ({kills} kills)");
     let out = wfm(&loop_args, now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let exp = Expect::all(sim.generator());
     let mut start = t("2026-11-24T13:30:00Z");
     for _ in 0..18 {
@@ -287,7 +287,7 @@ async fn kill_9_at_any_moment_leaves_no_broken_file() {
     let kills = kill_at_many_moments(&s, &rerun_args, now, &[s.reports(), out_dir.clone()]);
     assert!(kills >= 5, "the reruns were killed mid-way ({kills} kills)");
     let out = wfm(&rerun_args, now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(assert_whole_files(&out_dir), 36);
     assert_eq!(assert_whole_files(&s.reports()), 18 * 3);
     let mut start = t("2026-11-24T14:00:00Z");
@@ -308,7 +308,7 @@ async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap();
     let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let old = s.path("old");
     let out = wfm(
         &[
@@ -324,11 +324,11 @@ async fn a_rerun_of_old_quarters_never_moves_the_catch_up_back() {
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", cfg, "2", "2", "1"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
     assert_eq!(files_in(&s.reports()).len(), 3 + 6 + 3);
 }
@@ -355,7 +355,7 @@ async fn a_link_planted_at_the_lock_or_the_state_path_is_refused() {
     for at in [s.lock_file(), s.state_file()] {
         let victim = plant_link(&s, &at);
         let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_exit(&out, 1);
         let err = stderr(&out);
         assert!(
             err.contains(&format!(
@@ -373,7 +373,7 @@ async fn a_link_planted_at_the_lock_or_the_state_path_is_refused() {
     // The finding: a link planted in REPORT_DIR at the old lock's name is never opened now.
     let victim = plant_link(&s, &s.reports().join(".wfm-state.json.lock"));
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     assert_eq!(files_in(&s.reports()).len(), 3);
 }
@@ -386,7 +386,7 @@ async fn the_state_and_the_lock_live_owner_only_outside_report_dir() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(s.state_dir(), s.path("state"), "beside the config");
     assert_eq!(mode(&s.state_dir()), 0o700);
@@ -419,7 +419,7 @@ async fn an_upgrade_moves_the_state_from_report_dir_once_and_catches_up() {
     std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(s.reports().join(".wfm-state.json.lock"), "pid 1, since then").unwrap();
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let moved = format!(
         "moved the state file from {} (the old default, in REPORT_DIR) to {}",
         old.display(),
@@ -442,7 +442,7 @@ async fn an_upgrade_moves_the_state_from_report_dir_once_and_catches_up() {
     );
     // Once: the next run finds nothing to move and nothing to build.
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(!stderr(&out).contains("moved the state file"), "{}", stderr(&out));
     assert!(stderr(&out).contains("delivered already"), "{}", stderr(&out));
 }
@@ -466,7 +466,7 @@ async fn two_accounts_sharing_one_report_dir_keep_their_own_state_and_never_over
     let s = Setup::new(&sim, "");
     let (sim_b, config_b) = second_account(&s, now, "").await;
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(stderr(&out).contains("1 of 1 quarter(s) delivered"), "{}", stderr(&out));
     // Its own state: the second account builds its quarter (never "delivered
     // already"), but does not replace the first account's files of the same names
@@ -494,11 +494,11 @@ async fn a_state_file_shared_by_two_accounts_is_refused_for_the_second() {
     let s = Setup::new(&sim, "STATE_FILE=shared-state.json\n");
     let (sim_b, config_b) = second_account(&s, now, "STATE_FILE=shared-state.json\n").await;
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let shared = s.path("shared-state.json");
     let before = std::fs::read(&shared).unwrap();
     let out = wfm(&["loop", config_b.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
@@ -521,7 +521,7 @@ async fn the_lock_message_names_the_real_holder_not_a_dead_run() {
     let s = Setup::new(&sim, "");
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let recorded = std::fs::read_to_string(s.lock_file()).unwrap();
     assert!(recorded.starts_with("pid "), "{recorded}");
     let held = std::fs::File::open(s.lock_file()).unwrap();

@@ -23,5 +23,7 @@ mod never_lose;
 mod oauth2;
 mod operator;
 mod operator_cli;
+mod operator_day;
 mod pipeline;
 mod reliability;
+mod replay;

@@ -18,11 +18,13 @@ use std::time::Duration;
 
 mod dump;
 mod plan;
+mod replay;
 mod reply;
 mod words;
 
 use plan::goes_as_body;
 pub use plan::FetchPlan;
+pub use replay::Replay;
 use reply::dump_name;
 pub use reply::RawReply;
 pub use words::api_message;
@@ -61,6 +63,8 @@ pub struct LpClient {
     /// Methods LivePerson has answered with 200 in this run: a later 401 is then
     /// no missing privilege (the same privilege served the earlier pages).
     accepted: std::sync::Mutex<std::collections::HashSet<Method>>,
+    /// `--replay`: every reply read from this folder's dumps, nothing sent.
+    replay: Option<Replay>,
 }
 
 /// The HTTP client with the configured per-request timeout.
@@ -93,11 +97,18 @@ impl LpClient {
             counters: Counters::default(),
             dump_dir: None,
             accepted: Default::default(),
+            replay: None,
         }
     }
 
     pub fn with_dump_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
         self.dump_dir = dir;
+        self
+    }
+
+    /// Read every reply from `replay`'s dumps instead of asking LivePerson.
+    pub fn with_replay(mut self, replay: Option<Replay>) -> Self {
+        self.replay = replay;
         self
     }
 
@@ -118,11 +129,17 @@ impl LpClient {
 
     /// The data host (LP_BASE_URI, or the Domain API's answer, looked up once).
     pub async fn data_host(&self) -> Result<String, LpError> {
+        if self.replay.is_some() {
+            return Ok(String::new()); // no lookup: nothing is sent
+        }
         self.domains.resolve(Service::DataReporting, &self.policy).await
     }
 
     /// The Key Messaging Metrics host (LP_KMM_URI, or the Domain API's answer, looked up once).
     pub async fn kmm_host(&self) -> Result<String, LpError> {
+        if self.replay.is_some() {
+            return Ok(String::new()); // no lookup: nothing is sent
+        }
         self.domains.resolve(Service::AgentManagerWorkspace, &self.policy).await
     }
 
@@ -152,6 +169,7 @@ impl LpClient {
     /// The run's OAuth 2.0 token (fetched if needed); `None` with OAuth 1.0a.
     pub async fn bearer(&self) -> Result<Option<Bearer>, LpError> {
         match &self.auth {
+            _ if self.replay.is_some() => Ok(None),
             Authorizer::OAuth2(ts) => Ok(Some(
                 ts.bearer(&self.http, &self.domains, &self.policy, &self.counters)
                     .await?,
@@ -209,6 +227,10 @@ impl LpClient {
     }
 
     async fn call_retrying(&self, call: &Call<'_>) -> Result<RawReply, LpError> {
+        if let Some(replay) = &self.replay {
+            // The transport substituted: the call's dump, read instead of sent.
+            return replay.reply(call.method, call.tag);
+        }
         let refreshed = AtomicBool::new(false);
         self.policy
             .retrying(Some(&self.counters), || self.fetch_authorised(call, &refreshed))

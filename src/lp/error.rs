@@ -48,6 +48,13 @@ pub enum LpError {
     Spool { method: Method, reason: String },
     #[error("cannot send the {method} request: {reason}")]
     Unsendable { method: Method, reason: String },
+    #[error("replay: the folder {dir} holds no usable {method} reply for this request (wanted {wanted}: {reason}); it holds another run's dumps, or the run was not at DEBUG_LEVEL 2, or the dump was pruned (LOG_KEEP_DAYS). Replay the run whose dumps are there (the same command and window), or leave out --replay to ask LivePerson")]
+    Replay {
+        method: Method,
+        dir: String,
+        wanted: String,
+        reason: String,
+    },
     #[error("cannot reach LivePerson for {method} at {url}: {reason}. Check this host's network (DNS, firewall, HTTPS_PROXY) and the data host (LP_BASE_URI, or the Domain API's answer: `wfm check` shows it); the next run retries and catches up")]
     Transport {
         method: Method,
@@ -77,6 +84,7 @@ impl LpError {
             | LpError::TokenReply { .. }
             | LpError::Redirect { .. }
             | LpError::Spool { .. }
+            | LpError::Replay { .. }
             | LpError::Unsendable { .. } => None,
         }
     }

@@ -3,7 +3,7 @@
 //! once, [`build`] per quarter; messaging: per quarter), each written at once
 //! ([`deliver`]) and recorded ([`record`], the state saved from one place); then
 //! one push, the outage mail, the summary line and [`report`] (METRICS_FILE,
-//! PING_URL). The imperative shell around the pure core.
+//! and PING_URL for a loop). The imperative shell around the pure core.
 //!
 //! Every run ends: its [`Deadline`] (RUN_TIMEOUT_SECONDS) is made once here and
 //! passed down in [`RunContext`]; LivePerson and the FTP push stop at its work
@@ -93,7 +93,8 @@ async fn settle(ctx: &RunContext<'_>) -> RunOptions {
     let Some((q, left)) = quarter::settle_wait(ctx.now(), ctx.settle()) else {
         return opts;
     };
-    if !matches!(ctx.job, Job::Loop) {
+    // A replay's clock is the dumps' time: there is nothing to wait for.
+    if !matches!(ctx.job, Job::Loop) || opts.replay.is_some() {
         return opts;
     }
     let secs = (left.num_milliseconds() + 999) / 1000;
@@ -127,6 +128,14 @@ async fn settle(ctx: &RunContext<'_>) -> RunOptions {
     opts
 }
 
+/// `--replay DIR`: the folder checked (a usage error when it cannot be
+/// replayed), and the newest fetch time of its dumps: the replayed run's clock
+/// when WFM_NOW does not give one (`None`: no dump of an accepted reply there).
+pub fn replay_clock(dir: &std::path::Path) -> Result<Option<DateTime<Utc>>, UsageError> {
+    let replay = crate::lp::client::Replay::open(dir).map_err(UsageError)?;
+    Ok(replay.newest_fetch())
+}
+
 /// Run a job. `Err` is a usage or config problem found before any work, or a
 /// busy lock: the run did not start. Failures of the run itself are in the summary.
 pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSummary> {
@@ -140,9 +149,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         opts,
         deadline,
     };
-    for w in &cfg.warnings {
-        tracing::warn!("{w}");
-    }
     if opts.mode == DeliveryMode::Push && cfg.ftp.is_none() {
         return Err(UsageError(format!(
             "FTP push (FTP option 1 / --ftp push) needs FTP_HOST (and FTP_USER, FTP_PASSWORD, FTP_REMOTE_DIR) in {}; or use pull (2 / --ftp pull)",
@@ -151,9 +157,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         .into());
     }
     // Usage errors first: they must not depend on the state or the lock.
+    // A replayed loop builds its quarter as a first loop would, whatever the
+    // state says: the state is neither read for planning nor written.
     let rerun_quarters = match job {
-        Job::Loop => None,
-        Job::Rerun { .. } => Some(plan_quarters(cfg, job, opts.now)?),
+        Job::Loop if opts.replay.is_none() => None,
+        _ => Some(plan_quarters(cfg, job, opts.now)?),
     };
     let agent_map = match &cfg.agent_map_file {
         Some(p) => AgentMap::load(p)?,
@@ -174,7 +182,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     if let Some(notice) = &opened.recovered {
         // Loud: stderr at every debug level, and a mail.
         error!("{notice}");
-        if !opts.dry_run {
+        if opts.records() {
             outage::mail_notice(
                 cfg,
                 "state file damaged and recovered",
@@ -185,11 +193,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     }
     if rerun_quarters.is_some() && ctx.pushing() {
-        tracing::warn!("rerun in push mode: NICE skips a file name it has already loaded; for a quarter NICE loaded before, purge that load in NICE, or the re-sent files are ignored");
+        tracing::warn!("{}", crate::job::NICE_SKIPS_LOADED_NAMES);
     }
     let refused = match job {
-        Job::Loop => rec.vet_loop(ctx.now(), ctx.settle()).err(),
-        Job::Rerun { .. } => None,
+        Job::Loop if rerun_quarters.is_none() => rec.vet_loop(ctx.now(), ctx.settle()).err(),
+        _ => None,
     };
     let plan = match rerun_quarters {
         Some(qs) => LoopPlan {
@@ -219,9 +227,12 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     };
     summary.lost = plan.newly_lost;
     summary.dry_run = opts.dry_run;
+    summary.replay = opts.replay.is_some();
     if !opts.dry_run {
         // A stage cut by the deadline may have been writing: leave no temporary behind.
         open::remove_temporaries(&ctx, "this run");
+    }
+    if opts.records() {
         if let Err(e) = rec.finish(&summary.lost, ctx.now()) {
             error!("{e:#}");
             summary
@@ -250,10 +261,11 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    summary.seconds = seconds;
     info!("{}", summary.line(seconds));
     let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
-    if !opts.dry_run {
+    if opts.records() {
         let r = report::RunReport {
             job,
             summary: &summary,
@@ -315,8 +327,16 @@ pub fn dry_run_listing(cfg: &Config, job: &Job, opts: &RunOptions, summary: &Run
         DeliveryMode::Push => "push",
         DeliveryMode::Pull => "pull",
     };
+    // Said plainly: a dry run never connects to the push server (`wfm check` logs in).
+    let not_contacted = match (&cfg.ftp, opts.mode) {
+        (Some(ftp), DeliveryMode::Push) => format!(
+            "; the {} server was not contacted (wfm check logs in to it)",
+            ftp.protocol_name()
+        ),
+        _ => String::new(),
+    };
     let mut out = format!(
-        "dry run of {} ({mode}): nothing is written, uploaded, mailed or recorded\n",
+        "dry run of {} ({mode}): nothing is written, uploaded, mailed or recorded{not_contacted}\n",
         job.command()
     );
     for q in &summary.quarters {
@@ -366,7 +386,8 @@ async fn not_started(
     error!("{failure}");
     let mut summary = RunSummary::all_failed(quarters, failure);
     summary.dry_run = ctx.opts.dry_run;
-    if !ctx.opts.dry_run {
+    summary.replay = ctx.opts.replay.is_some();
+    if ctx.opts.records() {
         outage::mail_failure(
             ctx.cfg,
             ctx.job.command(),
@@ -377,8 +398,9 @@ async fn not_started(
         .await;
     }
     let seconds = started.elapsed().as_secs_f64();
+    summary.seconds = seconds;
     info!("{}", summary.line(seconds));
-    if !ctx.opts.dry_run {
+    if ctx.opts.records() {
         let r = report::RunReport {
             job: ctx.job,
             summary: &summary,
@@ -458,7 +480,7 @@ async fn build_quarters(
                 }
             },
         };
-        if outcome.error.is_none() && !ctx.opts.dry_run {
+        if outcome.error.is_none() && ctx.opts.records() {
             // Written for a push (now, or by the next push run when this one is a
             // pull override of DELIVERY=push); delivered when pull is the rule.
             if ctx.pushing() || ctx.cfg.delivery == DeliveryMode::Push {

@@ -31,7 +31,7 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
     // A METRICS_FILE that would hang or be replaced is a configuration mistake,
     // refused before anything is written.
     if let Some(path) = &ctx.cfg.metrics_file {
-        super::report::metrics_target(path).map_err(|e| OpenError::Stop(UsageError(e).into()))?;
+        crate::textfile::metrics_target(path).map_err(|e| OpenError::Stop(UsageError(e).into()))?;
     }
     prepare_dirs(ctx)?;
     let cfg = ctx.cfg;
@@ -42,7 +42,7 @@ pub fn open(ctx: &RunContext<'_>) -> Result<Opened, OpenError> {
             ensure_private_dir(dir, "the state folder (STATE_DIR)").map_err(OpenError::Failed)?;
         }
         let held = lock::acquire(&lock::lock_path(&cfg.state_file), ctx.opts.now).map_err(lock_error)?;
-        if let Some(old) = &cfg.legacy_state_file {
+        if let Some(old) = cfg.legacy_state_file.as_ref().filter(|_| ctx.opts.records()) {
             move_legacy_state(old, &cfg.state_file, ctx.opts.now)?;
         }
         // Under the lock no other run writes: any temporary file is a killed run's.

@@ -30,7 +30,7 @@ impl Record {
     /// The state of the run; `Some(notice)` when the state file was damaged and
     /// the state was recovered (the run says so loudly).
     pub fn load(ctx: &RunContext<'_>) -> Result<(Record, Option<String>)> {
-        let load = if ctx.opts.dry_run {
+        let load = if !ctx.opts.records() {
             state::load_read_only
         } else {
             state::load
@@ -58,7 +58,7 @@ impl Record {
                 stamp: ctx.cfg.file_stamp,
                 state,
                 rerun: matches!(ctx.job, Job::Rerun { .. }),
-                dry_run: ctx.opts.dry_run,
+                dry_run: !ctx.opts.records(),
             },
             notice,
         ))

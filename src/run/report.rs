@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::job::Job;
 use crate::outcome::RunSummary;
+use crate::textfile::{metrics_target, MetricsTarget};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -143,43 +144,6 @@ pub fn render(previous: &str, r: &RunReport<'_>, account: &str) -> String {
     out
 }
 
-/// What METRICS_FILE points at.
-#[derive(Debug, PartialEq)]
-pub enum MetricsTarget {
-    /// A regular file, a link, or nothing yet: written.
-    File,
-    /// The null device (`/dev/null`): metrics are off, nothing is written.
-    Off,
-}
-
-/// Whether METRICS_FILE can be written: the null device means off; any other
-/// existing thing that is not a regular file (a named pipe, another device, a
-/// folder) is refused, never replaced or opened (a pipe would hang the run).
-pub fn metrics_target(path: &Path) -> Result<MetricsTarget, String> {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(MetricsTarget::File);
-    };
-    if meta.is_file() {
-        return Ok(MetricsTarget::File);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
-        let null = std::fs::metadata("/dev/null").map(|m| m.rdev()).ok();
-        if meta.file_type().is_char_device() && (path == Path::new("/dev/null") || Some(meta.rdev()) == null) {
-            return Ok(MetricsTarget::Off);
-        }
-    }
-    Err(format!(
-        "METRICS_FILE {}: {}",
-        path.display(),
-        crate::atomic::check_replaceable(path)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_else(|| "not a regular file".into())
-    ) + "; set METRICS_FILE to a regular file's path, /dev/null (metrics off), or remove the line")
-}
-
 /// Write METRICS_FILE atomically; a failure is a warning.
 fn write_metrics(path: &Path, r: &RunReport<'_>, account: &str) {
     match metrics_target(path) {
@@ -249,12 +213,14 @@ async fn ping(base: &str, ok: bool) {
     }
 }
 
-/// The metrics file and the ping of one run.
+/// The metrics file of one run, and the ping of a `loop`. A rerun never pings:
+/// PING_URL watches the cron loop, which a good rerun by hand does not prove alive
+/// (and a failed one must not page for). Its metrics carry `job="rerun"`.
 pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
     if let Some(path) = &cfg.metrics_file {
         write_metrics(path, r, &cfg.account);
     }
-    if let Some(url) = &cfg.ping_url {
+    if let (Some(url), Job::Loop) = (&cfg.ping_url, r.job) {
         ping(url, r.summary.ok()).await;
     }
 }

@@ -117,6 +117,13 @@ impl Setup {
         let text = format!("LP_ACCOUNT={account}\n{lines}REPORT_DIR=reports\nLOG_DIR=logs\nJSON_DIR=json\n{extra}\n");
         let config = dir.path().join("config.navomi");
         std::fs::write(&config, text).unwrap();
+        // Owner-only, as the README installs it: a config holding secrets that others
+        // can read is warned about on stderr, which tests of a quiet run must not see.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
         Setup {
             dir,
             config,
@@ -295,9 +302,13 @@ pub fn assert_exit(out: &Output, want: i32) {
             format!("files under {}:\n  {}", dir.display(), names.join("\n  "))
         })
         .unwrap_or_default();
+    let command = if args.is_empty() {
+        "wfm (not started by common::wfm_command on this thread)".to_string()
+    } else {
+        format!("wfm {}", args.join(" "))
+    };
     panic!(
-        "`wfm {}` exited {:?}, not {want}\n--- stdout\n{}--- stderr\n{}{listing}",
-        args.join(" "),
+        "`{command}` exited {:?}, not {want}\n--- stdout\n{}--- stderr\n{}{listing}",
         out.status.code(),
         stdout(out),
         stderr(out)

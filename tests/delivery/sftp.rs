@@ -22,7 +22,7 @@ async fn sftp_push_uploads_under_temporary_names_then_renames_and_check_names_th
     let sshd = server();
     let s = Setup::new(&sim, &sshd.lines());
     let out = run(&s, &["loop", "1", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let start = t("2026-11-24T10:00:00Z");
     let mut want: Vec<String> = names(start).to_vec();
     want.sort();
@@ -55,7 +55,7 @@ async fn sftp_push_uploads_under_temporary_names_then_renames_and_check_names_th
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sshd.names(), want);
     assert_eq!(
         std::fs::read(sshd.inbox.join(&names(start)[0])).unwrap(),
@@ -92,7 +92,7 @@ async fn sftp_refuses_an_unknown_host_and_a_changed_host_key_naming_the_key() {
     let key_part = real.split_once(' ').unwrap().1.to_string();
     std::fs::write(&sshd.known_hosts, format!("127.0.0.1 {key_part}")).unwrap();
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("host key of 127.0.0.1:") && err.contains("holds no key for [127.0.0.1]:"),
@@ -125,7 +125,7 @@ async fn sftp_refuses_an_unknown_host_and_a_changed_host_key_naming_the_key() {
     )
     .unwrap();
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     // A second failure of the same outage is quiet on stderr (cron mails output): read the log.
     let log = log_text(&s.path("logs"));
     let err = log
@@ -154,7 +154,7 @@ async fn sftp_uploads_the_quarters_it_could_not_once_the_server_is_back() {
     let s = Setup::new(&sim, &sshd.lines());
     sshd.stop();
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(stderr(&out).contains("SFTP connect to 127.0.0.1:"), "{}", stderr(&out));
     let log = log_text(&s.path("logs"));
     assert!(
@@ -176,7 +176,7 @@ async fn sftp_uploads_the_quarters_it_could_not_once_the_server_is_back() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = run(&s, &["loop", "1", "2", "0"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sshd.names().len(), 6, "{:?}", sshd.names());
     for n in names(t("2026-11-24T10:00:00Z")) {
         assert_eq!(
@@ -218,7 +218,7 @@ async fn a_silent_sftp_server_cannot_hold_the_run_past_its_deadline() {
     )
     .await;
     let took = started.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(took < Duration::from_secs(8), "took {took:?}");
     let log = log_text(&s.path("logs"));
     assert!(
@@ -238,7 +238,7 @@ async fn sftp_without_known_hosts_is_a_config_error() {
         "FTP_PROTOCOL=sftp\nFTP_HOST=127.0.0.1\nFTP_USER=wfm\nFTP_PASSWORD=pw-XYZ\n",
     );
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("SFTP_KNOWN_HOSTS is required"),
         "{}",
@@ -249,7 +249,7 @@ async fn sftp_without_known_hosts_is_a_config_error() {
         "FTP_USER=wfm\nSFTP_KNOWN_HOSTS=/nonexistent/known_hosts",
     );
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("SFTP_KNOWN_HOSTS") && stderr(&out).contains("/nonexistent/known_hosts cannot be read"),
         "{}",
@@ -278,7 +278,7 @@ async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
         .replace(sshd.client_key.to_str().unwrap(), stranger.to_str().unwrap());
     let s = Setup::new(&sim, &lines);
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
@@ -303,7 +303,7 @@ async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
     );
     let s = Setup::new(&sim, &lines);
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("with FTP_PASSWORD was refused"), "{err}");
     let log = log_text(&s.path("logs"));
@@ -312,7 +312,7 @@ async fn a_refused_sftp_login_names_the_user_and_the_way_never_the_password() {
     // Neither key nor password: a configuration error.
     s.rewrite_config("FTP_PASSWORD=sftp-pw-XYZ", "");
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("SFTP_KEY_FILE"), "{}", stderr(&out));
 }
 
@@ -334,7 +334,7 @@ async fn sftp_password_login_uploads_and_never_shows_the_password() {
         + &format!("FTP_PASSWORD='{password}'\n");
     let s = Setup::new(&sim, &lines);
     let out = run(&s, &["loop", "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let start = t("2026-11-24T10:00:00Z");
     let mut want: Vec<String> = names(start).to_vec();
     want.sort();

@@ -27,7 +27,7 @@ async fn file_stamp_end_names_files_by_the_quarter_end_and_keeps_the_golden_byte
 
     // The dry run lists the real (end-stamped) names.
     let out = wfm(&["loop", &cfg, "2", "2", "0", "--dry-run"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     for n in names(t("2026-11-24T10:15:00Z")) {
         assert!(
             stdout(&out).contains(&format!("would deliver {n} ")),
@@ -37,7 +37,7 @@ async fn file_stamp_end_names_files_by_the_quarter_end_and_keeps_the_golden_byte
     }
 
     let out = wfm(&["loop", &cfg, "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let by_end = names(t("2026-11-24T10:15:00Z"));
     let by_start = names(t("2026-11-24T10:00:00Z"));
     assert_eq!(
@@ -71,7 +71,7 @@ async fn file_stamp_end_names_files_by_the_quarter_end_and_keeps_the_golden_byte
     let _ = std::fs::remove_file(bak);
     let before = sim.data_requests();
     let out = wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let err = stderr(&out);
     assert!(err.contains("no usable backup") && err.contains("112426.1000"), "{err}");
     assert!(!err.contains("112426.1015 ("), "{err}");
@@ -93,7 +93,7 @@ async fn file_stamp_end_names_files_by_the_quarter_end_and_keeps_the_golden_byte
         now,
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut want: std::collections::BTreeSet<String> = names(t("2026-11-24T10:00:00Z")).into_iter().collect();
     want.extend(names(t("2026-11-24T10:15:00Z")));
     assert_eq!(files_in(&old), want, "09:45 named 10:00, 10:00 named 10:15");
@@ -107,7 +107,7 @@ async fn pending_end_stamped_files_are_uploaded_by_the_next_loop() {
     let s = Setup::new(&sim, &(ftp_lines(down, ftp_server::PASS) + "FILE_STAMP=end\n"));
     let cfg = s.config.to_str().unwrap().to_string();
     let out = wfm(&["loop", &cfg, "1", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let first: std::collections::BTreeSet<String> = names(t("2026-11-24T10:15:00Z")).into_iter().collect();
     assert_eq!(files_in(&s.reports()), first, "kept locally, end-stamped");
 
@@ -118,7 +118,7 @@ async fn pending_end_stamped_files_are_uploaded_by_the_next_loop() {
     let later = t("2026-11-24T10:31:30Z");
     sim.set_now(later);
     let out = wfm(&["loop", &cfg, "1", "2", "1"], later).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let mut want: Vec<String> = names(t("2026-11-24T10:15:00Z")).into_iter().collect();
     want.extend(names(t("2026-11-24T10:30:00Z")));
     let mut got = server.names();
@@ -142,7 +142,7 @@ async fn a_bad_file_stamp_is_a_config_error_naming_the_key() {
     let sim = scenario(now).start().await;
     let s = Setup::new(&sim, "FILE_STAMP=middle\n");
     let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(
         err.contains("FILE_STAMP") && err.contains("middle") && err.contains("end"),

@@ -9,11 +9,11 @@ async fn a_ping_url_with_a_query_fails_on_the_path_and_keeps_the_query() {
     let (port, paths) = ping_server().await;
     let s = Setup::new(&sim, &format!("PING_URL=http://127.0.0.1:{port}/ping?key=abc\n"));
     let out = run_loop(&s, first).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let now = t("2026-11-24T10:31:30Z");
     sim.set_now(now);
     sim.inject(None, Fault::ServerError(400), 3);
     let out = run_loop(&s, now).await;
-    assert_eq!(out.status.code(), Some(1));
+    assert_exit(&out, 1);
     assert_eq!(*paths.lock().unwrap(), ["/ping?key=abc", "/ping/fail?key=abc"]);
 }

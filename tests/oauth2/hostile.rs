@@ -23,7 +23,7 @@ async fn a_token_endpoint_redirect_is_not_followed_and_names_both_urls() {
     sim.inject_token_redirect(307, &target);
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert_eq!(elsewhere.token_requests(), 0, "the secret never went to the other host");
     assert!(elsewhere.requests().is_empty());
     let err = stderr(&out);
@@ -57,7 +57,7 @@ async fn a_data_call_or_domain_api_redirect_is_not_followed() {
     );
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(elsewhere.requests().is_empty(), "nothing went to the other host");
     let err = stderr(&out);
     assert!(
@@ -78,7 +78,7 @@ async fn a_data_call_or_domain_api_redirect_is_not_followed() {
     );
     sim.set_domain_redirect(Some((307, &to)));
     let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("The Domain API") && err.contains(&format!("a redirect to {to}")),
@@ -96,7 +96,7 @@ async fn a_domain_api_cannot_hand_out_a_host_with_userinfo() {
     sim.set_domain_base_uri(Some(&format!("http://a:1@{}", elsewhere.addr())));
     let s = Setup::without_hosts(&sim, "");
     let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(elsewhere.requests().is_empty(), "nothing went to the other host");
     let err = stderr(&out);
     assert!(err.contains("user name or password"), "{err}");
@@ -125,7 +125,7 @@ async fn an_https_domain_api_cannot_downgrade_a_host_to_plain_http() {
     let s = Setup::without_hosts(&sim, &format!("LP_DOMAIN_API={https}\n"));
     // The simulator names its own plain http address for every service.
     let out = wfm_env(&["loop", cfg(&s), "2", "2", "0"], now, &[("SSL_CERT_FILE", &ca)]).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("is plain http, though the Domain API was asked over https")
@@ -138,7 +138,7 @@ async fn an_https_domain_api_cannot_downgrade_a_host_to_plain_http() {
     // Named as https (through the proxy), the same account delivers.
     sim.set_domain_base_uri(Some(&https));
     let out = wfm_env(&["loop", cfg(&s), "2", "2", "0"], now, &[("SSL_CERT_FILE", &ca)]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     drop(proxy);
 }
@@ -172,7 +172,7 @@ async fn a_huge_expires_in_is_capped_not_a_panic() {
     sim.set_token_reply_patch(json!({"expires_in": 9_300_000_000_000_000_000u64}));
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     assert!(s.state_json().is_some());
     assert!(log_text(&s.path("logs")).contains("run finished"));
@@ -187,7 +187,7 @@ async fn a_token_with_cr_lf_is_refused_at_once_not_blamed_on_the_network() {
     sim.set_token_reply_patch(json!({ "access_token": evil }));
     let s = Setup::new(&sim, "");
     let out = wfm(&["loop", cfg(&s), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("answered a token wfm cannot use") && err.contains("control characters"),
@@ -218,7 +218,7 @@ async fn a_client_secret_with_blanks_is_sent_verbatim() {
         &format!("LP_CLIENT_SECRET='{secret}'\n"),
     );
     let out = wfm(&["loop", cfg(&s), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let err = stderr(&out);
     assert!(
         err.contains("LP_CLIENT_SECRET") && err.contains("begins or ends with a blank; it is used as written"),
@@ -236,6 +236,6 @@ async fn a_client_secret_with_blanks_is_sent_verbatim() {
         &[("WFM_LP_CLIENT_SECRET", secret)],
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(sim.token_requests(), 2);
 }

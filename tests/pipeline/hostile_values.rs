@@ -135,7 +135,7 @@ async fn each_fails(sim: &lp_sim::Simulator, now: chrono::DateTime<chrono::Utc>,
             let later = t("2026-11-24T10:31:30Z");
             sim.set_now(later);
             let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], later).await;
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_exit(&out, 0);
             let exp = Expect::all(sim.generator());
             for q in ["2026-11-24T10:00:00Z", "2026-11-24T10:15:00Z"] {
                 exp.check_quarter(&s.reports(), t(q));

@@ -69,14 +69,14 @@ async fn named_pipes_and_endless_files_never_hang_wfm() {
     let fifo_cfg = s.path("fifo.navomi");
     mkfifo(&fifo_cfg);
     let out = bounded_wfm(&["loop", "--config", fifo_cfg.to_str().unwrap()], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("is a named pipe (FIFO), not a regular file"),
         "{}",
         stderr(&out)
     );
     let out = bounded_wfm(&["loop", "--config", "/dev/zero"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("/dev/zero is a character device"),
         "{}",
@@ -85,7 +85,7 @@ async fn named_pipes_and_endless_files_never_hang_wfm() {
     let huge = s.path("huge.navomi");
     std::fs::write(&huge, "# padding\n".repeat(110_000)).unwrap();
     let out = bounded_wfm(&["check", "--config", huge.to_str().unwrap()], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("larger than 1048576 bytes"), "{}", stderr(&out));
 
     // The agent map.
@@ -93,7 +93,7 @@ async fn named_pipes_and_endless_files_never_hang_wfm() {
     mkfifo(&map);
     let mapped = Setup::new(&sim, &format!("AGENT_MAP_FILE={}", map.display()));
     let out = bounded_wfm(&["loop", mapped.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("agents.csv is a named pipe"), "{}", stderr(&out));
 
     // METRICS_FILE: refused before anything is written.
@@ -101,7 +101,7 @@ async fn named_pipes_and_endless_files_never_hang_wfm() {
     mkfifo(&metrics);
     let m = Setup::new(&sim, &format!("METRICS_FILE={}", metrics.display()));
     let out = bounded_wfm(&["loop", m.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(stderr(&out).contains("METRICS_FILE"), "{}", stderr(&out));
     assert!(is_fifo(&metrics) && !m.reports().exists(), "nothing written");
 
@@ -130,7 +130,7 @@ async fn named_pipes_and_endless_files_never_hang_wfm() {
     let _ = std::fs::remove_file(&log);
     mkfifo(&log);
     let out = bounded_wfm(&["loop", &cfg, "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         stderr(&out).matches("cannot write the log file").count(),
         1,
@@ -158,14 +158,14 @@ async fn device_nodes_as_metrics_or_state_file_are_never_replaced() {
     // The null device as METRICS_FILE means "metrics off": left alone, the run succeeds.
     let off = Setup::new(&sim, &format!("METRICS_FILE={}", null.display()));
     let out = bounded_wfm(&["loop", off.config.to_str().unwrap(), "2", "2", "1"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(is_char_device(&null), "the null device was replaced");
     assert!(!stderr(&out).contains("METRICS_FILE"), "{}", stderr(&out));
 
     // Another device: refused (exit 2) before anything is written.
     let other = Setup::new(&sim, &format!("METRICS_FILE={}", zero.display()));
     let out = bounded_wfm(&["loop", other.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("is a character device, not a regular file"),
         "{}",
@@ -176,7 +176,7 @@ async fn device_nodes_as_metrics_or_state_file_are_never_replaced() {
     // A device as STATE_FILE: refused, never renamed away as "damaged".
     let st = Setup::new(&sim, &format!("STATE_FILE={}", null.display()));
     let out = bounded_wfm(&["loop", st.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     assert!(stderr(&out).contains("is a character device"), "{}", stderr(&out));
     assert!(is_char_device(&null), "the device is where it was");
     let names = all_names_in(s.dir.path());
@@ -224,7 +224,7 @@ async fn a_full_json_dir_at_debug_2_only_loses_the_dumps() {
     };
     fs.fill();
     let out = bounded_wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
     let err = stderr(&out);
     assert!(
@@ -248,7 +248,7 @@ async fn a_full_log_dir_is_said_once_on_stderr() {
     };
     fs.fill();
     let out = bounded_wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "0"], now).await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let err = stderr(&out);
     assert_eq!(err.matches("cannot write the log file").count(), 1, "{err}");
     assert!(err.contains("No space left on device"), "{err}");

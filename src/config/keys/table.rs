@@ -457,8 +457,8 @@ pub const KEYS: &[Key] = &[
         unset: Nothing,
         secret: false,
         example: Off("https://hc-ping.com/your-uuid"),
-        doc: "Dead man's switch (healthchecks.io style): after every `loop` and `rerun`, a GET of PING_URL when \
-              the run succeeded, PING_URL/fail when it failed (`/fail` on the path, a query kept; no \
+        doc: "Dead man's switch (healthchecks.io style): after every `loop` (never a `rerun`: it watches the \
+              cron loop), a GET of PING_URL when the run succeeded, PING_URL/fail when it failed (`/fail` on the path, a query kept; no \
               `#fragment`: exit 2; 10 s timeout; a failed ping is only logged). None: no ping.",
     },
 ];

@@ -55,3 +55,26 @@ pub(super) fn dump_name(method: Method, tag: Option<&str>, fetched_at: DateTime<
         fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
     )
 }
+
+/// When the dump `name` of an accepted reply to (`method`, `tag`) was fetched: the
+/// inverse of [`dump_name`] for status 200, `None` for any other file (another
+/// method or tag, a refusal's dump, a temporary).
+pub(super) fn dump_time(name: &str, method: Method, tag: Option<&str>) -> Option<DateTime<Utc>> {
+    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
+    let stamp = name
+        .strip_prefix(method.path())?
+        .strip_prefix(tag.as_str())?
+        .strip_prefix('-')?
+        .strip_suffix(".json")?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// The fetch time of any accepted reply's dump `name`, whatever its method or tag.
+pub(super) fn any_dump_time(name: &str) -> Option<DateTime<Utc>> {
+    let (_, stamp) = name.strip_suffix(".json")?.rsplit_once('-')?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ")
+        .ok()
+        .map(|t| t.and_utc())
+}

@@ -2,7 +2,7 @@
 //! quarters ([`fetch`](crate::run::fetch)), then each quarter aggregated and
 //! rendered from that snapshot ([`build`](crate::run::build)).
 
-use super::{selection, warn_unmapped, Built, Fetching};
+use super::{replayed, selection, warn_unmapped, Built, Fetching};
 use crate::mapping::AgentMap;
 use crate::quarter::Quarter;
 use crate::run::{build, fetch, quarters_label, RunContext};
@@ -35,7 +35,9 @@ pub(super) async fn build_quarters(
     let sel = selection(ctx.cfg, agent_map);
     let mut unmapped = std::collections::BTreeSet::new();
     for q in quarters {
-        let built = build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped).map(Vec::from);
+        let built = build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped)
+            .map(Vec::from)
+            .map_err(|f| replayed(ctx, f));
         if let Err(failure) = &built {
             error!("quarter {q}: {failure}");
         }

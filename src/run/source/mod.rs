@@ -16,7 +16,7 @@ mod messaging;
 use super::RunContext;
 use crate::aggregate::Selection;
 use crate::config::Config;
-use crate::lp::client::{http_client, LpClient};
+use crate::lp::client::{http_client, LpClient, Replay};
 use crate::lp::retry::RetryPolicy;
 use crate::lp::LpError;
 use crate::mapping::AgentMap;
@@ -82,14 +82,15 @@ fn warn_unmapped(cfg: &Config, unmapped: BTreeSet<String>) {
 }
 
 /// The run's LivePerson client: its retries end by the run's deadline, and at
-/// debug level 2 (not in a dry run) every raw reply is kept as it arrives,
-/// refusals included.
+/// debug level 2 (not in a dry run, not in a replay) every raw reply is kept as
+/// it arrives, refusals included. With `--replay` it reads the dumps instead.
 pub(super) fn lp_client(ctx: &RunContext<'_>) -> LpClient {
     let cfg = ctx.cfg;
-    let dump_dir = (ctx.opts.debug >= 2 && !ctx.opts.dry_run).then(|| cfg.json_dir.clone());
+    let dump_dir = (ctx.opts.debug >= 2 && ctx.opts.records()).then(|| cfg.json_dir.clone());
     LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
         .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
         .with_dump_dir(dump_dir)
+        .with_replay(ctx.opts.replay.as_deref().map(Replay::at))
 }
 
 /// The kind of a LivePerson failure, for the mail's hint.
@@ -114,6 +115,22 @@ pub(super) fn deadline_failure(ctx: &RunContext<'_>) -> Failure {
         FailureKind::LivePerson,
         format!("no files written: {}", ctx.cut("LivePerson")),
     )
+}
+
+/// A quarter's failure in a replay: its replies are the folder's, not LivePerson's
+/// of today, so the usual advice ("rerun later") is completed by what it means there.
+pub(super) fn replayed(ctx: &RunContext<'_>, failure: Failure) -> Failure {
+    match &ctx.opts.replay {
+        None => failure,
+        Some(dir) => Failure::new(
+            failure.kind,
+            format!(
+                "{} (a replay of {}: a missing interval means the folder holds no reply of a run that built this quarter; replay that run's replies, with its window)",
+                failure.message,
+                dir.display()
+            ),
+        ),
+    }
 }
 
 /// A failure of the run, said of the quarters it leaves unbuilt (`label`).
