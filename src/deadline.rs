@@ -11,12 +11,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the deadline keeps for the failure mail at most (a quarter of a short deadline).
-pub const MAIL_RESERVE: Duration = Duration::from_secs(30);
+pub(crate) const MAIL_RESERVE: Duration = Duration::from_secs(30);
 
 /// The deadline of one run: LivePerson and the FTP push stop at [`Deadline::work_end`],
 /// which leaves [`Deadline::reserve`] for the failure mail before [`Deadline::end`].
 #[derive(Debug, Clone, Copy)]
-pub struct Deadline {
+pub(crate) struct Deadline {
     end: Instant,
     total: Duration,
     reserve: Duration,
@@ -37,28 +37,23 @@ impl Deadline {
         self.total.as_secs()
     }
 
-    /// When the whole run must be over.
-    pub fn end(&self) -> Instant {
-        self.end
-    }
-
     /// The time kept for the failure mail.
-    pub fn reserve(&self) -> Duration {
+    pub(crate) fn reserve(&self) -> Duration {
         self.reserve
     }
 
     /// When LivePerson and the FTP push must be over: the end less the mail's reserve.
-    pub fn work_end(&self) -> Instant {
+    pub(crate) fn work_end(&self) -> Instant {
         self.end - self.reserve
     }
 
     /// Whether the work part of the run is over.
-    pub fn work_passed(&self) -> bool {
+    pub(crate) fn work_passed(&self) -> bool {
         Instant::now() >= self.work_end()
     }
 
     /// The mail's own deadline: what is left of the run, but never less than the reserve.
-    pub fn mail_until(&self) -> Instant {
+    pub(crate) fn mail_until(&self) -> Instant {
         self.end.max(Instant::now() + self.reserve)
     }
 }
@@ -70,7 +65,7 @@ pub fn left(until: Instant) -> Duration {
 
 /// A socket timeout: `per_read`, but never past `until` (and never zero, which
 /// std refuses).
-pub fn socket_timeout(per_read: Duration, until: Instant) -> Duration {
+pub(crate) fn socket_timeout(per_read: Duration, until: Instant) -> Duration {
     per_read.min(left(until)).max(Duration::from_millis(1))
 }
 
@@ -126,7 +121,7 @@ impl Watched {
 
 /// `r`, its error restated by `cut` when the deadline (or the watchdog, at the
 /// deadline) ended the exchange rather than the peer's answer.
-pub fn restate_if_cut<T, E>(
+pub(crate) fn restate_if_cut<T, E>(
     r: Result<T, E>,
     dog: &Watchdog,
     bounds: &Bounds,
@@ -139,7 +134,7 @@ pub fn restate_if_cut<T, E>(
 /// returns at once; dropping the last handle closes them too (the exchange is
 /// over) and ends its thread. Clones share the sockets.
 #[derive(Clone)]
-pub struct Watchdog {
+pub(crate) struct Watchdog {
     shared: Arc<Watched>,
     _cancel: Arc<mpsc::Sender<()>>,
 }
@@ -180,7 +175,7 @@ impl Watchdog {
     }
 
     /// Watch `socket` (a duplicate of its handle); shut at once if the time is up.
-    pub fn watch(&self, socket: &TcpStream) {
+    pub(crate) fn watch(&self, socket: &TcpStream) {
         let Ok(dup) = socket.try_clone() else { return };
         if self.fired() {
             let _ = dup.shutdown(Shutdown::Both);
@@ -189,7 +184,7 @@ impl Watchdog {
     }
 
     /// Whether the deadline passed and the sockets were shut.
-    pub fn fired(&self) -> bool {
+    pub(crate) fn fired(&self) -> bool {
         self.shared.fired.load(Ordering::SeqCst)
     }
 }
@@ -204,11 +199,11 @@ mod tests {
     fn the_mail_reserve_is_30_s_or_a_quarter_of_a_short_deadline() {
         let d = Deadline::after(Duration::from_secs(600));
         assert_eq!(d.reserve(), MAIL_RESERVE);
-        assert_eq!(d.end() - d.work_end(), MAIL_RESERVE);
+        assert_eq!(d.end - d.work_end(), MAIL_RESERVE);
         assert_eq!(d.seconds(), 600);
         let short = Deadline::after(Duration::from_secs(4));
         assert_eq!(short.reserve(), Duration::from_secs(1));
-        assert!(short.mail_until() >= short.end());
+        assert!(short.mail_until() >= short.end);
     }
 
     #[test]

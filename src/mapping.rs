@@ -20,7 +20,7 @@ pub enum MapError {
 }
 
 /// Why a map without entries is refused (it would report every agent unmapped).
-pub const EMPTY_MAP: &str =
+pub(crate) const EMPTY_MAP: &str =
     "the agent map has no entries; expected lines `agent id,employee id` (or leave AGENT_MAP_FILE unset)";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -17,7 +17,7 @@ const HEAD_BYTES: u64 = 512;
 /// account: two configs share a folder (file names carry no account).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path} is a report of LivePerson account {theirs}, but this config is for account {ours}: two accounts write into the same folder and would overwrite each other's files (the names carry no account). Give each config its own REPORT_DIR (and rerun OUTPUT). Nothing of this quarter was replaced")]
-pub struct ForeignReport {
+pub(crate) struct ForeignReport {
     pub path: String,
     pub theirs: String,
     pub ours: String,
@@ -26,7 +26,7 @@ pub struct ForeignReport {
 /// Refuse, before anything is written, when a file `names` would replace in
 /// `dir` is a report naming another account. A file that names no account
 /// (the old scripts' files, anything not ours) is replaced as before.
-pub fn check_owner<'a>(
+pub(crate) fn check_owner<'a>(
     dir: &Path,
     names: impl IntoIterator<Item = &'a str>,
     account: &str,
@@ -79,7 +79,7 @@ pub fn write_quarter(dir: &Path, files: &[RenderedFile]) -> Result<Vec<PathBuf>>
 }
 
 /// Copy finished files into `dir`, each atomically.
-pub fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn copy_into(dir: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut staged = Vec::with_capacity(files.len());
     for src in files {
         let name = src

@@ -32,7 +32,7 @@ pub enum PushError {
 
 impl PushError {
     /// Whether the deadline, not the server's answer, ended the exchange.
-    pub fn is_deadline(&self) -> bool {
+    pub(crate) fn is_deadline(&self) -> bool {
         match self {
             PushError::Ftp(e) => e.is_deadline(),
             PushError::Sftp(e) => e.is_deadline(),

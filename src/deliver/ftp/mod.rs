@@ -105,7 +105,7 @@ impl FtpError {
     }
 
     /// Whether the deadline, not the server's answer, ended the exchange.
-    pub fn is_deadline(&self) -> bool {
+    pub(crate) fn is_deadline(&self) -> bool {
         matches!(self, FtpError::Deadline { .. })
     }
 }

@@ -7,14 +7,14 @@ use russh::keys::ssh_key::{Algorithm, HashAlg, PublicKey};
 
 /// One key recorded for the host: its line, type and SHA256 fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub line: usize,
     pub key: PublicKey,
 }
 
 /// What the file holds for one host.
 #[derive(Debug, Default)]
-pub struct HostKeys {
+pub(crate) struct HostKeys {
     /// Keys recorded for the host (no marker), in file order.
     pub keys: Vec<Recorded>,
     /// Keys marked `@revoked` for the host.
@@ -25,7 +25,7 @@ pub struct HostKeys {
 
 /// The verdict on an offered key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Trusted,
     /// No key recorded for the host.
     Unknown,
@@ -36,7 +36,7 @@ pub enum Verdict {
 }
 
 /// The name OpenSSH looks a host up by: `host`, or `[host]:port` off port 22.
-pub fn lookup_name(host: &str, port: u16) -> String {
+pub(crate) fn lookup_name(host: &str, port: u16) -> String {
     let host = host.to_ascii_lowercase();
     if port == 22 {
         host
@@ -99,7 +99,7 @@ impl HostKeys {
 
     /// The host key algorithms to ask for first: those of the recorded keys, so
     /// a server with several host keys shows the one the file holds (as OpenSSH does).
-    pub fn preferred_algorithms(&self, defaults: &[Algorithm]) -> Vec<Algorithm> {
+    pub(crate) fn preferred_algorithms(&self, defaults: &[Algorithm]) -> Vec<Algorithm> {
         let mut out: Vec<Algorithm> = Vec::new();
         for r in &self.keys {
             let algs = match r.key.algorithm() {
@@ -130,7 +130,7 @@ impl HostKeys {
 }
 
 /// `type SHA256:...`, as `ssh-keygen -lf` shows a key.
-pub fn describe(key: &PublicKey) -> String {
+pub(crate) fn describe(key: &PublicKey) -> String {
     format!("{} {}", key.algorithm().as_str(), key.fingerprint(HashAlg::Sha256))
 }
 

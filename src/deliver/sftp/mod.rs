@@ -19,7 +19,6 @@ use std::path::PathBuf;
 
 use crate::config::FtpConfig;
 use crate::deadline::Bounds;
-pub use known_hosts::{describe, lookup_name, HostKeys, Verdict};
 use session::Session;
 
 use super::PushReport;
@@ -90,7 +89,7 @@ pub enum SftpError {
 
 impl SftpError {
     /// Whether the deadline, not the server's answer, ended the exchange.
-    pub fn is_deadline(&self) -> bool {
+    pub(crate) fn is_deadline(&self) -> bool {
         matches!(self, SftpError::Deadline { .. })
     }
 }
