@@ -28,7 +28,7 @@ impl Secret {
         Secret(s.into())
     }
     /// The secret itself, for the one place that needs it (signing, login).
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
     pub fn is_empty(&self) -> bool {
@@ -177,7 +177,7 @@ pub struct FtpConfig {
 
 impl FtpConfig {
     /// How logs and messages name the protocol.
-    pub fn protocol_name(&self) -> &'static str {
+    pub(crate) fn protocol_name(&self) -> &'static str {
         if self.sftp.is_some() {
             "SFTP"
         } else {
@@ -248,7 +248,7 @@ pub struct Config {
 
 /// `LP_BASE_URI`: a bare host (`va.data.liveperson.net`, HTTPS implied) or a full
 /// `http(s)://host[:port]` URL. Returns the URL without a trailing slash.
-pub fn normalize_base_uri(v: &str) -> Result<String, String> {
+pub(crate) fn normalize_base_uri(v: &str) -> Result<String, String> {
     let v = v.trim().trim_end_matches('/');
     let url = if v.starts_with("https://") || v.starts_with("http://") {
         v.to_string()
@@ -274,7 +274,7 @@ pub fn normalize_base_uri(v: &str) -> Result<String, String> {
 }
 
 /// The most a config file may hold: a real one is a few kilobytes.
-pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+pub(crate) const CONFIG_MAX_BYTES: u64 = 1 << 20;
 
 /// Load, override from the process environment and validate the config at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {

@@ -7,16 +7,16 @@ use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Timelike, Utc};
 use std::fmt;
 
 /// Length of a NICE report quarter.
-pub const QUARTER_MINUTES: i64 = 15;
+pub(crate) const QUARTER_MINUTES: i64 = 15;
 /// LivePerson bucket length `wfm` always asks for.
-pub const INTERVAL_MINUTES: i64 = 5;
+pub(crate) const INTERVAL_MINUTES: i64 = 5;
 /// LivePerson serves at most this many minutes back (`timeframe` <= 1440).
-pub const MAX_TIMEFRAME_MINUTES: i64 = 1440;
+pub(crate) const MAX_TIMEFRAME_MINUTES: i64 = 1440;
 /// Key Messaging Metrics keeps this many days.
-pub const KMM_REACH_DAYS: i64 = 14;
+pub(crate) const KMM_REACH_DAYS: i64 = 14;
 /// A messaging quarter must start this far inside the 14 days when the run
 /// starts, so its request still lies within them when it is sent.
-pub const KMM_REACH_MARGIN_MINUTES: i64 = 15;
+pub(crate) const KMM_REACH_MARGIN_MINUTES: i64 = 15;
 
 /// How far back a LivePerson API serves a whole quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl Reach {
     }
 
     /// "24 hours" or "14 days": for messages.
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         match self {
             Reach::Timeframe => "24 hours".to_string(),
             Reach::Days(d) => format!("{d} days"),
@@ -82,7 +82,7 @@ pub enum QuarterError {
 
 impl Quarter {
     /// The quarter starting at `start`; fails unless `start` is on a quarter boundary.
-    pub fn starting_at(start: DateTime<Utc>) -> Result<Self, QuarterError> {
+    pub(crate) fn starting_at(start: DateTime<Utc>) -> Result<Self, QuarterError> {
         if !start.minute().is_multiple_of(15) || start.second() != 0 || start.nanosecond() != 0 {
             return Err(QuarterError::NotAligned(start.to_rfc3339()));
         }
@@ -90,7 +90,7 @@ impl Quarter {
     }
 
     /// The quarter containing instant `t`.
-    pub fn containing(t: DateTime<Utc>) -> Self {
+    pub(crate) fn containing(t: DateTime<Utc>) -> Self {
         let secs = t.timestamp().div_euclid(QUARTER_MINUTES * 60) * QUARTER_MINUTES * 60;
         Quarter {
             start: Utc.timestamp_opt(secs, 0).single().unwrap_or(t),
@@ -109,7 +109,7 @@ impl Quarter {
         Quarter { start: self.end() }
     }
 
-    pub fn prev(&self) -> Self {
+    pub(crate) fn prev(&self) -> Self {
         Quarter {
             start: self.start - Duration::minutes(QUARTER_MINUTES),
         }
@@ -137,7 +137,7 @@ impl Quarter {
     }
 
     /// Whether the quarter is complete and settled at `now`.
-    pub fn is_settled(&self, now: DateTime<Utc>, settle: Duration) -> bool {
+    pub(crate) fn is_settled(&self, now: DateTime<Utc>, settle: Duration) -> bool {
         self.end() + settle <= now
     }
 }
@@ -169,7 +169,7 @@ pub enum FileStamp {
 impl FileStamp {
     /// The quarter a file name's stem (`MMDDYY.hhmm`, as [`Quarter::file_name`]
     /// writes it with this stamp) names; `None` for anything else.
-    pub fn quarter_of(self, stem: &str) -> Option<Quarter> {
+    pub(crate) fn quarter_of(self, stem: &str) -> Option<Quarter> {
         if stem.len() != 11 {
             return None; // only the name form, never RFC 3339
         }
@@ -182,14 +182,14 @@ impl FileStamp {
 }
 
 /// The quarter `wfm loop` builds at `now`: the newest whose end plus `settle` is <= now.
-pub fn loop_quarter(now: DateTime<Utc>, settle: Duration) -> Quarter {
+pub(crate) fn loop_quarter(now: DateTime<Utc>, settle: Duration) -> Quarter {
     Quarter::containing(now - settle).prev()
 }
 
 /// A loop started inside the settle window of the quarter that just ended
 /// (`now` in `[end, end + settle)`): that quarter and how long until it
 /// settles. `None` when `now` is outside every settle window.
-pub fn settle_wait(now: DateTime<Utc>, settle: Duration) -> Option<(Quarter, Duration)> {
+pub(crate) fn settle_wait(now: DateTime<Utc>, settle: Duration) -> Option<(Quarter, Duration)> {
     // SETTLE_SECONDS is below a quarter (<= 840 s): only the previous quarter can be unsettled.
     let q = Quarter::containing(now).prev();
     let left = q.end() + settle - now;
@@ -211,7 +211,7 @@ pub fn quarter_range(first: Quarter, last: Quarter) -> Vec<Quarter> {
 /// interval of `oldest` and later: a multiple of 5 reaching back to the quarter's
 /// start plus one whole bucket of margin, because the oldest bucket of a reply
 /// may be partial. `None` when that exceeds the 24 h LivePerson serves.
-pub fn timeframe_covering(oldest: Quarter, now: DateTime<Utc>) -> Option<u32> {
+pub(crate) fn timeframe_covering(oldest: Quarter, now: DateTime<Utc>) -> Option<u32> {
     let back_secs = (now - oldest.start()).num_seconds().max(0);
     let back_min = (back_secs + 59) / 60;
     let bucket = INTERVAL_MINUTES;
@@ -224,7 +224,7 @@ pub fn timeframe_covering(oldest: Quarter, now: DateTime<Utc>) -> Option<u32> {
 }
 
 /// The oldest quarter LivePerson still serves whole at `now`.
-pub fn oldest_servable(now: DateTime<Utc>) -> Quarter {
+pub(crate) fn oldest_servable(now: DateTime<Utc>) -> Quarter {
     let mut q = Quarter::containing(now - Duration::minutes(MAX_TIMEFRAME_MINUTES));
     while timeframe_covering(q, now).is_none() {
         q = q.next();
@@ -257,7 +257,7 @@ pub fn parse_quarter_arg(input: &str) -> Result<Quarter, QuarterError> {
 
 /// Why a START/END range cannot be rerun at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RangeError {
+pub(crate) enum RangeError {
     #[error("END {end} is before START {start}")]
     EndBeforeStart { start: String, end: String },
     #[error(
@@ -278,7 +278,7 @@ pub enum RangeError {
 }
 
 /// Check a rerun range against LivePerson's window and the clock; returns its quarters.
-pub fn validate_range(
+pub(crate) fn validate_range(
     start: Quarter,
     end: Quarter,
     now: DateTime<Utc>,

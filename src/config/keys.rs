@@ -90,25 +90,25 @@ impl<T: Sync> Choices for &'static [(&'static str, T)] {
 }
 
 /// The name a label stands for: `oauth2` for "oauth2 (client credentials)".
-pub fn choice_name(label: &str) -> &str {
+pub(crate) fn choice_name(label: &str) -> &str {
     label.split_once(" (").map_or(label, |(name, _)| name)
 }
 
 /// LP_AUTH values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
+pub(crate) enum AuthMethod {
     OAuth2,
     OAuth1,
 }
 
-pub const AUTH_METHODS: &[(&str, AuthMethod)] = &[
+pub(crate) const AUTH_METHODS: &[(&str, AuthMethod)] = &[
     ("oauth2 (client credentials)", AuthMethod::OAuth2),
     ("oauth1 (app keys)", AuthMethod::OAuth1),
 ];
-pub const SIGNATURE_METHODS: &[(&str, ())] = &[("HMAC-SHA1", ())];
+pub(crate) const SIGNATURE_METHODS: &[(&str, ())] = &[("HMAC-SHA1", ())];
 pub const UNMAPPED_AGENTS: &[(&str, UnmappedAgents)] =
     &[("keep", UnmappedAgents::Keep), ("skip", UnmappedAgents::Skip)];
-pub const CHANNELS: &[(&str, Channel)] = &[("chat", Channel::Chat), ("messaging", Channel::Messaging)];
+pub(crate) const CHANNELS: &[(&str, Channel)] = &[("chat", Channel::Chat), ("messaging", Channel::Messaging)];
 pub const DELIVERY: &[(&str, DeliveryMode)] = &[("push", DeliveryMode::Push), ("pull", DeliveryMode::Pull)];
 pub const FTP_TLS: &[(&str, FtpTls)] = &[
     ("none", FtpTls::None),
@@ -119,7 +119,7 @@ pub const FTP_PROTOCOL: &[(&str, FtpProtocol)] = &[
     ("ftp (FTP or FTPS per FTP_TLS)", FtpProtocol::Ftp),
     ("sftp (SSH)", FtpProtocol::Sftp),
 ];
-pub const FILE_STAMPS: &[(&str, FileStamp)] = &[("start", FileStamp::Start), ("end", FileStamp::End)];
+pub(crate) const FILE_STAMPS: &[(&str, FileStamp)] = &[("start", FileStamp::Start), ("end", FileStamp::End)];
 pub const EMAIL_TLS: &[(&str, EmailTls)] = &[
     ("starttls", EmailTls::StartTls),
     ("tls", EmailTls::Tls),
@@ -143,12 +143,12 @@ pub fn key(name: &str) -> &'static Key {
 }
 
 /// Whether `name` is a key whose value is a secret (unknown keys are not).
-pub fn is_secret(name: &str) -> bool {
+pub(crate) fn is_secret(name: &str) -> bool {
     KEYS.iter().any(|k| k.name == name && k.secret)
 }
 
 /// The keys required with a method or feature, e.g. the credentials of `oauth2`.
-pub fn required_with(what: &'static str) -> impl Iterator<Item = &'static str> {
+pub(crate) fn required_with(what: &'static str) -> impl Iterator<Item = &'static str> {
     KEYS.iter()
         .filter(move |k| k.unset == RequiredWith(what))
         .map(|k| k.name)

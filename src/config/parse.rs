@@ -33,7 +33,11 @@ impl RawConfig {
     }
 
     /// [`Self::parse`] with an explicit environment lookup for `$NAME` (see [`shell`]).
-    pub fn parse_with_env(text: &str, path: &str, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub(crate) fn parse_with_env(
+        text: &str,
+        path: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut raw = RawConfig {
             path: path.to_string(),
             ..Default::default()
@@ -68,7 +72,7 @@ impl RawConfig {
     }
 
     /// Apply `WFM_<KEY>` overrides from `env` (a lookup, so tests need not touch the process env).
-    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+    pub(crate) fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
         for key in KEYS {
             if let Some(v) = env(&format!("WFM_{}", key.name)) {
                 self.values.insert(key.name.to_string(), (v, Origin::Env));
@@ -76,7 +80,7 @@ impl RawConfig {
         }
     }
 
-    pub fn holds_secret_in_file(&self) -> bool {
+    pub(crate) fn holds_secret_in_file(&self) -> bool {
         self.values
             .iter()
             .any(|(k, (v, o))| keys::is_secret(k) && !v.is_empty() && matches!(o, Origin::File { .. }))
