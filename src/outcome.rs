@@ -70,6 +70,9 @@ pub struct QuarterOutcome {
     pub error: Option<Failure>,
     /// Written into REPORT_DIR by an earlier run, only uploaded by this one.
     pub pending: bool,
+    /// Messaging: built from Key Messaging Metrics alone (beyond Messaging
+    /// Operations' 24 h): `Q_` and `AS_`, no `AQ_`.
+    pub partial: bool,
 }
 
 impl QuarterOutcome {
@@ -79,9 +82,14 @@ impl QuarterOutcome {
             files: vec![],
             error: Some(failure),
             pending: false,
+            partial: false,
         }
     }
 }
+
+/// Why a messaging quarter is partial, in the words of the log, the summary,
+/// `status` and the mail.
+pub const PARTIAL_WHY: &str = "Messaging Operations serves 24 h";
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
@@ -165,10 +173,23 @@ impl RunSummary {
     }
 
     /// The one summary line every run logs.
+    /// Quarters delivered (or built) partial: messaging beyond Messaging Operations' 24 h.
+    pub fn partial(&self) -> usize {
+        self.quarters.iter().filter(|q| q.error.is_none() && q.partial).count()
+    }
+
+    /// ", N partial (why)" when some quarters are partial; empty otherwise (chat).
+    pub fn partial_words(&self) -> String {
+        match self.partial() {
+            0 => String::new(),
+            n => format!(" ({n} partial: Q_ and AS_ only, {PARTIAL_WHY})"),
+        }
+    }
+
     pub fn line(&self, seconds: f64) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
-            "run finished: {} of {} quarter(s) {}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            "run finished: {} of {} quarter(s) {}{}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
             delivered,
             self.quarters.len(),
             if self.dry_run {
@@ -176,6 +197,7 @@ impl RunSummary {
             } else {
                 "delivered"
             },
+            self.partial_words(),
             self.quarters.iter().map(|q| q.files.len()).sum::<usize>(),
             self.requests,
             self.retries,
@@ -204,6 +226,7 @@ mod tests {
             }],
             error: None,
             pending: false,
+            partial: false,
         };
         let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
         let s = RunSummary {

@@ -541,7 +541,6 @@ fn every_document_link_resolves_inside_the_repo() {
 /// in one sitting; a longer one is split by concern.
 const MAX_LINES: usize = 500;
 
-
 #[test]
 fn no_source_file_is_above_500_lines() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

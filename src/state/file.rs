@@ -75,6 +75,7 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
                 written: QuarterSet::default(),
                 lost: quarters(&v1.lost).map_err(Unusable::Damaged)?,
                 outage: v1.outage,
+                partial: QuarterSet::default(),
             })
         }
         Some(v) if v == u64::from(STATE_VERSION) => {
@@ -196,7 +197,12 @@ pub struct ReportFiles<'a> {
 impl ReportFiles<'_> {
     /// Whether every file of `q` is there.
     pub fn has(&self, q: Quarter) -> bool {
-        self.prefixes.iter().all(|p| self.dir.join(q.file_name(p)).is_file())
+        Self::has_all(self.dir, self.prefixes, q)
+    }
+
+    /// Whether every file of `q` named by `prefixes` is in `dir`.
+    pub fn has_all(dir: &Path, prefixes: &[&str], q: Quarter) -> bool {
+        prefixes.iter().all(|p| dir.join(q.file_name(p)).is_file())
     }
 
     /// The quarters whose files are all there.

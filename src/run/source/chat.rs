@@ -35,7 +35,7 @@ pub(super) async fn build_quarters(
     let sel = selection(ctx.cfg, agent_map);
     let mut unmapped = std::collections::BTreeSet::new();
     for q in quarters {
-        let built = build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped).map(Vec::from);
+        let built = build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped).map(super::BuiltFiles::from);
         if let Err(failure) = &built {
             error!("quarter {q}: {failure}");
         }
