@@ -16,6 +16,8 @@ use lp_sim::{Fault, Generator, KmmStatus, Method, Simulator};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+#[path = "messaging/ops.rs"]
+mod ops;
 #[path = "messaging/refusals.rs"]
 mod refusals;
 
