@@ -178,6 +178,15 @@ impl RunSummary {
         self.quarters.iter().filter(|q| q.error.is_none() && q.partial).count()
     }
 
+    /// The quarters delivered (or built) partial, oldest first.
+    pub fn partial_quarters(&self) -> Vec<Quarter> {
+        self.quarters
+            .iter()
+            .filter(|q| q.error.is_none() && q.partial)
+            .map(|q| q.quarter)
+            .collect()
+    }
+
     /// ", N partial (why)" when some quarters are partial; empty otherwise (chat).
     pub fn partial_words(&self) -> String {
         match self.partial() {
