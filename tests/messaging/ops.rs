@@ -247,3 +247,61 @@ async fn an_unusable_messaging_operations_reply_fails_every_quarter_of_the_run()
         the_run_fails(&sim, m, f, times, &needles).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_makes_one_call_per_api_and_names_a_missing_privilege_per_api() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = messaging(now).start().await;
+    let s = Setup::without_hosts(&sim, CHANNEL);
+    let cfg = s.config.to_str().unwrap().to_string();
+    let check = || async { wfm(&["check", "--config", &cfg], now).await };
+    let out = check().await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("an authorised msgconversation request (the last 5 minutes) for account 12345678 was accepted"),
+        "{text}"
+    );
+    assert_eq!(sim.method_requests(Method::MsgConversation), 1);
+    assert_eq!(sim.method_requests(Method::Metrics), 1);
+    let conv = query_of(&sim, Method::MsgConversation);
+    assert_eq!(conv[0]["timeframe"], "5");
+
+    // A missing privilege is named per API.
+    sim.inject(Some(Method::MsgConversation), Fault::ServerError(403), 1);
+    let out = check().await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("lacks the Messaging Operations privilege"), "{text}");
+    assert!(!text.contains("lacks the Key Messaging Metrics privilege"), "{text}");
+    sim.inject(Some(Method::Metrics), Fault::ServerError(403), 1);
+    let out = check().await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("lacks the Key Messaging Metrics privilege"), "{text}");
+    assert!(
+        text.contains("msgconversation request (the last 5 minutes)"),
+        "the other API still checked: {text}"
+    );
+    // A valid token refused by msgconversation (LivePerson documents only its v=1).
+    sim.inject(Some(Method::MsgConversation), Fault::ServerError(401), 2);
+    let out = check().await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("msgconversation refused the OAuth 2.0 token"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_with_oauth1_warns_that_offered_needs_oauth2() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).with(|o| o.chat_data = false).start().await;
+    let s = Setup::new(&sim, CHANNEL);
+    let out = wfm(&["check", "--config", s.config.to_str().unwrap()], now).await;
+    let text = stdout(&out);
+    assert!(
+        text.contains("messaging: Offered/Abandoned need LP_AUTH=oauth2"),
+        "{text}"
+    );
+    assert_eq!(sim.method_requests(Method::MsgSkillSegments), 0);
+    assert_eq!(sim.method_requests(Method::MsgConversation), 1);
+}
