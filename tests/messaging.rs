@@ -868,6 +868,12 @@ async fn the_demo_shows_a_messaging_account() {
     let reports = dir.path().join("d/reports");
     let names = files_in(&reports);
     // The loop's quarter whole (Q_, AQ_, AS_); the rerun two days back partial.
+    assert_eq!(
+        text.matches("partial: Q_ and AS_ only, Messaging Operations serves 24 h")
+            .count(),
+        3,
+        "{text}"
+    );
     assert_eq!(names.iter().filter(|n| n.starts_with("AQ_")).count(), 1, "{names:?}");
     assert_eq!(names.len(), 9, "loop and a 3-quarter rerun two days back: {names:?}");
     xmllint(&xml_files(&reports));
