@@ -87,9 +87,7 @@ impl QuarterOutcome {
     }
 }
 
-/// Why a messaging quarter is partial, in the words of the log, the summary,
-/// `status` and the mail.
-pub const PARTIAL_WHY: &str = "Messaging Operations serves 24 h";
+pub use crate::quarter::PARTIAL_WHY;
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]

@@ -264,7 +264,7 @@ impl Status {
                 format!(
                     "{} quarter(s), Q_ and AS_ only ({}): {}",
                     self.partial.len(),
-                    crate::outcome::PARTIAL_WHY,
+                    crate::quarter::PARTIAL_WHY,
                     self.partial
                 ),
             ));
