@@ -305,3 +305,51 @@ async fn check_with_oauth1_warns_that_offered_needs_oauth2() {
     assert_eq!(sim.method_requests(Method::MsgSkillSegments), 0);
     assert_eq!(sim.method_requests(Method::MsgConversation), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_quarters_wait_for_the_upload_with_their_two_files() {
+    use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
+    let ftp = |port: u16| {
+        format!(
+            "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
+            ftp_server::USER,
+            ftp_server::PASS
+        )
+    };
+    let first = t("2026-11-23T08:16:30Z");
+    let sim = messaging(first).start().await;
+    let down = crate::delivery_support::refused_port();
+    let s = Setup::new(&sim, &format!("{CHANNEL}{}", ftp(down)));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], first).await;
+    assert_eq!(out.status.code(), Some(1), "FTP is down: {}", stderr(&out));
+    // 26 hours later, FTP still down: 104 quarters built, 8 of them partial, none uploaded.
+    let later = t("2026-11-24T10:16:30Z");
+    sim.set_now(later);
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let st = s.state_json().unwrap();
+    assert_eq!(quarters_in(&st["written"]), 105, "{st}");
+    // 08:15 to 10:15 on the 23rd: older than now − 1430 min (10:26:30).
+    assert_eq!(quarters_in(&st["partial"]), 9, "{st}");
+    assert_eq!(files_in(&s.reports()).len(), 3 * 96 + 2 * 9);
+    // FTP back: every waiting quarter goes from REPORT_DIR, the partial ones with two files.
+    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
+        .await
+        .unwrap();
+    s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
+    let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let pushed = server.names();
+    assert_eq!(pushed.len(), 3 * 96 + 2 * 9, "{pushed:?}");
+    assert!(!pushed.contains(&"AQ_112326.0815.xml".to_string()) && pushed.contains(&"AS_112326.0815.xml".to_string()));
+    let st = s.state_json().unwrap();
+    assert_eq!(quarters_in(&st["delivered"]), 105, "{st}");
+    assert_eq!(quarters_in(&st["written"]), 0, "{st}");
+    assert_eq!(quarters_in(&st["partial"]), 9, "{st}");
+    let exp = ExpectKmm::all(sim.generator());
+    exp.check_quarter(&s.reports(), t("2026-11-23T08:00:00Z"));
+    ExpectKmm::all(sim.generator())
+        .partial()
+        .check_quarter(&s.reports(), t("2026-11-23T10:15:00Z"));
+    exp.check_quarter(&s.reports(), t("2026-11-23T10:30:00Z"));
+}
