@@ -121,6 +121,16 @@ async fn oauth1_leaves_msgskillsegments_out_with_one_warning() {
     );
     let text = std::fs::read_to_string(s.reports().join("Q_112426.1000.xml")).unwrap();
     assert!(!text.contains("<Offered>") && text.contains("<Handled>"), "{text}");
+    // A six-quarter rerun: one msgconversation request, signed.
+    let out_dir = s.path("out");
+    let out = rerun(&s, &out_dir, "112426.0830", "112426.0945", 0, now).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for q in stems("2026-11-24T08:30:00Z", "2026-11-24T09:45:00Z") {
+        ExpectKmm::all(sim.generator()).oauth1().check_quarter(&out_dir, q);
+    }
+    xmllint(&xml_files(&out_dir));
+    assert_eq!(sim.method_requests(Method::MsgSkillSegments), 0);
+    assert_eq!(sim.method_requests(Method::MsgConversation), 2, "one per run");
 }
 
 /// A two-quarter rerun with `fault` queued on `method` (`times` times): the run
@@ -173,6 +183,8 @@ async fn an_unusable_messaging_operations_reply_fails_every_quarter_of_the_run()
         "skillSegmentsWithNonResponsiveAgents": 0, "interactiveSkillSegments": 2});
     let mut negative = counts.clone();
     negative["interactiveSkillSegments"] = json!(-2);
+    let mut fractional = counts.clone();
+    fractional["interactiveSkillSegments"] = json!(2.5);
     let mut missing = counts.clone();
     missing
         .as_object_mut()

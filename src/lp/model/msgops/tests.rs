@@ -256,3 +256,15 @@ fn queries_are_the_contracts() {
         ]
     );
 }
+
+proptest::proptest! {
+    /// No reply, however hostile, panics either parser.
+    #[test]
+    fn hostile_bytes_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..400), json in "[\\[\\]{}:,\"0-9a-zA-Z_ .-]{0,300}") {
+        let (a, b) = (q("112525.1000"), q("112525.1015"));
+        for bytes in [body.as_slice(), json.as_bytes()] {
+            let _ = parse_segments(bytes, a, b);
+            let _ = parse_conversation(bytes, &[a, b], &IdSelection::All, t("2025-11-25T10:40:00Z").timestamp_millis());
+        }
+    }
+}
