@@ -13,7 +13,10 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
+mod conversation;
 mod intervals;
+
+pub use conversation::{decode_quarter, parse_conversation, ConvBuckets};
 
 /// An id from a reply as an error shows it: as it is, or quoted and escaped
 /// when it holds a control character (outside text never reaches a log raw).
@@ -79,12 +82,13 @@ pub enum OpsError {
     BucketStamp { stamp: i64 },
     #[error("{method} reply holds the interval stamped {stamp} twice")]
     Twice { method: Method, stamp: i64 },
-    #[error("{method} reply: {field} of {id} at {stamp} is {value}, which is not a count")]
+    #[error("{method} reply: {field} of {id} {at} is {value}, which is not a count")]
     Negative {
         method: Method,
         field: &'static str,
         id: String,
-        stamp: i64,
+        /// Where: "at 1764064800000", "in its interval".
+        at: String,
         value: i64,
     },
     #[error("{method} reply is inconsistent: {why}")]
@@ -127,17 +131,6 @@ pub struct Conv {
     pub by_system: u64,
     /// `totalHandlingTime_resolvedConversations`.
     pub handle_time: u64,
-}
-
-impl Conv {
-    fn add(&mut self, o: &Conv) -> Option<()> {
-        self.handled = self.handled.checked_add(o.handled)?;
-        self.by_agent = self.by_agent.checked_add(o.by_agent)?;
-        self.by_consumer = self.by_consumer.checked_add(o.by_consumer)?;
-        self.by_system = self.by_system.checked_add(o.by_system)?;
-        self.handle_time = self.handle_time.checked_add(o.handle_time)?;
-        Some(())
-    }
 }
 
 /// One quarter's `msgconversation` figures.
@@ -218,7 +211,8 @@ pub fn parse_segments<R: Read>(
             })?;
         let mut per = HashMap::with_capacity(skills.len());
         for (id, s) in skills {
-            let c = |n, f| count(m, n, f, &id, stamp);
+            let at = format!("at {stamp}");
+            let c = |n, f| count(m, n, f, &id, &at);
             let seg = Segments {
                 offered: c(s.total_skill_conversation_segments, "totalSkillConversationSegments")?,
                 abandoned_by_consumers: c(
@@ -265,161 +259,6 @@ pub fn parse_segments<R: Read>(
         }
         Ok(())
     })?;
-    Ok(out)
-}
-
-#[derive(Deserialize)]
-struct ConvInterval {
-    timestamp: Option<Num>,
-    #[serde(rename = "metricsData")]
-    data: Option<ConvData>,
-    #[serde(rename = "skillsMetricsPerAgent")]
-    direct: Option<PerAgent>,
-}
-
-#[derive(Deserialize)]
-struct ConvData {
-    #[serde(rename = "skillsMetricsPerAgent")]
-    per: Option<PerAgent>,
-}
-
-#[derive(Deserialize)]
-struct PerAgent {
-    #[serde(rename = "metricsPerSkill")]
-    skills: Option<HashMap<String, ConvSkill>>,
-}
-
-#[derive(Deserialize)]
-struct ConvSkill {
-    #[serde(rename = "metricsPerAgent", default, deserialize_with = "super::nullable")]
-    agents: HashMap<String, ConvFig>,
-    #[serde(rename = "metricsTotals")]
-    totals: Option<ConvFig>,
-}
-
-#[derive(Deserialize)]
-struct ConvFig {
-    #[serde(rename = "totalResolvedConversations")]
-    total: Option<Num>,
-    #[serde(rename = "resolvedConversations_byCCP")]
-    by_ccp: Option<Num>,
-    #[serde(rename = "resolvedConversations_byConsumer")]
-    by_consumer: Option<Num>,
-    #[serde(rename = "resolvedConversations_bySystem")]
-    by_system: Option<Num>,
-    #[serde(rename = "totalHandlingTime_resolvedConversations")]
-    time: Option<Num>,
-}
-
-impl ConvFig {
-    /// The figures; `parts` also requires the by-parts (an agent's `AQ_` row needs them).
-    fn read(&self, id: &str, stamp: i64, parts: bool) -> Result<Conv, OpsError> {
-        let m = Method::MsgConversation;
-        let c = |n, f| count(m, n, f, id, stamp);
-        let part = |n: Option<Num>, f| match (parts, n) {
-            (false, None) => Ok(0),
-            _ => c(n, f),
-        };
-        Ok(Conv {
-            handled: c(self.total, "totalResolvedConversations")?,
-            by_agent: part(self.by_ccp, "resolvedConversations_byCCP")?,
-            by_consumer: part(self.by_consumer, "resolvedConversations_byConsumer")?,
-            by_system: part(self.by_system, "resolvedConversations_bySystem")?,
-            handle_time: c(self.time, "totalHandlingTime_resolvedConversations")?,
-        })
-    }
-}
-
-/// The `msgconversation` reply cut into `quarters` (each one's buckets stamped
-/// S+5, S+10, S+15 min; buckets of other quarters and the one in progress after
-/// `now_ms` are skipped). Every bucket a quarter needs must be there, once. A
-/// skill's totals are its `metricsTotals` (the sum of its agents when absent);
-/// per agent only the `agents` selected are kept.
-pub fn parse_conversation<R: Read>(
-    reader: R,
-    quarters: &[Quarter],
-    agents: &IdSelection,
-    now_ms: i64,
-) -> Result<BTreeMap<Quarter, ConvQuarter>, OpsError> {
-    let m = Method::MsgConversation;
-    let wanted: std::collections::BTreeSet<Quarter> = quarters.iter().copied().collect();
-    let mut out: BTreeMap<Quarter, ConvQuarter> = wanted.iter().map(|q| (*q, ConvQuarter::default())).collect();
-    let mut seen = std::collections::HashSet::new();
-    let overflow = |id: &str| OpsError::Inconsistent {
-        method: m,
-        why: format!("the figures of {} overflow", shown(id)),
-    };
-    for_each_interval(reader, m, |iv: ConvInterval| {
-        let stamp = iv
-            .timestamp
-            .ok_or_else(|| OpsError::Missing {
-                method: m,
-                member: "timestamp",
-                place: " in an interval".into(),
-            })?
-            .0;
-        if stamp.rem_euclid(BUCKET_MS) != 0 {
-            return Err(OpsError::BucketStamp { stamp });
-        }
-        if !seen.insert(stamp) {
-            return Err(OpsError::Twice { method: m, stamp });
-        }
-        let per = iv
-            .direct
-            .or(iv.data.and_then(|d| d.per))
-            .and_then(|p| p.skills)
-            .ok_or_else(|| OpsError::Missing {
-                method: m,
-                member: "skillsMetricsPerAgent.metricsPerSkill",
-                place: format!(" in the interval {stamp}"),
-            })?;
-        let q = chrono::DateTime::from_timestamp_millis(stamp - 1).map(Quarter::containing);
-        let Some(into) = q.filter(|_| stamp <= now_ms).and_then(|q| out.get_mut(&q)) else {
-            return Ok(());
-        };
-        for (skill, s) in per {
-            let mut sum = Conv::default();
-            for (agent, f) in &s.agents {
-                let c = f.read(&format!("agent {agent} in skill {skill}"), stamp, true)?;
-                sum.add(&c).ok_or_else(|| overflow(&skill))?;
-                if agents.contains(agent) {
-                    let e = into.agents.entry((agent.clone(), skill.clone())).or_default();
-                    e.add(&c).ok_or_else(|| overflow(agent))?;
-                }
-            }
-            let total = match &s.totals {
-                Some(t) => t.read(&format!("skill {skill}"), stamp, false)?,
-                None => sum,
-            };
-            if sum.handled > total.handled || sum.handle_time > total.handle_time {
-                return Err(OpsError::Inconsistent {
-                    method: m,
-                    why: format!(
-                        "at {stamp} the agents of skill {} resolved {} conversations in {} s, more than its metricsTotals ({} in {} s)",
-                        shown(&skill),
-                        sum.handled,
-                        sum.handle_time,
-                        total.handled,
-                        total.handle_time
-                    ),
-                });
-            }
-            into.skills
-                .entry(skill.clone())
-                .or_default()
-                .add(&total)
-                .ok_or_else(|| overflow(&skill))?;
-        }
-        Ok(())
-    })?;
-    for q in &wanted {
-        for end in q.interval_ends() {
-            let end = end.timestamp_millis();
-            if !seen.contains(&end) {
-                return Err(OpsError::NoBucket { end, quarter: q.stem() });
-            }
-        }
-    }
     Ok(out)
 }
 

@@ -80,7 +80,7 @@ pub(super) async fn build_quarters(
     })
     .await;
     let first_failure = match ready {
-        Ok(Ok(ops)) => {
+        Ok(Ok(mut ops)) => {
             debug!(
                 "fetching {} messaging quarter(s) from Key Messaging Metrics (LivePerson auth: {})",
                 quarters.len(),
@@ -97,7 +97,13 @@ pub(super) async fn build_quarters(
                     Ok(None) => break None,
                     Ok(Some((q, Ok(p)))) => {
                         next += 1;
-                        let built = build_one(ctx, q, &p, ops.get(&q), &sel, &mut unmapped);
+                        let built = match ops.quarter(q) {
+                            Ok(o) => build_one(ctx, q, &p, o.as_ref(), &sel, &mut unmapped),
+                            Err(failure) => {
+                                error!("quarter {q}: {failure}");
+                                Err(failure)
+                            }
+                        };
                         take(q, built);
                     }
                     Ok(Some((q, Err(Fetch::Quarter(failure))))) => {

@@ -6,13 +6,15 @@
 
 use super::lp_failure;
 use crate::lp::client::LpClient;
-use crate::lp::model::msgops::{self, OpsError, OpsQuarter};
+use crate::lp::model::msgops::{self, ConvBuckets, OpsError, OpsQuarter, Segments};
 use crate::lp::model::Method;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
 use crate::select::IdSelection;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use tracing::{debug, warn};
 
 /// How far back a quarter's start may lie for Messaging Operations: its 24 h
@@ -27,17 +29,64 @@ pub fn serves(q: Quarter, now: DateTime<Utc>) -> bool {
     q.start() >= now - Duration::minutes(OPS_REACH_MINUTES)
 }
 
-/// The Messaging Operations figures of `full` (quarters in order, all served),
-/// by quarter. Every quarter of `full` gets an entry.
+/// The run's Messaging Operations figures: `msgskillsegments` per quarter (small),
+/// and `msgconversation`'s records kept in a temporary file (the spill), decoded
+/// one quarter at a time when the quarter is built.
+pub(super) struct Ops {
+    segments: Option<BTreeMap<Quarter, HashMap<String, Segments>>>,
+    conv: ConvBuckets,
+    spill: Option<File>,
+    /// Where each quarter's buckets are in the spill.
+    chunks: BTreeMap<Quarter, Vec<(u64, usize)>>,
+}
+
+impl Ops {
+    fn none() -> Self {
+        Ops {
+            segments: None,
+            conv: ConvBuckets::default(),
+            spill: None,
+            chunks: BTreeMap::new(),
+        }
+    }
+
+    /// Quarter `q`'s figures; `Ok(None)` when the run did not ask for them (a
+    /// partial quarter).
+    pub fn quarter(&mut self, q: Quarter) -> Result<Option<OpsQuarter>, Failure> {
+        let Some(skills) = self.conv.skills.remove(&q) else {
+            return Ok(None);
+        };
+        let read_back = |e: &dyn std::fmt::Display| {
+            Failure::new(
+                FailureKind::Write,
+                format!("cannot read the Messaging Operations records back from their temporary file ({e}); check TMPDIR's disk; no files written"),
+            )
+        };
+        let mut bytes = Vec::new();
+        for (offset, len) in self.chunks.remove(&q).unwrap_or_default() {
+            let mut f = self.spill.as_ref().ok_or_else(|| read_back(&"no file"))?;
+            f.seek(SeekFrom::Start(offset)).map_err(|e| read_back(&e))?;
+            let mut b = vec![0; len];
+            f.read_exact(&mut b).map_err(|e| read_back(&e))?;
+            bytes.push(b);
+        }
+        let conv =
+            msgops::decode_quarter(&self.conv.ids, &skills, bytes.iter().map(Vec::as_slice)).map_err(unusable)?;
+        let segments = self.segments.as_mut().map(|s| s.remove(&q).unwrap_or_default());
+        Ok(Some(OpsQuarter { segments, conv }))
+    }
+}
+
+/// The Messaging Operations figures of `full` (quarters in order, all served).
 pub(super) async fn fetch(
     client: &LpClient,
     full: &[Quarter],
     skills: &IdSelection,
     agents: &IdSelection,
     now: DateTime<Utc>,
-) -> Result<BTreeMap<Quarter, OpsQuarter>, Failure> {
+) -> Result<Ops, Failure> {
     let (Some(first), Some(last)) = (full.first().copied(), full.last().copied()) else {
-        return Ok(BTreeMap::new());
+        return Ok(Ops::none());
     };
     let oauth2 = client.is_oauth2();
     if !oauth2 {
@@ -60,17 +109,40 @@ pub(super) async fn fetch(
     // join, not try_join: both requests are made either way, so the count is stable.
     let (seg, conv) = tokio::join!(segments, client.msg_ops(Method::MsgConversation, &conv_query));
     let (seg, conv) = (seg.map_err(|e| lp_failure(&e))?, conv.map_err(|e| lp_failure(&e))?);
-    let mut segments = match seg {
+    let segments = match seg {
         Some(raw) => Some(msgops::parse_segments(raw.reader(), first, last).map_err(unusable)?),
         None => None,
     };
-    let conv = msgops::parse_conversation(conv.reader(), full, agents, now.timestamp_millis()).map_err(unusable)?;
-    let mut out = BTreeMap::new();
-    for (q, c) in conv {
-        let segments = segments.as_mut().map(|s| s.remove(&q).unwrap_or_default());
-        out.insert(q, OpsQuarter { segments, conv: c });
-    }
-    Ok(out)
+    let local = |what: &str, e: &dyn std::fmt::Display| {
+        Failure::new(
+            FailureKind::Write,
+            format!("cannot keep the Messaging Operations records in a temporary file ({what}: {e}); check the free space of TMPDIR; no files written"),
+        )
+    };
+    let spill = tempfile::tempfile().map_err(|e| local("create", &e))?;
+    let mut out = BufWriter::with_capacity(1 << 16, spill);
+    let mut offset = 0u64;
+    let mut chunks: BTreeMap<Quarter, Vec<(u64, usize)>> = BTreeMap::new();
+    let mut keep = |q: Quarter, bytes: &[u8]| {
+        out.write_all(bytes).map_err(|e| e.to_string())?;
+        chunks.entry(q).or_default().push((offset, bytes.len()));
+        offset += bytes.len() as u64;
+        Ok(())
+    };
+    let conv =
+        msgops::parse_conversation(conv.reader(), full, agents, now.timestamp_millis(), &mut keep).map_err(unusable)?;
+    let spill = out.into_inner().map_err(|e| local("write", &e.error()))?;
+    debug!(
+        "{offset} bytes of msgconversation records for {} quarter(s), {} ids",
+        full.len(),
+        conv.ids.len()
+    );
+    Ok(Ops {
+        segments,
+        conv,
+        spill: Some(spill),
+        chunks,
+    })
 }
 
 /// A reply that cannot be trusted fails the run's quarters: no partial files.

@@ -129,10 +129,34 @@ fn bucket(stamp: i64, wrapped: bool, totals: &str) -> String {
     }
 }
 
+/// Parses and decodes every quarter, the records kept in memory.
+fn conv_with(
+    body: &str,
+    qs: &[Quarter],
+    agents: &IdSelection,
+    now_ms: i64,
+) -> Result<BTreeMap<Quarter, ConvQuarter>, OpsError> {
+    let mut kept: BTreeMap<Quarter, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut keep = |q: Quarter, b: &[u8]| {
+        kept.entry(q).or_default().push(b.to_vec());
+        Ok(())
+    };
+    let c = parse_conversation(body.as_bytes(), qs, agents, now_ms, &mut keep)?;
+    let mut out = BTreeMap::new();
+    for (q, skills) in &c.skills {
+        let chunks = kept
+            .get(q)
+            .map(|v| v.iter().map(Vec::as_slice).collect::<Vec<_>>())
+            .unwrap_or_default();
+        out.insert(*q, decode_quarter(&c.ids, skills, chunks)?);
+    }
+    Ok(out)
+}
+
 fn conv(buckets: &[String], quarters: &[&str], now: &str) -> Result<BTreeMap<Quarter, ConvQuarter>, OpsError> {
     let body = format!(r#"{{"metricsByIntervals": [{}]}}"#, buckets.join(","));
     let qs: Vec<Quarter> = quarters.iter().map(|s| q(s)).collect();
-    parse_conversation(body.as_bytes(), &qs, &IdSelection::All, t(now).timestamp_millis())
+    conv_with(&body, &qs, &IdSelection::All, t(now).timestamp_millis())
 }
 
 #[test]
@@ -167,8 +191,8 @@ fn conversations_sum_three_buckets_per_quarter() {
     assert!(e.to_string().contains("no bucket ending"), "{e}");
     // The agent filter keeps the queue whole.
     let body = format!(r#"{{"metricsByIntervals": [{}]}}"#, buckets.join(","));
-    let r = parse_conversation(
-        body.as_bytes(),
+    let r = conv_with(
+        &body,
         &[q("112525.1000")],
         &IdSelection::List(vec!["7".into()]),
         t("2025-11-25T10:17:00Z").timestamp_millis(),
@@ -264,7 +288,7 @@ proptest::proptest! {
         let (a, b) = (q("112525.1000"), q("112525.1015"));
         for bytes in [body.as_slice(), json.as_bytes()] {
             let _ = parse_segments(bytes, a, b);
-            let _ = parse_conversation(bytes, &[a, b], &IdSelection::All, t("2025-11-25T10:40:00Z").timestamp_millis());
+            let _ = conv_with(&String::from_utf8_lossy(bytes), &[a, b], &IdSelection::All, t("2025-11-25T10:40:00Z").timestamp_millis());
         }
     }
 }
