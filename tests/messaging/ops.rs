@@ -183,6 +183,8 @@ async fn an_unusable_messaging_operations_reply_fails_every_quarter_of_the_run()
         "skillSegmentsWithNonResponsiveAgents": 0, "interactiveSkillSegments": 2});
     let mut negative = counts.clone();
     negative["interactiveSkillSegments"] = json!(-2);
+    let mut inconsistent = counts.clone();
+    inconsistent["interactiveSkillSegments"] = json!(5);
     let mut fractional = counts.clone();
     fractional["interactiveSkillSegments"] = json!(2.5);
     let mut missing = counts.clone();
