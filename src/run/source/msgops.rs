@@ -90,7 +90,7 @@ pub(super) async fn fetch(
     };
     let oauth2 = client.is_oauth2();
     if !oauth2 {
-        warn!("messaging: Offered/Abandoned need LP_AUTH=oauth2 (msgskillsegments v=2 takes only OAuth 2.0; its six Q_ elements are left out)");
+        warn!("messaging: Offered/Abandoned need LP_AUTH=oauth2 (msgskillsegments v=2 takes only OAuth 2.0; its Q_ elements, Offered to AvgTimeToFirstAgentMessage, are left out)");
     }
     let tf = msgops::conversation_timeframe(first, now);
     debug!(
