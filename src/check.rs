@@ -119,7 +119,7 @@ async fn liveperson(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
         Ok(match cfg.channel {
             Channel::Chat => "chat: the Operational Realtime methods; files Q_, AQ_ and AS_".to_string(),
             Channel::Messaging => {
-                "messaging: Key Messaging Metrics; files Q_ and AS_ (no AQ_), reaching 14 days back".to_string()
+                "messaging: Key Messaging Metrics and Messaging Operations; files Q_, AQ_ and AS_ within 24 hours, Q_ and AS_ (partial) from Key Messaging Metrics alone up to 14 days back".to_string()
             }
         }),
     )];
@@ -160,6 +160,7 @@ async fn liveperson(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
     }
     if cfg.channel == Channel::Messaging {
         items.extend(messaging_items(cfg, &client, now).await);
+        items.push(messaging_operations_item(cfg, &client).await);
         return items;
     }
     match client.day_totals().await {
@@ -254,6 +255,32 @@ async fn messaging_items(cfg: &Config, client: &LpClient, now: DateTime<Utc>) ->
     };
     items.push(item);
     items
+}
+
+/// Messaging Operations: one light authorised `msgconversation` call (the last 5
+/// minutes), the method both LP_AUTH schemes use; a refusal names the missing
+/// privilege (403) or the refused OAuth 2.0 token (401).
+async fn messaging_operations_item(cfg: &Config, client: &LpClient) -> Item {
+    use crate::lp::model::msgops;
+    let query = msgops::conversation_query(5, &cfg.skills);
+    let what = "Messaging Operations";
+    match client.msg_ops(model::Method::MsgConversation, &query, "check").await {
+        Err(e) => Item::new(what, Err(e.to_string())),
+        Ok(_) if matches!(cfg.auth, LpAuth::OAuth1(_)) => Item::warn(
+            what,
+            format!(
+                "an authorised msgconversation request for account {} was accepted; msgskillsegments is not called with LP_AUTH=oauth1 (v=2 takes only OAuth 2.0), so Q_ has no Offered/Abandoned: messaging: Offered/Abandoned need LP_AUTH=oauth2",
+                cfg.account
+            ),
+        ),
+        Ok(_) => Item::new(
+            what,
+            Ok(format!(
+                "an authorised msgconversation request (the last 5 minutes) for account {} was accepted",
+                cfg.account
+            )),
+        ),
+    }
 }
 
 /// A folder exists (or can be made) and takes a file.

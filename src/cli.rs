@@ -22,7 +22,7 @@ pub const VERSION: &str = concat!(
     name = "wfm",
     version = VERSION,
     about = "Moves LivePerson statistics into NICE WFM: XML reports per 15-minute quarter",
-    long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml; messaging accounts (LP_CHANNEL=messaging) get Q_ and AS_ from Key Messaging Metrics. `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours; 14 days for messaging). `wfm demo` shows the whole pipeline against a built-in simulator.",
+    long_about = "Moves LivePerson statistics into NICE WFM.\n\nEvery 15 minutes (from cron) `wfm loop` fetches the quarter that just closed from the LivePerson Operational Realtime API and writes the three NICE files Q_, AQ_ and AS_MMDDYY.hhmm.xml; messaging accounts (LP_CHANNEL=messaging) get the same three from Key Messaging Metrics and the Messaging Operations API (quarters older than 24 hours: a partial Q_ and AS_ from Key Messaging Metrics alone). `wfm rerun` rebuilds past quarters (LivePerson keeps 24 hours; 14 days for messaging). `wfm demo` shows the whole pipeline against a built-in simulator.",
     after_help = "Exit status: 0 every quarter delivered, 1 the run failed, 2 usage or configuration error, 3 another run holds the lock, 130/143 stopped by SIGINT/SIGTERM (SIGHUP, SIGQUIT and SIGUSR1 are handled as SIGTERM).\nConfiguration keys: see config.navomi.example."
 )]
 pub struct Cli {

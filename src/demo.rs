@@ -1,8 +1,9 @@
 //! `wfm demo`: the whole pipeline against the built-in LivePerson simulator,
 //! with no network and no credentials. Writes a config for the simulator, runs
 //! one `loop` and a three-quarter `rerun` in pull mode, and prints a summary.
-//! `--channel messaging` simulates a messaging account (Key Messaging Metrics,
-//! `Q_` and `AS_`), its rerun two days back.
+//! `--channel messaging` simulates a messaging account (Key Messaging Metrics and
+//! Messaging Operations: the loop's quarter `Q_`, `AQ_` and `AS_`), its rerun two
+//! days back (partial quarters: `Q_` and `AS_` from Key Messaging Metrics).
 //! Built with the `demo` feature (on by default), which brings in the `lp-sim` crate.
 
 use crate::config::{self, Channel};
@@ -90,7 +91,8 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
     let looped = run::execute(&cfg, &Job::Loop, &opts).await?;
     let newest = quarter::loop_quarter(now, Duration::seconds(cfg.settle_seconds.into()));
     let rerun_dir = dir.join("rerun");
-    // Messaging reaches 14 days back: its rerun shows a quarter two days old.
+    // Messaging reaches 14 days back: its rerun shows quarters two days old, built
+    // partial (Messaging Operations serves 24 h).
     let last = if messaging {
         quarter::Quarter::starting_at(newest.start() - Duration::days(2)).unwrap_or(newest)
     } else {
@@ -135,7 +137,9 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
         &rerun,
     );
     let per_run = if messaging {
-        "Key Messaging Metrics answers one window at a time: metrics and agent_view per quarter"
+        "Key Messaging Metrics answers one window at a time (metrics and agent_view per quarter); \
+         Messaging Operations one request per method per run (msgskillsegments, msgconversation) \
+         for the quarters of its 24 h"
     } else {
         "3 per run, whatever the number of quarters"
     };
@@ -164,7 +168,12 @@ pub async fn run(output: Option<PathBuf>, channel: Channel) -> Result<()> {
 fn section(out: &mut String, title: &str, s: &RunSummary) {
     let _ = writeln!(out, "\n{title}");
     for q in &s.quarters {
-        let _ = writeln!(out, "  {}", q.quarter);
+        let partial = if q.partial {
+            format!("  partial: Q_ and AS_ only, {}", crate::outcome::PARTIAL_WHY)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}{partial}", q.quarter);
         if let Some(e) = &q.error {
             let _ = writeln!(out, "    FAILED: {e}");
         }

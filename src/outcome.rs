@@ -70,6 +70,9 @@ pub struct QuarterOutcome {
     pub error: Option<Failure>,
     /// Written into REPORT_DIR by an earlier run, only uploaded by this one.
     pub pending: bool,
+    /// Messaging: built from Key Messaging Metrics alone (beyond Messaging
+    /// Operations' 24 h): `Q_` and `AS_`, no `AQ_`.
+    pub partial: bool,
 }
 
 impl QuarterOutcome {
@@ -79,9 +82,12 @@ impl QuarterOutcome {
             files: vec![],
             error: Some(failure),
             pending: false,
+            partial: false,
         }
     }
 }
+
+pub use crate::quarter::PARTIAL_WHY;
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]
@@ -170,10 +176,32 @@ impl RunSummary {
     }
 
     /// The one summary line every run logs.
+    /// Quarters delivered (or built) partial: messaging beyond Messaging Operations' 24 h.
+    pub fn partial(&self) -> usize {
+        self.quarters.iter().filter(|q| q.error.is_none() && q.partial).count()
+    }
+
+    /// The quarters delivered (or built) partial, oldest first.
+    pub fn partial_quarters(&self) -> Vec<Quarter> {
+        self.quarters
+            .iter()
+            .filter(|q| q.error.is_none() && q.partial)
+            .map(|q| q.quarter)
+            .collect()
+    }
+
+    /// ", N partial (why)" when some quarters are partial; empty otherwise (chat).
+    pub fn partial_words(&self) -> String {
+        match self.partial() {
+            0 => String::new(),
+            n => format!(" ({n} partial: Q_ and AS_ only, {PARTIAL_WHY})"),
+        }
+    }
+
     pub fn line(&self, seconds: f64) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
-            "{} finished: {} of {} quarter(s) {}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
+            "{} finished: {} of {} quarter(s) {}{}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
             if self.replay { "replay" } else { "run" },
             delivered,
             self.quarters.len(),
@@ -182,6 +210,7 @@ impl RunSummary {
             } else {
                 "delivered"
             },
+            self.partial_words(),
             self.quarters.iter().map(|q| q.files.len()).sum::<usize>(),
             self.requests,
             self.retries,
@@ -210,6 +239,7 @@ mod tests {
             }],
             error: None,
             pending: false,
+            partial: false,
         };
         let bad = QuarterOutcome::failed(q("112426.1015"), Failure::new(FailureKind::Upload, "not uploaded"));
         let s = RunSummary {

@@ -18,6 +18,11 @@ pub(crate) const KMM_REACH_DAYS: i64 = 14;
 /// starts, so its request still lies within them when it is sent.
 pub(crate) const KMM_REACH_MARGIN_MINUTES: i64 = 15;
 
+/// Why a messaging quarter is *partial* (older than Messaging Operations' 24 h:
+/// Key Messaging Metrics alone), in the words of the log, the summary, `status`
+/// and the mail.
+pub const PARTIAL_WHY: &str = "Messaging Operations serves 24 h";
+
 /// How far back a LivePerson API serves a whole quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {

@@ -61,6 +61,9 @@ pub struct Status {
     pub missing: QuarterSet,
     /// Push mode: quarters written in REPORT_DIR, not uploaded yet.
     pub waiting_for_upload: QuarterSet,
+    /// Messaging: quarters delivered (or written) partial, Key Messaging Metrics
+    /// alone (older than Messaging Operations' 24 h when built).
+    pub partial: QuarterSet,
     pub last_run: Option<LastRun>,
     /// The quarter `loop` builds next, and when it becomes buildable (end + SETTLE_SECONDS).
     pub next: Quarter,
@@ -138,6 +141,7 @@ pub fn compute(
         window: (oldest, newest_complete),
         missing,
         waiting_for_upload: view.written.clone(),
+        partial: view.partial.clone(),
         last_run,
         next,
         next_due: next.end() + settle,
@@ -258,6 +262,17 @@ impl Status {
         if self.mode == DeliveryMode::Push {
             lines.push(("waiting upload", set_or_none(&self.waiting_for_upload)));
         }
+        if !self.partial.is_empty() {
+            lines.push((
+                "partial",
+                format!(
+                    "{} quarter(s), Q_ and AS_ only ({}): {}",
+                    self.partial.len(),
+                    crate::quarter::PARTIAL_WHY,
+                    self.partial
+                ),
+            ));
+        }
         lines.push((
             "last run",
             match &self.last_run {
@@ -306,6 +321,7 @@ impl Status {
             "window": { "oldest": self.window.0.stem(), "newest": self.window.1.stem() },
             "missing": ranges(&self.missing),
             "waiting_for_upload": ranges(&self.waiting_for_upload),
+            "partial": ranges(&self.partial),
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "line": r.line,
                 "logged_at": r.logged_at.map(time),

@@ -41,6 +41,7 @@ fn report(what_failed: &str) -> FailureReport {
         config: Some(PathBuf::from("/etc/wfm/config.navomi")),
         ftp: Some("push".into()),
         keeps: "24 hours".into(),
+        partial: vec![],
         rebuildable: ["112426.1000", "112426.1015"]
             .iter()
             .map(|q| parse_quarter_arg(q).unwrap())

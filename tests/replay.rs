@@ -234,7 +234,8 @@ async fn a_folder_without_the_requests_asked_for_is_a_failure_naming_both() {
     let err = stderr(&out);
     assert!(err.contains(json_arg), "names the folder: {err}");
     assert!(
-        err.contains("metrics-112426.0945-0-YYYYMMDDTHHMMSS.mmmZ.json"),
+        // Messaging Operations come first, one request for the run's window.
+        err.contains("msgskillsegments-112426.0945-112426.0945-YYYYMMDDTHHMMSS.mmmZ.json"),
         "names the request: {err}"
     );
     assert!(files_in(&s.path("replayed")).is_empty());

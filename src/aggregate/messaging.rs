@@ -1,13 +1,17 @@
-//! Messaging quarters (`LP_CHANNEL=messaging`): the `Q_` and `AS_` rows of
+//! Messaging quarters (`LP_CHANNEL=messaging`): the `Q_`, `AQ_` and `AS_` rows of
 //! `docs/reports.md` "Messaging accounts", from one quarter's Key Messaging
-//! Metrics pages. KMM answers for the whole window, so there are no intervals
-//! to pick: a quarter is one window. Milliseconds become whole seconds,
-//! rounded half up.
+//! Metrics pages and, for a quarter Messaging Operations still serves, its
+//! figures ([`super::messaging_ops`]). KMM answers for the whole window, so
+//! there are no intervals to pick: a quarter is one window. Milliseconds become
+//! whole seconds, rounded half up.
 
 use super::limits::{check_average, check_id, COUNT, STATE_MS};
+use super::messaging_ops::{agent_queue_rows, handled_figures, segment_figures};
+pub use super::messaging_ops::{HandledFigures, MessagingAgentQueueRow, SegmentFigures};
 use super::sums::{div_half_up, Acc};
 use super::{row_ids, AggregateError, Naming, Selection};
 use crate::lp::model::kmm::{AgentRecord, Group};
+use crate::lp::model::msgops::OpsQuarter;
 use crate::lp::model::Method;
 use crate::quarter::Quarter;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -16,6 +20,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MessagingQueueRow {
     pub id: String,
+    /// `msgskillsegments` figures; `None` (omitted) with OAuth 1.0a or in a partial quarter.
+    pub segments: Option<SegmentFigures>,
+    /// `msgconversation` figures; `None` (omitted) in a partial quarter.
+    pub handled: Option<HandledFigures>,
     pub closed: u64,
     pub closed_by_agent: u64,
     pub closed_by_consumer: u64,
@@ -39,6 +47,9 @@ pub struct MessagingAgentRow {
     /// Away reasons (not `"NA"`) by reason id, in id order.
     pub away_reasons: Vec<(String, u64)>,
     pub closed: u64,
+    pub transfers: u64,
+    pub back_to_queue: u64,
+    pub concluded: u64,
 }
 
 /// One messaging quarter, ready to render.
@@ -46,6 +57,8 @@ pub struct MessagingAgentRow {
 pub struct MessagingReport {
     pub quarter: Quarter,
     pub queues: Vec<MessagingQueueRow>,
+    /// `None`: a partial quarter (older than Messaging Operations' 24 h), no `AQ_`.
+    pub agent_queues: Option<Vec<MessagingAgentQueueRow>>,
     pub agents: Vec<MessagingAgentRow>,
     /// Agents reported under their LivePerson id (or skipped) for want of a mapping.
     pub unmapped_agents: BTreeSet<String>,
@@ -65,12 +78,14 @@ pub fn ms_to_seconds(ms: u64) -> u64 {
 }
 
 /// Build one messaging quarter from all pages of `metrics` (`groups`) and of
-/// `agent_view` (`records`). A skill or agent met twice (pages that shifted
-/// while being read) keeps its first figures.
+/// `agent_view` (`records`) and, unless the quarter is partial (`ops` is
+/// `None`), its Messaging Operations figures. A skill or agent met twice (pages
+/// that shifted while being read) keeps its first figures.
 pub fn build_messaging_quarter(
     q: Quarter,
     groups: &[Group],
     records: &[AgentRecord],
+    ops: Option<&OpsQuarter>,
     sel: &Selection<'_>,
 ) -> Result<MessagingReport, AggregateError> {
     let stem = q.stem();
@@ -82,13 +97,26 @@ pub fn build_messaging_quarter(
         method: Method::Metrics,
         quarter: &stem,
     };
+    let mut present: BTreeSet<String> = by_skill.keys().map(|k| k.to_string()).collect();
+    if let Some(ops) = ops {
+        present.extend(ops.conv.skills.keys().cloned());
+        present.extend(ops.segments.iter().flat_map(|s| s.keys().cloned()));
+    }
     let mut queues = Vec::new();
-    for id in row_ids(sel.skills, by_skill.keys().map(|k| k.to_string())) {
+    for id in row_ids(sel.skills, present) {
+        check_id(Method::Metrics, &stem, "skill", &id)?;
         let mut row = MessagingQueueRow {
             id: id.clone(),
+            segments: match ops.and_then(|o| o.segments.as_ref()) {
+                Some(s) => Some(segment_figures(s.get(&id), &stem, &id)?),
+                None => None,
+            },
+            handled: match ops {
+                Some(o) => Some(handled_figures(o.conv.skills.get(&id), &stem, &id)?),
+                None => None,
+            },
             ..Default::default()
         };
-        check_id(Method::Metrics, &stem, "skill", &id)?;
         if let Some(g) = by_skill.get(id.as_str()) {
             let m = &g.metrics;
             row.closed = check.value(m.closed_conversations, "closedConversations", COUNT, &id)?;
@@ -135,9 +163,14 @@ pub fn build_messaging_quarter(
         }
         agents.push(row);
     }
+    let agent_queues = match ops {
+        Some(o) => Some(agent_queue_rows(o, sel, &mut naming, &stem)?),
+        None => None,
+    };
     Ok(MessagingReport {
         quarter: q,
         queues,
+        agent_queues,
         agents,
         unmapped_agents: naming.unmapped,
     })
@@ -179,172 +212,11 @@ fn add_record(row: &mut MessagingAgentRow, r: &AgentRecord, check: &Acc<'_>) -> 
     }
     row.away_reasons = reasons;
     row.closed = check.value(r.closed_conversations, "closedConversations", COUNT, id)?;
+    row.transfers = check.value(r.transfers, "transfers", COUNT, id)?;
+    row.back_to_queue = check.value(r.back_to_queue, "backToQueue", COUNT, id)?;
+    row.concluded = check.value(r.concluded_conversations, "concludedConversations", COUNT, id)?;
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::lp::model::kmm::{AgentViewPage, MetricsPage};
-    use crate::mapping::AgentMap;
-    use crate::quarter::testing::q;
-    use crate::select::{IdSelection, UnmappedAgents};
-
-    const METRICS: &str = r#"{"metadata": {"count": 2},
-        "groupBy": {"groupByField": "skillId", "groups": [
-          {"key": "12", "keyDescription": "Billing",
-           "metrics": {"closedConversations": 14, "closedByAgent": 9, "closedByConsumer": 3,
-                       "autoClosed": 2, "avgWaitTime": 41250.5, "avgWaitTimeFirstResponse": 95000.0,
-                       "avgTimeToResponse": 30500.25, "avgTimeToFirstResponseFirstAssignment": 61000.0}},
-          {"key": "9",
-           "metrics": {"closedConversations": 1, "closedByAgent": 1,
-                       "avgWaitTime": null, "avgWaitTimeFirstResponse": -1,
-                       "avgTimeToResponse": 1500.0}}]}}"#;
-
-    const AGENTS: &str = r#"{"metadata": {"count": 1},
-        "agentViewRecords": [
-          {"agentId": "2434634412", "agentGroupId": -1,
-           "loginDuration": 900000, "onlineDuration": 600000, "closedConversations": 3,
-           "agentStatusDurationList": [
-             {"agentStatus": "ONLINE", "agentStatusDuration": 600000},
-             {"agentStatus": "BACK_SOON", "agentStatusDuration": 120000},
-             {"agentStatus": "AWAY", "agentStatusDuration": 180000}],
-           "agentStatusWithReasonDurationList": [
-             {"agentStatus": "AWAY", "agentStatusReasonId": "17", "agentStatusDuration": 100000},
-             {"agentStatus": "AWAY", "agentStatusReasonId": "NA", "agentStatusDuration": 80000},
-             {"agentStatus": "BACK_SOON", "agentStatusReasonId": "5", "agentStatusDuration": 7000},
-             {"agentStatus": "AWAY", "agentStatusReasonId": "3", "agentStatusDuration": 499},
-             {"agentStatus": "AWAY", "agentStatusReasonId": "3", "agentStatusDuration": 1}]}]}"#;
-
-    fn build(skills: IdSelection, agents: IdSelection, map: &AgentMap) -> MessagingReport {
-        let m: MetricsPage = serde_json::from_str(METRICS).unwrap();
-        let a: AgentViewPage = serde_json::from_str(AGENTS).unwrap();
-        let sel = Selection {
-            skills: &skills,
-            agents: &agents,
-            agent_map: map,
-            unmapped: UnmappedAgents::Keep,
-        };
-        build_messaging_quarter(
-            q("112426.1000"),
-            m.group_by.groups.as_deref().unwrap(),
-            a.records.as_deref().unwrap(),
-            &sel,
-        )
-        .unwrap()
-    }
-
-    /// The example of reports.md "Messaging accounts", figure for figure.
-    #[test]
-    fn the_contracts_example() {
-        let mut map = AgentMap::default();
-        map.insert("2434634412", "E1001");
-        let r = build(IdSelection::All, IdSelection::All, &map);
-        assert_eq!(
-            r.queues[1],
-            MessagingQueueRow {
-                id: "12".into(),
-                closed: 14,
-                closed_by_agent: 9,
-                closed_by_consumer: 3,
-                auto_closed: 2,
-                avg_wait_time: Some(41),
-                avg_wait_time_first_response: Some(95),
-                avg_time_to_response: Some(31),
-                avg_time_to_first_response_first_assignment: Some(61),
-            }
-        );
-        // Numeric id order; null, negative and absent averages are "no data".
-        assert_eq!(r.queues[0].id, "9");
-        assert_eq!(r.queues[0].avg_wait_time, None);
-        assert_eq!(r.queues[0].avg_wait_time_first_response, None);
-        assert_eq!(r.queues[0].avg_time_to_response, Some(2), "1.5 s rounds half up");
-        assert_eq!(r.queues[0].avg_time_to_first_response_first_assignment, None);
-        assert_eq!(
-            r.agents,
-            vec![MessagingAgentRow {
-                employee_id: "E1001".into(),
-                agent_id: "2434634412".into(),
-                logged_in: 900,
-                online: 600,
-                back_soon: 120,
-                away: 180,
-                // "NA" and BACK_SOON reasons left out; 499 + 1 ms summed before rounding.
-                away_reasons: vec![("3".into(), 1), ("17".into(), 100)],
-                closed: 3,
-            }]
-        );
-        assert!(r.unmapped_agents.is_empty());
-    }
-
-    #[test]
-    fn listed_ids_without_data_get_zero_rows() {
-        let map = AgentMap::default();
-        let r = build(
-            IdSelection::List(vec!["12".into(), "40".into()]),
-            IdSelection::List(vec!["77".into()]),
-            &map,
-        );
-        assert_eq!(r.queues.iter().map(|q| q.id.as_str()).collect::<Vec<_>>(), ["12", "40"]);
-        assert_eq!(
-            r.queues[1],
-            MessagingQueueRow {
-                id: "40".into(),
-                ..Default::default()
-            }
-        );
-        assert_eq!(
-            r.agents,
-            vec![MessagingAgentRow {
-                employee_id: "77".into(),
-                agent_id: "77".into(),
-                ..Default::default()
-            }]
-        );
-        assert_eq!(r.unmapped_agents, BTreeSet::from(["77".to_string()]));
-    }
-
-    #[test]
-    fn rounding_is_half_up() {
-        assert_eq!(ms_to_seconds(0), 0);
-        assert_eq!(ms_to_seconds(499), 0);
-        assert_eq!(ms_to_seconds(500), 1);
-        assert_eq!(ms_to_seconds(1499), 1);
-        assert_eq!(ms_to_seconds(u64::MAX), u64::MAX / 1000 + 1);
-        assert_eq!(avg_seconds(Some(41500.0)), Some(42));
-        assert_eq!(avg_seconds(Some(41499.999)), Some(41));
-        assert_eq!(avg_seconds(Some(0.0)), Some(0));
-        assert_eq!(avg_seconds(Some(-0.5)), None);
-        assert_eq!(avg_seconds(Some(f64::MAX)), Some(u64::MAX));
-        assert_eq!(avg_seconds(None), None);
-    }
-
-    #[test]
-    fn a_negative_count_is_refused_with_where() {
-        let m: MetricsPage =
-            serde_json::from_str(r#"{"groupBy": {"groups": [{"key": 5, "metrics": {"closedConversations": -3}}]}}"#)
-                .unwrap();
-        let map = AgentMap::default();
-        let sel = Selection {
-            skills: &IdSelection::All,
-            agents: &IdSelection::All,
-            agent_map: &map,
-            unmapped: UnmappedAgents::Keep,
-        };
-        let groups = m.group_by.groups.unwrap();
-        let e = build_messaging_quarter(q("112426.1000"), &groups, &[], &sel).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("metrics reply, quarter 112426.1000: closedConversations of 5 is -3"),
-            "{e}"
-        );
-    }
-
-    proptest::proptest! {
-        /// Half up for every whole number of milliseconds, as integer arithmetic says.
-        #[test]
-        fn averages_round_like_integers(ms in 0u64..10_000_000_000) {
-            proptest::prop_assert_eq!(avg_seconds(Some(ms as f64)), Some(ms_to_seconds(ms)));
-        }
-    }
-}
+mod tests;

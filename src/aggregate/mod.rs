@@ -4,7 +4,8 @@
 //! settings, same rows, in the same order.
 //!
 //! One file per report: `queue.rs` (`Q_`), `agent_queue.rs` (`AQ_`),
-//! `agent_system.rs` (`AS_`), `messaging.rs` (the messaging `Q_` and `AS_`);
+//! `agent_system.rs` (`AS_`), `messaging.rs` (the messaging `Q_` and `AS_`),
+//! `messaging_ops.rs` (its Messaging Operations figures and the messaging `AQ_`);
 //! `sums.rs` holds the arithmetic they share, `limits.rs` the bounds of ids
 //! and figures, `run_ids.rs` the run's interned ids (names, numeric order). This
 //! file holds the shared types, the choice of intervals, which ids make rows
@@ -14,6 +15,7 @@ mod agent_queue;
 mod agent_system;
 pub mod limits;
 mod messaging;
+mod messaging_ops;
 mod queue;
 mod run_ids;
 mod sums;
@@ -21,7 +23,8 @@ mod sums;
 mod test_support;
 
 pub use messaging::{
-    avg_seconds, build_messaging_quarter, ms_to_seconds, MessagingAgentRow, MessagingQueueRow, MessagingReport,
+    avg_seconds, build_messaging_quarter, ms_to_seconds, HandledFigures, MessagingAgentQueueRow, MessagingAgentRow,
+    MessagingQueueRow, MessagingReport, SegmentFigures,
 };
 pub use run_ids::{id_ranks, RunIds};
 pub use sums::{avg_hundredths, avg_rounded};

@@ -57,6 +57,8 @@ pub struct FailureReport {
     pub ftp: Option<String>,
     /// How long LivePerson keeps the channel's data ("24 hours", "14 days").
     pub keeps: String,
+    /// Messaging: quarters this run delivered partial (Q_ and AS_ only).
+    pub partial: Vec<Quarter>,
 }
 
 /// Quarters one per line; a long list (a machine off for days) as ranges.
@@ -145,6 +147,14 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
                 b.push_str(&format!("  {first} to {last}\n"));
             }
         }
+    }
+    if !r.partial.is_empty() {
+        let set: crate::quarter_set::QuarterSet = r.partial.iter().copied().collect();
+        b.push_str(&format!(
+            "\nDelivered partial ({}), Q_ and AS_ from Key Messaging Metrics only, no AQ_ and no\nMessaging Operations figures, because {}: {set}\n",
+            r.partial.len(),
+            crate::outcome::PARTIAL_WHY
+        ));
     }
     b.push_str("\nWhat failed:\n");
     b.push_str(&indent(&r.what_failed));

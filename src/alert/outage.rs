@@ -148,6 +148,7 @@ pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, unt
         rebuildable: summary.errored_quarters(),
         ftp: Some(ftp.to_string()),
         keeps,
+        partial: summary.partial_quarters(),
     };
     let (subject, body) = mail::compose(&mail_cfg, &report);
     send_mail(mail_cfg, subject, body, until).await

@@ -166,6 +166,23 @@ impl LpClient {
         self.call_retrying(&call).await
     }
 
+    /// One Messaging Operations request (`msgskillsegments`, `msgconversation`) on the
+    /// data host, with the run's retries, authorisation, spool and dump (named by the
+    /// method, as every other dump).
+    pub async fn msg_ops(
+        &self,
+        method: Method,
+        query: &[(&'static str, String)],
+        tag: &str,
+    ) -> Result<RawReply, LpError> {
+        self.fetch_query(method, query, Some(tag)).await
+    }
+
+    /// Whether this run authorises with OAuth 2.0 (Bearer tokens).
+    pub fn is_oauth2(&self) -> bool {
+        matches!(self.auth, Authorizer::OAuth2(_))
+    }
+
     /// The run's OAuth 2.0 token (fetched if needed); `None` with OAuth 1.0a.
     pub async fn bearer(&self) -> Result<Option<Bearer>, LpError> {
         match &self.auth {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 pub mod compact;
 pub mod ids;
 pub mod kmm;
+pub mod msgops;
 mod split;
 pub use compact::{read_reply, AgentInterval, EngInterval, IntervalRecords, QueueInterval, Wanted};
 pub use ids::IdTable;
@@ -27,6 +28,10 @@ pub enum Method {
     Metrics,
     /// KMM `agent_view` (per agent).
     AgentView,
+    /// Messaging Operations `msgskillsegments` (v=2, per skill and quarter).
+    MsgSkillSegments,
+    /// Messaging Operations `msgconversation` (v=1, per skill and agent, 5-minute buckets).
+    MsgConversation,
 }
 
 impl Method {
@@ -41,6 +46,8 @@ impl Method {
             Method::AgentActivity => "agentactivity",
             Method::Metrics => "metrics",
             Method::AgentView => "agent_view",
+            Method::MsgSkillSegments => "msgskillsegments",
+            Method::MsgConversation => "msgconversation",
         }
     }
 }
@@ -112,7 +119,7 @@ impl<'de> Deserialize<'de> for Id {
 }
 
 /// `null` in a member is treated like an absent member.
-fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + Default,

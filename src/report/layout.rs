@@ -9,14 +9,25 @@ pub const PREFIX_QUEUE: &str = "Q";
 pub const PREFIX_AGENT_QUEUE: &str = "AQ";
 pub const PREFIX_AGENT_SYSTEM: &str = "AS";
 pub const PREFIXES: [&str; 3] = [PREFIX_QUEUE, PREFIX_AGENT_QUEUE, PREFIX_AGENT_SYSTEM];
-/// Messaging has no per agent-and-skill figures: no `AQ_`.
-pub const MESSAGING_PREFIXES: [&str; 2] = [PREFIX_QUEUE, PREFIX_AGENT_SYSTEM];
+/// A messaging quarter: the same three files (`AQ_` from Messaging Operations).
+pub const MESSAGING_PREFIXES: [&str; 3] = PREFIXES;
+/// A *partial* messaging quarter (older than Messaging Operations' 24 h, built
+/// from Key Messaging Metrics alone): no `AQ_`.
+pub const PARTIAL_PREFIXES: [&str; 2] = [PREFIX_QUEUE, PREFIX_AGENT_SYSTEM];
 
 /// The files that make a quarter of `channel`, in delivery order.
 pub fn prefixes(channel: Channel) -> &'static [&'static str] {
     match channel {
         Channel::Chat => &PREFIXES,
         Channel::Messaging => &MESSAGING_PREFIXES,
+    }
+}
+
+/// The files that make a quarter the state records as partial.
+pub fn partial_prefixes(channel: Channel) -> &'static [&'static str] {
+    match channel {
+        Channel::Chat => &PREFIXES,
+        Channel::Messaging => &PARTIAL_PREFIXES,
     }
 }
 
@@ -70,7 +81,14 @@ pub const ATTR_CHATTING: &str = "chatting";
 pub const ATTR_NOT_CHATTING: &str = "notChatting";
 pub const ATTR_MAX_CONCURRENCY: &str = "maxConcurrency";
 
-// Messaging Q_ (the root, row and id are the chat Q_'s)
+// Messaging Q_ (the root, row and id are the chat Q_'s; Offered, Handled,
+// Abandoned and HandleTime too)
+pub const ABANDONED_NO_RESPONSE: &str = "AbandonedNoResponse";
+pub const INTERACTIVE_SEGMENTS: &str = "InteractiveSegments";
+pub const NON_RESPONSIVE_AGENT_SEGMENTS: &str = "NonResponsiveAgentSegments";
+pub const NON_RESPONSIVE_CONSUMER_SEGMENTS: &str = "NonResponsiveConsumerSegments";
+pub const AVG_TIME_TO_FIRST_AGENT_MESSAGE: &str = "AvgTimeToFirstAgentMessage";
+pub const AVG_HANDLE_TIME: &str = "AvgHandleTime";
 pub const CLOSED: &str = "Closed";
 pub const CLOSED_BY_AGENT: &str = "ClosedByAgent";
 pub const CLOSED_BY_CONSUMER: &str = "ClosedByConsumer";
@@ -79,7 +97,12 @@ pub const AVG_WAIT_TIME: &str = "AvgWaitTime";
 pub const AVG_WAIT_TIME_FIRST_RESPONSE: &str = "AvgWaitTimeFirstResponse";
 pub const AVG_TIME_TO_RESPONSE: &str = "AvgTimeToResponse";
 pub const AVG_TIME_TO_FIRST_RESPONSE_FIRST_ASSIGNMENT: &str = "AvgTimeToFirstResponseFirstAssignment";
-// Messaging AS_: the chat AS_ names with `total` only, and CLOSED.
+// Messaging AQ_: the chat AQ_ row; HANDLED, CLOSED_BY_AGENT, CLOSED_BY_CONSUMER,
+// AUTO_CLOSED, HANDLE_TIME, AVG_HANDLE_TIME.
+// Messaging AS_: the chat AS_ names with `total` only, CLOSED, then these.
+pub const TRANSFERS: &str = "Transfers";
+pub const BACK_TO_QUEUE: &str = "BackToQueue";
+pub const CONCLUDED: &str = "Concluded";
 
 /// The `account` attribute of a report's root element, read from the first
 /// bytes of a file (`None` when they hold no such root: not one of our reports).

@@ -3,7 +3,8 @@
 
 use super::layout as l;
 use crate::aggregate::{
-    AgentRow, Hundredths, MessagingAgentRow, MessagingQueueRow, MessagingReport, QuarterReport, StateSums,
+    AgentRow, Hundredths, MessagingAgentQueueRow, MessagingAgentRow, MessagingQueueRow, MessagingReport, QuarterReport,
+    StateSums,
 };
 use crate::quarter::FileStamp;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -54,8 +55,9 @@ pub fn render_quarter(report: &QuarterReport, account: &str, stamp: FileStamp) -
     ]
 }
 
-/// The two files of a messaging quarter, in the order Q_, AS_, named by `stamp`.
-pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> [RenderedFile; 2] {
+/// The files of a messaging quarter, in the order Q_, AQ_, AS_ (no AQ_ when
+/// the quarter is partial), named by `stamp`.
+pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> Vec<RenderedFile> {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -65,29 +67,63 @@ pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: 
         start: &start,
         end: &end,
     };
-    [
-        RenderedFile {
-            name: q.file_name(l::PREFIX_QUEUE, stamp),
-            bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
-                messaging_queue_rows(w, &report.queues)
+    let mut files = vec![RenderedFile {
+        name: q.file_name(l::PREFIX_QUEUE, stamp),
+        bytes: document(l::QUEUE_ROOT, &root, report.queues.len() * Q_ROW, |w| {
+            messaging_queue_rows(w, &report.queues)
+        }),
+        rows: report.queues.len(),
+    }];
+    if let Some(rows) = &report.agent_queues {
+        files.push(RenderedFile {
+            name: q.file_name(l::PREFIX_AGENT_QUEUE, stamp),
+            bytes: document(l::AGENT_QUEUE_ROOT, &root, rows.len() * AQ_ROW, |w| {
+                messaging_agent_queue_rows(w, rows)
             }),
-            rows: report.queues.len(),
-        },
-        RenderedFile {
-            name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
-            bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
-                messaging_agent_rows(w, &report.agents)
-            }),
-            rows: report.agents.len(),
-        },
-    ]
+            rows: rows.len(),
+        });
+    }
+    files.push(RenderedFile {
+        name: q.file_name(l::PREFIX_AGENT_SYSTEM, stamp),
+        bytes: document(l::AGENT_SYSTEM_ROOT, &root, report.agents.len() * AS_ROW, |w| {
+            messaging_agent_rows(w, &report.agents)
+        }),
+        rows: report.agents.len(),
+    });
+    files
 }
 
+/// In the contract's order: Offered, Handled, Abandoned, the other segment
+/// figures, HandleTime, AvgHandleTime, then the KMM elements.
 fn messaging_queue_rows(w: &mut W, rows: &[MessagingQueueRow]) -> io::Result<()> {
     for r in rows {
         w.create_element(l::QUEUE_ROW)
             .with_attribute((l::QUEUE_ID, r.id.as_str()))
             .write_inner_content(|w| {
+                let s = r.segments.as_ref();
+                let h = r.handled.as_ref();
+                opt_int(w, l::OFFERED, s.map(|s| s.offered))?;
+                opt_int(w, l::HANDLED, h.map(|h| h.handled))?;
+                opt_int(w, l::ABANDONED, s.map(|s| s.abandoned))?;
+                opt_int(w, l::ABANDONED_NO_RESPONSE, s.map(|s| s.abandoned_no_response))?;
+                opt_int(w, l::INTERACTIVE_SEGMENTS, s.map(|s| s.interactive_segments))?;
+                opt_int(
+                    w,
+                    l::NON_RESPONSIVE_AGENT_SEGMENTS,
+                    s.map(|s| s.non_responsive_agent_segments),
+                )?;
+                opt_int(
+                    w,
+                    l::NON_RESPONSIVE_CONSUMER_SEGMENTS,
+                    s.map(|s| s.non_responsive_consumer_segments),
+                )?;
+                opt_int(
+                    w,
+                    l::AVG_TIME_TO_FIRST_AGENT_MESSAGE,
+                    s.and_then(|s| s.avg_time_to_first_agent_message),
+                )?;
+                opt_int(w, l::HANDLE_TIME, h.map(|h| h.handle_time))?;
+                opt_int(w, l::AVG_HANDLE_TIME, h.map(|h| h.avg_handle_time))?;
                 int(w, l::CLOSED, r.closed)?;
                 int(w, l::CLOSED_BY_AGENT, r.closed_by_agent)?;
                 int(w, l::CLOSED_BY_CONSUMER, r.closed_by_consumer)?;
@@ -100,6 +136,24 @@ fn messaging_queue_rows(w: &mut W, rows: &[MessagingQueueRow]) -> io::Result<()>
                     l::AVG_TIME_TO_FIRST_RESPONSE_FIRST_ASSIGNMENT,
                     r.avg_time_to_first_response_first_assignment,
                 )
+            })?;
+    }
+    Ok(())
+}
+
+fn messaging_agent_queue_rows(w: &mut W, rows: &[MessagingAgentQueueRow]) -> io::Result<()> {
+    for r in rows {
+        w.create_element(l::AGENT_QUEUE_ROW)
+            .with_attribute((l::ATTR_EMPLOYEE_ID, r.employee_id.as_str()))
+            .with_attribute((l::ATTR_AGENT_ID, r.agent_id.as_str()))
+            .with_attribute((l::ATTR_QUEUE_ID, r.queue_id.as_str()))
+            .write_inner_content(|w| {
+                int(w, l::HANDLED, r.handled)?;
+                int(w, l::CLOSED_BY_AGENT, r.closed_by_agent)?;
+                int(w, l::CLOSED_BY_CONSUMER, r.closed_by_consumer)?;
+                int(w, l::AUTO_CLOSED, r.auto_closed)?;
+                int(w, l::HANDLE_TIME, r.handle_time)?;
+                int(w, l::AVG_HANDLE_TIME, r.avg_handle_time)
             })?;
     }
     Ok(())
@@ -138,7 +192,10 @@ fn messaging_agent_rows(w: &mut W, agents: &[MessagingAgentRow]) -> io::Result<(
                         Ok(())
                     })?;
                 }
-                int(w, l::CLOSED, a.closed)
+                int(w, l::CLOSED, a.closed)?;
+                int(w, l::TRANSFERS, a.transfers)?;
+                int(w, l::BACK_TO_QUEUE, a.back_to_queue)?;
+                int(w, l::CONCLUDED, a.concluded)
             })?;
     }
     Ok(())

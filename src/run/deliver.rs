@@ -88,10 +88,12 @@ pub fn write_local(ctx: &RunContext<'_>, q: Quarter, files: &[RenderedFile]) -> 
 
 /// A quarter an earlier run wrote into REPORT_DIR and could not upload: its
 /// files, as they are, to push again.
-pub fn pending(ctx: &RunContext<'_>, q: Quarter) -> QuarterOutcome {
+pub fn pending(ctx: &RunContext<'_>, q: Quarter, rec: &Record) -> QuarterOutcome {
     QuarterOutcome {
         quarter: q,
-        files: crate::report::layout::prefixes(ctx.cfg.channel)
+        partial: rec.is_partial(q),
+        files: rec
+            .prefixes_of(q)
             .iter()
             .map(|p| DeliveredFile {
                 name: q.file_name(p, ctx.cfg.file_stamp),
@@ -160,7 +162,7 @@ pub async fn push(ctx: &RunContext<'_>, summary: &mut RunSummary, rec: &mut Reco
                         ftp_cfg.remote_dir,
                         ftp_cfg.protocol_name()
                     );
-                    rec.delivered(out.quarter);
+                    rec.delivered(out.quarter, out.partial);
                 } else {
                     out.error = Some(Failure::new(
                         FailureKind::Upload,

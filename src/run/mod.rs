@@ -435,7 +435,7 @@ async fn run_quarters(ctx: &RunContext<'_>, agent_map: &AgentMap, plan: &LoopPla
         &[]
     };
     let mut summary = RunSummary {
-        quarters: upload.iter().map(|q| deliver::pending(ctx, *q)).collect(),
+        quarters: upload.iter().map(|q| deliver::pending(ctx, *q, rec)).collect(),
         ..Default::default()
     };
     if !upload.is_empty() {
@@ -467,12 +467,13 @@ async fn build_quarters(
     let fetching = source::build_quarters(ctx, agent_map, quarters, &mut |q, built| {
         let outcome = match built {
             Err(failure) => QuarterOutcome::failed(q, failure),
-            Ok(files) => match deliver::write_local(ctx, q, &files) {
+            Ok(built) => match deliver::write_local(ctx, q, &built.files) {
                 Ok(files) => QuarterOutcome {
                     quarter: q,
                     files,
                     error: None,
                     pending: false,
+                    partial: built.partial,
                 },
                 Err(failure) => {
                     error!("quarter {q}: {failure}");
@@ -484,9 +485,9 @@ async fn build_quarters(
             // Written for a push (now, or by the next push run when this one is a
             // pull override of DELIVERY=push); delivered when pull is the rule.
             if ctx.pushing() || ctx.cfg.delivery == DeliveryMode::Push {
-                rec.written(q);
+                rec.written(q, outcome.partial);
             } else {
-                rec.delivered(q);
+                rec.delivered(q, outcome.partial);
             }
         }
         outcomes.push(outcome);

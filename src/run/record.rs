@@ -64,14 +64,6 @@ impl Record {
         ))
     }
 
-    fn report_files(&self) -> ReportFiles<'_> {
-        ReportFiles {
-            dir: &self.report_dir,
-            prefixes: layout::prefixes(self.channel),
-            stamp: self.stamp,
-        }
-    }
-
     /// The checks of a `loop` before it plans (the account was checked on
     /// load): a delivery in the future refuses the run; lost and failed quarters
     /// after now are forgotten, and a jump of now far beyond the newest quarter
@@ -105,25 +97,42 @@ impl Record {
 
     /// What a `loop` builds, uploads and finds lost now.
     pub fn plan_loop(&self, now: DateTime<Utc>, settle: Duration) -> LoopPlan {
-        self.state
-            .plan_loop(now, settle, self.channel.reach(), |q| self.report_files().has(q))
+        self.state.plan_loop(now, settle, self.channel.reach(), |q| {
+            ReportFiles::has_all(&self.report_dir, self.prefixes_of(q), q, self.stamp)
+        })
+    }
+
+    /// Whether `q` was built partial (messaging beyond Messaging Operations' 24 h).
+    pub fn is_partial(&self, q: Quarter) -> bool {
+        self.state.partial.contains(q)
+    }
+
+    /// The files that make `q`, as the state records it.
+    pub fn prefixes_of(&self, q: Quarter) -> &'static [&'static str] {
+        if self.is_partial(q) {
+            layout::partial_prefixes(self.channel)
+        } else {
+            layout::prefixes(self.channel)
+        }
     }
 
     /// Push mode: a loop quarter's files are complete in REPORT_DIR, not uploaded yet.
-    pub fn written(&mut self, q: Quarter) {
+    pub fn written(&mut self, q: Quarter, partial: bool) {
         if !self.rerun {
             self.state.mark_written(q);
+            self.state.set_partial(q, partial);
             self.save_or_warn();
         }
     }
 
     /// A quarter is delivered: saved at once, so a run killed mid-way keeps its progress.
-    pub fn delivered(&mut self, q: Quarter) {
+    pub fn delivered(&mut self, q: Quarter, partial: bool) {
         if self.rerun {
             self.state.mark_rerun_delivered(q);
         } else {
             self.state.mark_delivered(q);
         }
+        self.state.set_partial(q, partial);
         self.save_or_warn();
     }
 

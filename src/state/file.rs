@@ -75,6 +75,7 @@ fn parse(bytes: &[u8]) -> Result<State, Unusable> {
                 written: QuarterSet::default(),
                 lost: quarters(&v1.lost).map_err(Unusable::Damaged)?,
                 outage: v1.outage,
+                partial: QuarterSet::default(),
             })
         }
         Some(v) if v == u64::from(STATE_VERSION) => {
@@ -196,11 +197,9 @@ pub struct ReportFiles<'a> {
 }
 
 impl ReportFiles<'_> {
-    /// Whether every file of `q` is there.
-    pub fn has(&self, q: Quarter) -> bool {
-        self.prefixes
-            .iter()
-            .all(|p| self.dir.join(q.file_name(p, self.stamp)).is_file())
+    /// Whether every file of `q` named by `prefixes` (stamped by `stamp`) is in `dir`.
+    pub fn has_all(dir: &Path, prefixes: &[&str], q: Quarter, stamp: FileStamp) -> bool {
+        prefixes.iter().all(|p| dir.join(q.file_name(p, stamp)).is_file())
     }
 
     /// The quarters whose files are all there.
@@ -267,7 +266,8 @@ mod tests {
             stamp: FileStamp::Start,
         };
         assert_eq!(messaging.complete_quarters().quarters(), vec![q("112426.0930")]);
-        assert!(messaging.has(q("112426.0930")) && !messaging.has(q("112426.0945")));
+        let has = |f: &ReportFiles<'_>, at| ReportFiles::has_all(f.dir, f.prefixes, q(at), f.stamp);
+        assert!(has(&messaging, "112426.0930") && !has(&messaging, "112426.0945"));
         assert!(chat(dir.path()).complete_quarters().is_empty());
     }
 
@@ -282,7 +282,8 @@ mod tests {
             ..chat(dir.path())
         };
         assert_eq!(end.complete_quarters().quarters(), vec![q("112426.1000")]);
-        assert!(end.has(q("112426.1000")) && !end.has(q("112426.1015")));
+        let has = |at| ReportFiles::has_all(end.dir, end.prefixes, q(at), end.stamp);
+        assert!(has("112426.1000") && !has("112426.1015"));
         // Read as start-stamped, the same files would name the next quarter.
         assert_eq!(chat(dir.path()).complete_quarters().quarters(), vec![q("112426.1015")]);
     }

@@ -42,6 +42,13 @@ pub struct State {
     pub lost: QuarterSet,
     /// The current failure streak, if the last run failed.
     pub outage: Option<Outage>,
+    /// Messaging: quarters among `delivered` or `written` that were built
+    /// *partial* (older than Messaging Operations' 24 h: Key Messaging Metrics
+    /// alone, no `AQ_`). They are settled, never rebuilt by `loop`; only a
+    /// `rerun` within 24 h could complete one. Absent when empty (chat states
+    /// keep their bytes).
+    #[serde(default, skip_serializing_if = "QuarterSet::is_empty")]
+    pub partial: QuarterSet,
 }
 
 impl Default for State {
@@ -53,6 +60,7 @@ impl Default for State {
             written: QuarterSet::default(),
             lost: QuarterSet::default(),
             outage: None,
+            partial: QuarterSet::default(),
         }
     }
 }
@@ -201,6 +209,15 @@ impl State {
         }
     }
 
+    /// Records whether `q`, just delivered or written, was built partial.
+    pub fn set_partial(&mut self, q: Quarter, partial: bool) {
+        if partial && (self.delivered.contains(q) || self.written.contains(q)) {
+            self.partial.insert(q);
+        } else if !partial {
+            self.partial.remove(q);
+        }
+    }
+
     pub fn is_delivered(&self, q: Quarter) -> bool {
         self.delivered.contains(q)
     }
@@ -302,6 +319,7 @@ impl State {
             self.delivered.insert(a);
         }
         self.lost.forget_before(cut);
+        self.partial.forget_before(cut);
     }
 }
 

@@ -220,3 +220,30 @@ fn a_rerun_of_older_quarters_never_moves_the_catch_up_back() {
     fresh.mark_rerun_delivered(q("112426.0800"));
     assert!(fresh.delivered.is_empty());
 }
+
+#[test]
+fn a_partial_quarter_is_settled_and_its_flag_follows_the_quarter() {
+    let mut s = State::default();
+    s.mark_delivered(q("112426.0945"));
+    s.set_partial(q("112426.0945"), true);
+    // Only delivered or written quarters are flagged.
+    s.set_partial(q("112426.0930"), true);
+    assert_eq!(s.partial.quarters(), [q("112426.0945")]);
+    s.mark_written(q("112426.1000"));
+    s.set_partial(q("112426.1000"), true);
+    let p = plan(&s, "2026-11-24T10:16:00Z");
+    assert!(
+        p.build.is_empty(),
+        "partial quarters are not rebuilt: {:?}",
+        stems(&p.build)
+    );
+    assert_eq!(stems(&p.upload), ["112426.1000"]);
+    // Rebuilt whole (a rerun within 24 h): the flag goes.
+    s.set_partial(q("112426.0945"), false);
+    assert_eq!(s.partial.quarters(), [q("112426.1000")]);
+    // Empty, it is left out of the file (chat states keep their bytes).
+    let chat = serde_json::to_string(&State::default()).unwrap();
+    assert!(!chat.contains("partial"), "{chat}");
+    let back: State = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+}

@@ -27,6 +27,7 @@ fn report(quarters: &[&str]) -> FailureReport {
         rebuildable: quarters.iter().map(|q| parse_quarter_arg(q).unwrap()).collect(),
         ftp: Some("push".into()),
         keeps: "24 hours".into(),
+        partial: vec![],
     }
 }
 
@@ -95,4 +96,20 @@ fn compose_scrubs_the_mail_password() {
     let (s, b) = compose(&cfg(), &r);
     assert!(!b.contains("mail-pw-123") && !s.contains("mail-pw-123"), "{b}");
     assert!(b.contains("bad password ***"), "{b}");
+}
+
+#[test]
+fn partial_quarters_are_counted_and_said_why() {
+    let mut r = report(&["112426.1000"]);
+    let (_, body) = compose(&cfg(), &r);
+    assert!(!body.contains("partial"), "{body}");
+    r.partial = ["112326.0800", "112326.0815", "112326.0830"]
+        .iter()
+        .map(|q| parse_quarter_arg(q).unwrap())
+        .collect();
+    let (_, body) = compose(&cfg(), &r);
+    assert!(
+        body.contains("Delivered partial (3)") && body.contains("Messaging Operations serves 24 h"),
+        "{body}"
+    );
 }

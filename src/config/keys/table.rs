@@ -114,8 +114,11 @@ pub const KEYS: &[Key] = &[
         example: Off("chat"),
         doc: "Which LivePerson product the account uses: `chat` (the legacy chat product; Operational Realtime \
               API, see [docs/liveperson-api.md](liveperson-api.md); files Q_, AQ_, AS_) or `messaging` (LivePerson \
-              Messaging; Key Messaging Metrics API, see [docs/liveperson-messaging.md](liveperson-messaging.md); \
-              files Q_ and AS_ only, reaching 14 days back). `wfm check` tells which one has data.",
+              Messaging; Key Messaging Metrics API, see [docs/liveperson-messaging.md](liveperson-messaging.md), and \
+              the Messaging Operations API, see \
+              [docs/liveperson-messaging-operations.md](liveperson-messaging-operations.md); files Q_, AQ_, AS_ \
+              within 24 hours, partial Q_ and AS_ from Key Messaging Metrics up to 14 days back). `wfm check` \
+              tells which one has data.",
     },
     Key {
         name: "LP_KMM_URI",

@@ -30,8 +30,9 @@ impl FetchPlan {
                 q.push(("agentIds", "all".to_string()));
             }
             Method::AgentActivity => q.push(("agentIds", self.agents.query_value())),
-            // Key Messaging Metrics takes a JSON body instead (`LpClient::kmm_page`).
-            Method::Metrics | Method::AgentView => {}
+            // Key Messaging Metrics takes a JSON body instead (`LpClient::kmm_page`);
+            // Messaging Operations its own query (`lp::model::msgops`).
+            Method::Metrics | Method::AgentView | Method::MsgSkillSegments | Method::MsgConversation => {}
         }
         q
     }

@@ -15,7 +15,7 @@
 mod seeds;
 #[cfg(test)]
 mod tests;
-mod varint;
+pub(super) mod varint;
 
 use super::ids::IdTable;
 use super::split::{parse_piece, split};

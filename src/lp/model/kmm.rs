@@ -27,12 +27,15 @@ const METRICS: [&str; 8] = [
 ];
 
 /// The `agent_view` figures `wfm` asks for.
-const AGENT_METRICS: [&str; 5] = [
+const AGENT_METRICS: [&str; 8] = [
     "agent_login_duration",
     "agent_online_duration",
     "agent_status_duration",
     "agent_status_with_reason_duration",
     "closed_conversations",
+    "transfers",
+    "back_to_queue",
+    "concluded_conversations",
 ];
 
 /// `filters.time` of a quarter: [S, S + 15 min) in epoch milliseconds.
@@ -266,6 +269,13 @@ pub struct AgentRecord {
     pub login_duration: Num,
     #[serde(default, deserialize_with = "nullable")]
     pub closed_conversations: Num,
+    /// `transfers`, `backToQueue`, `concludedConversations`: absent = 0.
+    #[serde(default, deserialize_with = "nullable")]
+    pub transfers: Num,
+    #[serde(default, deserialize_with = "nullable")]
+    pub back_to_queue: Num,
+    #[serde(default, deserialize_with = "nullable")]
+    pub concluded_conversations: Num,
     #[serde(default, deserialize_with = "nullable")]
     pub agent_status_duration_list: Vec<StatusDuration>,
     #[serde(default, deserialize_with = "nullable")]

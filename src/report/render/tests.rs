@@ -143,6 +143,7 @@ fn renders_the_messaging_examples_byte_for_byte() {
         q,
         metrics.group_by.groups.as_deref().unwrap(),
         agents.records.as_deref().unwrap(),
+        None,
         &sel,
     )
     .unwrap();
@@ -194,4 +195,78 @@ fn escapes_ids_and_renders_empty_files() {
         q,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<QueueData account=\"1\" start=\"2026-11-24T10:00:00Z\" end=\"2026-11-24T10:15:00Z\">\n</QueueData>\n"
     );
+}
+
+/// The `Q_` and `AQ_` examples of docs/liveperson-messaging-operations.md, element for
+/// element and in the contract's order (whitespace between elements aside).
+#[test]
+fn renders_the_messaging_operations_examples_in_the_contracts_order() {
+    use crate::aggregate::{HandledFigures, MessagingAgentQueueRow, SegmentFigures};
+    let docs = include_str!("../../../docs/liveperson-messaging-operations.md");
+    let examples: Vec<String> = docs
+        .split("```xml\n")
+        .skip(1)
+        .map(|b| {
+            b.split("```")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("")
+        })
+        .collect();
+    let report = MessagingReport {
+        quarter: parse_quarter_arg("112426.1000").unwrap(),
+        queues: vec![MessagingQueueRow {
+            id: "12".into(),
+            segments: Some(SegmentFigures {
+                offered: 45,
+                abandoned: 6,
+                abandoned_no_response: 8,
+                interactive_segments: 22,
+                non_responsive_agent_segments: 4,
+                non_responsive_consumer_segments: 11,
+                avg_time_to_first_agent_message: Some(40),
+            }),
+            handled: Some(HandledFigures {
+                handled: 14,
+                handle_time: 5230,
+                avg_handle_time: 374,
+            }),
+            closed: 14,
+            closed_by_agent: 9,
+            closed_by_consumer: 3,
+            auto_closed: 2,
+            avg_wait_time: Some(41),
+            avg_wait_time_first_response: Some(95),
+            avg_time_to_response: Some(31),
+            avg_time_to_first_response_first_assignment: Some(61),
+        }],
+        agent_queues: Some(vec![MessagingAgentQueueRow {
+            employee_id: "E1001".into(),
+            agent_id: "2434634412".into(),
+            queue_id: "12".into(),
+            handled: 3,
+            closed_by_agent: 2,
+            closed_by_consumer: 1,
+            auto_closed: 0,
+            handle_time: 1210,
+            avg_handle_time: 403,
+        }]),
+        agents: vec![],
+        unmapped_agents: Default::default(),
+    };
+    let files = render_messaging_quarter(&report, "12345678", FileStamp::Start);
+    let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["Q_112426.1000.xml", "AQ_112426.1000.xml", "AS_112426.1000.xml"]);
+    for (f, want) in files.iter().zip(&examples[..2]) {
+        let text = String::from_utf8_lossy(&f.bytes);
+        let body = text.split_once("?>").unwrap().1;
+        assert_eq!(
+            &body.split_whitespace().collect::<Vec<_>>().join(""),
+            want,
+            "{}",
+            f.name
+        );
+    }
 }

@@ -36,7 +36,7 @@ pub(super) async fn build_quarters(
     let mut unmapped = std::collections::BTreeSet::new();
     for q in quarters {
         let built = build::quarter(ctx.cfg, *q, &snapshot, &sel, &mut unmapped)
-            .map(Vec::from)
+            .map(super::BuiltFiles::from)
             .map_err(|f| replayed(ctx, f));
         if let Err(failure) = &built {
             error!("quarter {q}: {failure}");

@@ -1,19 +1,29 @@
-//! The messaging source (`LP_CHANNEL=messaging`): each quarter is one Key
+//! The messaging source (`LP_CHANNEL=messaging`): first the Messaging
+//! Operations figures of every quarter within its 24 h, one request per method
+//! for the whole run ([`super::msgops`]); then each quarter is one Key
 //! Messaging Metrics window, fetched as `metrics` and `agent_view`, every page
 //! to the end, at most two requests in flight (two quarters at a time, each
-//! fetching its pages in turn), then aggregated and rendered as `Q_` and `AS_`.
+//! fetching its pages in turn), then aggregated and rendered as `Q_`, `AQ_` and
+//! `AS_` (a quarter older than Messaging Operations' 24 h as a *partial* `Q_`
+//! and `AS_` from KMM alone).
 //!
 //! A failure of one quarter (KMM refusing its window, an unusable reply, more
 //! than 1,000 agents without a list) fails that quarter only; one of the run
-//! (a refusal, LivePerson down after the retries, the deadline) fails every
-//! quarter not built yet, as one fetch failure does for chat.
+//! (a refusal, LivePerson down after the retries, the deadline, a failed or
+//! unusable Messaging Operations reply) fails every quarter not built yet, as
+//! one fetch failure does for chat.
 
-use super::{deadline_failure, kind_of, lp_client, lp_failure, of_quarters, selection, warn_unmapped, Built, Fetching};
+use super::msgops::{self, PARTIAL_WHY};
+use super::{
+    deadline_failure, kind_of, lp_client, lp_failure, of_quarters, selection, warn_unmapped, Built, BuiltFiles,
+    Fetching,
+};
 use crate::aggregate::{build_messaging_quarter, Selection};
 use crate::lp::client::{LpClient, RawReply};
 use crate::lp::model::kmm::{
     self, AgentRecord, AgentViewPage, Group, MetricsPage, Paging, PagingError, AGENT_VIEW_CAP,
 };
+use crate::lp::model::msgops::OpsQuarter;
 use crate::lp::model::Method;
 use crate::lp::LpError;
 use crate::mapping::AgentMap;
@@ -23,7 +33,7 @@ use crate::report::render::render_messaging_quarter;
 use crate::run::RunContext;
 use futures_util::stream::{self, StreamExt};
 use std::collections::BTreeSet;
-use tracing::{debug, error};
+use tracing::{debug, error, info};
 
 /// Quarters fetched at once; each has one request in flight at a time.
 const IN_FLIGHT: usize = 2;
@@ -52,14 +62,25 @@ pub(super) async fn build_quarters(
     let mut fetching = Fetching::default();
     let mut unmapped = BTreeSet::new();
     let mut next = 0;
-    // The host and the token first, once: a failure there fails every quarter alike.
+    let now = ctx.now();
+    let full: Vec<Quarter> = quarters.iter().copied().filter(|q| msgops::serves(*q, now)).collect();
+    let partial = quarters.len() - full.len();
+    if partial > 0 {
+        info!(
+            "{partial} quarter(s) older than now − {} min are built partial from Key Messaging Metrics alone (Q_ and AS_, no AQ_): {PARTIAL_WHY}",
+            msgops::OPS_REACH_MINUTES
+        );
+    }
+    // The hosts, the token and the Messaging Operations figures first, once: a
+    // failure there fails every quarter alike.
     let ready = tokio::time::timeout_at(ctx.deadline.work_end().into(), async {
-        client.kmm_host().await?;
-        client.bearer().await.map(|_| ())
+        client.kmm_host().await.map_err(|e| lp_failure(&e))?;
+        client.bearer().await.map_err(|e| lp_failure(&e))?;
+        msgops::fetch(&client, &full, &cfg.skills, &cfg.agents, now).await
     })
     .await;
     let first_failure = match ready {
-        Ok(Ok(())) => {
+        Ok(Ok(mut ops)) => {
             debug!(
                 "fetching {} messaging quarter(s) from Key Messaging Metrics (LivePerson auth: {})",
                 quarters.len(),
@@ -76,7 +97,13 @@ pub(super) async fn build_quarters(
                     Ok(None) => break None,
                     Ok(Some((q, Ok(p)))) => {
                         next += 1;
-                        let built = build_one(ctx, q, &p, &sel, &mut unmapped);
+                        let built = match ops.quarter(q) {
+                            Ok(o) => build_one(ctx, q, &p, o.as_ref(), &sel, &mut unmapped),
+                            Err(failure) => {
+                                error!("quarter {q}: {failure}");
+                                Err(failure)
+                            }
+                        };
                         take(q, built);
                     }
                     Ok(Some((q, Err(Fetch::Quarter(failure))))) => {
@@ -89,7 +116,7 @@ pub(super) async fn build_quarters(
                 }
             }
         }
-        Ok(Err(e)) => Some(lp_failure(&e)),
+        Ok(Err(failure)) => Some(failure),
         Err(_) => Some(deadline_failure(ctx)),
     };
     if let Some(failure) = first_failure {
@@ -145,13 +172,20 @@ async fn fetch_quarter(client: &LpClient, ctx: &RunContext<'_>, q: Quarter) -> R
         }
     }
     let mut records = Vec::new();
-    for batch in kmm::agent_batches(&cfg.agents) {
+    let batches = kmm::agent_batches(&cfg.agents);
+    let several = batches.len() > 1;
+    for (n, batch) in batches.into_iter().enumerate() {
         let agents = body(&kmm::agent_view_body(q, batch.as_deref()));
+        // Batches of one quarter must not share a dump name (a replay reads them back by name).
+        let tag = |offset: u64| match several {
+            true => format!("{stem}-batch{}-{offset}", n + 1),
+            false => format!("{stem}-{offset}"),
+        };
         let mut paging = Paging::default();
         loop {
             let offset = paging.offset();
             let raw = client
-                .kmm_page(Method::AgentView, offset, &agents, &format!("{stem}-{offset}"))
+                .kmm_page(Method::AgentView, offset, &agents, &tag(offset))
                 .await
                 .map_err(lp)?;
             let page: AgentViewPage = parse(raw, Method::AgentView, q)?;
@@ -219,18 +253,26 @@ fn parse<T: serde::de::DeserializeOwned>(raw: RawReply, method: Method, q: Quart
     })
 }
 
-/// Aggregate and render one quarter.
+/// Aggregate and render one quarter: partial when `ops` is `None` (beyond
+/// Messaging Operations' 24 h).
 fn build_one(
     ctx: &RunContext<'_>,
     q: Quarter,
     pages: &Pages,
+    ops: Option<&OpsQuarter>,
     sel: &Selection<'_>,
     unmapped: &mut BTreeSet<String>,
 ) -> Built {
-    match build_messaging_quarter(q, &pages.groups, &pages.records, sel) {
+    match build_messaging_quarter(q, &pages.groups, &pages.records, ops, sel) {
         Ok(report) => {
             unmapped.extend(report.unmapped_agents.iter().cloned());
-            Ok(render_messaging_quarter(&report, &ctx.cfg.account, ctx.cfg.file_stamp).into())
+            if ops.is_none() {
+                info!("quarter {q} is partial: Q_ and AS_ from Key Messaging Metrics, no AQ_ ({PARTIAL_WHY})");
+            }
+            Ok(BuiltFiles {
+                files: render_messaging_quarter(&report, &ctx.cfg.account, ctx.cfg.file_stamp),
+                partial: ops.is_none(),
+            })
         }
         Err(e) => {
             let failure = Failure::new(FailureKind::Data, format!("{e}; no files written"));

@@ -12,6 +12,7 @@
 
 mod chat;
 mod messaging;
+mod msgops;
 
 use super::RunContext;
 use crate::aggregate::Selection;
@@ -29,7 +30,27 @@ use tracing::warn;
 
 /// What a source made of one quarter: its files in delivery order, or why
 /// there are none (the source has logged it).
-pub type Built = Result<Vec<RenderedFile>, Failure>;
+pub type Built = Result<BuiltFiles, Failure>;
+
+/// A quarter's files, and whether they are the partial set of a messaging
+/// quarter beyond Messaging Operations' 24 h (`Q_` and `AS_` only).
+#[derive(Debug)]
+pub struct BuiltFiles {
+    pub files: Vec<RenderedFile>,
+    pub partial: bool,
+}
+
+impl From<Vec<RenderedFile>> for BuiltFiles {
+    fn from(files: Vec<RenderedFile>) -> Self {
+        BuiltFiles { files, partial: false }
+    }
+}
+
+impl From<[RenderedFile; 3]> for BuiltFiles {
+    fn from(files: [RenderedFile; 3]) -> Self {
+        Vec::from(files).into()
+    }
+}
 
 /// What a source did over the whole run.
 #[derive(Debug, Default)]

@@ -3,7 +3,7 @@
 use super::DecodeError;
 use crate::lp::model::{EngMetrics, Num, StateTimes};
 
-pub(super) fn put_u(out: &mut Vec<u8>, mut v: u64) {
+pub(in crate::lp::model) fn put_u(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -15,10 +15,10 @@ pub(super) fn put_i(out: &mut Vec<u8>, v: i64) {
     put_u(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
-pub(super) struct Bytes<'a>(pub &'a [u8]);
+pub(in crate::lp::model) struct Bytes<'a>(pub &'a [u8]);
 
 impl Bytes<'_> {
-    pub(super) fn u(&mut self) -> Result<u64, DecodeError> {
+    pub(in crate::lp::model) fn u(&mut self) -> Result<u64, DecodeError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let (&b, rest) = self.0.split_first().ok_or(DecodeError("cut short"))?;
@@ -40,7 +40,7 @@ impl Bytes<'_> {
         self.i().map(Num)
     }
 
-    pub(super) fn id(&mut self) -> Result<u32, DecodeError> {
+    pub(in crate::lp::model) fn id(&mut self) -> Result<u32, DecodeError> {
         u32::try_from(self.u()?).map_err(|_| DecodeError("an id is out of range"))
     }
 
