@@ -816,7 +816,13 @@ async fn more_than_a_thousand_agents_need_a_list_which_goes_in_batches() {
     std::fs::create_dir(s.reports()).unwrap();
     let json = s.path("json");
     let out = wfm(
-        &["loop", "--config", s.config.to_str().unwrap(), "--replay", json.to_str().unwrap()],
+        &[
+            "loop",
+            "--config",
+            s.config.to_str().unwrap(),
+            "--replay",
+            json.to_str().unwrap(),
+        ],
         now,
     )
     .await;

@@ -9,14 +9,14 @@ use crate::lp::model::Method;
 
 /// The most a summed figure may reach in one quarter, with what it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limit {
+pub(crate) struct Limit {
     pub max: u64,
     pub what: &'static str,
 }
 
 /// Counts (conversations, engagements, queue samples) and maxima of one skill
 /// or agent in a quarter: a billion is over a million a second.
-pub const COUNT: Limit = Limit {
+pub(crate) const COUNT: Limit = Limit {
     max: 1_000_000_000,
     what: "a count no skill or agent reaches in 15 minutes",
 };
@@ -24,31 +24,31 @@ pub const COUNT: Limit = Limit {
 /// Summed times and sample sums of one skill or agent (seconds, slots): a
 /// million million seconds is 30,000 years of work in one quarter, while
 /// 2,000 agents in one skill make at most ~2 * 10^7.
-pub const SUM: Limit = Limit {
+pub(crate) const SUM: Limit = Limit {
     max: 1_000_000_000_000,
     what: "a sum no skill or agent reaches in 15 minutes",
 };
 
 /// Seconds of one agent in one state (or away reason) over the quarter.
-pub const STATE_SECONDS: Limit = Limit {
+pub(crate) const STATE_SECONDS: Limit = Limit {
     max: 900,
     what: "the seconds of a 15-minute quarter",
 };
 
 /// The same in milliseconds (KMM), up to what still rounds to 900 s.
-pub const STATE_MS: Limit = Limit {
+pub(crate) const STATE_MS: Limit = Limit {
     max: 900_499,
     what: "the milliseconds of a 15-minute quarter",
 };
 
 /// A messaging average in milliseconds: a year. Waits may be long (a
 /// conversation open for days), but not longer than conversations live.
-pub const AVERAGE_MS: f64 = 365.0 * 86_400_000.0;
+pub(crate) const AVERAGE_MS: f64 = 365.0 * 86_400_000.0;
 
 /// An id as it would be written into an attribute: not empty, and no control
 /// character (XML 1.0 cannot hold most of them, and an id is a short token,
 /// so none is taken), nor U+FFFE/U+FFFF (not XML characters).
-pub fn check_id(method: Method, quarter: &str, what: &'static str, id: &str) -> Result<(), AggregateError> {
+pub(crate) fn check_id(method: Method, quarter: &str, what: &'static str, id: &str) -> Result<(), AggregateError> {
     let why = if id.is_empty() {
         "is empty"
     } else if id.chars().any(|c| c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}') {
@@ -85,7 +85,7 @@ pub fn printable(text: String) -> String {
 /// A messaging average (ms): absent, `null` or negative mean "no data"
 /// (`None`); above [`AVERAGE_MS`] it fails the quarter rather than reach NICE
 /// as a saturated number.
-pub fn check_average(
+pub(crate) fn check_average(
     method: Method,
     quarter: &str,
     field: &'static str,

@@ -51,11 +51,11 @@ pub struct Hundredths(pub u64);
 
 /// The largest of a figure's values >= 0 over the quarter; `None` when every
 /// interval said -1 ("no data"), and the element is then omitted.
-pub type Maximum = Option<u64>;
+pub(crate) type Maximum = Option<u64>;
 
 /// An average recomputed from summed totals and counts, in hundredths rounded
 /// half up; `None` when the counts sum to 0, and the element is then omitted.
-pub type Average = Option<Hundredths>;
+pub(crate) type Average = Option<Hundredths>;
 
 /// One `Q_` row: a skill over the quarter (rules in docs/reports.md).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

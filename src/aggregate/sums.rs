@@ -102,7 +102,7 @@ impl Acc<'_> {
     }
 
     /// The error of a figure above its limit.
-    pub fn too_large(&self, field: &'static str, id: String, value: String, limit: Limit) -> AggregateError {
+    pub(crate) fn too_large(&self, field: &'static str, id: String, value: String, limit: Limit) -> AggregateError {
         AggregateError::TooLarge {
             method: self.method,
             quarter: self.quarter.to_string(),
@@ -123,7 +123,7 @@ impl Acc<'_> {
 
     /// A maximum: values < 0 mean "no data" and are left out; one above
     /// [`COUNT`] is refused.
-    pub fn keep_max(
+    pub(crate) fn keep_max(
         &self,
         into: &mut Option<u64>,
         n: Option<Num>,
@@ -140,7 +140,7 @@ impl Acc<'_> {
     }
 
     /// Adds each of `fields` of `record` to the sum beside it, in order.
-    pub fn add_all<M, const N: usize>(
+    pub(crate) fn add_all<M, const N: usize>(
         &self,
         sums: [&mut u64; N],
         record: &M,
@@ -151,7 +151,7 @@ impl Acc<'_> {
     }
 
     /// [`Acc::add_all`] with the id spelled out only for an error.
-    pub fn add_all_named<M, const N: usize>(
+    pub(crate) fn add_all_named<M, const N: usize>(
         &self,
         sums: [&mut u64; N],
         record: &M,

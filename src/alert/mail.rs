@@ -107,7 +107,7 @@ impl MailError {
     }
 
     /// Whether the deadline, not the relay's answer, ended the exchange.
-    pub fn is_deadline(&self) -> bool {
+    pub(crate) fn is_deadline(&self) -> bool {
         matches!(self, MailError::Deadline { .. })
     }
 }

@@ -18,7 +18,7 @@ const MAIL_TIMEOUT_SECONDS: u64 = 30;
 /// After a `loop`: one mail per outage (see [`decide`]); the streak is kept in `st`.
 /// The mail must be over by `until` (the run's deadline gives it what is left).
 /// `ftp` is the run's delivery mode (`push`/`pull`), for the mail's rerun hint.
-pub async fn notify_loop(
+pub(crate) async fn notify_loop(
     cfg: &Config,
     now: DateTime<Utc>,
     summary: &RunSummary,
@@ -102,7 +102,7 @@ fn with_account(subject: &str, account: &str) -> String {
 
 /// Mail the operators something they must know although the run went on (a
 /// damaged state file that was recovered). Returns whether the mail went out.
-pub async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -> bool {
+pub(crate) async fn mail_notice(cfg: &Config, what: &str, text: &str, until: Instant) -> bool {
     let Some(mail_cfg) = mail_config(cfg) else {
         return false;
     };
@@ -128,7 +128,7 @@ fn with_log_failure(what: String) -> String {
 /// (each failing rerun is its own event, outside `loop`'s streak), a run that
 /// failed before it could read the state, and the first run of a `loop` outage.
 /// Returns whether the mail went out; it must be over by `until`.
-pub async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant, ftp: &str) -> bool {
+pub(crate) async fn mail_failure(cfg: &Config, command: &str, summary: &RunSummary, until: Instant, ftp: &str) -> bool {
     let failures = summary.failures();
     let Some(mail_cfg) = mail_config(cfg) else {
         return false;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 /// What a `loop`'s result means for the streak.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Mail the failure: the first failing run of a streak, a streak whose mail
     /// never went out, or new quarters lost during a streak already mailed.
     MailFailure,
@@ -22,7 +22,7 @@ pub enum Action {
 /// The outage policy (pure): the streak after this run and what to do about it.
 /// `failed` are the quarters this run failed or found lost, `newly_lost` whether
 /// any quarter was found lost in this run.
-pub fn decide(
+pub(crate) fn decide(
     prev: Option<Outage>,
     now: DateTime<Utc>,
     failures: &[String],

@@ -68,7 +68,7 @@ pub struct LpClient {
 }
 
 /// The HTTP client with the configured per-request timeout.
-pub fn http_client(timeout_secs: u32) -> reqwest::Client {
+pub(crate) fn http_client(timeout_secs: u32) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(timeout_secs.into()))
         .connect_timeout(Duration::from_secs(timeout_secs.clamp(1, 10).into()))
@@ -101,18 +101,18 @@ impl LpClient {
         }
     }
 
-    pub fn with_dump_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
+    pub(crate) fn with_dump_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
         self.dump_dir = dir;
         self
     }
 
     /// Read every reply from `replay`'s dumps instead of asking LivePerson.
-    pub fn with_replay(mut self, replay: Option<Replay>) -> Self {
+    pub(crate) fn with_replay(mut self, replay: Option<Replay>) -> Self {
         self.replay = replay;
         self
     }
 
-    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+    pub(crate) fn with_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
         self
     }
@@ -128,7 +128,7 @@ impl LpClient {
     }
 
     /// The data host (LP_BASE_URI, or the Domain API's answer, looked up once).
-    pub async fn data_host(&self) -> Result<String, LpError> {
+    pub(crate) async fn data_host(&self) -> Result<String, LpError> {
         if self.replay.is_some() {
             return Ok(String::new()); // no lookup: nothing is sent
         }
@@ -136,7 +136,7 @@ impl LpClient {
     }
 
     /// The Key Messaging Metrics host (LP_KMM_URI, or the Domain API's answer, looked up once).
-    pub async fn kmm_host(&self) -> Result<String, LpError> {
+    pub(crate) async fn kmm_host(&self) -> Result<String, LpError> {
         if self.replay.is_some() {
             return Ok(String::new()); // no lookup: nothing is sent
         }
@@ -146,7 +146,13 @@ impl LpClient {
     /// One page of a Key Messaging Metrics method (`metrics` or `agent_view`):
     /// a POST of `body` at `offset`, with the run's retries and authorisation.
     /// `tag` names the page in the debug-2 dump file's name.
-    pub async fn kmm_page(&self, method: Method, offset: u64, body: &[u8], tag: &str) -> Result<RawReply, LpError> {
+    pub(crate) async fn kmm_page(
+        &self,
+        method: Method,
+        offset: u64,
+        body: &[u8],
+        tag: &str,
+    ) -> Result<RawReply, LpError> {
         let host = self.kmm_host().await?;
         let query = [
             ("offset", offset.to_string()),
@@ -169,7 +175,7 @@ impl LpClient {
     /// One Messaging Operations request (`msgskillsegments`, `msgconversation`) on the
     /// data host, with the run's retries, authorisation, spool and dump (named by the
     /// method, as every other dump).
-    pub async fn msg_ops(
+    pub(crate) async fn msg_ops(
         &self,
         method: Method,
         query: &[(&'static str, String)],
@@ -179,7 +185,7 @@ impl LpClient {
     }
 
     /// Whether this run authorises with OAuth 2.0 (Bearer tokens).
-    pub fn is_oauth2(&self) -> bool {
+    pub(crate) fn is_oauth2(&self) -> bool {
         matches!(self.auth, Authorizer::OAuth2(_))
     }
 
@@ -212,7 +218,7 @@ impl LpClient {
 
     /// queuehealth totals of the last 24 hours for the whole account, without
     /// intervals: one light request (`wfm check`).
-    pub async fn day_totals(&self) -> Result<RawReply, LpError> {
+    pub(crate) async fn day_totals(&self) -> Result<RawReply, LpError> {
         let query = vec![("timeframe", "1440".to_string()), ("v", self.version.clone())];
         self.fetch_query(Method::QueueHealth, &query, None).await
     }
@@ -391,7 +397,7 @@ impl LpClient {
 
     /// Fetch the three methods concurrently, each as one or more replies (a
     /// long skill list in parts). All or nothing: the first method's failure is returned.
-    pub async fn fetch_all(&self, plan: &FetchPlan) -> Result<[Vec<RawReply>; 3], LpError> {
+    pub(crate) async fn fetch_all(&self, plan: &FetchPlan) -> Result<[Vec<RawReply>; 3], LpError> {
         // The host and the token first, once: the three calls then share them.
         self.data_host().await?;
         self.bearer().await?;

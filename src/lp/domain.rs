@@ -95,7 +95,7 @@ pub fn parse_reply(body: &[u8], asked: Service, over_https: bool) -> Result<Vec<
 }
 
 /// The hosts of one run: configured ones, and each looked-up service cached.
-pub struct Domains {
+pub(crate) struct Domains {
     http: reqwest::Client,
     domain_api: String,
     account: String,
@@ -126,7 +126,7 @@ impl Domains {
 
     /// The base URL of `service`, looked up (with retries) the first time only.
     /// The lock is held across the lookup, so concurrent callers share one.
-    pub async fn resolve(&self, service: Service, policy: &RetryPolicy) -> Result<String, LpError> {
+    pub(crate) async fn resolve(&self, service: Service, policy: &RetryPolicy) -> Result<String, LpError> {
         let mut known = self.known.lock().await;
         if let Some(url) = known.get(service.name()) {
             return Ok(url.clone());

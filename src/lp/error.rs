@@ -91,7 +91,7 @@ impl LpError {
 
     /// The same error, no longer worth retrying: its own retries are spent
     /// (a token request inside a data call's retry must not multiply them).
-    pub fn exhausted(mut self) -> Self {
+    pub(crate) fn exhausted(mut self) -> Self {
         if let LpError::Domain { retryable, .. } | LpError::Token { retryable, .. } = &mut self {
             *retryable = false;
         }
@@ -102,7 +102,7 @@ impl LpError {
 pub use crate::outside::redact;
 
 /// A redirect's Location header as safe text for an error.
-pub fn location_of(headers: &reqwest::header::HeaderMap, secrets: &[&str]) -> String {
+pub(crate) fn location_of(headers: &reqwest::header::HeaderMap, secrets: &[&str]) -> String {
     headers
         .get(reqwest::header::LOCATION)
         .map(|v| redact(&String::from_utf8_lossy(v.as_bytes()), secrets))

@@ -36,7 +36,7 @@ pub enum Method {
 
 impl Method {
     /// The three chat methods.
-    pub const ALL: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
+    pub(crate) const ALL: [Method; 3] = [Method::QueueHealth, Method::EngActivity, Method::AgentActivity];
 
     /// The path segment, which is also the name operators see in messages.
     pub fn path(self) -> &'static str {
@@ -176,7 +176,7 @@ pub struct EngMetrics {
 // ---- agentactivity ----
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AgentState {
+pub(crate) struct AgentState {
     pub id: Num,
     #[serde(deserialize_with = "nullable", default)]
     pub value: StateTimes,
@@ -185,7 +185,7 @@ pub struct AgentState {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AwayReason {
+pub(crate) struct AwayReason {
     pub id: Id,
     #[serde(deserialize_with = "nullable", default)]
     pub value: StateTimes,
@@ -219,13 +219,13 @@ impl<M> Intervals<M> {
     }
 
     /// The reply's newest interval (still in progress), whether kept or not.
-    pub fn newest_end(&self) -> Option<i64> {
+    pub(crate) fn newest_end(&self) -> Option<i64> {
         let kept = self.by_end_ms.keys().next_back().copied();
         kept.max(self.span.map(|(_, newest)| newest))
     }
 
     /// The reply's oldest interval (covering only part of its 5 minutes), whether kept or not.
-    pub fn oldest_end(&self) -> Option<i64> {
+    pub(crate) fn oldest_end(&self) -> Option<i64> {
         let kept = self.by_end_ms.keys().next().copied();
         match (kept, self.span.map(|(oldest, _)| oldest)) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -255,7 +255,7 @@ struct TotalsReply {
 }
 
 /// The account's queue totals over a reply's whole timeframe (`wfm check`).
-pub fn parse_queue_totals(body: &[u8]) -> Result<QueueHealthSkill, ParseError> {
+pub(crate) fn parse_queue_totals(body: &[u8]) -> Result<QueueHealthSkill, ParseError> {
     let r: TotalsReply = serde_json::from_slice(body).map_err(|e| ParseError::Json(e.to_string()))?;
     Ok(r.totals)
 }

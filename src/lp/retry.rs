@@ -131,7 +131,7 @@ impl RetryPolicy {
 }
 
 /// A Retry-After header: seconds, or an HTTP date (RFC 7231), as a wait from `now`.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));

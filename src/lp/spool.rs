@@ -19,7 +19,7 @@ enum Sink {
     Anon(File),
 }
 
-pub struct Spool {
+pub(crate) struct Spool {
     method: Method,
     sink: Sink,
     pending: Vec<u8>,

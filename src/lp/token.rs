@@ -35,7 +35,7 @@ struct TokenReply {
 }
 
 /// The token and its lifetime from a token endpoint body.
-pub fn parse_token_reply(body: &[u8]) -> Result<(Secret, Duration), String> {
+pub(crate) fn parse_token_reply(body: &[u8]) -> Result<(Secret, Duration), String> {
     let r: TokenReply =
         serde_json::from_slice(body).map_err(|e| format!("the token reply is not the expected JSON ({e})"))?;
     if r.access_token.trim().is_empty() {
@@ -68,7 +68,7 @@ pub fn parse_token_reply(body: &[u8]) -> Result<(Secret, Duration), String> {
 /// When a token got at `issued` with `lifetime` must be replaced: a margin
 /// before it runs out (a quarter of its lifetime, at most a minute), so a
 /// request never leaves with a token about to expire.
-pub fn renew_at(issued: Instant, lifetime: Duration) -> Instant {
+pub(crate) fn renew_at(issued: Instant, lifetime: Duration) -> Instant {
     let lifetime = lifetime.min(MAX_LIFETIME);
     let at = lifetime - (lifetime / 4).min(Duration::from_secs(60));
     issued.checked_add(at).unwrap_or(issued)
@@ -80,7 +80,7 @@ struct Held {
 }
 
 /// The run's token: fetched on first use, shared by the concurrent calls.
-pub struct TokenSource {
+pub(crate) struct TokenSource {
     credentials: ClientCredentials,
     account: String,
     held: tokio::sync::Mutex<Option<Held>>,
@@ -133,7 +133,7 @@ impl TokenSource {
     }
 
     /// Drop the token of `generation` (LivePerson refused it); a newer one stays.
-    pub async fn invalidate(&self, generation: u64) {
+    pub(crate) async fn invalidate(&self, generation: u64) {
         let mut held = self.held.lock().await;
         if held.as_ref().is_some_and(|h| h.bearer.generation == generation) {
             *held = None;

@@ -57,7 +57,7 @@ pub fn render_quarter(report: &QuarterReport, account: &str, stamp: FileStamp) -
 
 /// The files of a messaging quarter, in the order Q_, AQ_, AS_ (no AQ_ when
 /// the quarter is partial), named by `stamp`.
-pub fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> Vec<RenderedFile> {
+pub(crate) fn render_messaging_quarter(report: &MessagingReport, account: &str, stamp: FileStamp) -> Vec<RenderedFile> {
     let q = report.quarter;
     let start = q.start().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = q.end().format("%Y-%m-%dT%H:%M:%SZ").to_string();
@@ -257,7 +257,7 @@ fn opt_int(w: &mut W, name: &str, v: Option<u64>) -> io::Result<()> {
 }
 
 /// Two decimals, e.g. `72.00`.
-pub fn format_hundredths(h: Hundredths) -> String {
+pub(crate) fn format_hundredths(h: Hundredths) -> String {
     format!("{}.{:02}", h.0 / 100, h.0 % 100)
 }
 

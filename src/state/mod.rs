@@ -218,10 +218,6 @@ impl State {
         }
     }
 
-    pub fn is_delivered(&self, q: Quarter) -> bool {
-        self.delivered.contains(q)
-    }
-
     /// The files of `q` reached their destination.
     pub fn mark_delivered(&mut self, q: Quarter) {
         self.delivered.insert(q);

@@ -41,7 +41,7 @@ impl FetchPlan {
     /// long for one URL, one per part of the list (queuehealth and engactivity
     /// take only GET; agentactivity's long agent list goes as a POST body
     /// instead). Each part's reply covers its own skills; the run merges them.
-    pub fn queries(&self, method: Method, version: &str) -> Vec<Vec<(&'static str, String)>> {
+    pub(crate) fn queries(&self, method: Method, version: &str) -> Vec<Vec<(&'static str, String)>> {
         let whole = self.query(method, version);
         let IdSelection::List(skills) = &self.skills else {
             return vec![whole];

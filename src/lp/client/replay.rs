@@ -46,7 +46,7 @@ impl Replay {
 
     /// The newest fetch time among the folder's dumps of accepted replies: the
     /// original run's clock, the replay's "now" when WFM_NOW does not say.
-    pub fn newest_fetch(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn newest_fetch(&self) -> Option<DateTime<Utc>> {
         self.names().iter().filter_map(|n| any_dump_time(n)).max()
     }
 

@@ -3,7 +3,7 @@
 use crate::lp::model::Method;
 use chrono::{DateTime, Utc};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, Write};
+use std::io::{BufReader, Read};
 
 /// One raw reply, as received: its body spooled in a file, from the start.
 #[derive(Debug)]
@@ -14,9 +14,11 @@ pub struct RawReply {
 }
 
 impl RawReply {
-    /// A reply whose body is `bytes` (tests, and small replies).
-    pub fn from_bytes(method: Method, fetched_at: DateTime<Utc>, bytes: &[u8]) -> std::io::Result<Self> {
+    /// A reply whose body is `bytes` (the unit tests' replies).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(method: Method, fetched_at: DateTime<Utc>, bytes: &[u8]) -> std::io::Result<Self> {
         let mut body = tempfile::tempfile()?;
+        use std::io::{Seek, Write};
         body.write_all(bytes)?;
         body.rewind()?;
         Ok(RawReply {

@@ -16,7 +16,7 @@ pub struct IdTable {
 impl IdTable {
     /// The index of `id`, added on first sight; `None` once 2^32 ids are
     /// taken (no reply comes near: it would be hundreds of gigabytes).
-    pub fn intern(&mut self, id: &str) -> Option<u32> {
+    pub(crate) fn intern(&mut self, id: &str) -> Option<u32> {
         if let Some(&i) = self.index.get(id) {
             return Some(i);
         }
@@ -55,7 +55,7 @@ impl IdTable {
 /// (The replies come from the configured LivePerson host, so flooding a table
 /// with colliding ids is not a threat worth SipHash's price here.)
 #[derive(Debug, Clone, Copy)]
-pub struct FastHasher(u64);
+pub(crate) struct FastHasher(u64);
 
 impl Default for FastHasher {
     fn default() -> Self {
@@ -88,7 +88,7 @@ impl Hasher for FastHasher {
 }
 
 /// The hasher of every id-keyed map of the parse and the aggregation.
-pub type FastHash = BuildHasherDefault<FastHasher>;
+pub(crate) type FastHash = BuildHasherDefault<FastHasher>;
 
 #[cfg(test)]
 mod tests {

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Groups (skills) or records (agents) per page: KMM's largest `limit`.
-pub const PAGE_LIMIT: u64 = 50;
+pub(crate) const PAGE_LIMIT: u64 = 50;
 /// `offset + limit` may not exceed this in one `agent_view` filter; also the
 /// most ids one filter may list.
-pub const AGENT_VIEW_CAP: u64 = 1000;
+pub(crate) const AGENT_VIEW_CAP: u64 = 1000;
 
 /// The `metrics` figures `wfm` asks for (snake_case in requests).
 const METRICS: [&str; 8] = [
@@ -44,7 +44,7 @@ fn time_filter(q: Quarter) -> Value {
 }
 
 /// The `metrics` body for quarter `q`, grouped by skill.
-pub fn metrics_body(q: Quarter, skills: &IdSelection) -> Value {
+pub(crate) fn metrics_body(q: Quarter, skills: &IdSelection) -> Value {
     let mut filters = json!({"time": time_filter(q), "userTypes": ["HUMAN"]});
     if let IdSelection::List(ids) = skills {
         filters["skillIds"] = json!(ids);
@@ -61,7 +61,7 @@ pub fn metrics_body(q: Quarter, skills: &IdSelection) -> Value {
 /// [`AGENT_VIEW_CAP`] ids, or `None` for every agent. `OFFLINE` is always among
 /// the statuses: without it KMM returns only agents logged in now, and an agent
 /// who logged out before the run would be missing.
-pub fn agent_view_body(q: Quarter, agents: Option<&[String]>) -> Value {
+pub(crate) fn agent_view_body(q: Quarter, agents: Option<&[String]>) -> Value {
     let mut filters = json!({
         "time": time_filter(q),
         "userTypes": ["HUMAN"],
@@ -79,7 +79,7 @@ pub fn agent_view_body(q: Quarter, agents: Option<&[String]>) -> Value {
 
 /// The agent filters of one quarter: every agent (`None`), or the listed ids
 /// in batches of at most [`AGENT_VIEW_CAP`].
-pub fn agent_batches(agents: &IdSelection) -> Vec<Option<Vec<String>>> {
+pub(crate) fn agent_batches(agents: &IdSelection) -> Vec<Option<Vec<String>>> {
     match agents {
         IdSelection::All => vec![None],
         IdSelection::List(ids) => ids.chunks(AGENT_VIEW_CAP as usize).map(|c| Some(c.to_vec())).collect(),
@@ -88,7 +88,7 @@ pub fn agent_batches(agents: &IdSelection) -> Vec<Option<Vec<String>>> {
 
 /// The offset of the page after the one at `offset`, or `None` when the
 /// pages are done: offsets rise by the limit until they reach `count`.
-pub fn next_offset(offset: u64, count: u64) -> Option<u64> {
+pub(crate) fn next_offset(offset: u64, count: u64) -> Option<u64> {
     let next = offset.checked_add(PAGE_LIMIT)?;
     (next < count).then_some(next)
 }
@@ -96,7 +96,7 @@ pub fn next_offset(offset: u64, count: u64) -> Option<u64> {
 /// Why the pages of one paging cannot be trusted (the quarter fails; a later
 /// run asks again).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PagingError {
+pub(crate) enum PagingError {
     #[error(
         "the page at offset {offset} has no metadata.count (a reply of another shape, or an error page sent with 200)"
     )]
@@ -128,7 +128,7 @@ pub enum PagingError {
 /// on every page; each page a list, within the limit, of rows not seen before;
 /// and after the last page exactly `count` distinct rows.
 #[derive(Debug, Default)]
-pub struct Paging {
+pub(crate) struct Paging {
     offset: u64,
     count: Option<u64>,
     seen: std::collections::HashSet<String>,
@@ -209,7 +209,7 @@ pub struct Metadata {
 
 /// One page of `metrics`.
 #[derive(Debug, Deserialize)]
-pub struct MetricsPage {
+pub(crate) struct MetricsPage {
     #[serde(default, deserialize_with = "nullable")]
     pub metadata: Metadata,
     #[serde(rename = "groupBy", default, deserialize_with = "nullable")]
@@ -220,7 +220,7 @@ pub struct MetricsPage {
 /// a page that says it has groups must list them).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct GroupBy {
+pub(crate) struct GroupBy {
     pub groups: Option<Vec<Group>>,
 }
 
@@ -252,7 +252,7 @@ pub struct GroupMetrics {
 
 /// One page of `agent_view`.
 #[derive(Debug, Deserialize)]
-pub struct AgentViewPage {
+pub(crate) struct AgentViewPage {
     #[serde(default, deserialize_with = "nullable")]
     pub metadata: Metadata,
     /// `None` when absent or `null`.

@@ -33,7 +33,7 @@ const BUCKET_MS: i64 = 5 * 60_000;
 
 /// The `msgskillsegments` query for quarters `first` to `last`: F = first's
 /// start, T = last's end, 15-minute buckets stamped with their start.
-pub fn segments_query(first: Quarter, last: Quarter, skills: &IdSelection) -> Vec<(&'static str, String)> {
+pub(crate) fn segments_query(first: Quarter, last: Quarter, skills: &IdSelection) -> Vec<(&'static str, String)> {
     vec![
         ("v", "2".into()),
         ("fromMillis", first.start().timestamp_millis().to_string()),
@@ -46,7 +46,7 @@ pub fn segments_query(first: Quarter, last: Quarter, skills: &IdSelection) -> Ve
 
 /// `timeframe` of `msgconversation` reaching back to `first`'s start:
 /// 5 × ⌈(now − F) / 5 min⌉ minutes (the contract's rule), at least 5.
-pub fn conversation_timeframe(first: Quarter, now: chrono::DateTime<chrono::Utc>) -> u32 {
+pub(crate) fn conversation_timeframe(first: Quarter, now: chrono::DateTime<chrono::Utc>) -> u32 {
     let back = (now.timestamp_millis() - first.start().timestamp_millis()).max(1);
     let buckets = (back + BUCKET_MS - 1) / BUCKET_MS;
     u32::try_from(buckets * 5).unwrap_or(u32::MAX)
@@ -54,7 +54,7 @@ pub fn conversation_timeframe(first: Quarter, now: chrono::DateTime<chrono::Utc>
 
 /// The `msgconversation` query: every agent always (a skill's totals stay whole-queue;
 /// the `AQ_` rows are limited to the configured agents afterwards).
-pub fn conversation_query(timeframe: u32, skills: &IdSelection) -> Vec<(&'static str, String)> {
+pub(crate) fn conversation_query(timeframe: u32, skills: &IdSelection) -> Vec<(&'static str, String)> {
     vec![
         ("v", "1".into()),
         ("timeframe", timeframe.to_string()),
@@ -181,7 +181,7 @@ struct SegSkill {
 /// The `msgskillsegments` reply of the window [first's start, last's end) by
 /// quarter: every bucket stamped with a quarter start inside the window, each
 /// at most once; a quarter without a bucket is absent (no data).
-pub fn parse_segments<R: Read>(
+pub(crate) fn parse_segments<R: Read>(
     reader: R,
     first: Quarter,
     last: Quarter,
