@@ -104,7 +104,15 @@ pub fn build_messaging_quarter(
     }
     let mut queues = Vec::new();
     for id in row_ids(sel.skills, present) {
-        check_id(Method::Metrics, &stem, "skill", &id)?;
+        // Name the source the id came from (KMM first, as the row's figures are).
+        let source = match ops {
+            Some(o) if !by_skill.contains_key(id.as_str()) && !o.conv.skills.contains_key(&id) => {
+                Method::MsgSkillSegments
+            }
+            Some(_) if !by_skill.contains_key(id.as_str()) => Method::MsgConversation,
+            _ => Method::Metrics,
+        };
+        check_id(source, &stem, "skill", &id)?;
         let mut row = MessagingQueueRow {
             id: id.clone(),
             segments: match ops.and_then(|o| o.segments.as_ref()) {
