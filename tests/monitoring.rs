@@ -148,8 +148,8 @@ async fn status_during_an_outage_names_the_missing_quarters_and_a_damaged_state(
     assert_eq!(std::fs::read(s.state_file()).unwrap(), b"{\"version\": 2, \"deliv");
 }
 
-/// A tiny HTTP server answering 200 to everything, recording the request paths.
-async fn ping_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+/// A tiny HTTP server answering 200 to everything, recording `METHOD path` of each request.
+pub(crate) async fn ping_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let paths = Arc::new(Mutex::new(Vec::new()));
@@ -168,8 +168,10 @@ async fn ping_server() -> (u16, Arc<Mutex<Vec<String>>>) {
                 }
                 let head = String::from_utf8_lossy(&buf).to_string();
                 let mut first = head.lines().next().unwrap_or("").split(' ');
-                assert_eq!(first.next(), Some("GET"));
-                seen.lock().unwrap().push(first.next().unwrap_or("").to_string());
+                let method = first.next().unwrap_or("");
+                seen.lock()
+                    .unwrap()
+                    .push(format!("{method} {}", first.next().unwrap_or("")));
                 let _ = conn
                     .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK")
                     .await;
@@ -225,7 +227,7 @@ async fn metrics_and_ping_after_a_good_and_a_failing_run() {
     assert_eq!(m["wfm_retries"], 0.0);
     assert!(m["wfm_run_duration_seconds"] > 0.0);
     assert_eq!(m["wfm_outage"], 0.0);
-    assert_eq!(*paths.lock().unwrap(), ["/ping"]);
+    assert_eq!(*paths.lock().unwrap(), ["GET /ping"]);
 
     // A dry run reports nothing.
     let out = wfm(&["loop", "--config", cfg(&s), "--dry-run"], first).await;
@@ -247,7 +249,7 @@ async fn metrics_and_ping_after_a_good_and_a_failing_run() {
     assert_eq!(m["wfm_quarters_delivered"], 0.0);
     assert_eq!(m["wfm_requests"], 3.0);
     assert_eq!(m["wfm_outage"], 1.0);
-    assert_eq!(*paths.lock().unwrap(), ["/ping", "/ping/fail"]);
+    assert_eq!(*paths.lock().unwrap(), ["GET /ping", "GET /ping/fail"]);
     assert!(
         !all_names_in(s.dir.path()).iter().any(|n| n.ends_with(".part")),
         "no temporary left"

@@ -3,38 +3,6 @@
 
 use super::*;
 
-/// A server that answers 200 to anything and records `METHOD path` of each request.
-async fn recording_server() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                let first: Vec<&str> = head.lines().next().unwrap_or("").split(' ').collect();
-                log.lock()
-                    .unwrap()
-                    .push(format!("{} {}", first[0], first.get(1).unwrap_or(&"")));
-                let _ = conn
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (port, seen)
-}
-
 fn line<'a>(text: &'a str, item: &str) -> Vec<&'a str> {
     text.lines().filter(|l| l.starts_with(item)).collect()
 }
@@ -43,7 +11,7 @@ fn line<'a>(text: &'a str, item: &str) -> Vec<&'a str> {
 async fn check_warns_on_its_own_lines_and_checks_metrics_file_and_ping_url_without_pinging() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
-    let (port, seen) = recording_server().await;
+    let (port, seen) = ping_server().await;
     let s = Setup::new(
         &sim,
         &format!("METRICS_FILE=wfm.prom\nPING_URL=http://127.0.0.1:{port}/ping/secret-uuid\nNO_SUCH_KEY=1\n"),
@@ -109,7 +77,7 @@ async fn check_warns_on_its_own_lines_and_checks_metrics_file_and_ping_url_witho
 async fn a_rerun_never_pings_the_loops_ping_url() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).start().await;
-    let (port, seen) = recording_server().await;
+    let (port, seen) = ping_server().await;
     let s = Setup::new(
         &sim,
         &format!("PING_URL=http://127.0.0.1:{port}/ping\nMETRICS_FILE=wfm.prom\n"),

@@ -15,5 +15,5 @@ async fn a_ping_url_with_a_query_fails_on_the_path_and_keeps_the_query() {
     sim.inject(None, Fault::ServerError(400), 3);
     let out = run_loop(&s, now).await;
     assert_exit(&out, 1);
-    assert_eq!(*paths.lock().unwrap(), ["/ping?key=abc", "/ping/fail?key=abc"]);
+    assert_eq!(*paths.lock().unwrap(), ["GET /ping?key=abc", "GET /ping/fail?key=abc"]);
 }
