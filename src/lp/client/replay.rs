@@ -5,17 +5,20 @@
 //! the machine. Any method whose dumps go through the same naming replays
 //! without code of its own.
 
-use super::reply::{any_dump_time, dump_time};
+use super::reply::{dump_key, parse_dump_name};
 use super::RawReply;
 use crate::lp::model::Method;
 use crate::lp::LpError;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The folder a run replays.
+/// The folder a run replays, listed once: a catch-up asks thousands of pages.
 #[derive(Debug, Clone)]
 pub struct Replay {
     dir: PathBuf,
+    /// [`dump_key`] → the newest accepted reply's fetch time and file name.
+    newest: HashMap<String, (DateTime<Utc>, String)>,
 }
 
 impl Replay {
@@ -27,37 +30,45 @@ impl Replay {
             Err(e) => return Err(format!("--replay {}: {e}; give the JSON_DIR of a run at DEBUG_LEVEL 2 (or a folder holding its dumps)", dir.display())),
         }
         std::fs::read_dir(dir).map_err(|e| format!("--replay {}: cannot list the folder: {e}", dir.display()))?;
-        Ok(Replay { dir: dir.to_path_buf() })
+        Ok(Replay::at(dir))
     }
 
     /// A folder already checked by [`Replay::open`].
     pub fn at(dir: &Path) -> Replay {
-        Replay { dir: dir.to_path_buf() }
-    }
-
-    fn names(&self) -> Vec<String> {
-        std::fs::read_dir(&self.dir)
+        let mut newest: HashMap<String, (DateTime<Utc>, String)> = HashMap::new();
+        let names = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
             .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect()
+            .filter_map(|e| e.file_name().into_string().ok());
+        for name in names {
+            let Some((key, at)) = parse_dump_name(&name) else {
+                continue;
+            };
+            let (key, found) = (key.to_string(), (at, name));
+            match newest.get(&key) {
+                Some(kept) if *kept >= found => {}
+                _ => {
+                    newest.insert(key, found);
+                }
+            }
+        }
+        Replay {
+            dir: dir.to_path_buf(),
+            newest,
+        }
     }
 
     /// The newest fetch time among the folder's dumps of accepted replies: the
     /// original run's clock, the replay's "now" when WFM_NOW does not say.
     pub(crate) fn newest_fetch(&self) -> Option<DateTime<Utc>> {
-        self.names().iter().filter_map(|n| any_dump_time(n)).max()
+        self.newest.values().map(|(at, _)| *at).max()
     }
 
     /// The reply to (`method`, `tag`) as the dump holds it; when the folder holds
     /// several (several runs' dumps), the newest.
     pub fn reply(&self, method: Method, tag: Option<&str>) -> Result<RawReply, LpError> {
-        let newest = self
-            .names()
-            .into_iter()
-            .filter_map(|n| dump_time(&n, method, tag).map(|t| (t, n)))
-            .max();
+        let newest = self.newest.get(&dump_key(method, tag)).cloned();
         let missing = |reason: String| LpError::Replay {
             method,
             dir: self.dir.display().to_string(),
@@ -81,13 +92,12 @@ impl Replay {
 
 /// The dump name a request's reply would have, its fetch time left open.
 fn wanted(method: Method, tag: Option<&str>) -> String {
-    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
-    format!("{}{tag}-YYYYMMDDTHHMMSS.mmmZ.json", method.path())
+    format!("{}-YYYYMMDDTHHMMSS.mmmZ.json", dump_key(method, tag))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::reply::dump_name;
+    use super::super::reply::{any_dump_time, dump_name, dump_time};
     use super::*;
 
     #[test]

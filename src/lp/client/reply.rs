@@ -41,42 +41,50 @@ impl RawReply {
     }
 }
 
-/// The dump file's name: method, the call's tag (a KMM page: quarter and
-/// offset, so concurrent pages never share a name), fetch time and, for a
-/// refusal, the status.
+/// What a dump's name says of its call: the method and the call's tag (a KMM
+/// page: quarter and offset, so concurrent pages never share a name).
+pub(super) fn dump_key(method: Method, tag: Option<&str>) -> String {
+    match tag {
+        Some(t) => format!("{}-{t}", method.path()),
+        None => method.path().to_string(),
+    }
+}
+
+const DUMP_TIME: &str = "%Y%m%dT%H%M%S%.3fZ";
+
+/// The dump file's name: [`dump_key`], fetch time and, for a refusal, the status.
 pub(super) fn dump_name(method: Method, tag: Option<&str>, fetched_at: DateTime<Utc>, status: u16) -> String {
     let suffix = if status == 200 {
         String::new()
     } else {
         format!("-http{status}")
     };
-    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
     format!(
-        "{}{tag}-{}{suffix}.json",
-        method.path(),
-        fetched_at.format("%Y%m%dT%H%M%S%.3fZ")
+        "{}-{}{suffix}.json",
+        dump_key(method, tag),
+        fetched_at.format(DUMP_TIME)
     )
 }
 
-/// When the dump `name` of an accepted reply to (`method`, `tag`) was fetched: the
-/// inverse of [`dump_name`] for status 200, `None` for any other file (another
-/// method or tag, a refusal's dump, a temporary).
+/// The key and fetch time of an accepted reply's dump `name` (the inverse of
+/// [`dump_name`] for status 200); `None` for any other file (a refusal's dump,
+/// a temporary). The fetch time holds no `-`, so the key is all before the last one.
+pub(super) fn parse_dump_name(name: &str) -> Option<(&str, DateTime<Utc>)> {
+    let (key, stamp) = name.strip_suffix(".json")?.rsplit_once('-')?;
+    let at = chrono::NaiveDateTime::parse_from_str(stamp, DUMP_TIME).ok()?;
+    Some((key, at.and_utc()))
+}
+
+/// When the dump `name` of an accepted reply to (`method`, `tag`) was fetched.
+#[cfg(test)]
 pub(super) fn dump_time(name: &str, method: Method, tag: Option<&str>) -> Option<DateTime<Utc>> {
-    let tag = tag.map(|t| format!("-{t}")).unwrap_or_default();
-    let stamp = name
-        .strip_prefix(method.path())?
-        .strip_prefix(tag.as_str())?
-        .strip_prefix('-')?
-        .strip_suffix(".json")?;
-    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ")
-        .ok()
-        .map(|t| t.and_utc())
+    parse_dump_name(name)
+        .filter(|(key, _)| *key == dump_key(method, tag))
+        .map(|(_, at)| at)
 }
 
 /// The fetch time of any accepted reply's dump `name`, whatever its method or tag.
+#[cfg(test)]
 pub(super) fn any_dump_time(name: &str) -> Option<DateTime<Utc>> {
-    let (_, stamp) = name.strip_suffix(".json")?.rsplit_once('-')?;
-    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%S%.3fZ")
-        .ok()
-        .map(|t| t.and_utc())
+    parse_dump_name(name).map(|(_, at)| at)
 }
