@@ -4,7 +4,7 @@
 //! rows per agent × skill. Averages are recomputed from the quarter's totals,
 //! never averaged.
 
-use super::limits::{check_average, check_id, Limit, COUNT, SUM};
+use super::limits::{check_average, check_id, COUNT, SUM};
 use super::messaging::avg_seconds;
 use super::sums::{avg_rounded, Acc};
 use super::{AggregateError, Naming, Selection};
@@ -48,14 +48,6 @@ pub struct MessagingAgentQueueRow {
     pub avg_handle_time: u64,
 }
 
-/// A figure of the quarter within its limit.
-fn within(acc: &Acc<'_>, v: u64, field: &'static str, limit: Limit, id: &str) -> Result<u64, AggregateError> {
-    if v > limit.max {
-        return Err(acc.too_large(field, id.to_string(), v.to_string(), limit));
-    }
-    Ok(v)
-}
-
 /// The `msgskillsegments` elements of skill `id` (zeros, no average, without data).
 pub(super) fn segment_figures(s: Option<&Segments>, quarter: &str, id: &str) -> Result<SegmentFigures, AggregateError> {
     let Some(s) = s else {
@@ -73,31 +65,22 @@ pub(super) fn segment_figures(s: Option<&Segments>, quarter: &str, id: &str) -> 
         s.avg_first_agent_message_ms,
     )?;
     Ok(SegmentFigures {
-        offered: within(&acc, s.offered, "totalSkillConversationSegments", COUNT, id)?,
-        abandoned: within(
-            &acc,
+        offered: acc.within(s.offered, "totalSkillConversationSegments", COUNT, id)?,
+        abandoned: acc.within(
             s.abandoned_in_queue,
             "skillSegmentsAbandonedByConsumersInQueue",
             COUNT,
             id,
         )?,
-        abandoned_no_response: within(
-            &acc,
-            s.abandoned_by_consumers,
-            "skillSegmentsAbandonedByConsumers",
-            COUNT,
-            id,
-        )?,
-        interactive_segments: within(&acc, s.interactive, "interactiveSkillSegments", COUNT, id)?,
-        non_responsive_agent_segments: within(
-            &acc,
+        abandoned_no_response: acc.within(s.abandoned_by_consumers, "skillSegmentsAbandonedByConsumers", COUNT, id)?,
+        interactive_segments: acc.within(s.interactive, "interactiveSkillSegments", COUNT, id)?,
+        non_responsive_agent_segments: acc.within(
             s.non_responsive_agents,
             "skillSegmentsWithNonResponsiveAgents",
             COUNT,
             id,
         )?,
-        non_responsive_consumer_segments: within(
-            &acc,
+        non_responsive_consumer_segments: acc.within(
             s.non_responsive_consumers,
             "skillSegmentsWithNonResponsiveConsumers",
             COUNT,
@@ -114,8 +97,8 @@ pub(super) fn handled_figures(c: Option<&Conv>, quarter: &str, id: &str) -> Resu
         method: Method::MsgConversation,
         quarter,
     };
-    let handled = within(&acc, c.handled, "totalResolvedConversations", COUNT, id)?;
-    let handle_time = within(&acc, c.handle_time, "totalHandlingTime_resolvedConversations", SUM, id)?;
+    let handled = acc.within(c.handled, "totalResolvedConversations", COUNT, id)?;
+    let handle_time = acc.within(c.handle_time, "totalHandlingTime_resolvedConversations", SUM, id)?;
     Ok(HandledFigures {
         handled,
         handle_time,
@@ -158,9 +141,9 @@ pub(super) fn agent_queue_rows(
             agent_id: agent.clone(),
             queue_id: skill.clone(),
             handled: h.handled,
-            closed_by_agent: within(&acc, c.by_agent, "resolvedConversations_byCCP", COUNT, &name)?,
-            closed_by_consumer: within(&acc, c.by_consumer, "resolvedConversations_byConsumer", COUNT, &name)?,
-            auto_closed: within(&acc, c.by_system, "resolvedConversations_bySystem", COUNT, &name)?,
+            closed_by_agent: acc.within(c.by_agent, "resolvedConversations_byCCP", COUNT, &name)?,
+            closed_by_consumer: acc.within(c.by_consumer, "resolvedConversations_byConsumer", COUNT, &name)?,
+            auto_closed: acc.within(c.by_system, "resolvedConversations_bySystem", COUNT, &name)?,
             handle_time: h.handle_time,
             avg_handle_time: h.avg_handle_time,
         });

@@ -95,10 +95,26 @@ impl Acc<'_> {
             field,
             id: printable(id()),
         })?;
-        if *into > limit.max {
-            return Err(self.too_large(field, id(), into.to_string(), limit));
-        }
+        self.within_named(*into, field, limit, id)?;
         Ok(())
+    }
+
+    /// A figure already summed, refused above `limit`.
+    pub(crate) fn within(&self, v: u64, field: &'static str, limit: Limit, id: &str) -> Result<u64, AggregateError> {
+        self.within_named(v, field, limit, &|| id.to_string())
+    }
+
+    fn within_named(
+        &self,
+        v: u64,
+        field: &'static str,
+        limit: Limit,
+        id: &dyn Fn() -> String,
+    ) -> Result<u64, AggregateError> {
+        if v > limit.max {
+            return Err(self.too_large(field, id(), v.to_string(), limit));
+        }
+        Ok(v)
     }
 
     /// The error of a figure above its limit.
