@@ -18,11 +18,11 @@ mod intervals;
 
 pub use conversation::{decode_quarter, parse_conversation, ConvBuckets};
 
-/// An id from a reply as an error shows it: as it is, or quoted and escaped
-/// when it holds a control character (outside text never reaches a log raw).
+/// An id from a reply as an error shows it: as it is, or quoted with its control
+/// characters escaped ([`crate::outside::escape`]: outside text never reaches a log raw).
 fn shown(id: &str) -> String {
     if id.chars().any(char::is_control) {
-        format!("{id:?}")
+        format!("\"{}\"", crate::outside::escape(id))
     } else {
         id.to_string()
     }
