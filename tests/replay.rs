@@ -120,7 +120,7 @@ async fn a_chat_loop_replays_byte_identical_with_the_simulator_stopped() {
 async fn a_messaging_loop_replays_byte_identical_with_the_simulator_stopped() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).oauth2().with(|o| o.chat_data = false).start().await;
-    loop_then_replay("LP_CHANNEL=messaging\n", sim, now, 2).await;
+    loop_then_replay("LP_CHANNEL=messaging\n", sim, now, 3).await;
 }
 
 async fn rerun_then_replay(channel_lines: &str, sim: lp_sim::Simulator, now: DateTime<Utc>, files: usize) {
@@ -171,7 +171,7 @@ async fn a_chat_rerun_replays_byte_identical() {
 async fn a_messaging_rerun_replays_byte_identical() {
     let now = t("2026-11-24T10:16:30Z");
     let sim = scenario(now).oauth2().with(|o| o.chat_data = false).start().await;
-    rerun_then_replay("LP_CHANNEL=messaging\n", sim, now, 2).await;
+    rerun_then_replay("LP_CHANNEL=messaging\n", sim, now, 3).await;
 }
 
 /// Without WFM_NOW a replay takes its clock from the dumps (their fetch time), so a
