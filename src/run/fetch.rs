@@ -5,6 +5,7 @@
 //! Memory holds one interval at a time, however many quarters a run builds.
 
 use super::source::{deadline_failure, lp_client, lp_failure, of_quarters};
+use super::spill::{Blob, Spill, SpillWriter};
 use super::RunContext;
 use crate::aggregate::{id_ranks, pick, AggregateError, QuarterRecords, RunIds};
 use crate::lp::client::{FetchPlan, RawReply};
@@ -13,8 +14,6 @@ use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Interval
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use tracing::debug;
 
 pub struct Fetched {
@@ -71,18 +70,11 @@ pub(super) fn wanted_ends(quarters: &[Quarter]) -> BTreeSet<i64> {
         .collect()
 }
 
-/// Where one interval's encoded records are in the spill.
-#[derive(Debug, Clone, Copy)]
-struct Blob {
-    offset: u64,
-    len: usize,
-}
-
 /// The run's replies, parsed: the wanted intervals' records in a temporary
 /// file, indexed per method (in [`Method::ALL`] order), per request (in the
 /// order asked) and per END timestamp; the ids they name and their order.
 pub struct Replies {
-    spill: File,
+    spill: Spill,
     ids: IdTable,
     rank: Vec<u32>,
     index: [Vec<Intervals<Blob>>; 3],
@@ -100,28 +92,19 @@ pub(super) fn parse_replies(
             format!("{label}: cannot keep the parsed replies in a temporary file ({what}: {e}); check the free space of TMPDIR; no files written"),
         )
     };
-    let spill = tempfile::tempfile().map_err(|e| local("create", &e))?;
-    let mut out = BufWriter::with_capacity(1 << 16, spill);
-    let mut offset = 0u64;
+    let mut out = SpillWriter::new().map_err(|e| local("create", &e))?;
     let mut ids = IdTable::default();
-    let mut keep = |_: i64, bytes: &[u8]| {
-        out.write_all(bytes).map_err(|e| e.to_string())?;
-        let blob = Blob {
-            offset,
-            len: bytes.len(),
-        };
-        offset += bytes.len() as u64;
-        Ok(blob)
-    };
+    let mut keep = |_: i64, bytes: &[u8]| out.keep(bytes).map_err(|e| e.to_string());
     let [qh, ea, aa] = replies;
     let index = [
         read_all::<QueueInterval>(qh, wanted, &mut ids, &mut keep, Method::QueueHealth, label)?,
         read_all::<EngInterval>(ea, wanted, &mut ids, &mut keep, Method::EngActivity, label)?,
         read_all::<AgentInterval>(aa, wanted, &mut ids, &mut keep, Method::AgentActivity, label)?,
     ];
-    let spill = out.into_inner().map_err(|e| local("write", &e.error()))?;
+    let size = out.len();
+    let spill = out.finish().map_err(|e| local("write", &e))?;
     let rank = id_ranks(&ids);
-    debug!("{offset} bytes of parsed records for {label}, {} ids", ids.len());
+    debug!("{size} bytes of parsed records for {label}, {} ids", ids.len());
     Ok(Replies {
         spill,
         ids,
@@ -202,21 +185,13 @@ impl Replies {
         for (i, m) in out.iter_mut().enumerate() {
             let bytes = requests
                 .iter()
-                .map(|r| self.read(r[i]))
+                .map(|r| self.spill.read(r[i]))
                 .collect::<std::io::Result<Vec<Vec<u8>>>>()
                 .map_err(|e| QuarterError::Spill(e.to_string()))?;
             *m = M::decode_all(bytes.iter().map(Vec::as_slice), marks)
                 .map_err(|e| QuarterError::Spill(e.to_string()))?;
         }
         Ok(out)
-    }
-
-    fn read(&self, b: Blob) -> std::io::Result<Vec<u8>> {
-        let mut f = &self.spill;
-        f.seek(SeekFrom::Start(b.offset))?;
-        let mut bytes = vec![0; b.len];
-        f.read_exact(&mut bytes)?;
-        Ok(bytes)
     }
 }
 

@@ -16,6 +16,7 @@ mod open;
 mod record;
 mod report;
 mod source;
+mod spill;
 
 use crate::alert::outage;
 use crate::config::Config;

@@ -10,11 +10,10 @@ use crate::lp::model::msgops::{self, ConvBuckets, OpsError, OpsQuarter, Segments
 use crate::lp::model::Method;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
+use crate::run::spill::{Blob, Spill, SpillWriter};
 use crate::select::IdSelection;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use tracing::{debug, warn};
 
 /// How far back a quarter's start may lie for Messaging Operations: its 24 h
@@ -35,9 +34,9 @@ pub fn serves(q: Quarter, now: DateTime<Utc>) -> bool {
 pub(super) struct Ops {
     segments: Option<BTreeMap<Quarter, HashMap<String, Segments>>>,
     conv: ConvBuckets,
-    spill: Option<File>,
+    spill: Option<Spill>,
     /// Where each quarter's buckets are in the spill.
-    chunks: BTreeMap<Quarter, Vec<(u64, usize)>>,
+    chunks: BTreeMap<Quarter, Vec<Blob>>,
 }
 
 impl Ops {
@@ -63,12 +62,9 @@ impl Ops {
             )
         };
         let mut bytes = Vec::new();
-        for (offset, len) in self.chunks.remove(&q).unwrap_or_default() {
-            let mut f = self.spill.as_ref().ok_or_else(|| read_back(&"no file"))?;
-            f.seek(SeekFrom::Start(offset)).map_err(|e| read_back(&e))?;
-            let mut b = vec![0; len];
-            f.read_exact(&mut b).map_err(|e| read_back(&e))?;
-            bytes.push(b);
+        for blob in self.chunks.remove(&q).unwrap_or_default() {
+            let spill = self.spill.as_ref().ok_or_else(|| read_back(&"no file"))?;
+            bytes.push(spill.read(blob).map_err(|e| read_back(&e))?);
         }
         let conv =
             msgops::decode_quarter(&self.conv.ids, &skills, bytes.iter().map(Vec::as_slice)).map_err(unusable)?;
@@ -128,21 +124,21 @@ pub(super) async fn fetch(
             format!("cannot keep the Messaging Operations records in a temporary file ({what}: {e}); check the free space of TMPDIR; no files written"),
         )
     };
-    let spill = tempfile::tempfile().map_err(|e| local("create", &e))?;
-    let mut out = BufWriter::with_capacity(1 << 16, spill);
-    let mut offset = 0u64;
-    let mut chunks: BTreeMap<Quarter, Vec<(u64, usize)>> = BTreeMap::new();
+    let mut out = SpillWriter::new().map_err(|e| local("create", &e))?;
+    let mut chunks: BTreeMap<Quarter, Vec<Blob>> = BTreeMap::new();
     let mut keep = |q: Quarter, bytes: &[u8]| {
-        out.write_all(bytes).map_err(|e| e.to_string())?;
-        chunks.entry(q).or_default().push((offset, bytes.len()));
-        offset += bytes.len() as u64;
+        chunks
+            .entry(q)
+            .or_default()
+            .push(out.keep(bytes).map_err(|e| e.to_string())?);
         Ok(())
     };
     let conv =
         msgops::parse_conversation(conv.reader(), full, agents, now.timestamp_millis(), &mut keep).map_err(unusable)?;
-    let spill = out.into_inner().map_err(|e| local("write", &e.error()))?;
+    let size = out.len();
+    let spill = out.finish().map_err(|e| local("write", &e))?;
     debug!(
-        "{offset} bytes of msgconversation records for {} quarter(s), {} ids",
+        "{size} bytes of msgconversation records for {} quarter(s), {} ids",
         full.len(),
         conv.ids.len()
     );
