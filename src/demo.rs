@@ -169,7 +169,7 @@ fn section(out: &mut String, title: &str, s: &RunSummary) {
     let _ = writeln!(out, "\n{title}");
     for q in &s.quarters {
         let partial = if q.partial {
-            format!("  partial: Q_ and AS_ only, {}", crate::outcome::PARTIAL_WHY)
+            format!("  partial: Q_ and AS_ only, {}", crate::quarter::PARTIAL_WHY)
         } else {
             String::new()
         };

@@ -2,7 +2,7 @@
 //! run, the lost quarters and the request counts. Read by the summary line,
 //! the demo, the failure mail and the exit status. Pure data and formatting.
 
-use crate::quarter::Quarter;
+use crate::quarter::{Quarter, PARTIAL_WHY};
 use crate::quarter_set::QuarterSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -86,8 +86,6 @@ impl QuarterOutcome {
         }
     }
 }
-
-pub use crate::quarter::PARTIAL_WHY;
 
 /// What a run did.
 #[derive(Debug, Clone, Default)]

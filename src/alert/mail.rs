@@ -153,7 +153,7 @@ pub fn compose(cfg: &EmailConfig, r: &FailureReport) -> (String, String) {
         b.push_str(&format!(
             "\nDelivered partial ({}), Q_ and AS_ from Key Messaging Metrics only, no AQ_ and no\nMessaging Operations figures, because {}: {set}\n",
             r.partial.len(),
-            crate::outcome::PARTIAL_WHY
+            crate::quarter::PARTIAL_WHY
         ));
     }
     b.push_str("\nWhat failed:\n");

@@ -13,7 +13,7 @@
 //! unusable Messaging Operations reply) fails every quarter not built yet, as
 //! one fetch failure does for chat.
 
-use super::msgops::{self, PARTIAL_WHY};
+use super::msgops;
 use super::{
     deadline_failure, kind_of, lp_client, lp_failure, of_quarters, selection, warn_unmapped, Built, BuiltFiles,
     Fetching,
@@ -28,7 +28,7 @@ use crate::lp::model::Method;
 use crate::lp::LpError;
 use crate::mapping::AgentMap;
 use crate::outcome::{Failure, FailureKind};
-use crate::quarter::Quarter;
+use crate::quarter::{Quarter, PARTIAL_WHY};
 use crate::report::render::render_messaging_quarter;
 use crate::run::RunContext;
 use futures_util::stream::{self, StreamExt};

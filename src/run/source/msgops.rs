@@ -21,8 +21,6 @@ use tracing::{debug, warn};
 /// within them when it arrives.
 pub const OPS_REACH_MINUTES: i64 = 1430;
 
-pub use crate::outcome::PARTIAL_WHY;
-
 /// Whether Messaging Operations serves quarter `q` at `now` (all three files).
 pub fn serves(q: Quarter, now: DateTime<Utc>) -> bool {
     q.start() >= now - Duration::minutes(OPS_REACH_MINUTES)
