@@ -15,6 +15,7 @@ mod fetch;
 mod open;
 mod record;
 mod report;
+mod settle;
 mod source;
 mod spill;
 
@@ -83,52 +84,6 @@ pub fn plan_quarters(cfg: &Config, job: &Job, now: DateTime<Utc>) -> Result<Vec<
     }
 }
 
-/// A `loop` started inside the settle window of the quarter that just ended
-/// (at 10:15:00 with SETTLE_SECONDS=60) waits until it settles, so that quarter
-/// is built by this run and not 15 minutes later; the logical clock moves on
-/// by the wait. Only when the wait takes at most half of the run's working
-/// time: the rest is left for LivePerson and the push. A rerun never waits;
-/// neither does a dry run (it lists what a run at this moment would do).
-async fn settle(ctx: &RunContext<'_>) -> RunOptions {
-    let mut opts = ctx.opts.clone();
-    let Some((q, left)) = quarter::settle_wait(ctx.now(), ctx.settle()) else {
-        return opts;
-    };
-    // A replay's clock is the dumps' time: there is nothing to wait for.
-    if !matches!(ctx.job, Job::Loop) || opts.replay.is_some() {
-        return opts;
-    }
-    let secs = (left.num_milliseconds() + 999) / 1000;
-    let budget = ctx
-        .deadline
-        .work_end()
-        .saturating_duration_since(std::time::Instant::now())
-        / 2;
-    let wait = left.to_std().unwrap_or_default();
-    if opts.dry_run {
-        info!(
-            "dry run: not waiting {secs} s for {q} to settle (SETTLE_SECONDS={}); listing what a run now would do",
-            ctx.cfg.settle_seconds
-        );
-    } else if !opts.settle_wait {
-        info!("not waiting {secs} s for {q} to settle (WFM_TEST_SETTLE_WAIT=0)");
-    } else if wait > budget {
-        tracing::warn!(
-            "started {secs} s before {q} settles (SETTLE_SECONDS={}); waiting would take more than half of RUN_TIMEOUT_SECONDS={}, so the next run builds it: start loop at least SETTLE_SECONDS after each quarter (cron 1-59/15, timer *:01/15)",
-            ctx.cfg.settle_seconds,
-            ctx.deadline.seconds()
-        );
-    } else {
-        info!(
-            "waiting {secs} s for {q} to settle (SETTLE_SECONDS={})",
-            ctx.cfg.settle_seconds
-        );
-        tokio::time::sleep(wait).await;
-        opts.now += left;
-    }
-    opts
-}
-
 /// `--replay DIR`: the folder checked (a usage error when it cannot be
 /// replayed), and the newest fetch time of its dumps: the replayed run's clock
 /// when WFM_NOW does not give one (`None`: no dump of an accepted reply there).
@@ -169,7 +124,7 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
         None => AgentMap::default(),
     };
     let started = std::time::Instant::now();
-    let opts = &settle(&ctx).await;
+    let opts = &settle::settle(&ctx).await;
     let ctx = RunContext { opts, ..ctx };
     let opened = match open::open(&ctx) {
         Ok(o) => o,
