@@ -113,11 +113,12 @@ pub(crate) fn root_account(head: &[u8]) -> Option<String> {
     loop {
         match reader.read_event_into(&mut buf).ok()? {
             Event::Start(e) | Event::Empty(e) => {
-                let attr = e
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.as_ref() == ATTR_ACCOUNT.as_bytes())?;
-                return attr.unescape_value().ok().map(|v| v.into_owned());
+                let attr = e.attributes().flatten().find(|a| a.key.into_inner() == ATTR_ACCOUNT)?;
+                // Our files declare XML 1.0 (render.rs).
+                return attr
+                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .ok()
+                    .map(|v| v.into_owned());
             }
             Event::Eof => return None,
             _ => buf.clear(),

@@ -416,8 +416,10 @@ fn attrs_of(e: &quick_xml::events::BytesStart<'_>) -> BTreeMap<String, String> {
         .map(|a| {
             let a = a.unwrap();
             (
-                String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
-                a.unescape_value().unwrap().into_owned(),
+                a.key.into_inner().to_string(),
+                a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .unwrap()
+                    .into_owned(),
             )
         })
         .collect()
@@ -435,8 +437,11 @@ pub fn parse_report(text: &str) -> Report {
     let mut report = Report::default();
     let mut stack: Vec<String> = Vec::new();
     let mut row = Row::default();
+    // A field's text: quick-xml hands entity references (`&amp;`) over as
+    // events of their own between pieces of text, so they are joined here.
+    let mut text = String::new();
     let open = |e: &quick_xml::events::BytesStart<'_>, stack: &Vec<String>, row: &mut Row, report: &mut Report| {
-        let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+        let name = e.name().into_inner().to_string();
         let attrs = attrs_of(e);
         match stack.len() {
             0 => {
@@ -470,6 +475,7 @@ pub fn parse_report(text: &str) -> Report {
     loop {
         match r.read_event().unwrap() {
             Event::Start(e) => {
+                text.clear();
                 let name = open(&e, &stack, &mut row, &mut report);
                 stack.push(name);
             }
@@ -479,13 +485,17 @@ pub fn parse_report(text: &str) -> Report {
                     report.rows.push(std::mem::take(&mut row));
                 }
             }
-            Event::Text(t) => {
-                let s = t.unescape().unwrap().trim().to_string();
-                if !s.is_empty() && stack.len() >= 3 {
-                    row.fields.insert(stack[2..].join("."), s);
-                }
-            }
+            Event::Text(t) => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(g) => match g.resolve_char_ref().unwrap() {
+                Some(c) => text.push(c),
+                None => text.push_str(quick_xml::escape::resolve_predefined_entity(&g.into_inner()).unwrap()),
+            },
             Event::End(_) => {
+                let s = text.trim();
+                if !s.is_empty() && stack.len() >= 3 {
+                    row.fields.insert(stack[2..].join("."), s.to_string());
+                }
+                text.clear();
                 stack.pop();
                 if stack.len() == 1 {
                     report.rows.push(std::mem::take(&mut row));
