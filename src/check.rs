@@ -113,7 +113,10 @@ async fn liveperson(cfg: &Config, now: DateTime<Utc>) -> Vec<Item> {
         max_attempts: 1,
         ..RetryPolicy::for_run(cfg.lp_timeout_seconds)
     };
-    let client = LpClient::new(http_client(cfg.lp_timeout_seconds), cfg).with_policy(policy);
+    let client = match http_client(cfg.lp_timeout_seconds) {
+        Ok(http) => LpClient::new(http, cfg).with_policy(policy),
+        Err(e) => return vec![Item::new("LivePerson", Err(e))],
+    };
     let mut items = vec![Item::new(
         "channel",
         Ok(match cfg.channel {
@@ -354,13 +357,14 @@ async fn ping_item(url: &str) -> Item {
         Some(p) => format!("{host}:{p}"),
         None => host,
     };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build();
+    let client = crate::net::http_client(crate::net::Http {
+        timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(10),
+        follow_redirects: false,
+    });
     let answer = match client {
         Ok(c) => c.head(root).send().await.map_err(|e| e.without_url().to_string()),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
     match answer {
         Ok(r) => Item::new(

@@ -17,6 +17,7 @@ pub(crate) mod lock;
 pub(crate) mod logging;
 pub mod lp;
 pub mod mapping;
+pub(crate) mod net;
 pub(crate) mod outcome;
 pub(crate) mod outside;
 pub mod quarter;

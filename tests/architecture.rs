@@ -16,18 +16,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("logging", &["atomic"]),
     ("deadline", &[]),
     ("outside", &[]),
+    ("net", &[]),
     ("mapping", &["outside", "atomic"]),
     ("quarter_set", &["quarter"]),
     ("job", &["quarter"]),
     ("outcome", &["quarter", "quarter_set"]),
     ("config", &["select", "mapping", "job", "atomic"]),
-    ("lp", &["config", "atomic", "quarter", "select", "outside"]),
+    ("lp", &["config", "atomic", "quarter", "select", "outside", "net"]),
     ("aggregate", &["lp", "mapping", "quarter", "select"]),
     ("report", &["aggregate", "quarter", "select"]),
     ("state", &["quarter", "quarter_set", "atomic"]),
     (
         "deliver",
-        &["config", "atomic", "report", "quarter", "deadline", "outside"],
+        &["config", "atomic", "report", "quarter", "deadline", "outside", "net"],
     ),
     (
         "alert",
@@ -45,7 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "check",
         &[
-            "config", "lp", "deliver", "alert", "mapping", "atomic", "deadline", "quarter", "select", "textfile",
+            "config", "lp", "deliver", "alert", "mapping", "atomic", "deadline", "quarter", "select", "textfile", "net",
         ],
     ),
     (
@@ -68,6 +69,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "select",
             "deadline",
             "textfile",
+            "net",
         ],
     ),
     ("demo", &["run", "config", "job", "outcome", "quarter", "atomic"]),
@@ -703,5 +705,40 @@ fn no_module_is_compiled_for_tests_only_but_test_modules() {
         found.is_empty(),
         "modules the binary never runs (retire them, or name a test module `tests`):\n{}",
         found.join("\n")
+    );
+}
+
+/// reqwest has rustls without a crypto provider of its own and panics when a
+/// client is built without one: `net::http_client` is the one constructor.
+#[test]
+fn http_clients_are_built_in_net_only() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    let mut elsewhere = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let code = code_only(&std::fs::read_to_string(f).unwrap());
+        let code = String::from_utf8_lossy(&code).split_whitespace().collect::<String>();
+        let builds = [
+            "reqwest::Client::new(",
+            "reqwest::Client::builder(",
+            "reqwest::ClientBuilder",
+            "reqwest::get(",
+            "reqwest::Client::default(",
+            "usereqwest::Client;",
+            "usereqwest::{Client",
+        ]
+        .iter()
+        .any(|b| code.contains(b));
+        if rel == "src/net.rs" {
+            assert!(builds, "the scanner no longer sees net.rs build its client");
+        } else if builds {
+            elsewhere.push(rel);
+        }
+    }
+    assert!(
+        elsewhere.is_empty(),
+        "HTTP clients built outside src/net.rs (use net::http_client): {elsewhere:?}"
     );
 }

@@ -67,17 +67,15 @@ pub struct LpClient {
     replay: Option<Replay>,
 }
 
-/// The HTTP client with the configured per-request timeout.
-pub(crate) fn http_client(timeout_secs: u32) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(timeout_secs.into()))
-        .connect_timeout(Duration::from_secs(timeout_secs.clamp(1, 10).into()))
-        .user_agent(concat!("wfm/", env!("CARGO_PKG_VERSION")))
-        // A redirect would carry the client secret (307/308 re-send the form) or the
-        // Bearer token to whatever host it names: none is followed, each is an error.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+/// The HTTP client for LivePerson with the configured per-request timeout. A
+/// redirect would carry the client secret (307/308 re-send the form) or the
+/// Bearer token to whatever host it names: none is followed, each is an error.
+pub(crate) fn http_client(timeout_secs: u32) -> Result<reqwest::Client, String> {
+    crate::net::http_client(crate::net::Http {
+        timeout: Duration::from_secs(timeout_secs.into()),
+        connect_timeout: Duration::from_secs(timeout_secs.clamp(1, 10).into()),
+        follow_redirects: false,
+    })
 }
 
 impl LpClient {

@@ -4,11 +4,11 @@
 //! records, kept in a temporary file (the spill) until their quarter is built.
 //! Memory holds one interval at a time, however many quarters a run builds.
 
-use super::source::{deadline_failure, lp_client, lp_failure, of_quarters};
+use super::source::{deadline_failure, lp_failure, of_quarters};
 use super::spill::{Blob, Spill, SpillWriter};
 use super::RunContext;
 use crate::aggregate::{id_ranks, pick, AggregateError, QuarterRecords, RunIds};
-use crate::lp::client::{FetchPlan, RawReply};
+use crate::lp::client::{FetchPlan, LpClient, RawReply};
 use crate::lp::model::compact::{IntervalRecords, Marks};
 use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
 use crate::outcome::{Failure, FailureKind};
@@ -22,7 +22,7 @@ pub struct Fetched {
     pub retries: usize,
 }
 
-pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> Fetched {
+pub async fn fetch(ctx: &RunContext<'_>, client: &LpClient, quarters: &[Quarter], label: &str) -> Fetched {
     let cfg = ctx.cfg;
     let Some(timeframe) = quarters
         .first()
@@ -37,7 +37,6 @@ pub async fn fetch(ctx: &RunContext<'_>, quarters: &[Quarter], label: &str) -> F
             retries: 0,
         };
     };
-    let client = lp_client(ctx);
     let plan = FetchPlan {
         timeframe,
         skills: cfg.skills.clone(),

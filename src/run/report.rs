@@ -196,10 +196,15 @@ const METRICS_MAX_BYTES: u64 = 1 << 20;
 async fn ping(base: &str, ok: bool) {
     let url = if ok { base.to_string() } else { fail_url(base) };
     let what = if ok { "PING_URL" } else { "PING_URL/fail" };
-    let client = match reqwest::Client::builder().timeout(PING_TIMEOUT).build() {
+    let client = match crate::net::http_client(crate::net::Http {
+        timeout: PING_TIMEOUT,
+        connect_timeout: PING_TIMEOUT,
+        // A monitor may move its ping URL; nothing secret goes with a ping.
+        follow_redirects: true,
+    }) {
         Ok(c) => c,
         Err(e) => {
-            warn!("cannot ping {what}: {}", e.without_url());
+            warn!("cannot ping {what}: {e}");
             return;
         }
     };

@@ -20,7 +20,7 @@ pub(super) async fn oauth2_sim(now: DateTime<Utc>, order: IntervalOrder) -> (Sim
 }
 
 pub(super) async fn bearer(sim: &Simulator, token: &str, method: &str, q: &[(&str, &str)]) -> reqwest::Response {
-    reqwest::Client::new()
+    crate::test_support::http()
         .get(data_url(sim, method))
         .query(q)
         .header("Authorization", format!("Bearer {token}"))
@@ -249,7 +249,7 @@ async fn msgskillsegments_parameter_checks() {
         &data_url(&sim, "msgskillsegments"),
         &pairs(&ok),
     );
-    let c = reqwest::Client::new();
+    let c = crate::test_support::http();
     let resp = c.get(&url).header("Authorization", auth).send().await.unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["www-authenticate"], "Bearer");
@@ -388,7 +388,7 @@ async fn faults_apply_to_the_messaging_operations_methods() {
     }
     // A refused authorisation does not use up the fault.
     sim.inject(Some(Method::MsgSkillSegments), Fault::ServerError(502), 1);
-    let resp = reqwest::Client::new()
+    let resp = crate::test_support::http()
         .get(data_url(&sim, "msgskillsegments"))
         .query(&pairs(&seg))
         .send()

@@ -364,7 +364,7 @@ mod tests {
     #[tokio::test]
     async fn domain_api() {
         let sim = start(None, IntervalOrder::Ascending).await;
-        let client = reqwest::Client::new();
+        let client = crate::test_support::http();
         let url = format!(
             "{}/api/account/{ACCOUNT}/service/leDataReporting/baseURI.json?version=1.0",
             sim.base_url()
@@ -401,7 +401,7 @@ mod tests {
         let mut opts = SimOptions::demo(ACCOUNT);
         opts.domain_list_form = true;
         let sim = Simulator::start(opts).await.unwrap();
-        let client = reqwest::Client::new();
+        let client = crate::test_support::http();
         let lookup = |service: &str| {
             format!(
                 "{}/api/account/{ACCOUNT}/service/{service}baseURI.json?version=1.0",
@@ -449,7 +449,7 @@ mod tests {
         assert_eq!(get(&sim, "msgqueuehealth", &ok).await.status(), 404);
         let other = format!("{}/operations/api/account/999/queuehealth", sim.base_url());
         let (url, auth) = sign(sim.credentials(), "GET", &other, &ok);
-        let resp = reqwest::Client::new()
+        let resp = crate::test_support::http()
             .get(url)
             .header("Authorization", auth)
             .send()
@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(resp.status(), 404);
         // POST is for agentactivity only.
         let (url, auth) = sign(sim.credentials(), "POST", &data_url(&sim, "queuehealth"), &ok);
-        let resp = reqwest::Client::new()
+        let resp = crate::test_support::http()
             .post(url)
             .header("Authorization", auth)
             .send()

@@ -348,7 +348,10 @@ mod tests {
         assert_eq!(sim.data_bytes_sent(), 2 * whole.len() as u64);
         // Answers other than data calls are not counted; a refused data call is.
         let domain = format!("{}/api/account/{ACCOUNT}/service/sentinel/baseURI.json", sim.base_url());
-        assert_eq!(reqwest::get(domain).await.unwrap().status(), 200);
+        assert_eq!(
+            crate::test_support::http().get(domain).send().await.unwrap().status(),
+            200
+        );
         assert_eq!(sim.data_bytes_sent(), 2 * whole.len() as u64);
         let refused = get(&sim, "engactivity", &[("v", "1")]).await.bytes().await.unwrap();
         assert_eq!(sim.data_bytes_sent(), (2 * whole.len() + refused.len()) as u64);

@@ -41,6 +41,14 @@ pub(crate) fn sign(creds: &OAuthCredentials, http_method: &str, uri: &str, query
     (oauth1_request::to_query(uri.to_string(), &req), auth)
 }
 
+/// A client for the tests. Built together with wfm, reqwest has rustls without
+/// a crypto provider and panics without one: ring is installed for the process.
+pub(crate) fn http() -> reqwest::Client {
+    // Err: a provider is installed already (another test did it).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 pub(crate) async fn get_with(
     sim: &Simulator,
     creds: &OAuthCredentials,
@@ -48,12 +56,7 @@ pub(crate) async fn get_with(
     query: &[(&str, &str)],
 ) -> reqwest::Response {
     let (url, auth) = sign(creds, "GET", &data_url(sim, method), query);
-    reqwest::Client::new()
-        .get(url)
-        .header("Authorization", auth)
-        .send()
-        .await
-        .unwrap()
+    http().get(url).header("Authorization", auth).send().await.unwrap()
 }
 
 pub(crate) async fn get(sim: &Simulator, method: &str, query: &[(&str, &str)]) -> reqwest::Response {
@@ -102,7 +105,7 @@ pub(crate) async fn start_oauth2() -> Simulator {
 pub(crate) async fn get_token(sim: &Simulator) -> String {
     let c = sim.client();
     let v: Value = json_of(
-        reqwest::Client::new()
+        http()
             .post(format!(
                 "{}/sentinel/api/v2/account/{ACCOUNT}/app/token?v=2.0",
                 sim.base_url()
@@ -161,9 +164,7 @@ pub(crate) async fn post_json(
     authorization: Option<&str>,
     body: &Value,
 ) -> reqwest::Response {
-    let mut req = reqwest::Client::new()
-        .post(url)
-        .header("Content-Type", "application/json");
+    let mut req = http().post(url).header("Content-Type", "application/json");
     if let Some(a) = authorization {
         req = req.header("Authorization", a);
     }

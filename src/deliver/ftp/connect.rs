@@ -1,6 +1,5 @@
 //! Connecting to the FTP server: TCP with timeouts on every resolved address,
-//! implicit TLS from the first byte, and the TLS trust (system roots plus
-//! optional extra PEM roots).
+//! implicit TLS from the first byte (the trust is `net::tls_config`).
 
 use super::*;
 
@@ -113,31 +112,4 @@ impl TlsConnector for TimedConnector {
         }
         self.inner.connect(domain, stream)
     }
-}
-
-/// rustls client config with the ring provider, system roots and `extra_root_pem`.
-pub(super) fn tls_config(extra_root_pem: Option<&[u8]>) -> Result<Arc<ClientConfig>, String> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    let mut roots = RootCertStore::empty();
-    // Unreadable system certificates are skipped: one bad file must not stop delivery.
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    if let Some(pem) = extra_root_pem {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| format!("extra root certificate: {e}"))?;
-            roots.add(cert).map_err(|e| format!("extra root certificate: {e}"))?;
-        }
-    }
-    if roots.is_empty() {
-        return Err("no trusted root certificates found: install the system CA bundle (ca-certificates) or point SSL_CERT_FILE at a PEM file".into());
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }

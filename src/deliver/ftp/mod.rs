@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use suppaftp::rustls::{self, ClientConfig, RootCertStore};
+use suppaftp::rustls;
 use suppaftp::types::FileType;
 use suppaftp::{Mode, RustlsConnector, RustlsFtpStream, Status, TlsConnector};
 
@@ -35,7 +35,7 @@ use crate::deadline::Watchdog;
 
 mod connect;
 mod session;
-use connect::{connect_implicit, connect_tcp, set_timeouts, tls_config, ImplicitError, TimedConnector};
+use connect::{connect_implicit, connect_tcp, set_timeouts, ImplicitError, TimedConnector};
 use session::Session;
 
 pub use super::PushReport;

@@ -37,7 +37,7 @@ impl<'a> Session<'a> {
         let connector = match cfg.tls {
             FtpTls::None => None,
             _ => Some(TimedConnector {
-                inner: RustlsConnector::from(tls_config(extra_root_pem).map_err(tls_err)?),
+                inner: RustlsConnector::from(Arc::new(crate::net::tls_config(extra_root_pem, true).map_err(tls_err)?)),
                 bounds,
                 dog: dog.clone(),
                 control_seen: Default::default(),

@@ -3,6 +3,7 @@
 //! rendered from that snapshot ([`build`](crate::run::build)).
 
 use super::{replayed, selection, warn_unmapped, Built, Fetching};
+use crate::lp::client::LpClient;
 use crate::mapping::AgentMap;
 use crate::quarter::Quarter;
 use crate::run::{build, fetch, quarters_label, RunContext};
@@ -10,12 +11,13 @@ use tracing::error;
 
 pub(super) async fn build_quarters(
     ctx: &RunContext<'_>,
+    client: &LpClient,
     agent_map: &AgentMap,
     quarters: &[Quarter],
     take: &mut dyn FnMut(Quarter, Built),
 ) -> Fetching {
     let label = quarters_label(quarters);
-    let fetched = fetch::fetch(ctx, quarters, &label).await;
+    let fetched = fetch::fetch(ctx, client, quarters, &label).await;
     let mut fetching = Fetching {
         requests: fetched.requests,
         retries: fetched.retries,

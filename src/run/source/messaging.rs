@@ -15,8 +15,7 @@
 
 use super::msgops;
 use super::{
-    deadline_failure, kind_of, lp_client, lp_failure, of_quarters, selection, warn_unmapped, Built, BuiltFiles,
-    Fetching,
+    deadline_failure, kind_of, lp_failure, of_quarters, selection, warn_unmapped, Built, BuiltFiles, Fetching,
 };
 use crate::aggregate::{build_messaging_quarter, Selection};
 use crate::lp::client::{LpClient, RawReply};
@@ -52,12 +51,12 @@ enum Fetch {
 
 pub(super) async fn build_quarters(
     ctx: &RunContext<'_>,
+    client: &LpClient,
     agent_map: &AgentMap,
     quarters: &[Quarter],
     take: &mut dyn FnMut(Quarter, Built),
 ) -> Fetching {
     let cfg = ctx.cfg;
-    let client = lp_client(ctx);
     let sel = selection(cfg, agent_map);
     let mut fetching = Fetching::default();
     let mut unmapped = BTreeSet::new();
@@ -76,7 +75,7 @@ pub(super) async fn build_quarters(
     let ready = tokio::time::timeout_at(ctx.deadline.work_end().into(), async {
         client.kmm_host().await.map_err(|e| lp_failure(&e))?;
         client.bearer().await.map_err(|e| lp_failure(&e))?;
-        msgops::fetch(&client, &full, &cfg.skills, &cfg.agents, now).await
+        msgops::fetch(client, &full, &cfg.skills, &cfg.agents, now).await
     })
     .await;
     let first_failure = match ready {
@@ -87,10 +86,7 @@ pub(super) async fn build_quarters(
                 cfg.auth.name()
             );
             let mut pages = stream::iter(quarters.iter().copied())
-                .map(|q| {
-                    let client = &client;
-                    async move { (q, fetch_quarter(client, ctx, q).await) }
-                })
+                .map(|q| async move { (q, fetch_quarter(client, ctx, q).await) })
                 .buffered(IN_FLIGHT);
             loop {
                 match tokio::time::timeout_at(ctx.deadline.work_end().into(), pages.next()).await {

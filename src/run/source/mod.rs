@@ -26,7 +26,7 @@ use crate::quarter::Quarter;
 use crate::report::render::RenderedFile;
 use crate::select::{Channel, UnmappedAgents};
 use std::collections::BTreeSet;
-use tracing::warn;
+use tracing::{error, warn};
 
 /// What a source made of one quarter: its files in delivery order, or why
 /// there are none (the source has logged it).
@@ -69,9 +69,23 @@ pub async fn build_quarters(
     quarters: &[Quarter],
     take: &mut dyn FnMut(Quarter, Built),
 ) -> Fetching {
+    let client = match lp_client(ctx) {
+        Ok(client) => client,
+        Err(failure) => {
+            let failure = of_quarters(&crate::run::quarters_label(quarters), failure);
+            error!("{failure}");
+            for q in quarters {
+                take(*q, Err(failure.clone()));
+            }
+            return Fetching {
+                fatal: Some(failure),
+                ..Fetching::default()
+            };
+        }
+    };
     match ctx.cfg.channel {
-        Channel::Chat => chat::build_quarters(ctx, agent_map, quarters, take).await,
-        Channel::Messaging => messaging::build_quarters(ctx, agent_map, quarters, take).await,
+        Channel::Chat => chat::build_quarters(ctx, &client, agent_map, quarters, take).await,
+        Channel::Messaging => messaging::build_quarters(ctx, &client, agent_map, quarters, take).await,
     }
 }
 
@@ -105,13 +119,15 @@ fn warn_unmapped(cfg: &Config, unmapped: BTreeSet<String>) {
 /// The run's LivePerson client: its retries end by the run's deadline, and at
 /// debug level 2 (not in a dry run, not in a replay) every raw reply is kept as
 /// it arrives, refusals included. With `--replay` it reads the dumps instead.
-pub(super) fn lp_client(ctx: &RunContext<'_>) -> LpClient {
+fn lp_client(ctx: &RunContext<'_>) -> Result<LpClient, Failure> {
     let cfg = ctx.cfg;
     let dump_dir = (ctx.opts.debug >= 2 && ctx.opts.records()).then(|| cfg.json_dir.clone());
-    LpClient::new(http_client(cfg.lp_timeout_seconds), cfg)
+    let http = http_client(cfg.lp_timeout_seconds)
+        .map_err(|e| Failure::new(FailureKind::LivePerson, format!("no files written: {e}")))?;
+    Ok(LpClient::new(http, cfg)
         .with_policy(RetryPolicy::for_run(cfg.lp_timeout_seconds).until(ctx.deadline.work_end()))
         .with_dump_dir(dump_dir)
-        .with_replay(ctx.opts.replay.as_deref().map(Replay::at))
+        .with_replay(ctx.opts.replay.as_deref().map(Replay::at)))
 }
 
 /// The kind of a LivePerson failure, for the mail's hint.

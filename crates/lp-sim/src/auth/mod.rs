@@ -89,7 +89,7 @@ mod tests {
     #[tokio::test]
     async fn oauth2_tokens_and_bearer_calls() {
         let sim = start_oauth2().await;
-        let client = reqwest::Client::new();
+        let client = crate::test_support::http();
         let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
         let token = get_token(&sim).await;
         let bearer = |method: &str| {
@@ -153,7 +153,7 @@ mod tests {
     #[tokio::test]
     async fn oauth1_mode_refuses_bearer_tokens() {
         let sim = start(Some(at(12, 0, 0)), IntervalOrder::Ascending).await;
-        let resp = reqwest::Client::new()
+        let resp = crate::test_support::http()
             .get(data_url(&sim, "queuehealth"))
             .query(&[("timeframe", "60"), ("v", "1")])
             .header("Authorization", "Bearer anything")
@@ -177,13 +177,15 @@ mod tests {
         let mut bad_key = sim.credentials().clone();
         bad_key.consumer_key = "someone-else".into();
         assert_eq!(get_with(&sim, &bad_key, "queuehealth", &q).await.status(), 401);
-        let resp = reqwest::get(format!("{}?timeframe=60&v=1", data_url(&sim, "queuehealth")))
+        let resp = crate::test_support::http()
+            .get(format!("{}?timeframe=60&v=1", data_url(&sim, "queuehealth")))
+            .send()
             .await
             .unwrap();
         assert_eq!(resp.status(), 401);
         // A replayed header is refused.
         let (url, auth) = sign(sim.credentials(), "GET", &data_url(&sim, "engactivity"), &q);
-        let client = reqwest::Client::new();
+        let client = crate::test_support::http();
         assert_eq!(
             client
                 .get(&url)

@@ -280,7 +280,7 @@ mod tests {
         let sim = messaging_account(at(12, 0, 0)).await;
         let token = get_token(&sim).await;
         let v: Value = json_of(
-            reqwest::Client::new()
+            crate::test_support::http()
                 .get(data_url(&sim, "queuehealth"))
                 .query(&[("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")])
                 .header("Authorization", format!("Bearer {token}"))

@@ -118,7 +118,7 @@ async fn refused_bodies_and_windows() {
         assert_eq!(resp.status(), 400, "{page:?}");
     }
     // Content type, JSON, HTTP method, account, unknown methods.
-    let client = reqwest::Client::new();
+    let client = crate::test_support::http();
     let post = |ct: &'static str, body: String| {
         client
             .post(kmm_url(&sim, "metrics"))
@@ -387,7 +387,7 @@ async fn hostile_pages_replace_or_change_the_reply() {
 async fn a_messaging_account_found_through_the_domain_api() {
     let sim = messaging_account(at(12, 0, 0)).await;
     let token = get_token(&sim).await;
-    let client = reqwest::Client::new();
+    let client = crate::test_support::http();
     let domain: Value = json_of(
         client
             .get(format!(

@@ -216,7 +216,7 @@ async fn replies_are_the_generator_truth_with_every_shape_of_average() {
     let (mut whole, mut negative) = (0, 0);
     for q in 0..12 {
         let (from, to) = quarter(q);
-        let raw = reqwest::Client::new()
+        let raw = crate::test_support::http()
             .post(kmm_url(&sim, "metrics"))
             .header("Authorization", format!("Bearer {token}"))
             .header("Content-Type", "application/json; charset=utf-8")
