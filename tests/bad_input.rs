@@ -270,3 +270,68 @@ fn garbage_config_files_do_not_panic() {
         assert!(!err.contains("panicked"), "case {i}: {err}");
     }
 }
+
+/// LP_DOMAIN_API is refused as LP_BASE_URI is: `user:password@` (the host after
+/// `@` is the one reached, and the password would travel), a query or a fragment
+/// (the lookup path wfm appends would land inside it). Each against a live
+/// simulator that would have answered: exit 2, no request, the password never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_api_with_userinfo_query_or_fragment_is_refused_like_the_hosts() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let addr = sim.addr();
+    let cases = [
+        (
+            format!("LP_DOMAIN_API=http://wfm:pa55-w0rd@{addr}/"),
+            "LP_DOMAIN_API",
+            "user name or password",
+        ),
+        (
+            format!("LP_DOMAIN_API=http://{addr}/?tenant=1"),
+            "LP_DOMAIN_API",
+            "query or fragment",
+        ),
+        (
+            format!("LP_DOMAIN_API=http://{addr}#frag"),
+            "LP_DOMAIN_API",
+            "query or fragment",
+        ),
+        // The same forms in the hosts themselves.
+        (
+            format!("LP_BASE_URI=http://{addr}?tenant=1"),
+            "LP_BASE_URI",
+            "query or fragment",
+        ),
+        (
+            format!("LP_BASE_URI=http://{addr}#frag"),
+            "LP_BASE_URI",
+            "query or fragment",
+        ),
+    ];
+    for (line, key, needle) in &cases {
+        // No host configured but the one under test: every host would come from the lookup.
+        let s = Setup::without_hosts(&sim, line);
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{key} (")) && err.contains(needle) && err.contains("give only the host"),
+            "{line}: {err}"
+        );
+        assert!(!err.contains("pa55-w0rd"), "{line}: {err}");
+        let holders = files_holding(s.dir.path(), &["pa55-w0rd".to_string()]);
+        assert!(
+            holders.iter().all(|(p, _)| *p == s.config),
+            "only the config holds it: {holders:?}"
+        );
+        assert!(
+            !s.reports().exists() && s.state_json().is_none(),
+            "{line}: nothing written"
+        );
+    }
+    assert!(
+        sim.requests().is_empty(),
+        "no case reached the simulator: {:?}",
+        sim.requests()
+    );
+}

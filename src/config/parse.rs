@@ -257,7 +257,31 @@ impl RawConfig {
                 IfUnset::Value(v) => v,
                 _ => "https://host",
             };
-            return Err(self.invalid(key, format!("{url:?} must be an http(s):// URL, e.g. {example}")));
+            // A value with `@` may hold a password (`ftp://user:pw@host`): not shown.
+            let shown = if url.contains('@') {
+                "the value (not shown: it holds `@`)".to_string()
+            } else {
+                format!("{url:?}")
+            };
+            return Err(self.invalid(key, format!("{shown} must be an http(s):// URL, e.g. {example}")));
+        }
+        Ok(url)
+    }
+
+    /// LP_DOMAIN_API: an http(s) URL wfm appends `/api/account/...` to, so
+    /// without userinfo, query or fragment, as the hosts (a path prefix is kept).
+    pub(super) fn domain_api(&self) -> Result<String, ConfigError> {
+        const KEY: &str = "LP_DOMAIN_API";
+        let example = "https://api.liveperson.net";
+        let url = self.value(KEY).unwrap_or_default().trim_end_matches('/');
+        super::url_prefix_problem(url, example).map_err(|p| self.invalid(KEY, p))?;
+        let url = self.url(KEY)?;
+        let host = url.split("://").nth(1).unwrap_or_default();
+        if host.is_empty() || host.starts_with('/') || url.contains(char::is_whitespace) {
+            return Err(self.invalid(
+                KEY,
+                format!("{url:?} must be an http(s):// URL with a host and no blanks, like {example}"),
+            ));
         }
         Ok(url)
     }

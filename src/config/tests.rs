@@ -235,3 +235,34 @@ fn base_uri_forms() {
     let e = normalize_base_uri("https://a:s3cret@b:2").unwrap_err();
     assert!(e.contains("user name") && !e.contains("s3cret"), "{e}");
 }
+
+#[test]
+fn hosts_and_the_domain_api_refuse_userinfo_query_and_fragment_without_showing_a_password() {
+    for (line, needle) in [
+        (
+            "LP_DOMAIN_API=https://user:pw0rd@api.liveperson.net/",
+            "user name or password",
+        ),
+        (
+            "LP_DOMAIN_API=ftp://user:pw0rd@api.liveperson.net",
+            "user name or password",
+        ),
+        ("LP_DOMAIN_API=https://api.liveperson.net?x=1", "query or fragment"),
+        ("LP_DOMAIN_API=https://api.liveperson.net#top", "query or fragment"),
+        ("LP_DOMAIN_API=https://", "must be an http(s):// URL"),
+        ("LP_DOMAIN_API=https:///x", "with a host"),
+        ("LP_DOMAIN_API=\"https://api .liveperson.net\"", "no blanks"),
+        ("LP_BASE_URI=ftp://user:pw0rd@b", "user name or password"),
+        ("LP_BASE_URI=https://b:2?x=1", "query or fragment"),
+        ("LP_KMM_URI=b#f", "query or fragment"),
+        ("PING_URL=ftp://user:pw0rd@hc.example.com", "not shown"),
+    ] {
+        let e = validate(&format!("{MINIMAL}{line}\n")).unwrap_err().to_string();
+        let key = line.split('=').next().unwrap();
+        assert!(e.contains(key) && e.contains(needle), "{line}: {e}");
+        assert!(!e.contains("pw0rd"), "{line}: {e}");
+    }
+    // A path prefix (a proxy in front of the Domain API) stays possible.
+    let c = validate(&format!("{MINIMAL}LP_DOMAIN_API=http://proxy:8080/lp/\n")).unwrap();
+    assert_eq!(c.domain_api, "http://proxy:8080/lp");
+}

@@ -116,7 +116,7 @@ impl RawConfig {
         let base_uri = self.host("LP_BASE_URI")?;
         let channel = self.choice("LP_CHANNEL", keys::CHANNELS)?;
         let kmm_uri = self.host("LP_KMM_URI")?;
-        let domain_api = self.url("LP_DOMAIN_API")?;
+        let domain_api = self.domain_api()?;
         let interval = self.number("LP_INTERVAL")?;
         // The only supported value: the reports are built from 5-minute intervals.
         if interval != 5 {
