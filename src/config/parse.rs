@@ -157,6 +157,35 @@ impl RawConfig {
         }
     }
 
+    /// A LivePerson credential (key, secret, token, client id): required, and
+    /// without control characters. LivePerson issues none; one there is a paste
+    /// slip (a tab, a CR from a Windows file, a line end) that would only come
+    /// back as a 401 blamed on the credentials. The value is never shown.
+    pub(super) fn credential(&self, key: &str) -> Result<String, ConfigError> {
+        let v = self.required(key)?;
+        if v.contains(char::is_control) {
+            return Err(self.invalid(
+                key,
+                "holds a control character (a tab, CR or LF line end, NUL, ...; the value is not shown), which no LivePerson key or secret holds: copy it again from LivePerson, on one line",
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A login name or password of FTP, SFTP or SMTP, as [`Self::get`], refused
+    /// when it holds CR, LF or NUL: FTP sends `PASS <password>` as one command line
+    /// (the rest would be read as further commands) and SMTP's AUTH PLAIN uses NUL
+    /// as its separator. The value is never shown.
+    pub(super) fn login_part(&self, key: &str) -> Result<Option<&str>, ConfigError> {
+        match self.get(key) {
+            Some(v) if v.contains(['\r', '\n', '\0']) => Err(self.invalid(
+                key,
+                "holds a line break (CR or LF) or NUL (the value is not shown), which no FTP or mail login can carry: write it on one line",
+            )),
+            v => Ok(v),
+        }
+    }
+
     /// A [`Kind::Number`] key, in the table's range.
     pub(super) fn number<T>(&self, key: &str) -> Result<T, ConfigError>
     where

@@ -266,3 +266,41 @@ fn hosts_and_the_domain_api_refuse_userinfo_query_and_fragment_without_showing_a
     let c = validate(&format!("{MINIMAL}LP_DOMAIN_API=http://proxy:8080/lp/\n")).unwrap();
     assert_eq!(c.domain_api, "http://proxy:8080/lp");
 }
+
+#[test]
+fn credentials_with_control_characters_are_refused_naming_only_the_key() {
+    for (key, value) in [
+        ("LP_APP_KEY", "'k\u{1}ey'"),
+        ("LP_APP_SECRET", "'app\tsecret'"),
+        ("LP_ACCESS_TOKEN", "'to\u{0}k'"),
+        ("LP_ACCESS_TOKEN_SECRET", "'toksecret\r'"),
+        ("LP_ACCESS_TOKEN_SECRET", "'tok\nsecret'"),
+    ] {
+        let text = format!("{MINIMAL}{key}={value}\n");
+        let e = validate(&text).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains("control character"), "{key}: {e}");
+        assert!(!e.contains("secret'") && !e.contains("ey'"), "{e}");
+    }
+    let e = validate(&format!("{OAUTH2}LP_CLIENT_SECRET='cs\x7fecret'\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("LP_CLIENT_SECRET") && e.contains("control character"), "{e}");
+    // FTP and mail logins: a tab may be real, a line break or NUL never.
+    let ftp = format!("{MINIMAL}FTP_HOST=ftp\nFTP_REMOTE_DIR=/in\n");
+    assert!(validate(&format!("{ftp}FTP_PASSWORD='p\tw'\n")).is_ok());
+    for line in [
+        "FTP_PASSWORD='pw\r\nDELE x'",
+        "FTP_USER='u\nx'",
+        "FTP_PASSWORD='p\u{0}w'",
+    ] {
+        let e = validate(&format!("{ftp}{line}\n")).unwrap_err().to_string();
+        let key = line.split('=').next().unwrap();
+        assert!(e.contains(key) && e.contains("line break"), "{line}: {e}");
+        assert!(!e.contains("DELE"), "{e}");
+    }
+    let mail = format!("{MINIMAL}EMAIL_SERVER=smtp\nEMAIL_FROM=a@b\nEMAIL_TO=c@d\n");
+    let e = validate(&format!("{mail}EMAIL_PASSWORD='pw\r'\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("EMAIL_PASSWORD") && e.contains("line break"), "{e}");
+}
