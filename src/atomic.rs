@@ -125,9 +125,10 @@ pub fn open_regular(path: &Path, opts: &mut OpenOptions, private: bool) -> io::R
     let file = opts.open(path).map_err(|e| {
         match fs::symlink_metadata(path) {
             Ok(m) if private && m.file_type().is_symlink() => io::Error::other(SymlinkRefused(path.to_path_buf())),
-            // ENXIO: a pipe without a reader, opened for writing.
+            // ENXIO: a pipe without a reader, opened for writing; EISDIR: a folder
+            // opened for writing (named as the other kinds, with what to do).
             _ => match fs::metadata(path) {
-                Ok(m) if !m.is_file() && !m.is_dir() => not_regular(path, m.file_type()),
+                Ok(m) if !m.is_file() => not_regular(path, m.file_type()),
                 _ => e,
             },
         }

@@ -250,6 +250,8 @@ pub struct Config {
 /// `http(s)://host[:port]` URL. Returns the URL without a trailing slash.
 pub(crate) fn normalize_base_uri(v: &str) -> Result<String, String> {
     let v = v.trim().trim_end_matches('/');
+    // First: the messages below show the value, which must not show a password.
+    url_prefix_problem(v, "va.data.liveperson.net")?;
     let url = if v.starts_with("https://") || v.starts_with("http://") {
         v.to_string()
     } else if v.contains("://") {
@@ -258,19 +260,32 @@ pub(crate) fn normalize_base_uri(v: &str) -> Result<String, String> {
         format!("https://{v}")
     };
     let host = url.split("://").nth(1).unwrap_or("");
-    // `https://a:1@b:2` would connect to b: a URL with userinfo is never a LivePerson host.
-    if host.contains('@') {
-        return Err(
-            "the URL holds a user name or password before `@` (not shown); give only the host, like va.data.liveperson.net"
-                .to_string(),
-        );
-    }
     if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {
         return Err(format!(
             "{v:?} must be a host name like va.data.liveperson.net or a URL like http://127.0.0.1:8080 (no path)"
         ));
     }
     Ok(url)
+}
+
+/// Why `v`, a LivePerson host or the Domain API root that wfm appends request
+/// paths to (`{v}/api/account/...?version=1.0`), cannot be one; `example` names a
+/// good value. Never shows `v` when it holds `@`: the part before is a password.
+pub(crate) fn url_prefix_problem(v: &str, example: &str) -> Result<(), String> {
+    // `https://a:1@b:2` would connect to b: a URL with userinfo is never a LivePerson host.
+    if v.contains('@') {
+        return Err(format!(
+            "the URL holds a user name or password before `@` (not shown); give only the host, like {example}"
+        ));
+    }
+    // The appended path would land inside the query or fragment: every request
+    // would go to the host's root (a `#...` is never even sent).
+    if v.contains(['?', '#']) {
+        return Err(format!(
+            "{v:?} holds a query or fragment (`?`, `#`), where the request paths wfm appends would end up; give only the host, like {example}"
+        ));
+    }
+    Ok(())
 }
 
 /// The most a config file may hold: a real one is a few kilobytes.

@@ -42,7 +42,12 @@ pub fn acquire(path: &Path, now: DateTime<Utc>) -> anyhow::Result<RunLock> {
         OpenOptions::new().read(true).write(true).create(true).truncate(false),
         true,
     )
-    .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", path.display()))?;
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the lock file {} (the state file's name with .lock, made by wfm): {e}",
+            path.display()
+        )
+    })?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {

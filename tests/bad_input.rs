@@ -113,6 +113,18 @@ const CONFIG_CASES: &[ConfigCase] = &[
     cfg("", "LP_APP_SECRET=\"s3cret$(hostname)\"", "command substitution"),
     cfg("", "LP_APP_SECRET=\"s3cret$1\"", "special shell parameter"),
     cfg("", "REPORT_DIR = reports", "no spaces around"),
+    // A login FTP would read as two command lines, or SMTP's AUTH PLAIN could not carry.
+    cfg(
+        "",
+        "FTP_HOST=ftp.example.com\nFTP_REMOTE_DIR=/in\nFTP_PASSWORD='s3cret\nDELE /in/Q_x.xml'",
+        "FTP_PASSWORD (",
+    ),
+    cfg(
+        "",
+        "EMAIL_SERVER=smtp.example.com\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\nEMAIL_PASSWORD='s3cret\r'",
+        "holds a line break (CR or LF) or NUL",
+    ),
+    cfg("", "LP_APP_SECRET='s3cret\t'", "holds a control character"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,4 +281,145 @@ fn garbage_config_files_do_not_panic() {
         assert_eq!(out.status.code(), Some(2), "case {i}: {err}");
         assert!(!err.contains("panicked"), "case {i}: {err}");
     }
+}
+
+/// LP_DOMAIN_API is refused as LP_BASE_URI is: `user:password@` (the host after
+/// `@` is the one reached, and the password would travel), a query or a fragment
+/// (the lookup path wfm appends would land inside it). Each against a live
+/// simulator that would have answered: exit 2, no request, the password never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_api_with_userinfo_query_or_fragment_is_refused_like_the_hosts() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let addr = sim.addr();
+    let cases = [
+        (
+            format!("LP_DOMAIN_API=http://wfm:pa55-w0rd@{addr}/"),
+            "LP_DOMAIN_API",
+            "user name or password",
+        ),
+        (
+            format!("LP_DOMAIN_API=http://{addr}/?tenant=1"),
+            "LP_DOMAIN_API",
+            "query or fragment",
+        ),
+        (
+            format!("LP_DOMAIN_API=http://{addr}#frag"),
+            "LP_DOMAIN_API",
+            "query or fragment",
+        ),
+        // The same forms in the hosts themselves.
+        (
+            format!("LP_BASE_URI=http://{addr}?tenant=1"),
+            "LP_BASE_URI",
+            "query or fragment",
+        ),
+        (
+            format!("LP_BASE_URI=http://{addr}#frag"),
+            "LP_BASE_URI",
+            "query or fragment",
+        ),
+    ];
+    for (line, key, needle) in &cases {
+        // No host configured but the one under test: every host would come from the lookup.
+        let s = Setup::without_hosts(&sim, line);
+        let out = wfm(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now).await;
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{key} (")) && err.contains(needle) && err.contains("give only the host"),
+            "{line}: {err}"
+        );
+        assert!(!err.contains("pa55-w0rd"), "{line}: {err}");
+        let holders = files_holding(s.dir.path(), &["pa55-w0rd".to_string()]);
+        assert!(
+            holders.iter().all(|(p, _)| *p == s.config),
+            "only the config holds it: {holders:?}"
+        );
+        assert!(
+            !s.reports().exists() && s.state_json().is_none(),
+            "{line}: nothing written"
+        );
+    }
+    assert!(
+        sim.requests().is_empty(),
+        "no case reached the simulator: {:?}",
+        sim.requests()
+    );
+}
+
+/// OAuth 1.0a keys holding a control character (a tab, a CR from a Windows file
+/// read with `$(cat ...)`, a line end inside quotes, NUL) are refused at config
+/// load, exit 2, naming only the key, against a simulator that would have answered:
+/// the first case against one holding the very same tabbed secret (its RFC 5849
+/// check would have passed), the others against the default simulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth1_keys_with_control_characters_are_refused_naming_only_the_key() {
+    let now = t("2026-11-24T10:16:30Z");
+    let tabbed = "tab\tsecret-XYZ";
+    let same = scenario(now)
+        .with(|o| o.credentials.consumer_secret = tabbed.to_string())
+        .start()
+        .await;
+    let sim = scenario(now).start().await;
+    let token_secret = sim.credentials().token_secret.clone();
+    // (simulator, key, the config's line for it, a WFM_ override, what is never shown)
+    let cases: Vec<(&lp_sim::Simulator, &str, String, Option<String>, &str)> = vec![
+        (
+            &same,
+            "LP_APP_SECRET",
+            format!("LP_APP_SECRET='{tabbed}'"),
+            None,
+            "secret-XYZ",
+        ),
+        (
+            &sim,
+            "LP_ACCESS_TOKEN_SECRET",
+            format!("LP_ACCESS_TOKEN_SECRET={token_secret}"),
+            Some(format!("{token_secret}\r")),
+            &token_secret,
+        ),
+        (
+            &sim,
+            "LP_ACCESS_TOKEN",
+            "LP_ACCESS_TOKEN='test-\ntoken'".to_string(),
+            None,
+            "test-",
+        ),
+        (
+            &sim,
+            "LP_APP_KEY",
+            "LP_APP_KEY='test-\u{0}key'".to_string(),
+            None,
+            "test-",
+        ),
+    ];
+    for (sim, key, line, env, hidden) in &cases {
+        let s = Setup::new(sim, "");
+        let kept: String = std::fs::read_to_string(&s.config)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{key}=")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&s.config, format!("{kept}{line}\n")).unwrap();
+        let var = format!("WFM_{key}");
+        let envs: Vec<(&str, &str)> = env.iter().map(|v| (var.as_str(), v.as_str())).collect();
+        let out = wfm_env(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now, &envs).await;
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{key} (")) && err.contains("control character"),
+            "{key}: {err}"
+        );
+        assert!(err.contains("copy it again from LivePerson"), "{err}");
+        assert!(!err.contains(hidden) && !stdout(&out).contains(hidden), "{key}: {err}");
+        let holders = files_holding(s.dir.path(), &[hidden.to_string()]);
+        assert!(holders.iter().all(|(p, _)| *p == s.config), "{key}: {holders:?}");
+        assert!(!s.reports().exists() && s.state_json().is_none());
+    }
+    assert!(
+        same.requests().is_empty() && sim.requests().is_empty(),
+        "no case reached LivePerson"
+    );
 }

@@ -3,6 +3,7 @@
 
 mod sftp;
 mod stamp;
+mod verbatim;
 
 use crate::common::*;
 use crate::delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};

@@ -157,6 +157,35 @@ impl RawConfig {
         }
     }
 
+    /// A LivePerson credential (key, secret, token, client id): required, and
+    /// without control characters. LivePerson issues none; one there is a paste
+    /// slip (a tab, a CR from a Windows file, a line end) that would only come
+    /// back as a 401 blamed on the credentials. The value is never shown.
+    pub(super) fn credential(&self, key: &str) -> Result<String, ConfigError> {
+        let v = self.required(key)?;
+        if v.contains(char::is_control) {
+            return Err(self.invalid(
+                key,
+                "holds a control character (a tab, CR or LF line end, NUL, ...; the value is not shown), which no LivePerson key or secret holds: copy it again from LivePerson, on one line",
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A login name or password of FTP, SFTP or SMTP, as [`Self::get`], refused
+    /// when it holds CR, LF or NUL: FTP sends `PASS <password>` as one command line
+    /// (the rest would be read as further commands) and SMTP's AUTH PLAIN uses NUL
+    /// as its separator. The value is never shown.
+    pub(super) fn login_part(&self, key: &str) -> Result<Option<&str>, ConfigError> {
+        match self.get(key) {
+            Some(v) if v.contains(['\r', '\n', '\0']) => Err(self.invalid(
+                key,
+                "holds a line break (CR or LF) or NUL (the value is not shown), which no FTP or mail login can carry: write it on one line",
+            )),
+            v => Ok(v),
+        }
+    }
+
     /// A [`Kind::Number`] key, in the table's range.
     pub(super) fn number<T>(&self, key: &str) -> Result<T, ConfigError>
     where
@@ -257,7 +286,31 @@ impl RawConfig {
                 IfUnset::Value(v) => v,
                 _ => "https://host",
             };
-            return Err(self.invalid(key, format!("{url:?} must be an http(s):// URL, e.g. {example}")));
+            // A value with `@` may hold a password (`ftp://user:pw@host`): not shown.
+            let shown = if url.contains('@') {
+                "the value (not shown: it holds `@`)".to_string()
+            } else {
+                format!("{url:?}")
+            };
+            return Err(self.invalid(key, format!("{shown} must be an http(s):// URL, e.g. {example}")));
+        }
+        Ok(url)
+    }
+
+    /// LP_DOMAIN_API: an http(s) URL wfm appends `/api/account/...` to, so
+    /// without userinfo, query or fragment, as the hosts (a path prefix is kept).
+    pub(super) fn domain_api(&self) -> Result<String, ConfigError> {
+        const KEY: &str = "LP_DOMAIN_API";
+        let example = "https://api.liveperson.net";
+        let url = self.value(KEY).unwrap_or_default().trim_end_matches('/');
+        super::url_prefix_problem(url, example).map_err(|p| self.invalid(KEY, p))?;
+        let url = self.url(KEY)?;
+        let host = url.split("://").nth(1).unwrap_or_default();
+        if host.is_empty() || host.starts_with('/') || url.contains(char::is_whitespace) {
+            return Err(self.invalid(
+                KEY,
+                format!("{url:?} must be an http(s):// URL with a host and no blanks, like {example}"),
+            ));
         }
         Ok(url)
     }

@@ -235,3 +235,72 @@ fn base_uri_forms() {
     let e = normalize_base_uri("https://a:s3cret@b:2").unwrap_err();
     assert!(e.contains("user name") && !e.contains("s3cret"), "{e}");
 }
+
+#[test]
+fn hosts_and_the_domain_api_refuse_userinfo_query_and_fragment_without_showing_a_password() {
+    for (line, needle) in [
+        (
+            "LP_DOMAIN_API=https://user:pw0rd@api.liveperson.net/",
+            "user name or password",
+        ),
+        (
+            "LP_DOMAIN_API=ftp://user:pw0rd@api.liveperson.net",
+            "user name or password",
+        ),
+        ("LP_DOMAIN_API=https://api.liveperson.net?x=1", "query or fragment"),
+        ("LP_DOMAIN_API=https://api.liveperson.net#top", "query or fragment"),
+        ("LP_DOMAIN_API=https://", "must be an http(s):// URL"),
+        ("LP_DOMAIN_API=https:///x", "with a host"),
+        ("LP_DOMAIN_API=\"https://api .liveperson.net\"", "no blanks"),
+        ("LP_BASE_URI=ftp://user:pw0rd@b", "user name or password"),
+        ("LP_BASE_URI=https://b:2?x=1", "query or fragment"),
+        ("LP_KMM_URI=b#f", "query or fragment"),
+        ("PING_URL=ftp://user:pw0rd@hc.example.com", "not shown"),
+    ] {
+        let e = validate(&format!("{MINIMAL}{line}\n")).unwrap_err().to_string();
+        let key = line.split('=').next().unwrap();
+        assert!(e.contains(key) && e.contains(needle), "{line}: {e}");
+        assert!(!e.contains("pw0rd"), "{line}: {e}");
+    }
+    // A path prefix (a proxy in front of the Domain API) stays possible.
+    let c = validate(&format!("{MINIMAL}LP_DOMAIN_API=http://proxy:8080/lp/\n")).unwrap();
+    assert_eq!(c.domain_api, "http://proxy:8080/lp");
+}
+
+#[test]
+fn credentials_with_control_characters_are_refused_naming_only_the_key() {
+    for (key, value) in [
+        ("LP_APP_KEY", "'k\u{1}ey'"),
+        ("LP_APP_SECRET", "'app\tsecret'"),
+        ("LP_ACCESS_TOKEN", "'to\u{0}k'"),
+        ("LP_ACCESS_TOKEN_SECRET", "'toksecret\r'"),
+        ("LP_ACCESS_TOKEN_SECRET", "'tok\nsecret'"),
+    ] {
+        let text = format!("{MINIMAL}{key}={value}\n");
+        let e = validate(&text).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains("control character"), "{key}: {e}");
+        assert!(!e.contains("secret'") && !e.contains("ey'"), "{e}");
+    }
+    let e = validate(&format!("{OAUTH2}LP_CLIENT_SECRET='cs\x7fecret'\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("LP_CLIENT_SECRET") && e.contains("control character"), "{e}");
+    // FTP and mail logins: a tab may be real, a line break or NUL never.
+    let ftp = format!("{MINIMAL}FTP_HOST=ftp\nFTP_REMOTE_DIR=/in\n");
+    assert!(validate(&format!("{ftp}FTP_PASSWORD='p\tw'\n")).is_ok());
+    for line in [
+        "FTP_PASSWORD='pw\r\nDELE x'",
+        "FTP_USER='u\nx'",
+        "FTP_PASSWORD='p\u{0}w'",
+    ] {
+        let e = validate(&format!("{ftp}{line}\n")).unwrap_err().to_string();
+        let key = line.split('=').next().unwrap();
+        assert!(e.contains(key) && e.contains("line break"), "{line}: {e}");
+        assert!(!e.contains("DELE"), "{e}");
+    }
+    let mail = format!("{MINIMAL}EMAIL_SERVER=smtp\nEMAIL_FROM=a@b\nEMAIL_TO=c@d\n");
+    let e = validate(&format!("{mail}EMAIL_PASSWORD='pw\r'\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("EMAIL_PASSWORD") && e.contains("line break"), "{e}");
+}

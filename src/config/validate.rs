@@ -43,8 +43,8 @@ impl RawConfig {
         if method == AuthMethod::OAuth2 {
             let sentinel_uri = self.host("LP_SENTINEL_URI")?;
             return Ok(LpAuth::OAuth2(ClientCredentials {
-                client_id: self.required("LP_CLIENT_ID")?,
-                client_secret: Secret::new(self.required("LP_CLIENT_SECRET")?),
+                client_id: self.credential("LP_CLIENT_ID")?,
+                client_secret: Secret::new(self.credential("LP_CLIENT_SECRET")?),
                 sentinel_uri,
             }));
         }
@@ -57,10 +57,10 @@ impl RawConfig {
             ));
         }
         Ok(LpAuth::OAuth1(LpCredentials {
-            app_key: self.required("LP_APP_KEY")?,
-            app_secret: Secret::new(self.required("LP_APP_SECRET")?),
-            access_token: self.required("LP_ACCESS_TOKEN")?,
-            access_token_secret: Secret::new(self.required("LP_ACCESS_TOKEN_SECRET")?),
+            app_key: self.credential("LP_APP_KEY")?,
+            app_secret: Secret::new(self.credential("LP_APP_SECRET")?),
+            access_token: self.credential("LP_ACCESS_TOKEN")?,
+            access_token_secret: Secret::new(self.credential("LP_ACCESS_TOKEN_SECRET")?),
         }))
     }
 
@@ -116,7 +116,7 @@ impl RawConfig {
         let base_uri = self.host("LP_BASE_URI")?;
         let channel = self.choice("LP_CHANNEL", keys::CHANNELS)?;
         let kmm_uri = self.host("LP_KMM_URI")?;
-        let domain_api = self.url("LP_DOMAIN_API")?;
+        let domain_api = self.domain_api()?;
         let interval = self.number("LP_INTERVAL")?;
         // The only supported value: the reports are built from 5-minute intervals.
         if interval != 5 {
@@ -159,8 +159,11 @@ impl RawConfig {
                         (Some(_), None) => 22,
                         _ => self.number("FTP_PORT")?,
                     },
-                    user: self.required("FTP_USER")?,
-                    password: Secret::new(self.get("FTP_PASSWORD").unwrap_or_default()),
+                    user: {
+                        self.login_part("FTP_USER")?;
+                        self.required("FTP_USER")?
+                    },
+                    password: Secret::new(self.login_part("FTP_PASSWORD")?.unwrap_or_default()),
                     remote_dir: self.required("FTP_REMOTE_DIR")?,
                     tls: self.choice("FTP_TLS", keys::FTP_TLS)?,
                     sftp,
@@ -188,8 +191,8 @@ impl RawConfig {
                 Some(EmailConfig {
                     server: server.to_string(),
                     port: self.number("EMAIL_PORT")?,
-                    user: self.get("EMAIL_USER").unwrap_or(&from).to_string(),
-                    password: self.get("EMAIL_PASSWORD").map(Secret::new),
+                    user: self.login_part("EMAIL_USER")?.unwrap_or(&from).to_string(),
+                    password: self.login_part("EMAIL_PASSWORD")?.map(Secret::new),
                     tls: self.choice("EMAIL_TLS", keys::EMAIL_TLS)?,
                     from,
                     to,

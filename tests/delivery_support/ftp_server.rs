@@ -23,13 +23,14 @@ pub const PASS: &str = "s3cret-ftp-pw";
 
 // ---------------------------------------------------------------- server
 
+/// [`USER`] with this exact password (byte for byte: blanks count).
 #[derive(Debug)]
-pub struct OneUser;
+pub struct OneUser(pub String);
 
 #[async_trait]
 impl Authenticator for OneUser {
     async fn authenticate(&self, username: &str, creds: &Credentials) -> Result<Principal, AuthenticationError> {
-        if username == USER && creds.password.as_deref() == Some(PASS) {
+        if username == USER && creds.password.as_deref() == Some(self.0.as_str()) {
             Ok(Principal {
                 username: username.to_string(),
             })
@@ -226,6 +227,12 @@ pub enum ServerTls {
 }
 
 pub fn start_server(tls: ServerTls, pki: Option<&TestPki>, fault: Fault) -> FtpServer {
+    start_server_for(PASS, tls, pki, fault)
+}
+
+/// [`start_server`] accepting [`USER`] with `password` only.
+pub fn start_server_for(password: &str, tls: ServerTls, pki: Option<&TestPki>, fault: Fault) -> FtpServer {
+    let password = password.to_string();
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir(root.path().join("in")).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -242,12 +249,13 @@ pub fn start_server(tls: ServerTls, pki: Option<&TestPki>, fault: Fault) -> FtpS
         while let Ok((tcp, _)) = listener.accept().await {
             let root_path = root_path.clone();
             let fault = fault.clone();
+            let password = password.clone();
             let mut b = ServerBuilder::with_authenticator(
                 Box::new(move || TestFs {
                     inner: Filesystem::new(root_path.clone()).unwrap(),
                     fault: fault.clone(),
                 }),
-                Arc::new(OneUser),
+                Arc::new(OneUser(password)),
             )
             .greeting("wfm test FTP server")
             .passive_host(PassiveHost::Ip(Ipv4Addr::LOCALHOST))

@@ -28,6 +28,8 @@ pub struct Captured {
 pub struct Capture {
     mails: Arc<Mutex<Vec<Captured>>>,
     logins: Arc<Mutex<Vec<String>>>,
+    /// The one password AUTH accepts (byte for byte: blanks count).
+    password: String,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -76,7 +78,7 @@ impl Handler for Capture {
 impl Capture {
     fn login(&mut self, user: &str, password: &str) -> Response {
         self.logins.lock().unwrap().push(user.to_string());
-        if user == USER && password == PASS {
+        if user == USER && password == self.password {
             AUTH_OK
         } else {
             INVALID_CREDENTIALS
@@ -99,8 +101,16 @@ impl SmtpServer {
 /// Start a capturing SMTP server; with `pki` it offers STARTTLS and AUTH PLAIN/LOGIN.
 /// The serving thread lives until the test binary exits (mailin-embedded has no stop).
 pub fn start_smtp(pki: Option<&TestPki>) -> SmtpServer {
+    start_smtp_for(PASS, pki)
+}
+
+/// [`start_smtp`] whose AUTH accepts [`USER`] with `password` only.
+pub fn start_smtp_for(password: &str, pki: Option<&TestPki>) -> SmtpServer {
     install_ring_default();
-    let handler = Capture::default();
+    let handler = Capture {
+        password: password.to_string(),
+        ..Capture::default()
+    };
     let mails = Arc::clone(&handler.mails);
     let logins = Arc::clone(&handler.logins);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

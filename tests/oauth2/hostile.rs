@@ -104,6 +104,28 @@ async fn a_domain_api_cannot_hand_out_a_host_with_userinfo() {
     assert!(files_in(&s.reports()).is_empty());
 }
 
+/// A `baseURI` with a query or fragment: every path wfm appends would land inside
+/// it (all requests to the host's root). Refused as the configured hosts are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_api_cannot_hand_out_a_host_with_a_query_or_fragment() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).oauth2().start().await;
+    for odd in [format!("{}?tenant=1", sim.base_url()), format!("{}#f", sim.base_url())] {
+        // A folder each: a second failure of the same outage is not repeated on stderr.
+        let s = Setup::without_hosts(&sim, "");
+        sim.set_domain_base_uri(Some(&odd));
+        let out = wfm(&["loop", cfg(&s), "2", "2", "0"], now).await;
+        assert_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("holds a query or fragment") && err.contains("set LP_BASE_URI"),
+            "{odd}: {err}"
+        );
+        assert_eq!((sim.token_requests(), sim.data_requests()), (0, 0), "{odd}");
+        assert!(files_in(&s.reports()).is_empty());
+    }
+}
+
 /// An https Domain API (a TLS proxy in front of the simulator, its CA trusted
 /// through SSL_CERT_FILE): a plain http host it names is refused, an https one works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,3 +254,73 @@ async fn a_full_log_dir_is_said_once_on_stderr() {
     assert!(err.contains("No space left on device"), "{err}");
     Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
 }
+
+/// The run's lock (`<STATE_FILE>.lock`, and the old one in REPORT_DIR taken while an
+/// old state is moved) as a named pipe or a folder: refused at once, exit 1 as a
+/// STATE_FILE pipe (a run that could not start, mailed), never a hang, never 3
+/// (busy), the thing left where it is; once it is gone the next run delivers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_pipe_or_folder_as_the_lock_is_refused_never_waited_on() {
+    let now = t("2026-11-24T10:16:30Z");
+    let sim = scenario(now).start().await;
+    let s = Setup::new(&sim, "");
+    let cfg = s.config.to_str().unwrap().to_string();
+    let lock = s.lock_file();
+    std::fs::create_dir_all(s.state_dir()).unwrap();
+    mkfifo(&lock);
+    // A writer on the pipe's far side would make a blocking open succeed and then
+    // hang on the lock's read: none here, the open itself must not wait.
+    for _ in 0..2 {
+        let out = bounded_wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+        assert_eq!(out.status.code(), Some(1), "never 3 (busy), never 0: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("cannot open the lock file {}", lock.display()))
+                && err.contains("is a named pipe (FIFO), not a regular file")
+                && err.contains("remove what is in the way"),
+            "{err}"
+        );
+    }
+    assert!(is_fifo(&lock), "the pipe is left where it is");
+    assert!(
+        files_in(&s.reports()).is_empty() && s.state_json().is_none(),
+        "nothing written"
+    );
+    assert_eq!(sim.data_requests(), 0, "no run got past the lock");
+
+    // A folder there: named as such, with what to do (not a bare "Is a directory").
+    std::fs::remove_file(&lock).unwrap();
+    std::fs::create_dir(&lock).unwrap();
+    let out = bounded_wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("is a folder, not a regular file"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir(&lock).unwrap();
+
+    // The old lock in REPORT_DIR, taken when an old state is moved out of it.
+    std::fs::create_dir_all(s.reports()).unwrap();
+    let old_state = s.reports().join(".wfm-state.json");
+    std::fs::write(&old_state, "{}").unwrap();
+    let old_lock = s.reports().join(".wfm-state.json.lock");
+    mkfifo(&old_lock);
+    let out = bounded_wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains(&format!("{} is a named pipe (FIFO)", old_lock.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(is_fifo(&old_lock) && old_state.is_file(), "both left where they are");
+    assert_eq!(sim.data_requests(), 0);
+
+    // Gone: the next run delivers.
+    std::fs::remove_file(&old_lock).unwrap();
+    std::fs::remove_file(&old_state).unwrap();
+    let out = bounded_wfm(&["loop", &cfg, "2", "2", "0"], now).await;
+    assert_exit(&out, 0);
+    Expect::all(sim.generator()).check_quarter(&s.reports(), t("2026-11-24T10:00:00Z"));
+    assert!(lock.is_file());
+}

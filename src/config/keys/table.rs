@@ -103,7 +103,7 @@ pub const KEYS: &[Key] = &[
         secret: false,
         example: Set(""),
         doc: "Data host (service leDataReporting), e.g. `va.data.liveperson.net`, or a full \
-              `http(s)://host:port` URL (proxies, tests; no `user:password@`). Empty: looked up once per run \
+              `http(s)://host:port` URL (proxies, tests; no `user:password@`, path, query or fragment). Empty: looked up once per run \
               with the Domain API.",
     },
     Key {
@@ -135,7 +135,8 @@ pub const KEYS: &[Key] = &[
         unset: Value("https://api.liveperson.net"),
         secret: false,
         example: Set("https://api.liveperson.net"),
-        doc: "Domain API root.",
+        doc: "Domain API root, an `http(s)://` URL (a path prefix is kept; no `user:password@`, query or \
+              fragment, as LP_BASE_URI).",
     },
     Key {
         name: "LP_INTERVAL",
