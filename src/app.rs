@@ -332,9 +332,7 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
         Job::Loop if opts.replay.is_none() && !opts.dry_run => crate::logging::Repeat::OnceADay,
         _ => crate::logging::Repeat::EveryRun,
     };
-    for w in &cfg.warnings {
-        crate::logging::warn_loudly(&cfg.log_dir, w, repeat);
-    }
+    crate::logging::warn_loudly(&cfg.log_dir, &cfg.warnings, repeat);
     // Not a replay either: it may be replaying JSON_DIR itself.
     if opts.records() {
         crate::logging::prune_log_dir(&cfg.log_dir, cfg.log_keep_days);

@@ -5,6 +5,7 @@
 mod daily;
 
 pub use daily::write_failure;
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Mutex;
@@ -106,40 +107,52 @@ pub enum Repeat {
 /// The marker of a warning said on stderr, in the log file: what [`Repeat::OnceADay`] looks for.
 const SAID: &str = "(said on stderr) ";
 
-/// A warning the operator must hear even at debug 0, when cron's quiet holds stderr
+/// Warnings the operator must hear even at debug 0, when cron's quiet holds stderr
 /// back: on stderr at once, bypassing the hold, and in the log file. At debug 1 and
-/// 2 the warning reaches stderr as any warning does. With [`Repeat::OnceADay`],
-/// today's log file (in `log_dir`) is the memory: a warning it holds as said is only logged.
-pub fn warn_loudly(log_dir: &Path, text: &str, repeat: Repeat) {
+/// 2 they reach stderr as any warning does. With [`Repeat::OnceADay`], today's log
+/// file (in `log_dir`, read once for all of them) is the memory: a warning it holds
+/// as said is only logged.
+pub fn warn_loudly(log_dir: &Path, texts: &[String], repeat: Repeat) {
     if STDERR_DEBUG.load(std::sync::atomic::Ordering::Relaxed) > 0 {
-        tracing::warn!("{text}");
+        for text in texts {
+            tracing::warn!("{text}");
+        }
         return;
     }
-    if repeat == Repeat::OnceADay && said_today(log_dir, text) {
-        tracing::warn!("{text}");
-        return;
-    }
-    let _ = writeln!(std::io::stderr(), "wfm: warning: {text}");
-    // Only a loop's saying counts for the loop's day (a run by hand reached a terminal, not cron).
-    match repeat {
-        Repeat::OnceADay => tracing::warn!("{SAID}{text}"),
-        Repeat::EveryRun => tracing::warn!("{text}"),
+    let said = match repeat {
+        Repeat::OnceADay if !texts.is_empty() => said_today(log_dir),
+        _ => HashSet::new(),
+    };
+    for text in texts {
+        if said.contains(text.as_str()) {
+            tracing::warn!("{text}");
+            continue;
+        }
+        let _ = writeln!(std::io::stderr(), "wfm: warning: {text}");
+        // Only a loop's saying counts for the loop's day (a run by hand reached a terminal, not cron).
+        match repeat {
+            Repeat::OnceADay => tracing::warn!("{SAID}{text}"),
+            Repeat::EveryRun => tracing::warn!("{text}"),
+        }
     }
 }
 
-/// Whether today's log file holds `text` as said on stderr (read line by line,
-/// without blocking; an unreadable file says no, so the warning is said again).
-fn said_today(log_dir: &Path, text: &str) -> bool {
+/// The warnings today's log file holds as said on stderr (read line by line,
+/// without blocking; an unreadable file holds none, so each is said again).
+fn said_today(log_dir: &Path) -> HashSet<String> {
     use std::io::BufRead;
     let path = current_log_file(log_dir);
     let Ok(file) = crate::atomic::open_regular(&path, std::fs::OpenOptions::new().read(true), false) else {
-        return false;
+        return HashSet::new();
     };
-    let needle = format!("{SAID}{text}");
     std::io::BufReader::new(file)
         .split(b'\n')
         .map_while(Result::ok)
-        .any(|line| String::from_utf8_lossy(&line).ends_with(&needle))
+        .filter_map(|line| {
+            let line = String::from_utf8_lossy(&line);
+            line.find(SAID).map(|at| line[at + SAID.len()..].to_string())
+        })
+        .collect()
 }
 
 /// Stderr only (before a config is known, and for the demo).
