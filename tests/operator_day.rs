@@ -4,6 +4,8 @@
 
 use crate::common::*;
 
+mod proxy;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn config_warnings_reach_crons_stderr_once_a_day_and_a_rerun_every_time() {
     let first = t("2026-11-24T10:16:30Z");

@@ -219,8 +219,10 @@ pub fn wfm_command(args: &[&str], now: Option<DateTime<Utc>>) -> Command {
     LAST_COMMAND.with(|c| *c.borrow_mut() = args.iter().map(|a| a.to_string()).collect());
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wfm"));
     cmd.args(args);
+    // A proxy of the machine's own would stand between wfm and the test's servers.
     for (k, _) in std::env::vars() {
-        if k.starts_with("WFM_") {
+        let proxy = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"].contains(&k.to_ascii_uppercase().as_str());
+        if k.starts_with("WFM_") || proxy {
             cmd.env_remove(k);
         }
     }
