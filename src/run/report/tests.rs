@@ -239,3 +239,67 @@ fn a_run_that_asked_nothing_still_writes_its_channels_series() {
         "{text}"
     );
 }
+
+/// The whole file of one chat loop: the eight families as they always were, then the two new.
+#[test]
+fn the_earlier_families_keep_their_bytes_and_the_new_ones_follow() {
+    let summary = RunSummary {
+        requests: 4,
+        by_method: vec![
+            ("queuehealth", 1),
+            ("engactivity", 1),
+            ("agentactivity", 1),
+            ("token", 1),
+        ],
+        ..Default::default()
+    };
+    let r = RunReport {
+        job: &Job::Loop,
+        summary: &summary,
+        now: t("2026-11-24T10:16:00Z"),
+        seconds: 0.25,
+        outage: false,
+    };
+    let earlier = "\
+# HELP wfm_last_run_timestamp_seconds When the last run ran (Unix time, the run's clock).
+# TYPE wfm_last_run_timestamp_seconds gauge
+wfm_last_run_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360
+# HELP wfm_last_success_timestamp_seconds When the last successful run ran (Unix time); 0 if none yet.
+# TYPE wfm_last_success_timestamp_seconds gauge
+wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360
+# HELP wfm_quarters_delivered Quarters the last run delivered.
+# TYPE wfm_quarters_delivered gauge
+wfm_quarters_delivered{job=\"loop\",account=\"123\"} 0
+# HELP wfm_quarters_lost Quarters the last run found lost (out of LivePerson's window, never delivered).
+# TYPE wfm_quarters_lost gauge
+wfm_quarters_lost{job=\"loop\",account=\"123\"} 0
+# HELP wfm_requests Requests the last run sent to LivePerson (data and token, retries included).
+# TYPE wfm_requests gauge
+wfm_requests{job=\"loop\",account=\"123\"} 4
+# HELP wfm_retries Retries of the last run.
+# TYPE wfm_retries gauge
+wfm_retries{job=\"loop\",account=\"123\"} 0
+# HELP wfm_run_duration_seconds How long the last run took.
+# TYPE wfm_run_duration_seconds gauge
+wfm_run_duration_seconds{job=\"loop\",account=\"123\"} 0.250
+# HELP wfm_outage 1 while runs keep failing (the outage streak), else 0.
+# TYPE wfm_outage gauge
+wfm_outage{job=\"loop\",account=\"123\"} 0
+";
+    let text = render("", &r, "123", &["queuehealth", "engactivity", "agentactivity", "token"]);
+    let rest = text.strip_prefix(earlier).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        rest,
+        "\
+# HELP wfm_quarters_partial Quarters the last run delivered partial (messaging beyond Messaging Operations' 24 h: Q_ and AS_ only); 0 on chat.
+# TYPE wfm_quarters_partial gauge
+wfm_quarters_partial{job=\"loop\",account=\"123\"} 0
+# HELP wfm_method_requests Requests the last run sent to LivePerson, by method (token: OAuth 2.0 token requests); they add up to wfm_requests.
+# TYPE wfm_method_requests gauge
+wfm_method_requests{job=\"loop\",account=\"123\",method=\"agentactivity\"} 1
+wfm_method_requests{job=\"loop\",account=\"123\",method=\"engactivity\"} 1
+wfm_method_requests{job=\"loop\",account=\"123\",method=\"queuehealth\"} 1
+wfm_method_requests{job=\"loop\",account=\"123\",method=\"token\"} 1
+"
+    );
+}
