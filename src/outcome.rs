@@ -95,6 +95,8 @@ pub struct RunSummary {
     pub lost: QuarterSet,
     /// Requests sent to LivePerson (data and token), retries included.
     pub requests: usize,
+    /// `requests` by method path (and `token`), those made only, in a fixed order.
+    pub by_method: Vec<(&'static str, usize)>,
     pub retries: usize,
     /// Set when nothing could be built (the run did not start, or fetching failed).
     pub fatal: Option<Failure>,
@@ -173,7 +175,6 @@ impl RunSummary {
         all.quarters()
     }
 
-    /// The one summary line every run logs.
     /// Quarters delivered (or built) partial: messaging beyond Messaging Operations' 24 h.
     pub fn partial(&self) -> usize {
         self.quarters.iter().filter(|q| q.error.is_none() && q.partial).count()
@@ -196,6 +197,14 @@ impl RunSummary {
         }
     }
 
+    /// The requests by method, beside the summary line (whose format stays): `None`
+    /// when the run sent none.
+    pub fn by_method_line(&self) -> Option<String> {
+        let parts: Vec<String> = self.by_method.iter().map(|(m, n)| format!("{m} {n}")).collect();
+        (!parts.is_empty()).then(|| format!("requests by method: {}", parts.join(", ")))
+    }
+
+    /// The one summary line every run logs.
     pub fn line(&self, seconds: f64) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
@@ -246,6 +255,12 @@ mod tests {
                 .into_iter()
                 .collect(),
             requests: 4,
+            by_method: vec![
+                ("queuehealth", 1),
+                ("engactivity", 1),
+                ("agentactivity", 1),
+                ("token", 1),
+            ],
             retries: 1,
             fatal: None,
             dry_run: false,
@@ -277,7 +292,12 @@ mod tests {
             quarters: vec![ok],
             ..Default::default()
         };
+        assert_eq!(
+            s.by_method_line().as_deref(),
+            Some("requests by method: queuehealth 1, engactivity 1, agentactivity 1, token 1")
+        );
         assert!(good.ok() && good.failures().is_empty());
+        assert_eq!(good.by_method_line(), None, "no line for a run that asked nothing");
         assert!(good.line(0.0).ends_with("0 retries, 0 lost, 0.0 s, ok"));
         let dry = RunSummary {
             dry_run: true,

@@ -13,6 +13,7 @@ use lp_sim::{Fault, Generator, KmmStatus, Method, Simulator};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod metrics;
 mod ops;
 mod refusals;
 

@@ -13,6 +13,8 @@ mod ping;
 
 mod check_and_rerun;
 
+mod requests;
+
 /// Every file below `dir` with its bytes: what "nothing changed" compares.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -195,14 +197,22 @@ fn metrics(path: &Path) -> BTreeMap<String, f64> {
             continue;
         } else {
             // Every sample names the account: one host may run many.
-            let labels = format!("{{job=\"loop\",account=\"{ACCOUNT}\"}} ");
-            let (name, value) = line.split_once(&labels).unwrap_or_else(|| panic!("{line}"));
+            let labels = format!("{{job=\"loop\",account=\"{ACCOUNT}\"");
+            let (name, rest) = line.split_once(&labels).unwrap_or_else(|| panic!("{line}"));
             assert_eq!(typed.last().map(String::as_str), Some(name), "TYPE before {line}");
-            out.insert(name.to_string(), value.parse().unwrap());
+            // wfm_method_requests has one label more: read as `name/method`.
+            let (method, value) = rest.split_once("} ").unwrap_or_else(|| panic!("{line}"));
+            let key = match method.strip_prefix(",method=\"").and_then(|m| m.strip_suffix('"')) {
+                Some(m) => format!("{name}/{m}"),
+                None if method.is_empty() => name.to_string(),
+                None => panic!("{line}"),
+            };
+            out.insert(key, value.parse().unwrap());
         }
     }
-    assert_eq!(typed.len(), 8, "{text}");
-    assert_eq!(text.matches("# HELP ").count(), 8, "{text}");
+    // The first eight as before, then wfm_quarters_partial and wfm_method_requests.
+    assert_eq!(typed.len(), 10, "{text}");
+    assert_eq!(text.matches("# HELP ").count(), 10, "{text}");
     out
 }
 

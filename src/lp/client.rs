@@ -125,6 +125,11 @@ impl LpClient {
         self.counters.requests()
     }
 
+    /// [`Self::requests`] by method (and `token`), those made only.
+    pub fn requests_by_method(&self) -> Vec<(&'static str, usize)> {
+        self.counters.by_method()
+    }
+
     /// The data host (LP_BASE_URI, or the Domain API's answer, looked up once).
     pub(crate) async fn data_host(&self) -> Result<String, LpError> {
         if self.replay.is_some() {
@@ -286,7 +291,7 @@ impl LpClient {
 
     /// One authorised GET, or POST when the call has a body.
     async fn fetch_once(&self, call: &Call<'_>, bearer: Option<&Bearer>) -> Result<RawReply, LpError> {
-        self.counters.request();
+        self.counters.request(super::retry::Asked::Data(call.method));
         let method = call.method;
         let url = call.url.clone();
         let in_url: oauth::ParameterList<&str, &dyn Display> = oauth::ParameterList::new(

@@ -1,22 +1,86 @@
 //! How LivePerson requests are retried: which failures, how long to wait, and
 //! one budget for the whole run; the run's request and retry counts.
 
+use super::model::Method;
 use super::LpError;
+use crate::select::Channel;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// Requests and retries of a run, token requests included.
+/// What one counted request asked LivePerson for: a data method, or an OAuth 2.0
+/// token (Domain API lookups are not counted: a service is looked up once a run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    Data(Method),
+    Token,
+}
+
+/// The order requests are reported in, by the name operators see (a method's
+/// path, `token`): chat, then messaging as a run asks them, then the token.
+pub const ASKED: [Asked; 8] = [
+    Asked::Data(Method::QueueHealth),
+    Asked::Data(Method::EngActivity),
+    Asked::Data(Method::AgentActivity),
+    Asked::Data(Method::MsgSkillSegments),
+    Asked::Data(Method::MsgConversation),
+    Asked::Data(Method::Metrics),
+    Asked::Data(Method::AgentView),
+    Asked::Token,
+];
+
+impl Asked {
+    /// The name in the log and METRICS_FILE's `method` label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Asked::Data(m) => m.path(),
+            Asked::Token => "token",
+        }
+    }
+
+    fn index(self) -> usize {
+        ASKED.iter().position(|a| *a == self).unwrap_or(ASKED.len() - 1)
+    }
+
+    /// What a run of `channel` may ask, whether or not it did: the series METRICS_FILE
+    /// always carries (the token only with OAuth 2.0).
+    pub fn of_channel(channel: Channel, oauth2: bool) -> Vec<Asked> {
+        let data: &[Method] = match channel {
+            Channel::Chat => &Method::ALL,
+            Channel::Messaging => &[
+                Method::MsgSkillSegments,
+                Method::MsgConversation,
+                Method::Metrics,
+                Method::AgentView,
+            ],
+        };
+        let token = oauth2.then_some(Asked::Token);
+        data.iter().map(|m| Asked::Data(*m)).chain(token).collect()
+    }
+}
+
+/// Requests and retries of a run, token requests included; requests also by what they asked.
 #[derive(Debug, Default)]
 pub struct Counters {
     requests: AtomicUsize,
     retries: AtomicUsize,
+    asked: [AtomicUsize; ASKED.len()],
 }
 
 impl Counters {
-    pub fn request(&self) {
+    pub fn request(&self, asked: Asked) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        self.asked[asked.index()].fetch_add(1, Ordering::Relaxed);
+    }
+    /// The requests by what they asked, in [`ASKED`] order, those made only.
+    pub fn by_method(&self) -> Vec<(&'static str, usize)> {
+        ASKED
+            .iter()
+            .zip(&self.asked)
+            .map(|(a, n)| (a.name(), n.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
     pub fn retry(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
@@ -170,6 +234,43 @@ mod tests {
             None,
             "a 300 s timeout leaves no room for a retry"
         );
+    }
+
+    #[test]
+    fn requests_are_counted_by_what_they_asked_in_a_fixed_order() {
+        let c = Counters::default();
+        assert!(c.by_method().is_empty());
+        for a in [
+            Asked::Token,
+            Asked::Data(Method::Metrics),
+            Asked::Data(Method::MsgConversation),
+            Asked::Data(Method::Metrics),
+        ] {
+            c.request(a);
+        }
+        assert_eq!(c.requests(), 4);
+        assert_eq!(
+            c.by_method(),
+            vec![("msgconversation", 1), ("metrics", 2), ("token", 1)]
+        );
+        let names = |ch, oauth2| {
+            Asked::of_channel(ch, oauth2)
+                .into_iter()
+                .map(Asked::name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(Channel::Chat, false),
+            ["queuehealth", "engactivity", "agentactivity"]
+        );
+        assert_eq!(
+            names(Channel::Messaging, true),
+            ["msgskillsegments", "msgconversation", "metrics", "agent_view", "token"]
+        );
+        // Every kind has its own slot.
+        let mut seen: Vec<usize> = ASKED.iter().map(|a| a.index()).collect();
+        seen.dedup();
+        assert_eq!(seen, (0..ASKED.len()).collect::<Vec<_>>());
     }
 
     #[test]

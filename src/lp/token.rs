@@ -147,7 +147,7 @@ impl TokenSource {
         url: &str,
         counters: &Counters,
     ) -> Result<(Secret, Duration), LpError> {
-        counters.request();
+        counters.request(super::retry::Asked::Token);
         let c = &self.credentials;
         let form = [
             ("client_id", c.client_id.as_str()),

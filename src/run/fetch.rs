@@ -19,6 +19,7 @@ use tracing::debug;
 pub struct Fetched {
     pub snapshot: Result<Replies, Failure>,
     pub requests: usize,
+    pub by_method: Vec<(&'static str, usize)>,
     pub retries: usize,
 }
 
@@ -34,6 +35,7 @@ pub async fn fetch(ctx: &RunContext<'_>, client: &LpClient, quarters: &[Quarter]
                 format!("{label} is older than the 24 hours LivePerson serves"),
             )),
             requests: 0,
+            by_method: vec![],
             retries: 0,
         };
     };
@@ -56,6 +58,7 @@ pub async fn fetch(ctx: &RunContext<'_>, client: &LpClient, quarters: &[Quarter]
     Fetched {
         snapshot,
         requests: client.requests(),
+        by_method: client.requests_by_method(),
         retries: client.retries(),
     }
 }

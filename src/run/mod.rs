@@ -218,6 +218,10 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
     }
     let seconds = started.elapsed().as_secs_f64();
     summary.seconds = seconds;
+    // Its own line before the summary, whose format the contract fixes (and which stays last).
+    if let Some(line) = summary.by_method_line() {
+        info!("{line}");
+    }
     info!("{}", summary.line(seconds));
     let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
@@ -451,6 +455,7 @@ async fn build_quarters(
     .await;
     summary.quarters.extend(outcomes);
     summary.requests = fetching.requests;
+    summary.by_method = fetching.by_method;
     summary.retries = fetching.retries;
     summary.fatal = fetching.fatal;
 }

@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::job::Job;
+use crate::lp::retry::Asked;
 use crate::outcome::RunSummary;
 use crate::textfile::{metrics_target, MetricsTarget};
 use chrono::{DateTime, Utc};
@@ -56,42 +57,70 @@ const METRICS: &[(&str, &str)] = &[
     ("wfm_retries", "Retries of the last run."),
     ("wfm_run_duration_seconds", "How long the last run took."),
     ("wfm_outage", "1 while runs keep failing (the outage streak), else 0."),
+    // After the first eight, so a file's beginning stays as it was before them.
+    (
+        PARTIAL,
+        "Quarters the last run delivered partial (messaging beyond Messaging Operations' 24 h: Q_ and AS_ only); 0 on chat.",
+    ),
+    (
+        BY_METHOD,
+        "Requests the last run sent to LivePerson, by method (token: OAuth 2.0 token requests); they add up to wfm_requests.",
+    ),
 ];
+
+const PARTIAL: &str = "wfm_quarters_partial";
+/// The one metric with a `method` label.
+const BY_METHOD: &str = "wfm_method_requests";
 
 const JOBS: [&str; 2] = ["loop", "rerun"];
 
-/// A sample's key: metric, job, account.
-type Key = (String, String, String);
+/// A sample's key: metric, job, account, method (empty but for [`BY_METHOD`]).
+type Key = (String, String, String, String);
 
-/// One sample line `name{job="loop",account="123"} value` (pure). A line of the
+/// One sample line `name{job="loop",account="123"} value` (pure), and
+/// `wfm_method_requests{job="loop",account="123",method="metrics"} value`. A line of the
 /// format before accounts (`name{job="loop"} value`) is read as `account`'s: the
 /// last success survives the upgrade. Anything else is not a sample of wfm's.
 fn parse_sample(line: &str, account: &str) -> Option<(Key, String)> {
     let (name, rest) = line.split_once('{')?;
     let (labels, value) = rest.split_once('}')?;
-    let (mut job, mut acct) = (None, None);
+    let (mut job, mut acct, mut method) = (None, None, None);
     for label in labels.split(',') {
         let (k, v) = label.split_once('=')?;
         let v = v.strip_prefix('"')?.strip_suffix('"')?;
         match k {
             "job" => job = Some(v),
             "account" => acct = Some(v),
+            "method" => method = Some(v),
             _ => return None,
         }
     }
     // Only what wfm writes comes back: the file stays valid Prometheus text.
     let value = value.trim();
     let digits = |a: &str| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit());
+    // A method's name (a path segment or `token`) needs no escape in a label value.
+    let method_name = |m: &str| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     if name.is_empty() || value.parse::<f64>().is_err() || acct.is_some_and(|a| !digits(a)) {
         return None;
     }
+    // The method label on its metric only, and always there.
+    match method {
+        Some(m) if name != BY_METHOD || !method_name(m) => return None,
+        None if name == BY_METHOD => return None,
+        _ => {}
+    }
     Some((
-        (name.to_string(), job?.to_string(), acct.unwrap_or(account).to_string()),
+        (
+            name.to_string(),
+            job?.to_string(),
+            acct.unwrap_or(account).to_string(),
+            method.unwrap_or_default().to_string(),
+        ),
         value.to_string(),
     ))
 }
 
-/// The samples of a textfile: (metric, job, account) to value, as written (pure).
+/// The samples of a textfile: (metric, job, account, method) to value, as written (pure).
 fn parse_samples(text: &str, account: &str) -> BTreeMap<Key, String> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
@@ -103,10 +132,12 @@ fn parse_samples(text: &str, account: &str) -> BTreeMap<Key, String> {
 /// other job's and other accounts' kept from `previous` (a file shared by
 /// instances loses none), and this job's last success kept when it failed (pure).
 /// LP_ACCOUNT is digits (config checks it): a label value needing no escape.
-pub fn render(previous: &str, r: &RunReport<'_>, account: &str) -> String {
+/// `methods` are the `method` series this run always writes (its channel's methods,
+/// the token with OAuth 2.0), 0 when not asked; any other it asked is added.
+pub fn render(previous: &str, r: &RunReport<'_>, account: &str, methods: &[&str]) -> String {
     let mut samples = parse_samples(previous, account);
     let job = r.job_label();
-    let key = |name: &str| (name.to_string(), job.to_string(), account.to_string());
+    let key = |name: &str| (name.to_string(), job.to_string(), account.to_string(), String::new());
     let ts = r.now.timestamp().to_string();
     let delivered = r.summary.quarters.iter().filter(|q| q.error.is_none()).count();
     let last_success = if r.summary.ok() {
@@ -130,13 +161,32 @@ pub fn render(previous: &str, r: &RunReport<'_>, account: &str) -> String {
     for ((name, _), v) in METRICS.iter().zip(values) {
         samples.insert(key(name), v);
     }
+    samples.insert(key(PARTIAL), r.summary.partial().to_string());
+    // This job's series of the previous run go: a method not asked now must not linger.
+    samples.retain(|(n, j, a, _), _| !(n == BY_METHOD && j == job && a == account));
+    let asked = |m: &str| r.summary.by_method.iter().find(|(n, _)| *n == m).map_or(0, |(_, c)| *c);
+    let extra = r.summary.by_method.iter().map(|(m, _)| *m);
+    for m in methods.iter().copied().chain(extra) {
+        let k = (
+            BY_METHOD.to_string(),
+            job.to_string(),
+            account.to_string(),
+            m.to_string(),
+        );
+        samples.insert(k, asked(m).to_string());
+    }
     let mut out = String::new();
     for (name, help) in METRICS {
         out += &format!("# HELP {name} {help}\n# TYPE {name} gauge\n");
         for j in JOBS {
-            for ((n, sj, a), v) in &samples {
+            for ((n, sj, a, m), v) in &samples {
                 if n == name && sj == j {
-                    out += &format!("{name}{{job=\"{j}\",account=\"{a}\"}} {v}\n");
+                    let method = if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!(",method=\"{m}\"")
+                    };
+                    out += &format!("{name}{{job=\"{j}\",account=\"{a}\"{method}}} {v}\n");
                 }
             }
         }
@@ -144,8 +194,17 @@ pub fn render(previous: &str, r: &RunReport<'_>, account: &str) -> String {
     out
 }
 
+/// The `method` series a run of this config always writes (pure but for the config).
+fn methods_of(cfg: &Config) -> Vec<&'static str> {
+    let oauth2 = matches!(cfg.auth, crate::config::LpAuth::OAuth2(_));
+    Asked::of_channel(cfg.channel, oauth2)
+        .into_iter()
+        .map(Asked::name)
+        .collect()
+}
+
 /// Write METRICS_FILE atomically; a failure is a warning.
-fn write_metrics(path: &Path, r: &RunReport<'_>, account: &str) {
+fn write_metrics(path: &Path, r: &RunReport<'_>, account: &str, methods: &[&str]) {
     match metrics_target(path) {
         Ok(MetricsTarget::File) => {}
         Ok(MetricsTarget::Off) => {
@@ -161,7 +220,7 @@ fn write_metrics(path: &Path, r: &RunReport<'_>, account: &str) {
     let previous = crate::atomic::read_capped(path, METRICS_MAX_BYTES)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    let text = render(&previous, r, account);
+    let text = render(&previous, r, account, methods);
     let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
         (Some(d), Some(n)) => (if d.as_os_str().is_empty() { Path::new(".") } else { d }, n),
         _ => {
@@ -223,7 +282,7 @@ async fn ping(base: &str, ok: bool) {
 /// (and a failed one must not page for). Its metrics carry `job="rerun"`.
 pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
     if let Some(path) = &cfg.metrics_file {
-        write_metrics(path, r, &cfg.account);
+        write_metrics(path, r, &cfg.account, &methods_of(cfg));
     }
     if let (Some(url), Job::Loop) = (&cfg.ping_url, r.job) {
         ping(url, r.summary.ok()).await;
@@ -231,106 +290,4 @@ pub async fn after_run(cfg: &Config, r: &RunReport<'_>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::outcome::{Failure, FailureKind};
-    use crate::quarter::testing::t;
-
-    #[test]
-    fn the_failure_ping_goes_on_the_path_and_keeps_the_query() {
-        assert_eq!(fail_url("https://h/ping?key=abc"), "https://h/ping/fail?key=abc");
-        assert_eq!(fail_url("https://h/ping/uuid"), "https://h/ping/uuid/fail");
-        assert_eq!(fail_url("http://127.0.0.1:9"), "http://127.0.0.1:9/fail");
-        assert_eq!(fail_url("https://h/p?a=1&b=%2F"), "https://h/p/fail?a=1&b=%2F");
-    }
-
-    #[test]
-    fn a_failed_run_keeps_the_last_success_and_the_other_job() {
-        let good = RunSummary {
-            requests: 3,
-            ..Default::default()
-        };
-        let r = RunReport {
-            job: &Job::Loop,
-            summary: &good,
-            now: t("2026-11-24T10:16:00Z"),
-            seconds: 1.5,
-            outage: false,
-        };
-        let first = render("", &r, "123");
-        assert!(
-            first.contains("# TYPE wfm_outage gauge\nwfm_outage{job=\"loop\",account=\"123\"} 0\n"),
-            "{first}"
-        );
-        assert!(first.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
-        assert!(first.contains("wfm_run_duration_seconds{job=\"loop\",account=\"123\"} 1.500\n"));
-        let bad = RunSummary {
-            fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
-            ..Default::default()
-        };
-        let rerun = Job::Rerun {
-            output: "o".into(),
-            start: crate::quarter::Quarter::containing(t("2026-11-24T09:00:00Z")),
-            end: crate::quarter::Quarter::containing(t("2026-11-24T09:00:00Z")),
-        };
-        let r2 = RunReport {
-            job: &rerun,
-            summary: &bad,
-            now: t("2026-11-24T10:20:00Z"),
-            seconds: 0.2,
-            outage: false,
-        };
-        let second = render(&first, &r2, "123");
-        assert!(
-            second.contains("wfm_last_success_timestamp_seconds{job=\"rerun\",account=\"123\"} 0\n"),
-            "{second}"
-        );
-        assert!(second.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
-        let r3 = RunReport {
-            job: &Job::Loop,
-            summary: &bad,
-            now: t("2026-11-24T10:31:00Z"),
-            seconds: 0.2,
-            outage: true,
-        };
-        let third = render(&second, &r3, "123");
-        assert!(
-            third.contains("wfm_last_run_timestamp_seconds{job=\"loop\",account=\"123\"} 1795516260\n"),
-            "{third}"
-        );
-        assert!(third.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
-        assert!(third.contains("wfm_outage{job=\"loop\",account=\"123\"} 1\n"));
-        assert_eq!(third.matches("# HELP").count(), 8);
-    }
-
-    #[test]
-    fn an_old_file_is_read_as_this_accounts_and_other_accounts_are_kept() {
-        let old = "# HELP x\nwfm_last_success_timestamp_seconds{job=\"loop\"} 42\n\
-                   wfm_outage{job=\"loop\",account=\"999\"} 1\nnot a sample\nwfm_x{job=\"loop\",other=\"1\"} 3\n\
-                   wfm_outage{job=\"loop\",account=\"1\\\"2\"} 1\nwfm_outage{job=\"rerun\",account=\"7\"} x\n";
-        let bad = RunSummary {
-            fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
-            ..Default::default()
-        };
-        let r = RunReport {
-            job: &Job::Loop,
-            summary: &bad,
-            now: t("2026-11-24T10:16:00Z"),
-            seconds: 1.0,
-            outage: true,
-        };
-        let text = render(old, &r, "123");
-        assert!(
-            text.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 42\n"),
-            "{text}"
-        );
-        assert!(text.contains("wfm_outage{job=\"loop\",account=\"123\"} 1\n"), "{text}");
-        assert!(text.contains("wfm_outage{job=\"loop\",account=\"999\"} 1\n"), "{text}");
-        assert!(!text.contains("wfm_x") && !text.contains("{job=\"loop\"}"), "{text}");
-        assert!(!text.contains("1\\\"2") && !text.contains("account=\"7\""), "{text}");
-        // Every sample line carries both labels.
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            assert!(line.contains("{job=\"") && line.contains("\",account=\""), "{line}");
-        }
-    }
-}
+mod tests;

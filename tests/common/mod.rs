@@ -12,6 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod prom;
+pub use prom::{method_requests, prom_samples};
+
 pub const ACCOUNT: &str = "12345678";
 
 pub fn t(s: &str) -> DateTime<Utc> {

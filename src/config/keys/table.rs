@@ -449,8 +449,8 @@ pub const KEYS: &[Key] = &[
         secret: false,
         example: Off("/var/lib/node_exporter/textfile/wfm.prom"),
         doc: "Prometheus textfile (for node_exporter's textfile collector), replaced atomically after every \
-              `loop` and `rerun` (not dry runs): last run and last success times, quarters delivered and lost, \
-              requests, retries, duration and outage, labelled `job=\"loop\"` or `\"rerun\"` and \
+              `loop` and `rerun` (not dry runs): last run and last success times, quarters delivered, lost and \
+              partial, requests (also by LivePerson method), retries, duration and outage, labelled `job=\"loop\"` or `\"rerun\"` and \
               `account=\"<LP_ACCOUNT>\"` (see [the metrics](#monitoring-metrics_file-and-ping_url)); one file per \
               account (e.g. `wfm-12345678.prom`). `/dev/null` switches it off; any other \
               existing file that is not a regular file stops the run (exit 2). None: not written.",

@@ -20,6 +20,7 @@ pub(super) async fn build_quarters(
     let fetched = fetch::fetch(ctx, client, quarters, &label).await;
     let mut fetching = Fetching {
         requests: fetched.requests,
+        by_method: fetched.by_method,
         retries: fetched.retries,
         fatal: None,
     };

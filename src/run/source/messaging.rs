@@ -126,6 +126,7 @@ pub(super) async fn build_quarters(
     }
     warn_unmapped(cfg, unmapped);
     fetching.requests = client.requests();
+    fetching.by_method = client.requests_by_method();
     fetching.retries = client.retries();
     fetching
 }

@@ -56,6 +56,8 @@ impl From<[RenderedFile; 3]> for BuiltFiles {
 #[derive(Debug, Default)]
 pub struct Fetching {
     pub requests: usize,
+    /// `requests` by method (and `token`), those made only.
+    pub by_method: Vec<(&'static str, usize)>,
     pub retries: usize,
     /// Set when a failure of the run, not of one quarter, ended the fetching.
     pub fatal: Option<Failure>,
