@@ -45,7 +45,7 @@ impl fmt::Debug for Secret {
 /// A configuration problem: always names the key, and the line when it came from the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {reason}. Pass the right file with --config FILE (default: config.navomi in the working directory)")]
+    #[error("cannot read config file {path}: {reason}. Pass the right file with --config FILE (without it: WFM_CONFIG, else /etc/wfm/config.navomi when installed, else config.navomi in the working directory)")]
     Unreadable { path: String, reason: String },
     #[error("{path}, line {line}: cannot parse {what}: use KEY=VALUE, quote values that hold spaces or '#', and close every quote")]
     Syntax { path: String, line: usize, what: String },
