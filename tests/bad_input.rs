@@ -354,7 +354,7 @@ async fn a_domain_api_with_userinfo_query_or_fragment_is_refused_like_the_hosts(
 /// the first case against one holding the very same tabbed secret (its RFC 5849
 /// check would have passed), the others against the default simulator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oauth1_keys_with_control_characters_are_refused_naming_only_the_key() {
+async fn liveperson_credentials_with_control_characters_are_refused_naming_only_the_key() {
     let now = t("2026-11-24T10:16:30Z");
     let tabbed = "tab\tsecret-XYZ";
     let same = scenario(now)
@@ -422,4 +422,39 @@ async fn oauth1_keys_with_control_characters_are_refused_naming_only_the_key() {
         same.requests().is_empty() && sim.requests().is_empty(),
         "no case reached LivePerson"
     );
+
+    // OAuth 2.0: the client id and secret alike, from the file or a WFM_ override.
+    let sim2 = scenario(now).oauth2().start().await;
+    let c = sim2.client().clone();
+    for (key, line, env) in [
+        (
+            "LP_CLIENT_SECRET",
+            format!("LP_CLIENT_SECRET='{}\t'", c.client_secret),
+            None,
+        ),
+        (
+            "LP_CLIENT_ID",
+            format!("LP_CLIENT_ID={}", c.client_id),
+            // A non-secret is trimmed (a trailing CR goes): one inside stays.
+            Some(format!("{}\rx", c.client_id)),
+        ),
+    ] {
+        let s = Setup::new(&sim2, "");
+        s.rewrite_config(&format!("{key}="), &format!("{line}\nOLD_{key}="));
+        let var = format!("WFM_{key}");
+        let envs: Vec<(&str, &str)> = env.iter().map(|v| (var.as_str(), v.as_str())).collect();
+        let out = wfm_env(&["loop", s.config.to_str().unwrap(), "2", "2", "2"], now, &envs).await;
+        assert_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{key} (")) && err.contains("control character"),
+            "{err}"
+        );
+        assert!(
+            !err.contains(&c.client_secret) && !stdout(&out).contains(&c.client_secret),
+            "{err}"
+        );
+        assert!(!s.reports().exists() && s.state_json().is_none());
+    }
+    assert!(sim2.requests().is_empty(), "no token was asked for");
 }
