@@ -14,11 +14,11 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfm::aggregate::{
-    build_quarter, id_ranks, pick, AggregateError, QuarterRecords, QuarterReport, QueueRow, RunIds, Selection,
+    build_quarter, id_ranks, quarter_records, AggregateError, QuarterReport, QueueRow, RecordsError, RunIds, Selection,
 };
 use wfm::config::{IdSelection, UnmappedAgents};
-use wfm::lp::model::compact::{parse_reply, IntervalRecords, Marks};
-use wfm::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval, Wanted};
+use wfm::lp::model::compact::parse_reply;
+use wfm::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, ParseError, QueueInterval, Wanted};
 use wfm::mapping::AgentMap;
 use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, Quarter};
@@ -215,19 +215,11 @@ fn parse_all(bodies: [&[u8]; 3]) -> Option<Parsed> {
 /// intervals checked before any is read, the records decoded, then aggregated.
 fn build(p: &Parsed, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
     let q = quarter();
-    let [qh, ea, aa] = &p.replies;
-    let qh = pick(qh, q, Method::QueueHealth)?;
-    let ea = pick(ea, q, Method::EngActivity)?;
-    let aa = pick(aa, q, Method::AgentActivity)?;
-    fn decode<M: IntervalRecords>(blobs: [&Vec<u8>; 3]) -> [M; 3] {
-        let mut marks = Marks::default();
-        blobs.map(|b| M::decode_all([b.as_slice()], &mut marks).expect("records decode"))
-    }
-    let records = QuarterRecords {
-        queue_health: decode(qh),
-        eng_activity: decode(ea),
-        agent_activity: decode(aa),
-    };
+    let records =
+        quarter_records(p.replies.each_ref().map(std::slice::from_ref), q, |b| Ok(b.clone())).map_err(|e| match e {
+            RecordsError::Data(e) => e,
+            RecordsError::Kept(why) => panic!("records kept in memory do not decode: {why}"),
+        })?;
     let rank = id_ranks(&p.ids);
     build_quarter(
         &records,
