@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfm::aggregate::{
-    build_quarter, id_ranks, quarter_records, AggregateError, QuarterReport, QueueRow, RecordsError, RunIds, Selection,
+    build_quarter, id_ranks, quarter_records, QuarterReport, QueueRow, RecordsError, RunIds, Selection,
 };
 use wfm::config::{IdSelection, UnmappedAgents};
 use wfm::lp::model::compact::parse_reply;
@@ -213,23 +213,16 @@ fn parse_all(bodies: [&[u8]; 3]) -> Option<Parsed> {
 
 /// The quarter built from parsed replies as the run builds it: every method's
 /// intervals checked before any is read, the records decoded, then aggregated.
-fn build(p: &Parsed, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
+/// (Records that do not decode are an error naming no method: every caller fails.)
+fn build(p: &Parsed, sel: &Selection<'_>) -> Result<QuarterReport, RecordsError> {
     let q = quarter();
-    let records =
-        quarter_records(p.replies.each_ref().map(std::slice::from_ref), q, |b| Ok(b.clone())).map_err(|e| match e {
-            RecordsError::Data(e) => e,
-            RecordsError::Kept(why) => panic!("records kept in memory do not decode: {why}"),
-        })?;
+    let records = quarter_records(p.replies.each_ref().map(std::slice::from_ref), q, |b| Ok(b.clone()))?;
     let rank = id_ranks(&p.ids);
-    build_quarter(
-        &records,
-        q,
-        sel,
-        RunIds {
-            ids: &p.ids,
-            rank: &rank,
-        },
-    )
+    let ids = RunIds {
+        ids: &p.ids,
+        rank: &rank,
+    };
+    Ok(build_quarter(&records, q, sel, ids)?)
 }
 
 fn text(f: &RenderedFile) -> &str {
@@ -345,7 +338,7 @@ fn for_odd_selections<E>(mut check: impl FnMut(&Selection<'_>) -> Result<(), E>)
 }
 
 /// Parses `case`'s replies (which must parse) and builds its quarter.
-fn build_case(case: &Case) -> Result<QuarterReport, AggregateError> {
+fn build_case(case: &Case) -> Result<QuarterReport, RecordsError> {
     let [qh, ea, aa] = case.bodies().map(|b| b.to_string());
     let parsed = parse_all([qh.as_bytes(), ea.as_bytes(), aa.as_bytes()]).expect("valid replies parse");
     let (skills, agents, map) = (case.skill_selection(), case.agent_selection(), case.agent_map());
