@@ -1,5 +1,5 @@
-//! The serde seeds both streaming parses share, chat's ([`super::compact`]) and
-//! `msgconversation`'s ([`super::msgops`]): `null` read as nothing, a member read at
+//! The serde seeds the streaming parses share, chat's ([`super::compact`]) and
+//! Messaging Operations' ([`super::msgops`]): `null` read as nothing, a member read at
 //! most once, an object read for its one member, and a map of ids, each key interned
 //! as it is read (no `String` per record). What each parse does with a record stays
 //! in its own seeds.
