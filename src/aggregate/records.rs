@@ -61,9 +61,9 @@ pub enum RecordsError {
     Kept(String),
 }
 
-/// Quarter `q`'s records from the replies of each method (queuehealth, engactivity, agentactivity;
-/// order; several when a request was asked in parts, in the order asked), as the
-/// run reads them: its three intervals of every reply checked with [`pick`], every
+/// Quarter `q`'s records from the replies of each method (queuehealth, engactivity,
+/// agentactivity; several when a request was asked in parts, in the order asked), as
+/// the run reads them: its three intervals of every reply checked with `pick`, every
 /// method before any is read, then each read back by `read` and decoded, the parts
 /// of a split request merged (a repeated id's last record winning).
 pub fn quarter_records<B>(
