@@ -16,10 +16,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lp_sim::{Generator, GeneratorConfig};
 use std::collections::BTreeSet;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
-use wfm::aggregate::{build_quarter, id_ranks, pick, QuarterRecords, QuarterReport, RunIds, Selection};
+use wfm::aggregate::{build_quarter, id_ranks, quarter_records, QuarterRecords, QuarterReport, RunIds, Selection};
 use wfm::config::{IdSelection, UnmappedAgents};
-use wfm::lp::model::compact::{IntervalRecords, Marks};
-use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, QueueInterval};
+use wfm::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, QueueInterval};
 use wfm::mapping::AgentMap;
 use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, quarter_range, Quarter};
@@ -76,19 +75,9 @@ fn parse<T>(
     ]
 }
 
-/// A quarter's records, each interval's bytes fetched by `read`.
+/// A quarter's records as the run reads them, each interval's bytes fetched by `read`.
 fn records<T>(index: &[Intervals<T>; 3], q: Quarter, read: &mut impl FnMut(&T) -> Vec<u8>) -> QuarterRecords {
-    let mut marks = Marks::default();
-    let mut one =
-        |i: usize, m: Method| -> [Vec<u8>; 3] { pick(&index[i], q, m).expect("whole intervals").map(&mut *read) };
-    fn decode<M: IntervalRecords>(b: [Vec<u8>; 3], marks: &mut Marks) -> [M; 3] {
-        b.map(|b| M::decode_all([b.as_slice()], marks).expect("records decode"))
-    }
-    QuarterRecords {
-        queue_health: decode(one(0, Method::QueueHealth), &mut marks),
-        eng_activity: decode(one(1, Method::EngActivity), &mut marks),
-        agent_activity: decode(one(2, Method::AgentActivity), &mut marks),
-    }
+    quarter_records(index.each_ref().map(std::slice::from_ref), q, |b| Ok(read(b))).expect("a quarter's records")
 }
 
 fn bench(c: &mut Criterion) {

@@ -14,11 +14,11 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfm::aggregate::{
-    build_quarter, id_ranks, pick, AggregateError, QuarterRecords, QuarterReport, QueueRow, RunIds, Selection,
+    build_quarter, id_ranks, quarter_records, QuarterReport, QueueRow, RecordsError, RunIds, Selection,
 };
 use wfm::config::{IdSelection, UnmappedAgents};
-use wfm::lp::model::compact::{parse_reply, IntervalRecords, Marks};
-use wfm::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval, Wanted};
+use wfm::lp::model::compact::parse_reply;
+use wfm::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, ParseError, QueueInterval, Wanted};
 use wfm::mapping::AgentMap;
 use wfm::quarter::FileStamp;
 use wfm::quarter::{parse_quarter_arg, Quarter};
@@ -213,31 +213,16 @@ fn parse_all(bodies: [&[u8]; 3]) -> Option<Parsed> {
 
 /// The quarter built from parsed replies as the run builds it: every method's
 /// intervals checked before any is read, the records decoded, then aggregated.
-fn build(p: &Parsed, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
+/// (Records that do not decode are an error naming no method: every caller fails.)
+fn build(p: &Parsed, sel: &Selection<'_>) -> Result<QuarterReport, RecordsError> {
     let q = quarter();
-    let [qh, ea, aa] = &p.replies;
-    let qh = pick(qh, q, Method::QueueHealth)?;
-    let ea = pick(ea, q, Method::EngActivity)?;
-    let aa = pick(aa, q, Method::AgentActivity)?;
-    fn decode<M: IntervalRecords>(blobs: [&Vec<u8>; 3]) -> [M; 3] {
-        let mut marks = Marks::default();
-        blobs.map(|b| M::decode_all([b.as_slice()], &mut marks).expect("records decode"))
-    }
-    let records = QuarterRecords {
-        queue_health: decode(qh),
-        eng_activity: decode(ea),
-        agent_activity: decode(aa),
-    };
+    let records = quarter_records(p.replies.each_ref().map(std::slice::from_ref), q, |b| Ok(b.clone()))?;
     let rank = id_ranks(&p.ids);
-    build_quarter(
-        &records,
-        q,
-        sel,
-        RunIds {
-            ids: &p.ids,
-            rank: &rank,
-        },
-    )
+    let ids = RunIds {
+        ids: &p.ids,
+        rank: &rank,
+    };
+    Ok(build_quarter(&records, q, sel, ids)?)
 }
 
 fn text(f: &RenderedFile) -> &str {
@@ -353,7 +338,7 @@ fn for_odd_selections<E>(mut check: impl FnMut(&Selection<'_>) -> Result<(), E>)
 }
 
 /// Parses `case`'s replies (which must parse) and builds its quarter.
-fn build_case(case: &Case) -> Result<QuarterReport, AggregateError> {
+fn build_case(case: &Case) -> Result<QuarterReport, RecordsError> {
     let [qh, ea, aa] = case.bodies().map(|b| b.to_string());
     let parsed = parse_all([qh.as_bytes(), ea.as_bytes(), aa.as_bytes()]).expect("valid replies parse");
     let (skills, agents, map) = (case.skill_selection(), case.agent_selection(), case.agent_map());

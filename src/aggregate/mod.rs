@@ -7,9 +7,10 @@
 //! `agent_system.rs` (`AS_`), `messaging.rs` (the messaging `Q_` and `AS_`),
 //! `messaging_ops.rs` (its Messaging Operations figures and the messaging `AQ_`);
 //! `sums.rs` holds the arithmetic they share, `limits.rs` the bounds of ids
-//! and figures, `run_ids.rs` the run's interned ids (names, numeric order). This
-//! file holds the shared types, the choice of intervals, which ids make rows
-//! (numeric id order), how agents are named, and [`build_quarter`].
+//! and figures, `run_ids.rs` the run's interned ids (names, numeric order),
+//! `records.rs` a quarter's records (the choice of intervals, read back and
+//! decoded). This file holds the shared types, which ids make rows (numeric id
+//! order), how agents are named, and [`build_quarter`].
 
 mod agent_queue;
 mod agent_system;
@@ -17,6 +18,7 @@ pub mod limits;
 mod messaging;
 mod messaging_ops;
 mod queue;
+mod records;
 mod run_ids;
 mod sums;
 #[cfg(test)]
@@ -26,10 +28,11 @@ pub use messaging::{
     avg_seconds, build_messaging_quarter, ms_to_seconds, HandledFigures, MessagingAgentQueueRow, MessagingAgentRow,
     MessagingQueueRow, MessagingReport, SegmentFigures,
 };
+pub use records::{quarter_records, QuarterRecords, RecordsError};
 pub use run_ids::{id_ranks, RunIds};
 pub use sums::{avg_hundredths, avg_rounded};
 
-use crate::lp::model::{AgentInterval, EngInterval, Intervals, Method, QueueInterval};
+use crate::lp::model::Method;
 use crate::mapping::AgentMap;
 use crate::quarter::Quarter;
 use crate::select::{IdSelection, UnmappedAgents};
@@ -238,51 +241,8 @@ impl Naming<'_> {
     }
 }
 
-/// The three intervals of `q`. A reply's newest interval is still in progress
-/// and its oldest covers only part of its 5 minutes: neither is ever used, so
-/// a clock difference with LivePerson cannot slip partial figures into a report.
-pub fn pick<M>(intervals: &Intervals<M>, q: Quarter, method: Method) -> Result<[&M; 3], AggregateError> {
-    let newest = intervals.newest_end();
-    let oldest = intervals.oldest_end();
-    let mut out = Vec::with_capacity(3);
-    for end in q.interval_ends() {
-        let ms = end.timestamp_millis();
-        let when = || end.format("%Y-%m-%d %H:%M").to_string();
-        let m = intervals.get(ms).ok_or_else(|| AggregateError::MissingInterval {
-            method,
-            quarter: q.stem(),
-            end: when(),
-        })?;
-        let why = if Some(ms) == newest {
-            Some("still in progress")
-        } else if Some(ms) == oldest {
-            Some("the oldest of the reply, covering only part of its 5 minutes,")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return Err(AggregateError::NotWhole {
-                method,
-                quarter: q.stem(),
-                end: when(),
-                why,
-            });
-        }
-        out.push(m);
-    }
-    Ok([out[0], out[1], out[2]])
-}
-
-/// One quarter's three intervals of each reply, oldest first.
-#[derive(Debug, Default)]
-pub struct QuarterRecords {
-    pub queue_health: [QueueInterval; 3],
-    pub eng_activity: [EngInterval; 3],
-    pub agent_activity: [AgentInterval; 3],
-}
-
-/// Build one quarter's rows from its records (intervals already picked: the
-/// caller checks with [`pick`] that each is whole, every method before any is read).
+/// Build one quarter's rows from its records (as [`quarter_records`] reads them:
+/// intervals already checked whole, every method before any is read).
 pub fn build_quarter(
     records: &QuarterRecords,
     q: Quarter,

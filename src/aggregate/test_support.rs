@@ -1,11 +1,11 @@
-//! The aggregate tests' one builder: replies of one quarter from JSON bodies,
-//! parsed and built as the run does (compact records, every method's
-//! intervals checked with [`pick`] before any is read).
+//! The aggregate tests' replies: one quarter's, from JSON bodies, parsed and
+//! built as the run does ([`quarter_records`], then [`build_quarter`]).
 
 use super::*;
-use crate::lp::model::compact::{parse_reply, IntervalRecords, Marks};
-use crate::lp::model::IdTable;
+use crate::lp::model::compact::parse_reply;
+use crate::lp::model::{AgentInterval, EngInterval, IdTable, Intervals, QueueInterval};
 use crate::quarter::parse_quarter_arg;
+use std::slice::from_ref;
 
 /// Three replies as the run keeps them: encoded intervals and the run's ids.
 pub(super) struct Replies {
@@ -18,18 +18,15 @@ pub(super) struct Replies {
 impl Replies {
     /// Quarter `q` built from the replies as the run builds it.
     pub fn build(&self, q: Quarter, sel: &Selection<'_>) -> Result<QuarterReport, AggregateError> {
-        let qh = pick(&self.queue_health, q, Method::QueueHealth)?;
-        let ea = pick(&self.eng_activity, q, Method::EngActivity)?;
-        let aa = pick(&self.agent_activity, q, Method::AgentActivity)?;
-        fn decode<M: IntervalRecords>(blobs: [&Vec<u8>; 3]) -> [M; 3] {
-            let mut marks = Marks::default();
-            blobs.map(|b| M::decode_all([b.as_slice()], &mut marks).expect("records decode"))
-        }
-        let records = QuarterRecords {
-            queue_health: decode(qh),
-            eng_activity: decode(ea),
-            agent_activity: decode(aa),
-        };
+        let replies = [
+            from_ref(&self.queue_health),
+            from_ref(&self.eng_activity),
+            from_ref(&self.agent_activity),
+        ];
+        let records = quarter_records(replies, q, |b| Ok(b.clone())).map_err(|e| match e {
+            RecordsError::Data(e) => e,
+            RecordsError::Kept(why) => panic!("records kept in memory do not decode: {why}"),
+        })?;
         let rank = id_ranks(&self.ids);
         build_quarter(
             &records,

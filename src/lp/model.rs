@@ -10,6 +10,7 @@ pub mod compact;
 pub mod ids;
 pub mod kmm;
 pub mod msgops;
+mod seeds;
 mod split;
 pub use compact::{read_reply, AgentInterval, EngInterval, IntervalRecords, QueueInterval, Wanted};
 pub use ids::IdTable;

@@ -7,9 +7,9 @@
 use super::source::{deadline_failure, lp_failure, of_quarters};
 use super::spill::{Blob, Spill, SpillWriter};
 use super::RunContext;
-use crate::aggregate::{id_ranks, pick, AggregateError, QuarterRecords, RunIds};
+use crate::aggregate::{id_ranks, quarter_records, AggregateError, QuarterRecords, RecordsError, RunIds};
 use crate::lp::client::{FetchPlan, LpClient, RawReply};
-use crate::lp::model::compact::{IntervalRecords, Marks};
+use crate::lp::model::compact::IntervalRecords;
 use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::{self, Quarter};
@@ -162,38 +162,13 @@ impl Replies {
         }
     }
 
-    /// Quarter `q`'s records: its three intervals of every reply, checked to
-    /// be whole (every method first, as `aggregate::build_quarter` expects),
-    /// read back from the spill and decoded, the parts of a split request merged.
+    /// Quarter `q`'s records ([`quarter_records`]), read back from the spill.
     pub fn records(&self, q: Quarter) -> Result<QuarterRecords, QuarterError> {
-        let mut picked: [Vec<[Blob; 3]>; 3] = Default::default();
-        for ((method, requests), out) in Method::ALL.into_iter().zip(&self.index).zip(&mut picked) {
-            for index in requests {
-                out.push(pick(index, q, method)?.map(|b| *b));
-            }
-        }
-        let mut marks = Marks::default();
-        let [qh, ea, aa] = &picked;
-        Ok(QuarterRecords {
-            queue_health: self.decode(qh, &mut marks)?,
-            eng_activity: self.decode(ea, &mut marks)?,
-            agent_activity: self.decode(aa, &mut marks)?,
+        let [qh, ea, aa] = &self.index;
+        quarter_records([qh, ea, aa], q, |b| self.spill.read(*b)).map_err(|e| match e {
+            RecordsError::Data(e) => QuarterError::Data(e),
+            RecordsError::Kept(why) => QuarterError::Spill(why),
         })
-    }
-
-    /// Each of the three intervals, from the blobs of every request.
-    fn decode<M: IntervalRecords>(&self, requests: &[[Blob; 3]], marks: &mut Marks) -> Result<[M; 3], QuarterError> {
-        let mut out: [M; 3] = Default::default();
-        for (i, m) in out.iter_mut().enumerate() {
-            let bytes = requests
-                .iter()
-                .map(|r| self.spill.read(r[i]))
-                .collect::<std::io::Result<Vec<Vec<u8>>>>()
-                .map_err(|e| QuarterError::Spill(e.to_string()))?;
-            *m = M::decode_all(bytes.iter().map(Vec::as_slice), marks)
-                .map_err(|e| QuarterError::Spill(e.to_string()))?;
-        }
-        Ok(out)
     }
 }
 

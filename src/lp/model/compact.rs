@@ -18,9 +18,10 @@ mod tests;
 pub(super) mod varint;
 
 use super::ids::IdTable;
+use super::seeds::IdMap;
 use super::split::{parse_piece, split};
 use super::{AgentState, EngMetrics, Intervals, Num, ParseError, QueueHealthSkill, StateTimes};
-use seeds::{EngSkills, IdMap, IntervalSeed, OneMember};
+use seeds::{model_struct, EngSkills, IntervalSeed, Leaves};
 use serde::de::{self, DeserializeSeed};
 use serde::Deserializer;
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,15 +197,11 @@ fn keep_last<T>(v: &mut Vec<T>, id: impl Fn(&T) -> u32, marks: &mut Marks) {
 impl IntervalRecords for QueueInterval {
     fn parse_data<'de, D: Deserializer<'de>>(d: D, ids: &mut IdTable) -> Result<Self, D::Error> {
         let mut out = QueueInterval::default();
-        OneMember {
-            name: "QueueHealthData",
-            member: &["skillsMetrics"],
-            seed: IdMap {
-                ids,
-                out: &mut out.skills,
-            },
-        }
-        .deserialize(d)?;
+        let skills = Leaves {
+            ids,
+            out: &mut out.skills,
+        };
+        model_struct("QueueHealthData", &["skillsMetrics"], IdMap(skills)).deserialize(d)?;
         Ok(out)
     }
 
@@ -278,16 +275,9 @@ fn queue_counters(s: &QueueHealthSkill) -> [Num; 9] {
 impl IntervalRecords for EngInterval {
     fn parse_data<'de, D: Deserializer<'de>>(d: D, ids: &mut IdTable) -> Result<Self, D::Error> {
         let mut out = EngInterval::default();
-        OneMember {
-            name: "EngActivityData",
-            member: &["skillsMetricsPerAgent"],
-            seed: OneMember {
-                name: "SkillsMetricsPerAgent",
-                member: &["metricsPerSkill"],
-                seed: EngSkills { ids, out: &mut out },
-            },
-        }
-        .deserialize(d)?;
+        let skills = IdMap(EngSkills { ids, out: &mut out });
+        let per_agent = model_struct("SkillsMetricsPerAgent", &["metricsPerSkill"], skills);
+        model_struct("EngActivityData", &["skillsMetricsPerAgent"], per_agent).deserialize(d)?;
         Ok(out)
     }
 
@@ -351,19 +341,12 @@ fn put_eng(out: &mut Vec<u8>, m: &EngMetrics) {
 impl IntervalRecords for AgentInterval {
     fn parse_data<'de, D: Deserializer<'de>>(d: D, ids: &mut IdTable) -> Result<Self, D::Error> {
         let mut agents: Vec<(u32, Vec<AgentState>)> = Vec::new();
-        OneMember {
-            name: "AgentActivityData",
-            member: &["agentsMetrics"],
-            seed: OneMember {
-                name: "AgentsMetrics",
-                member: &["metricsPerAgent"],
-                seed: IdMap {
-                    ids: &mut *ids,
-                    out: &mut agents,
-                },
-            },
-        }
-        .deserialize(d)?;
+        let per_agent = IdMap(Leaves {
+            ids: &mut *ids,
+            out: &mut agents,
+        });
+        let metrics = model_struct("AgentsMetrics", &["metricsPerAgent"], per_agent);
+        model_struct("AgentActivityData", &["agentsMetrics"], metrics).deserialize(d)?;
         let agents = agents
             .into_iter()
             .map(|(id, states)| Ok((id, states_of(states, ids)?)))

@@ -7,6 +7,7 @@
 use super::intervals::{count, for_each_seeded};
 use super::{shown, Conv, ConvQuarter, OpsError};
 use crate::lp::model::compact::varint::{put_u, Bytes};
+use crate::lp::model::seeds::{IdEntries, IdMap, MemberKey, Nullable, OneMember, Seen, Shape};
 use crate::lp::model::{IdTable, Method, Num};
 use crate::quarter::Quarter;
 use crate::select::IdSelection;
@@ -19,6 +20,8 @@ use std::io::Read;
 
 const BUCKET_MS: i64 = 5 * 60_000;
 const M: Method = Method::MsgConversation;
+/// What serde is told when a seed stops the reading (the kept `OpsError` is the one shown).
+const STOPPED: &str = "stopped";
 
 /// What [`parse_conversation`] keeps in memory: the ids and, per quarter, each
 /// skill's whole-queue totals (the per-agent records went to the caller).
@@ -91,10 +94,18 @@ impl Parse<'_> {
         Ok(i)
     }
 
+    /// [`Parse::intern`] for a seed: a failure is kept, and serde told to stop.
+    fn intern_or_stop(&mut self, id: &str) -> Result<u32, &'static str> {
+        self.intern(id).map_err(|e| {
+            self.failed = Some(e);
+            STOPPED
+        })
+    }
+
     /// A failure inside the seeds: kept, and serde told to stop.
     fn fail<E: serde::de::Error>(&mut self, e: OpsError) -> E {
         self.failed = Some(e);
-        E::custom("stopped")
+        E::custom(STOPPED)
     }
 }
 
@@ -106,7 +117,7 @@ type Done<'a, 's> = RefCell<dyn FnMut(Option<Num>, bool, &mut Parse<'s>) -> Resu
 pub type Keep<'k> = dyn FnMut(Quarter, &[u8]) -> Result<(), String> + 'k;
 
 /// One interval: its stamp and `skillsMetricsPerAgent` (in the interval or in
-/// `metricsData`), in whatever order the members come.
+/// `metricsData`), in whatever order the members come, each at most once.
 #[derive(Clone, Copy)]
 struct IntervalSeed<'a, 's> {
     p: &'a RefCell<Parse<'s>>,
@@ -132,19 +143,31 @@ impl<'de> DeserializeSeed<'de> for IntervalSeed<'_, '_> {
     }
 }
 
+const INTERVAL_MEMBERS: &[&str] = &["timestamp", "skillsMetricsPerAgent", "metricsData"];
+
 impl<'de> Visitor<'de> for IntervalSeed<'_, '_> {
     type Value = (Option<Num>, bool);
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an interval object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (mut stamp, mut found) = (None, false);
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "timestamp" => stamp = map.next_value::<Option<Num>>()?,
-                "skillsMetricsPerAgent" => found |= map.next_value_seed(PerAgent(self.p))?,
-                "metricsData" => found |= map.next_value_seed(Data(self.p))?,
-                _ => {
+        let (mut stamp, mut found, mut seen) = (None, false, Seen::default());
+        while let Some(member) = map.next_key_seed(MemberKey(INTERVAL_MEMBERS))? {
+            if let Some(i) = member {
+                seen.first(i, INTERVAL_MEMBERS)?;
+            }
+            match member {
+                Some(0) => stamp = map.next_value::<Option<Num>>()?,
+                Some(1) => found |= map.next_value_seed(per_agent(self.p))?.is_some(),
+                Some(_) => {
+                    let data = OneMember {
+                        shape: Shape::Object("metricsData"),
+                        member: &["skillsMetricsPerAgent"],
+                        seed: per_agent(self.p),
+                    };
+                    found |= map.next_value_seed(data)?.flatten().is_some();
+                }
+                None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
@@ -153,97 +176,72 @@ impl<'de> Visitor<'de> for IntervalSeed<'_, '_> {
     }
 }
 
-/// Defines a seed over a map that hands chosen members to nested seeds.
-macro_rules! map_seed {
-    ($name:ident, $value:ty, $expect:literal, |$self:ident, $map:ident| $body:block) => {
-        struct $name<'a, 's>(&'a RefCell<Parse<'s>>);
-        impl<'de> DeserializeSeed<'de> for $name<'_, '_> {
-            type Value = $value;
-            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<$value, D::Error> {
-                d.deserialize_map(self)
-            }
-        }
-        impl<'de> Visitor<'de> for $name<'_, '_> {
-            type Value = $value;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str($expect)
-            }
-            fn visit_map<A: MapAccess<'de>>($self, mut $map: A) -> Result<$value, A::Error> $body
-        }
-    };
+/// `skillsMetricsPerAgent`: an object whose `metricsPerSkill` (`Some` when there)
+/// maps skill ids to [`Skill`]s.
+fn per_agent<'a, 's>(p: &'a RefCell<Parse<'s>>) -> OneMember<IdMap<Skills<'a, 's>>> {
+    OneMember {
+        shape: Shape::Object("skillsMetricsPerAgent"),
+        member: &["metricsPerSkill"],
+        seed: IdMap(Skills(p)),
+    }
 }
 
-map_seed!(Data, bool, "metricsData", |self, map| {
-    let mut found = false;
-    while let Some(key) = map.next_key::<String>()? {
-        if key == "skillsMetricsPerAgent" {
-            found |= map.next_value_seed(PerAgent(self.0))?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
+/// The entries of `metricsPerSkill`.
+struct Skills<'a, 's>(&'a RefCell<Parse<'s>>);
+
+impl<'de> IdEntries<'de> for Skills<'_, '_> {
+    const EXPECTING: &'static str = "metricsPerSkill";
+    fn intern(&mut self, id: &str) -> Result<u32, &'static str> {
+        self.0.borrow_mut().intern_or_stop(id)
     }
-    Ok(found)
-});
-
-map_seed!(PerAgent, bool, "skillsMetricsPerAgent", |self, map| {
-    let mut found = false;
-    while let Some(key) = map.next_key::<String>()? {
-        if key == "metricsPerSkill" {
-            map.next_value_seed(Skills(self.0))?;
-            found = true;
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
+    fn value<A: MapAccess<'de>>(&mut self, skill: u32, map: &mut A) -> Result<(), A::Error> {
+        map.next_value_seed(Skill(self.0, skill))
     }
-    Ok(found)
-});
+}
 
-map_seed!(Skills, (), "metricsPerSkill", |self, map| {
-    while let Some(skill) = map.next_key::<String>()? {
-        let id = {
-            let mut p = self.0.borrow_mut();
-            match p.intern(&skill) {
-                Ok(i) => i,
-                Err(e) => return Err(p.fail(e)),
-            }
-        };
-        map.next_value_seed(Skill(self.0, id, &skill))?;
-    }
-    Ok(())
-});
+/// One skill: its agents' records and its `metricsTotals`, each at most once.
+struct Skill<'a, 's>(&'a RefCell<Parse<'s>>, u32);
 
-/// One skill: its agents' records and its `metricsTotals`.
-struct Skill<'a, 's, 'n>(&'a RefCell<Parse<'s>>, u32, &'n str);
+const SKILL_MEMBERS: &[&str] = &["metricsPerAgent", "metricsTotals"];
 
-impl<'de> DeserializeSeed<'de> for Skill<'_, '_, '_> {
+impl<'de> DeserializeSeed<'de> for Skill<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Skill<'_, '_, '_> {
+impl<'de> Visitor<'de> for Skill<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a skill's figures")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (p, skill, name) = (self.0, self.1, self.2);
+        let (p, skill) = (self.0, self.1);
         let mut sum = Conv::default();
-        let mut totals = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "metricsPerAgent" => {
-                    map.next_value_seed(Agents(p, skill, name, &mut sum))?;
+        let (mut totals, mut seen) = (None, Seen::default());
+        while let Some(member) = map.next_key_seed(MemberKey(SKILL_MEMBERS))? {
+            if let Some(i) = member {
+                seen.first(i, SKILL_MEMBERS)?;
+            }
+            match member {
+                Some(0) => {
+                    let agents = Agents {
+                        p,
+                        skill,
+                        sum: &mut sum,
+                    };
+                    map.next_value_seed(Nullable(IdMap(agents)))?;
                 }
-                "metricsTotals" => totals = map.next_value::<Option<ConvFig>>()?,
-                _ => {
+                Some(_) => totals = map.next_value::<Option<ConvFig>>()?,
+                None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         let mut p = p.borrow_mut();
-        let total = match totals.map(|t| t.read(&|| format!("skill {}", shown(name)), "its interval", false)) {
+        let name = || shown(p.ids.name(skill));
+        let total = match totals.map(|t| t.read(&|| format!("skill {}", name()), "its interval", false)) {
             Some(Ok(t)) => t,
             Some(Err(e)) => return Err(p.fail(e)),
             None => sum,
@@ -253,7 +251,7 @@ impl<'de> Visitor<'de> for Skill<'_, '_, '_> {
                 method: M,
                 why: format!(
                     "the agents of skill {} resolved {} conversations in {} s, more than its metricsTotals ({} in {} s)",
-                    shown(name),
+                    name(),
                     sum.handled,
                     sum.handle_time,
                     total.handled,
@@ -267,50 +265,43 @@ impl<'de> Visitor<'de> for Skill<'_, '_, '_> {
     }
 }
 
-/// A skill's `metricsPerAgent` (`null` is none).
-struct Agents<'a, 's, 'n, 'm>(&'a RefCell<Parse<'s>>, u32, &'n str, &'m mut Conv);
-
-impl<'de> DeserializeSeed<'de> for Agents<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
+/// The entries of a skill's `metricsPerAgent`, summed into `sum`; the selected
+/// agents' records kept.
+struct Agents<'a, 's, 'm> {
+    p: &'a RefCell<Parse<'s>>,
+    skill: u32,
+    sum: &'m mut Conv,
 }
 
-impl<'de> Visitor<'de> for Agents<'_, '_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the agents of a skill")
+impl<'de> IdEntries<'de> for Agents<'_, '_, '_> {
+    const EXPECTING: &'static str = "the agents of a skill";
+    fn intern(&mut self, id: &str) -> Result<u32, &'static str> {
+        self.p.borrow_mut().intern_or_stop(id)
     }
-    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let (p, skill, name, sum) = (self.0, self.1, self.2, self.3);
-        while let Some(agent) = map.next_key::<String>()? {
-            let fig: ConvFig = map.next_value()?;
-            let mut p = p.borrow_mut();
-            let who = || format!("agent {} in skill {}", shown(&agent), shown(name));
-            let c = match fig.read(&who, "its interval", true) {
-                Ok(c) => c,
-                Err(e) => return Err(p.fail(e)),
+    fn value<A: MapAccess<'de>>(&mut self, agent: u32, map: &mut A) -> Result<(), A::Error> {
+        let fig: ConvFig = map.next_value()?;
+        let mut p = self.p.borrow_mut();
+        let read = {
+            let ids = &p.ids;
+            let who = || {
+                format!(
+                    "agent {} in skill {}",
+                    shown(ids.name(agent)),
+                    shown(ids.name(self.skill))
+                )
             };
-            let id = match p.intern(&agent) {
-                Ok(i) => i,
-                Err(e) => return Err(p.fail(e)),
-            };
-            if add(sum, &c).is_none() {
-                return Err(p.fail(overflow(name)));
-            }
-            if p.selected[id as usize] {
-                p.records.push((id, skill, c));
-            }
+            fig.read(&who, "its interval", true)
+        };
+        let c = match read {
+            Ok(c) => c,
+            Err(e) => return Err(p.fail(e)),
+        };
+        if add(self.sum, &c).is_none() {
+            let e = overflow(p.ids.name(self.skill));
+            return Err(p.fail(e));
+        }
+        if p.selected[agent as usize] {
+            p.records.push((agent, self.skill, c));
         }
         Ok(())
     }

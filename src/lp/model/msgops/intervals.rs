@@ -2,6 +2,7 @@
 //! time, and the counts the contract requires.
 
 use super::{shown, OpsError};
+use crate::lp::model::seeds::{MemberKey, Seen};
 use crate::lp::model::{Method, Num};
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::RefCell;
@@ -28,11 +29,11 @@ where
             f.write_str("a JSON object with metricsByIntervals")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<String>()? {
-                if key == "metricsByIntervals" {
-                    if self.found {
-                        return Err(serde::de::Error::custom("metricsByIntervals appears twice"));
-                    }
+            const TOP: &[&str] = &["metricsByIntervals"];
+            let mut seen = Seen::default();
+            while let Some(member) = map.next_key_seed(MemberKey(TOP))? {
+                if member.is_some() {
+                    seen.first(0, TOP)?;
                     self.found = true;
                     map.next_value_seed(Intervals(self))?;
                 } else {

@@ -256,6 +256,96 @@ fn conversations_are_strict() {
 }
 
 #[test]
+fn a_conversation_member_twice_is_refused_not_counted_twice() {
+    let s = q("112525.1000").start().timestamp_millis();
+    let now = "2025-11-25T10:17:00Z";
+    let three = |f: &dyn Fn(i64) -> String| -> Vec<String> { (1..=3).map(|i| f(s + i * BUCKET_MS)).collect() };
+    let agents = format!(r#""metricsPerAgent": {{"2434634412": {AGENT}}}"#);
+    let skill_twice = [
+        (format!("{agents}, {agents}"), "metricsPerAgent"),
+        (
+            format!(r#"{agents}, "metricsTotals": {{}}, "metricsTotals": {{}}"#),
+            "metricsTotals",
+        ),
+    ];
+    for (twice, member) in skill_twice {
+        let e = conv(
+            &three(&|st| bucket(st, true, "").replace(&agents, &twice)),
+            &["112525.1000"],
+            now,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains(&format!("duplicate field `{member}`")), "{e}");
+    }
+    let empty = r#"{"metricsPerSkill": {}}"#;
+    let interval_twice = [
+        (
+            r#""skillsMetricsPerAgent": {"metricsPerSkill": {}, "metricsPerSkill": {}}"#.to_string(),
+            "metricsPerSkill",
+        ),
+        (
+            format!(r#""metricsData": {{"skillsMetricsPerAgent": {empty}, "skillsMetricsPerAgent": {empty}}}"#),
+            "skillsMetricsPerAgent",
+        ),
+        (
+            format!(r#""metricsData": {{}}, "metricsData": {{"skillsMetricsPerAgent": {empty}}}"#),
+            "metricsData",
+        ),
+        (
+            format!(r#""skillsMetricsPerAgent": {empty}, "skillsMetricsPerAgent": {empty}"#),
+            "skillsMetricsPerAgent",
+        ),
+    ];
+    for (members, member) in interval_twice {
+        let e = conv(
+            &three(&|st| format!(r#"{{"timestamp": {st}, {members}}}"#)),
+            &["112525.1000"],
+            now,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("duplicate field `{member}`")),
+            "{member}: {e}"
+        );
+    }
+    // The list itself twice, in either reply: the words of chat's refusal.
+    let lists = r#"{"metricsByIntervals": [], "metricsByIntervals": []}"#;
+    let now_ms = t(now).timestamp_millis();
+    for e in [
+        segs(lists, "112525.1000", "112525.1000").map(drop),
+        conv_with(lists, &[q("112525.1000")], &IdSelection::All, now_ms).map(drop),
+    ] {
+        let e = e.unwrap_err().to_string();
+        assert!(e.contains("duplicate field `metricsByIntervals`"), "{e}");
+    }
+    let stamp_twice = |st| format!(r#"{{"timestamp": {st}, "timestamp": {st}, "skillsMetricsPerAgent": {empty}}}"#);
+    let e = conv(&three(&stamp_twice), &["112525.1000"], now).unwrap_err();
+    assert!(e.to_string().contains("duplicate field `timestamp`"), "{e}");
+    // As before: a skill's agents may be null; the members that lead to them may not.
+    let r = conv(
+        &three(&|st| bucket(st, true, "").replace(&agents, r#""metricsPerAgent": null"#)),
+        &["112525.1000"],
+        now,
+    )
+    .unwrap();
+    assert!(r[&q("112525.1000")].agents.is_empty());
+    for members in [
+        r#""metricsData": null"#,
+        r#""metricsData": {"skillsMetricsPerAgent": null}"#,
+        r#""skillsMetricsPerAgent": {"metricsPerSkill": null}"#,
+        r#""skillsMetricsPerAgent": {"metricsPerSkill": {"12": null}}"#,
+    ] {
+        let e = conv(
+            &three(&|st| format!(r#"{{"timestamp": {st}, {members}}}"#)),
+            &["112525.1000"],
+            now,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("invalid type: null"), "{members}: {e}");
+    }
+}
+
+#[test]
 fn queries_are_the_contracts() {
     let first = q("112525.1000");
     let last = q("112525.1115");
