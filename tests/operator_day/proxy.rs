@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A forward proxy for `http://` targets: it reads each connection's first
-/// request head (absolute-form, `GET http://host:port/path HTTP/1.1`), keeps
-/// its request line, connects to that host and relays both ways.
+/// A forward proxy for `http://` targets: it reads a connection's request head
+/// (absolute-form, `GET http://host:port/path HTTP/1.1`), keeps its request
+/// line, connects to that host and relays both ways, one request a connection.
 async fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -36,6 +36,10 @@ async fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                 let Ok(mut upstream) = TcpStream::connect(authority).await else {
                     return;
                 };
+                // One request per connection, so each is seen: the server closes after
+                // its reply, and the client does not reuse the connection.
+                head.truncate(head.len() - 2);
+                head.extend_from_slice(b"Connection: close\r\n\r\n");
                 if upstream.write_all(&head).await.is_ok() {
                     let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
                 }
