@@ -17,6 +17,17 @@ mod metrics;
 mod ops;
 mod refusals;
 
+/// The starts of the quarters from `first` to `last`, both included.
+fn stems(first: &str, last: &str) -> Vec<DateTime<Utc>> {
+    let (mut q, last) = (t(first), t(last));
+    let mut out = vec![];
+    while q <= last {
+        out.push(q);
+        q += Duration::minutes(15);
+    }
+    out
+}
+
 /// Half up, ms to whole seconds.
 fn secs(ms: i64) -> String {
     div_half_up(ms, 1000).to_string()

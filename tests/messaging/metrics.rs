@@ -4,16 +4,6 @@
 
 use super::*;
 
-fn stems(first: &str, last: &str) -> Vec<DateTime<Utc>> {
-    let (mut q, last) = (t(first), t(last));
-    let mut out = vec![];
-    while q <= last {
-        out.push(q);
-        q += Duration::minutes(15);
-    }
-    out
-}
-
 const MONITORING: &str = "LP_CHANNEL=messaging\nMETRICS_FILE=wfm.prom\n";
 
 /// What the simulator counted so far, by the names METRICS_FILE's `method` label uses.

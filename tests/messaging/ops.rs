@@ -6,16 +6,6 @@
 use super::*;
 use lp_sim::IntervalOrder;
 
-fn stems(first: &str, last: &str) -> Vec<DateTime<Utc>> {
-    let (mut q, last) = (t(first), t(last));
-    let mut out = vec![];
-    while q <= last {
-        out.push(q);
-        q += Duration::minutes(15);
-    }
-    out
-}
-
 fn query_of(sim: &Simulator, m: Method) -> Vec<BTreeMap<String, String>> {
     sim.requests()
         .iter()
