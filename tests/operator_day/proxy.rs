@@ -7,8 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A forward proxy for `http://` targets: it reads a connection's request head
-/// (absolute-form, `GET http://host:port/path HTTP/1.1`), keeps its request
-/// line, connects to that host and relays both ways, one request a connection.
+/// (absolute-form, `GET http://host:port/path HTTP/1.1`), keeps it, connects to that host and relays both ways, one request a connection.
 async fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -28,7 +27,7 @@ async fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                 }
                 let text = String::from_utf8_lossy(&head).to_string();
                 let line = text.lines().next().unwrap_or_default().to_string();
-                log.lock().unwrap().push(line.clone());
+                log.lock().unwrap().push(text.clone());
                 let target = line.split(' ').nth(1).unwrap_or_default();
                 let Some(authority) = target.strip_prefix("http://").and_then(|r| r.split('/').next()) else {
                     return;
@@ -69,10 +68,11 @@ async fn liveperson_is_reached_through_the_proxy_the_environment_names() {
     assert_exit(&out, 0);
     assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
 
-    // Without NO_PROXY every LivePerson request goes through the proxy, and the run
-    // delivers as it does directly.
+    // Without NO_PROXY every LivePerson request goes through the proxy, with the
+    // proxy's login from its URL, and the run delivers as it does directly.
     s.forget_state();
-    let env = [("HTTP_PROXY", proxy.as_str()), ("NO_PROXY", "")];
+    let with_login = proxy.replace("http://", "http://wfm:pr0xy-pw@");
+    let env = [("HTTP_PROXY", with_login.as_str()), ("NO_PROXY", "")];
     let out = wfm_env(&["loop", cfg, "2", "2", "0"], now, &env).await;
     assert_exit(&out, 0);
     let lines = seen.lock().unwrap().clone();
@@ -84,7 +84,17 @@ async fn liveperson_is_reached_through_the_proxy_the_environment_names() {
             "{method} not asked through the proxy: {lines:?}"
         );
     }
+    // Basic base64("wfm:pr0xy-pw")
+    assert!(
+        lines.iter().all(|h| h
+            .to_ascii_lowercase()
+            .contains("proxy-authorization: basic d2ztonbymhh5lxb3")),
+        "{lines:?}"
+    );
     assert_eq!(std::fs::read_dir(s.reports()).unwrap().count(), 3);
+    for text in [log_text(&s.path("logs")), stdout(&out), stderr(&out)] {
+        assert!(!text.contains("pr0xy-pw"), "{text}");
+    }
 
     // A proxy that is down is named in the failure, with what to check; its login
     // is shown nowhere.
