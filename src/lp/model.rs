@@ -81,12 +81,58 @@ impl<'de> Deserialize<'de> for Num {
                     .map_err(|_| E::custom(format!("number {v} is too large")))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Num, E> {
-                // 2^53: beyond it floats are not exact integers any more.
-                if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
-                    Ok(Num(v as i64))
-                } else {
-                    Err(E::custom(format!("{v} is not a whole number")))
-                }
+                whole_f64(v)
+                    .map(Num)
+                    .ok_or_else(|| E::custom(format!("{v} is not a whole number")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An integral float as the integer it is; `None` for a fraction, or beyond
+/// 2^53, where floats are not exact integers any more.
+fn whole_f64(v: f64) -> Option<i64> {
+    (v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0).then_some(v as i64)
+}
+
+/// A chat figure (queuehealth, engactivity, agentactivity): a whole number
+/// read as [`Num`] reads it, or [`Figure::NOT_WHOLE`], the mark of a number
+/// that is not one (a fraction like 12.5, a float beyond 2^53 like 1e300, an
+/// integer beyond i64). The mark is kept rather than refused so that only the
+/// quarter whose interval holds it fails (in `aggregate`), not the whole reply
+/// and with it every quarter of the run. Key Messaging Metrics and Messaging
+/// Operations read [`Num`], which refuses such a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Figure(pub i64);
+
+impl Figure {
+    /// The mark: -2^63, itself a number no figure can be (any negative but -1
+    /// fails its quarter), so a reply sending it is marked the same way.
+    pub const NOT_WHOLE: Figure = Figure(i64::MIN);
+
+    /// The whole number, `None` for [`Figure::NOT_WHOLE`].
+    pub fn whole(self) -> Option<i64> {
+        (self != Self::NOT_WHOLE).then_some(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Figure {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Figure;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Figure, E> {
+                Ok(Figure(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Figure, E> {
+                Ok(i64::try_from(v).map_or(Figure::NOT_WHOLE, Figure))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Figure, E> {
+                Ok(whole_f64(v).map_or(Figure::NOT_WHOLE, Figure))
             }
         }
         d.deserialize_any(V)
@@ -134,25 +180,25 @@ where
 #[serde(rename_all = "camelCase", default)]
 pub struct QueueHealthSkill {
     #[serde(deserialize_with = "nullable")]
-    pub entered_q_eng: Num,
+    pub entered_q_eng: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub connected_eng: Num,
+    pub connected_eng: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub abandoned_eng: Num,
+    pub abandoned_eng: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub total_time_to_answer: Num,
+    pub total_time_to_answer: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub total_time_to_abandon: Num,
-    pub max_queue_size: Option<Num>,
+    pub total_time_to_abandon: Figure,
+    pub max_queue_size: Option<Figure>,
     #[serde(deserialize_with = "nullable")]
-    pub queue_size_sum: Num,
+    pub queue_size_sum: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub queue_size_count: Num,
-    pub max_available_slots: Option<Num>,
+    pub queue_size_count: Figure,
+    pub max_available_slots: Option<Figure>,
     #[serde(deserialize_with = "nullable")]
-    pub available_slots_sum: Num,
+    pub available_slots_sum: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub available_slots_count: Num,
+    pub available_slots_count: Figure,
     // currentQueueSize/currentQueueState are not reported, so not modelled:
     // the docs' own example repeats the member, which a modelled field would refuse.
 }
@@ -163,15 +209,15 @@ pub struct QueueHealthSkill {
 #[serde(rename_all = "camelCase", default)]
 pub struct EngMetrics {
     #[serde(deserialize_with = "nullable")]
-    pub total_interactive_chats: Num,
+    pub total_interactive_chats: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub total_non_interactive_chats: Num,
+    pub total_non_interactive_chats: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub total_handling_time: Num,
+    pub total_handling_time: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub non_interactive_total_handling_time: Num,
+    pub non_interactive_total_handling_time: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub connected_engagements: Num,
+    pub connected_engagements: Figure,
 }
 
 // ---- agentactivity ----
@@ -196,13 +242,13 @@ pub(crate) struct AwayReason {
 #[serde(rename_all = "camelCase", default)]
 pub struct StateTimes {
     #[serde(deserialize_with = "nullable")]
-    pub total: Num,
+    pub total: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub chatting: Num,
+    pub chatting: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub not_chatting: Num,
+    pub not_chatting: Figure,
     #[serde(deserialize_with = "nullable")]
-    pub chatting_in_max_concurrency: Num,
+    pub chatting_in_max_concurrency: Figure,
 }
 
 /// A reply indexed by interval END timestamp (epoch milliseconds): the wanted
@@ -304,15 +350,15 @@ mod tests {
           "skillsMetrics": {}, "metricsTotals": {}}"#;
         let (ids, r) = parse::<QueueInterval>(body, None).unwrap();
         let s = skill(&ids, r.get(1764064500000).unwrap(), "199");
-        assert_eq!(s.entered_q_eng, Num(9));
-        assert_eq!(s.max_queue_size, Some(Num(4)));
-        assert_eq!(s.available_slots_sum, Num(216));
+        assert_eq!(s.entered_q_eng, Figure(9));
+        assert_eq!(s.max_queue_size, Some(Figure(4)));
+        assert_eq!(s.available_slots_sum, Figure(216));
         // Both spellings, and the docs' own example repeating the member in one object.
         let alt = br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetrics":{"5":{"currentQueueState":3,"connectedEng":2.0,
             "currentQueueSize":-1,"currentQueueSize":-1,"abandonmentRate":"n/a","avgTimeToAnswer":[]}}}}]}"#;
         let (ids, r) = parse::<QueueInterval>(alt, None).unwrap();
         let s = skill(&ids, r.get(1).unwrap(), "5");
-        assert_eq!(s.connected_eng, Num(2));
+        assert_eq!(s.connected_eng, Figure(2));
         assert_eq!(s.max_queue_size, None);
     }
 
@@ -320,9 +366,9 @@ mod tests {
     fn queue_totals_without_intervals() {
         let body = br#"{"skillsMetrics":{},"metricsTotals":{"enteredQEng":12,"connectedEng":10,"currentQueueSize":-1,"currentQueueSize":0}}"#;
         let t = parse_queue_totals(body).unwrap();
-        assert_eq!((t.entered_q_eng, t.connected_eng), (Num(12), Num(10)));
+        assert_eq!((t.entered_q_eng, t.connected_eng), (Figure(12), Figure(10)));
         let t = parse_queue_totals(br#"{"metricsTotals":null}"#).unwrap();
-        assert_eq!(t.entered_q_eng, Num(0));
+        assert_eq!(t.entered_q_eng, Figure(0));
         assert!(parse_queue_totals(br#""totals""#).is_err());
     }
 
@@ -338,9 +384,9 @@ mod tests {
         let sk = &r.get(1764064500000).unwrap().skills[0];
         assert_eq!(ids.name(sk.skill), "199");
         assert_eq!(ids.name(sk.agents[0].0), "2152260212");
-        assert_eq!(sk.agents[0].1.total_handling_time, Num(610));
-        assert_eq!(sk.totals.unwrap().total_interactive_chats, Num(2));
-        assert_eq!(sk.totals.unwrap().connected_engagements, Num(0));
+        assert_eq!(sk.agents[0].1.total_handling_time, Figure(610));
+        assert_eq!(sk.totals.unwrap().total_interactive_chats, Figure(2));
+        assert_eq!(sk.totals.unwrap().connected_engagements, Figure(0));
 
         let body = br#"{"metricsByIntervals":[{"timestamp":1764064500000,"metricsData":{"agentsMetrics":{"metricsPerAgent":{
           "2152260212":[{"id":4,"name":"Away","value":{"total":100,"chatting":0,"notChatting":100,"chattingInMaxConcurrency":0},
@@ -354,7 +400,7 @@ mod tests {
         assert_eq!(states.len(), 3);
         assert_eq!(ids.name(states[0].reasons[0].0), "2642559712");
         assert_eq!(states[1].id, -1);
-        assert_eq!(states[2].value.total, Num(200));
+        assert_eq!(states[2].value.total, Figure(200));
         assert!(states[2].reasons.is_empty());
     }
 
@@ -391,7 +437,7 @@ mod tests {
             r.by_end_ms.keys().copied().collect::<Vec<_>>(),
             [600000, 900000, 1200000]
         );
-        assert_eq!(skill(&ids, r.get(900000).unwrap(), "1").entered_q_eng, Num(3));
+        assert_eq!(skill(&ids, r.get(900000).unwrap(), "1").entered_q_eng, Figure(3));
         assert!(r.get(1200000).unwrap().skills.is_empty());
         assert_eq!((r.oldest_end(), r.newest_end()), (Some(300000), Some(1500000)));
         // A duplicate is refused even among skipped intervals.
@@ -414,9 +460,9 @@ mod tests {
             b"{\"metricsByIntervals\": {}}",
             b"{\"metricsByIntervals\": [{\"timestamp\": \"x\"}]}",
             b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": \"9\"}}}}]}",
-            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1.5}}}}]}",
-            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 1e300}}}}]}",
-            b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"metricsData\": {\"skillsMetrics\": {\"1\": {\"enteredQEng\": 99999999999999999999}}}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1.5, \"metricsData\": {}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 1e300, \"metricsData\": {}}]}",
+            b"{\"metricsByIntervals\": [{\"timestamp\": 99999999999999999999, \"metricsData\": {}}]}",
             b"{\"metricsByIntervals\": [], \"metricsByIntervals\": []}",
             b"{\"metricsByIntervals\": [{\"timestamp\": 1, \"timestamp\": 2}]}",
             b"{\"metricsByIntervals\": [{\"metricsData\": {}}]}",
@@ -424,6 +470,60 @@ mod tests {
         ] {
             let all = parse::<QueueInterval>(body, None);
             assert!(all.is_err(), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    /// A chat figure that is not a whole number is marked, not refused: the
+    /// aggregation fails the quarter holding it. Timestamps stay strict (above).
+    #[test]
+    fn figures_not_whole_are_marked() {
+        let body = |v: &str| {
+            format!(
+                r#"{{"metricsByIntervals":[{{"timestamp":300000,"metricsData":{{"skillsMetrics":{{"1":{{"enteredQEng":{v},"maxQueueSize":{v}}}}}}}}}]}}"#
+            )
+        };
+        for (v, want) in [
+            ("12.5", Figure::NOT_WHOLE),
+            ("-0.5", Figure::NOT_WHOLE),
+            ("1e300", Figure::NOT_WHOLE),
+            ("9007199254740994.0", Figure::NOT_WHOLE),
+            ("9223372036854775808", Figure::NOT_WHOLE),
+            ("99999999999999999999", Figure::NOT_WHOLE),
+            ("-9223372036854775808", Figure::NOT_WHOLE),
+            ("140.0", Figure(140)),
+            ("-1", Figure(-1)),
+            ("-1.0", Figure(-1)),
+            ("9223372036854775807", Figure(i64::MAX)),
+        ] {
+            let (ids, r) = parse::<QueueInterval>(body(v).as_bytes(), None).unwrap();
+            let s = skill(&ids, r.get(300000).unwrap(), "1");
+            assert_eq!((s.entered_q_eng, s.max_queue_size), (want, Some(want)), "{v}");
+            assert_eq!(want.whole(), (want != Figure::NOT_WHOLE).then_some(want.0));
+        }
+        // The other methods' figures too; a state's id stays strict.
+        let eng =
+            br#"{"metricsByIntervals":[{"timestamp":1,"metricsData":{"skillsMetricsPerAgent":{"metricsPerSkill":{"2":{
+            "metricsPerAgent":{"3":{"totalHandlingTime":0.25}},"metricsTotals":{"connectedEngagements":1e300}}}}}}]}"#;
+        let (_, r) = parse::<EngInterval>(eng, None).unwrap();
+        let sk = &r.get(1).unwrap().skills[0];
+        assert_eq!(sk.agents[0].1.total_handling_time, Figure::NOT_WHOLE);
+        assert_eq!(sk.totals.unwrap().connected_engagements, Figure::NOT_WHOLE);
+        let states = |st: &str| {
+            format!(
+                r#"{{"metricsByIntervals":[{{"timestamp":1,"metricsData":{{"agentsMetrics":{{"metricsPerAgent":{{"9":[{st}]}}}}}}}}]}}"#
+            )
+        };
+        let aa = states(r#"{"id":4,"value":{"notChatting":12.5},"reasons":[{"id":"7","value":{"total":1e300}}]}"#);
+        let (_, r) = parse::<AgentInterval>(aa.as_bytes(), None).unwrap();
+        let st = &r.get(1).unwrap().agents[0].1[0];
+        assert_eq!(
+            (st.value.not_chatting, st.reasons[0].1.total),
+            (Figure::NOT_WHOLE, Figure::NOT_WHOLE)
+        );
+        assert!(parse::<AgentInterval>(states(r#"{"id":4.5}"#).as_bytes(), None).is_err());
+        // Kinds other than numbers are still the reply's error.
+        for v in [r#""12.5""#, "[1]", "true"] {
+            assert!(parse::<QueueInterval>(body(v).as_bytes(), None).is_err(), "{v}");
         }
     }
 }

@@ -7,9 +7,11 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
+use crate::data::json::to_vec;
 use crate::data::slots::SLOT_MS;
+use crate::data::Reply;
 use crate::server::{error_response, json_response, truncate, SimBody};
 use crate::shared::lock;
 use crate::{Fault, Method};
@@ -109,7 +111,10 @@ pub(crate) async fn before_reply(
         }
         Some(Fault::Malformed) => Some(malformed(now)),
         Some(Fault::Body(text)) => Some(body_response(text)),
-        Some(Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::Pass) | None => None,
+        Some(
+            Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::PatchInterval { .. } | Fault::Pass,
+        )
+        | None => None,
     }
 }
 
@@ -119,6 +124,40 @@ pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Res
         Some(Fault::Truncated) => truncate(resp),
         _ => resp,
     }
+}
+
+/// A chat reply with [`Fault::PatchInterval`]'s change: built whole (a test's small data)
+/// rather than streamed.
+pub(crate) fn patched_reply(reply: &Reply, end_ms: i64, pointer: &str, value: &Value) -> Response<SimBody> {
+    let mut body: Value = serde_json::from_slice(&to_vec(|out| reply.write(out))).unwrap_or(Value::Null);
+    if let Some(ivs) = body.get_mut("metricsByIntervals").and_then(Value::as_array_mut) {
+        for iv in ivs.iter_mut().filter(|iv| iv["timestamp"] == end_ms) {
+            set(&mut iv["metricsData"], pointer, value.clone());
+        }
+    }
+    body_response(&body.to_string())
+}
+
+/// Sets the member at `pointer` under `at`, making the objects missing on the way.
+fn set(mut at: &mut Value, pointer: &str, value: Value) {
+    for key in pointer.split('/').skip(1) {
+        at = match at {
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => item,
+                None => return,
+            },
+            other => {
+                if !other.is_object() {
+                    *other = Value::Object(serde_json::Map::new());
+                }
+                match other {
+                    Value::Object(members) => members.entry(key.to_string()).or_insert(Value::Null),
+                    _ => return,
+                }
+            }
+        };
+    }
+    *at = value;
 }
 
 /// A redirect to `location` (a status outside 300-399 becomes 307).
