@@ -1,7 +1,8 @@
 //! Chat replies with ids XML cannot hold and figures no quarter can hold
 //! (issue 17, items 10 and 14): the quarter fails (exit 1, no file written, not
 //! recorded delivered), the message names method, quarter, field or id and value,
-//! and a later healthy run builds the quarter.
+//! and a later healthy run builds the quarter. A figure that is not a whole number
+//! fails its quarter the same way, and only that quarter of a rerun or a loop.
 
 use super::*;
 use serde_json::{json, Value};
