@@ -202,6 +202,46 @@ mod tests {
     use crate::test_support::*;
     use crate::{Fault, IntervalOrder, Method};
 
+    /// A patched chat reply is the built one with that one member set.
+    #[tokio::test]
+    async fn a_patched_interval_differs_in_its_one_member() {
+        use serde_json::{json, Value};
+        let sim = start(Some(at(12, 3, 0)), IntervalOrder::Descending).await;
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        let body = |b: bytes::Bytes| serde_json::from_slice::<Value>(&b).unwrap();
+        let plain = body(get(&sim, "queuehealth", &q).await.bytes().await.unwrap());
+        let iv = &plain["metricsByIntervals"][2];
+        let end_ms = iv["timestamp"].as_i64().unwrap();
+        let skill = iv["metricsData"]["skillsMetrics"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let pointer = format!("/skillsMetrics/{skill}/enteredQEng");
+        let fault = Fault::PatchInterval {
+            end_ms,
+            pointer,
+            value: json!(12.5),
+        };
+        sim.inject(Some(Method::QueueHealth), fault, 1);
+        let patched = body(get(&sim, "queuehealth", &q).await.bytes().await.unwrap());
+        let mut want = plain.clone();
+        want["metricsByIntervals"][2]["metricsData"]["skillsMetrics"][&skill]["enteredQEng"] = json!(12.5);
+        assert_ne!(plain, want);
+        assert_eq!(patched, want);
+        sim.shutdown().await;
+
+        // Objects missing on the way are made; a list's missing index changes nothing.
+        let mut v = json!({"a": [{"b": 1}], "n": 2});
+        super::set(&mut v, "/a/0/c/d", json!(2));
+        super::set(&mut v, "/n/x", json!(3));
+        assert_eq!(v, json!({"a": [{"b": 1, "c": {"d": 2}}], "n": {"x": 3}}));
+        super::set(&mut v, "/a/5/c", json!(3));
+        assert_eq!(v, json!({"a": [{"b": 1, "c": {"d": 2}}], "n": {"x": 3}}));
+    }
+
     #[tokio::test]
     async fn hostile_answers() {
         let sim = start(Some(at(12, 3, 0)), IntervalOrder::Ascending).await;
