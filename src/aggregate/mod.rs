@@ -168,6 +168,13 @@ pub enum AggregateError {
         id: String,
         value: i64,
     },
+    #[error("{method} reply, quarter {quarter}: {field} of {id} is not a whole number (a fraction, or a number beyond what a count can be); wfm does not pass such a figure on to NICE WFM, so no files are written for this quarter and the next runs try it again (debug 2 keeps the replies)")]
+    NotANumber {
+        method: Method,
+        quarter: String,
+        field: &'static str,
+        id: String,
+    },
     #[error("{method} reply, quarter {quarter}: the sum of {field} for {id} overflows")]
     Overflow {
         method: Method,

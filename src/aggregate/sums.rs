@@ -5,11 +5,30 @@
 
 use super::limits::{printable, Limit, COUNT, SUM};
 use super::{AggregateError, Hundredths};
-use crate::lp::model::{EngMetrics, Method, Num};
+use crate::lp::model::{EngMetrics, Figure, Method, Num};
 
 /// A counter of a reply's record: its name in the API, how to read it, and
 /// the most its sum over a quarter may reach.
-pub(super) type Field<M> = (&'static str, fn(&M) -> Num, Limit);
+pub(super) type Field<M> = (&'static str, fn(&M) -> Figure, Limit);
+
+/// A figure as a reply gave it: its whole number, or `None` for a chat
+/// figure that was not one ([`Figure::NOT_WHOLE`]); a [`Num`] (Key Messaging
+/// Metrics, Messaging Operations) is always whole, its parse refusing the rest.
+pub(crate) trait Reading: Copy {
+    fn whole(self) -> Option<i64>;
+}
+
+impl Reading for Num {
+    fn whole(self) -> Option<i64> {
+        Some(self.0)
+    }
+}
+
+impl Reading for Figure {
+    fn whole(self) -> Option<i64> {
+        Figure::whole(self)
+    }
+}
 
 /// engactivity's counters, in the order of the `AQ_` row.
 pub(super) const ENG_FIELDS: [Field<EngMetrics>; 5] = [
@@ -55,11 +74,11 @@ pub(super) struct Acc<'a> {
 
 impl Acc<'_> {
     /// A counter: -1 (no data) counts as 0; other negatives are refused, and
-    /// so is a sum above `limit`.
+    /// so are a number that is not whole and a sum above `limit`.
     pub fn add(
         &self,
         into: &mut u64,
-        n: Num,
+        n: impl Reading,
         field: &'static str,
         limit: Limit,
         id: &str,
@@ -71,12 +90,15 @@ impl Acc<'_> {
     fn add_named(
         &self,
         into: &mut u64,
-        n: Num,
+        n: impl Reading,
         field: &'static str,
         limit: Limit,
         id: &dyn Fn() -> String,
     ) -> Result<(), AggregateError> {
-        let v = match n.0 {
+        let Some(v) = n.whole() else {
+            return Err(self.not_whole(field, id()));
+        };
+        let v = match v {
             -1 => 0,
             v if v < 0 => {
                 return Err(AggregateError::Negative {
@@ -130,28 +152,42 @@ impl Acc<'_> {
         }
     }
 
+    /// The error of a figure that is not a whole number.
+    fn not_whole(&self, field: &'static str, id: String) -> AggregateError {
+        AggregateError::NotANumber {
+            method: self.method,
+            quarter: self.quarter.to_string(),
+            field,
+            id: printable(id),
+        }
+    }
+
     /// One counter on its own, checked like [`Acc::add`].
-    pub fn value(&self, n: Num, field: &'static str, limit: Limit, id: &str) -> Result<u64, AggregateError> {
+    pub fn value(&self, n: impl Reading, field: &'static str, limit: Limit, id: &str) -> Result<u64, AggregateError> {
         let mut v = 0;
         self.add(&mut v, n, field, limit, id)?;
         Ok(v)
     }
 
     /// A maximum: values < 0 mean "no data" and are left out; one above
-    /// [`COUNT`] is refused.
+    /// [`COUNT`], or not a whole number, is refused.
     pub(crate) fn keep_max(
         &self,
         into: &mut Option<u64>,
-        n: Option<Num>,
+        n: Option<Figure>,
         field: &'static str,
         id: &str,
     ) -> Result<(), AggregateError> {
-        if let Some(Num(v)) = n {
-            if v > COUNT.max as i64 {
-                return Err(self.too_large(field, id.to_string(), v.to_string(), COUNT));
-            }
+        let Some(n) = n else {
+            return Ok(());
+        };
+        let Some(v) = n.whole() else {
+            return Err(self.not_whole(field, id.to_string()));
+        };
+        if v > COUNT.max as i64 {
+            return Err(self.too_large(field, id.to_string(), v.to_string(), COUNT));
         }
-        keep_max(into, n);
+        keep_max(into, v);
         Ok(())
     }
 
@@ -182,11 +218,9 @@ impl Acc<'_> {
 }
 
 /// A maximum: values < 0 mean "no data" and are left out.
-fn keep_max(into: &mut Option<u64>, n: Option<Num>) {
-    if let Some(Num(v)) = n {
-        if v >= 0 {
-            *into = Some(into.map_or(v as u64, |m| m.max(v as u64)));
-        }
+fn keep_max(into: &mut Option<u64>, v: i64) {
+    if v >= 0 {
+        *into = Some(into.map_or(v as u64, |m| m.max(v as u64)));
     }
 }
 
@@ -204,5 +238,60 @@ mod tests {
         assert_eq!(avg_hundredths(1, 8), Some(Hundredths(13))); // 0.125 -> 0.13
         assert_eq!(avg_hundredths(1, 0), None);
         assert_eq!(avg_rounded(u64::MAX, 1), u64::MAX);
+    }
+
+    #[test]
+    fn a_figure_not_whole_fails_naming_method_quarter_field_and_id() {
+        let acc = Acc {
+            method: Method::EngActivity,
+            quarter: "112426.1015",
+        };
+        let mut sum = 7;
+        let e = acc
+            .add(
+                &mut sum,
+                Figure::NOT_WHOLE,
+                "totalHandlingTime",
+                SUM,
+                "agent 5\u{1b} in skill 3",
+            )
+            .unwrap_err();
+        assert!(matches!(e, AggregateError::NotANumber { .. }), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("engactivity reply, quarter 112426.1015: totalHandlingTime of agent 5\\u{1b} in skill 3 is not a whole number"),
+            "{text}"
+        );
+        assert_eq!(sum, 7, "nothing added");
+        // Whole figures as before: -1 is no data, other negatives and sums above the limit refused.
+        for (n, want) in [(Figure(140), Ok(147)), (Figure(-1), Ok(7))] {
+            let mut sum = 7;
+            assert_eq!(acc.add(&mut sum, n, "f", SUM, "1").map(|()| sum), want);
+        }
+        assert!(matches!(
+            acc.value(Figure(-2), "f", SUM, "1"),
+            Err(AggregateError::Negative { .. })
+        ));
+        assert!(matches!(
+            acc.value(Figure(i64::MAX), "f", SUM, "1"),
+            Err(AggregateError::TooLarge { .. })
+        ));
+        // A Num (messaging) is always whole: i64::MIN stays a negative figure there.
+        assert!(matches!(
+            acc.value(Num(i64::MIN), "f", SUM, "1"),
+            Err(AggregateError::Negative { .. })
+        ));
+
+        // Maxima: no data (-1) is left out, a figure not whole is refused.
+        let mut max = Some(3);
+        acc.keep_max(&mut max, Some(Figure(-1)), "maxQueueSize", "1").unwrap();
+        acc.keep_max(&mut max, None, "maxQueueSize", "1").unwrap();
+        assert_eq!(max, Some(3));
+        let e = acc
+            .keep_max(&mut max, Some(Figure::NOT_WHOLE), "maxQueueSize", "9")
+            .unwrap_err();
+        assert!(e.to_string().contains("maxQueueSize of 9 is not a whole number"), "{e}");
+        acc.keep_max(&mut max, Some(Figure(5)), "maxQueueSize", "1").unwrap();
+        assert_eq!(max, Some(5));
     }
 }

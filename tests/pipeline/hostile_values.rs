@@ -1,7 +1,8 @@
 //! Chat replies with ids XML cannot hold and figures no quarter can hold
 //! (issue 17, items 10 and 14): the quarter fails (exit 1, no file written, not
 //! recorded delivered), the message names method, quarter, field or id and value,
-//! and a later healthy run builds the quarter.
+//! and a later healthy run builds the quarter. A figure that is not a whole number
+//! fails its quarter the same way, and only that quarter of a rerun or a loop.
 
 use super::*;
 use serde_json::{json, Value};
@@ -144,5 +145,97 @@ async fn each_fails(sim: &lp_sim::Simulator, now: chrono::DateTime<chrono::Utc>,
             xmllint(&all_files(&s.reports()));
             sim.set_now(now);
         }
+    }
+}
+
+/// A figure that is not a whole number (a fraction, a float beyond 2^53) in one
+/// interval of one quarter of a rerun fails that quarter only, naming method,
+/// quarter, field and id; the rerun's other quarters are delivered field for
+/// field, and the next loop delivers the newer quarter though its reply still
+/// carries the figure (before, the whole reply failed, and with it every quarter).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_figure_not_whole_fails_only_its_quarter() {
+    let now = t("2026-11-24T11:07:00Z");
+    let sim = scenario(now).start().await;
+    let skill = sim.generator().skill_ids()[0].clone();
+    let agent = sim.generator().agent_ids()[0].clone();
+    // The 10:15 quarter's middle interval.
+    let end_ms = t("2026-11-24T10:25:00Z").timestamp_millis();
+    let patch = |pointer: String, value: Value| Fault::PatchInterval { end_ms, pointer, value };
+    let cases: Vec<(Method, Fault, String)> = vec![
+        (
+            Method::QueueHealth,
+            patch(format!("/skillsMetrics/{skill}/enteredQEng"), json!(12.5)),
+            format!("queuehealth reply, quarter 112426.1015: enteredQEng of {skill} is not a whole number"),
+        ),
+        (
+            Method::QueueHealth,
+            patch(format!("/skillsMetrics/{skill}/maxQueueSize"), json!(1e300)),
+            format!("queuehealth reply, quarter 112426.1015: maxQueueSize of {skill} is not a whole number"),
+        ),
+        (
+            Method::EngActivity,
+            patch(
+                format!("/skillsMetricsPerAgent/metricsPerSkill/{skill}/metricsPerAgent/{agent}/totalHandlingTime"),
+                json!(1e300),
+            ),
+            format!("engactivity reply, quarter 112426.1015: totalHandlingTime of agent {agent} in skill {skill} is not a whole number"),
+        ),
+        (
+            Method::AgentActivity,
+            patch(
+                format!("/agentsMetrics/metricsPerAgent/{agent}"),
+                json!([{"id": 2, "value": {"total": 12.5}}]),
+            ),
+            format!("agentactivity reply, quarter 112426.1015: value.total of agent {agent} state 2 is not a whole number"),
+        ),
+    ];
+    let exp = Expect::all(sim.generator());
+    // The rerun's quarters but the one holding the figure.
+    let good = ["10:00", "10:30", "10:45"].map(|hm| t(&format!("2026-11-24T{hm}:00Z")));
+    let bad = t("2026-11-24T10:15:00Z");
+    for (method, fault, needle) in cases {
+        let s = Setup::new(&sim, "");
+        let config = s.config.to_str().unwrap();
+        // A first loop (09:45) gives the state an anchor, so the next loop catches up.
+        let first = t("2026-11-24T10:01:30Z");
+        sim.set_now(first);
+        assert_exit(&wfm(&["loop", config, "2", "2", "0"], first).await, 0);
+        sim.set_now(now);
+        let out_dir = s.path("old-reports");
+        // The rerun's one request of `method`, and the next loop's.
+        sim.inject(Some(method), fault.clone(), 2);
+        let args = ["rerun", config, "2", "2", "0", out_dir.to_str().unwrap()];
+        let out = wfm(&[&args[..], &["112426.1000", "112426.1045"]].concat(), now).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {err}");
+        assert!(err.contains(&needle), "{fault:?}: wanted {needle:?} in {err}");
+        assert_eq!(err.matches("is not a whole number").count(), 1, "{err}");
+        for q in good {
+            exp.check_quarter(&out_dir, q);
+        }
+        let written = files_in(&out_dir);
+        assert_eq!(written.len(), 9, "{fault:?}: {written:?}");
+        assert!(names(bad).iter().all(|n| !written.contains(n)), "{written:?}");
+        xmllint(&all_files(&out_dir));
+
+        // The next loop builds the failed quarter again, whose interval still
+        // holds the figure: it fails again, and the newer quarter is delivered.
+        let later = t("2026-11-24T11:16:30Z");
+        sim.set_now(later);
+        let out = wfm(&["loop", config, "2", "2", "0"], later).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {err}");
+        assert!(err.contains(&needle), "{fault:?}: wanted {needle:?} in {err}");
+        exp.check_quarter(&s.reports(), t("2026-11-24T11:00:00Z"));
+        let reports = files_in(&s.reports());
+        assert!(names(bad).iter().all(|n| !reports.contains(n)), "{reports:?}");
+
+        // Once LivePerson sends whole numbers again, a loop builds it.
+        let healed = t("2026-11-24T11:31:30Z");
+        sim.set_now(healed);
+        assert_exit(&wfm(&["loop", config, "2", "2", "0"], healed).await, 0);
+        exp.check_quarter(&s.reports(), bad);
+        exp.check_quarter(&s.reports(), t("2026-11-24T11:15:00Z"));
     }
 }

@@ -7,9 +7,11 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use hyper::header::{HeaderValue, RETRY_AFTER};
 use hyper::{Response, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
+use crate::data::json::to_vec;
 use crate::data::slots::SLOT_MS;
+use crate::data::Reply;
 use crate::server::{error_response, json_response, truncate, SimBody};
 use crate::shared::lock;
 use crate::{Fault, Method};
@@ -109,7 +111,10 @@ pub(crate) async fn before_reply(
         }
         Some(Fault::Malformed) => Some(malformed(now)),
         Some(Fault::Body(text)) => Some(body_response(text)),
-        Some(Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::Pass) | None => None,
+        Some(
+            Fault::Truncated | Fault::AsOffset(_) | Fault::Patch { .. } | Fault::PatchInterval { .. } | Fault::Pass,
+        )
+        | None => None,
     }
 }
 
@@ -119,6 +124,40 @@ pub(crate) fn after_reply(fault: Option<&Fault>, resp: Response<SimBody>) -> Res
         Some(Fault::Truncated) => truncate(resp),
         _ => resp,
     }
+}
+
+/// A chat reply with [`Fault::PatchInterval`]'s change: built whole (a test's small data)
+/// rather than streamed.
+pub(crate) fn patched_reply(reply: &Reply, end_ms: i64, pointer: &str, value: &Value) -> Response<SimBody> {
+    let mut body: Value = serde_json::from_slice(&to_vec(|out| reply.write(out))).unwrap_or(Value::Null);
+    if let Some(ivs) = body.get_mut("metricsByIntervals").and_then(Value::as_array_mut) {
+        for iv in ivs.iter_mut().filter(|iv| iv["timestamp"] == end_ms) {
+            set(&mut iv["metricsData"], pointer, value.clone());
+        }
+    }
+    body_response(&body.to_string())
+}
+
+/// Sets the member at `pointer` under `at`, making the objects missing on the way.
+fn set(mut at: &mut Value, pointer: &str, value: Value) {
+    for key in pointer.split('/').skip(1) {
+        at = match at {
+            Value::Array(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => item,
+                None => return,
+            },
+            other => {
+                if !other.is_object() {
+                    *other = Value::Object(serde_json::Map::new());
+                }
+                match other {
+                    Value::Object(members) => members.entry(key.to_string()).or_insert(Value::Null),
+                    _ => return,
+                }
+            }
+        };
+    }
+    *at = value;
 }
 
 /// A redirect to `location` (a status outside 300-399 becomes 307).
@@ -162,6 +201,46 @@ mod tests {
 
     use crate::test_support::*;
     use crate::{Fault, IntervalOrder, Method};
+
+    /// A patched chat reply is the built one with that one member set.
+    #[tokio::test]
+    async fn a_patched_interval_differs_in_its_one_member() {
+        use serde_json::{json, Value};
+        let sim = start(Some(at(12, 3, 0)), IntervalOrder::Descending).await;
+        let q = [("timeframe", "60"), ("interval", "5"), ("v", "1"), ("skillIds", "all")];
+        let body = |b: bytes::Bytes| serde_json::from_slice::<Value>(&b).unwrap();
+        let plain = body(get(&sim, "queuehealth", &q).await.bytes().await.unwrap());
+        let iv = &plain["metricsByIntervals"][2];
+        let end_ms = iv["timestamp"].as_i64().unwrap();
+        let skill = iv["metricsData"]["skillsMetrics"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        let pointer = format!("/skillsMetrics/{skill}/enteredQEng");
+        let fault = Fault::PatchInterval {
+            end_ms,
+            pointer,
+            value: json!(12.5),
+        };
+        sim.inject(Some(Method::QueueHealth), fault, 1);
+        let patched = body(get(&sim, "queuehealth", &q).await.bytes().await.unwrap());
+        let mut want = plain.clone();
+        want["metricsByIntervals"][2]["metricsData"]["skillsMetrics"][&skill]["enteredQEng"] = json!(12.5);
+        assert_ne!(plain, want);
+        assert_eq!(patched, want);
+        sim.shutdown().await;
+
+        // Objects missing on the way are made; a list's missing index changes nothing.
+        let mut v = json!({"a": [{"b": 1}], "n": 2});
+        super::set(&mut v, "/a/0/c/d", json!(2));
+        super::set(&mut v, "/n/x", json!(3));
+        assert_eq!(v, json!({"a": [{"b": 1, "c": {"d": 2}}], "n": {"x": 3}}));
+        super::set(&mut v, "/a/5/c", json!(3));
+        assert_eq!(v, json!({"a": [{"b": 1, "c": {"d": 2}}], "n": {"x": 3}}));
+    }
 
     #[tokio::test]
     async fn hostile_answers() {

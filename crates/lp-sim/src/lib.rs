@@ -230,6 +230,15 @@ pub enum Fault {
         pointer: String,
         value: Option<serde_json::Value>,
     },
+    /// Chat methods only: the reply built whole, with the member at `pointer` (slash-separated
+    /// names, or an index in a list; no `~` escapes) inside the `metricsData` of the interval
+    /// ending `end_ms` set to `value`, objects missing on the way made: a hostile figure among
+    /// true data. Other intervals, and replies without that interval, are left as built.
+    PatchInterval {
+        end_ms: i64,
+        pointer: String,
+        value: serde_json::Value,
+    },
     /// Answer normally: lets a later queued fault of the same method hit a later call.
     Pass,
 }

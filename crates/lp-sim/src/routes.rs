@@ -17,7 +17,7 @@ use crate::kmm_routes;
 use crate::msgops_routes;
 use crate::server::{error_response, json_response, stream_response, SimBody};
 use crate::shared::{lock, Shared};
-use crate::{Method, RecordedRequest};
+use crate::{Fault, Method, RecordedRequest};
 
 /// Largest request body read (token form, agentactivity and KMM JSON).
 const MAX_BODY: usize = 1 << 20;
@@ -316,7 +316,12 @@ async fn data_request(
     let resp = match DataParams::parse(&params, method) {
         Ok(p) => {
             let reply = shared.data.reply(method, &p, shared.now());
-            stream_response(StatusCode::OK, move |out| reply.write(out))
+            match &fault {
+                Some(Fault::PatchInterval { end_ms, pointer, value }) => {
+                    faults::patched_reply(&reply, *end_ms, pointer, value)
+                }
+                _ => stream_response(StatusCode::OK, move |out| reply.write(out)),
+            }
         }
         Err(msg) => error_response(StatusCode::BAD_REQUEST, msg),
     };

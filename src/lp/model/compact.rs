@@ -20,7 +20,7 @@ pub(super) mod varint;
 use super::ids::IdTable;
 use super::seeds::IdMap;
 use super::split::{parse_piece, split};
-use super::{AgentState, EngMetrics, Intervals, Num, ParseError, QueueHealthSkill, StateTimes};
+use super::{AgentState, EngMetrics, Figure, Intervals, ParseError, QueueHealthSkill, StateTimes};
 use seeds::{model_struct, EngSkills, IntervalSeed, Leaves};
 use serde::de::{self, DeserializeSeed};
 use serde::Deserializer;
@@ -229,12 +229,12 @@ impl IntervalRecords for QueueInterval {
         for _ in 0..r.len()? {
             let id = r.id()?;
             let flags = r.u()?;
-            let mut c = [Num(0); 9];
+            let mut c = [Figure(0); 9];
             for n in &mut c {
-                *n = r.num()?;
+                *n = r.figure()?;
             }
-            let max_queue_size = if flags & 1 != 0 { Some(r.num()?) } else { None };
-            let max_available_slots = if flags & 2 != 0 { Some(r.num()?) } else { None };
+            let max_queue_size = if flags & 1 != 0 { Some(r.figure()?) } else { None };
+            let max_available_slots = if flags & 2 != 0 { Some(r.figure()?) } else { None };
             let [entered_q_eng, connected_eng, abandoned_eng, total_time_to_answer, total_time_to_abandon, queue_size_sum, queue_size_count, available_slots_sum, available_slots_count] =
                 c;
             self.skills.push((
@@ -258,7 +258,7 @@ impl IntervalRecords for QueueInterval {
     }
 }
 
-fn queue_counters(s: &QueueHealthSkill) -> [Num; 9] {
+fn queue_counters(s: &QueueHealthSkill) -> [Figure; 9] {
     [
         s.entered_q_eng,
         s.connected_eng,

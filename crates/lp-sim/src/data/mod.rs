@@ -27,4 +27,4 @@ mod reply;
 pub(crate) mod slots;
 
 pub(crate) use params::DataParams;
-pub(crate) use reply::DataSource;
+pub(crate) use reply::{DataSource, Reply};

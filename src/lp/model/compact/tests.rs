@@ -13,19 +13,27 @@ fn one<M: IntervalRecords>(data: &str, ids: &mut IdTable) -> Result<M, ParseErro
 fn records_survive_encoding() {
     let mut ids = IdTable::default();
     let q: QueueInterval = one(
-        r#"{"skillsMetrics":{"199":{"enteredQEng":9,"maxQueueSize":-1,"queueSizeSum":-9223372036854775808,"availableSlotsCount":9223372036854775807},"7":{"maxAvailableSlots":3.0}}}"#,
+        r#"{"skillsMetrics":{"199":{"enteredQEng":9,"maxQueueSize":-1,"queueSizeSum":-9223372036854775808,"availableSlotsCount":9223372036854775807},"7":{"maxAvailableSlots":3.0,"abandonedEng":12.5,"maxQueueSize":1e300}}}"#,
         &mut ids,
     )
     .unwrap();
     assert_eq!(q.skills.len(), 2);
     let (s199, s7) = (&q.skills[0].1, &q.skills[1].1);
-    assert_eq!((ids.name(q.skills[0].0), s199.entered_q_eng), ("199", Num(9)));
-    assert_eq!((s199.max_queue_size, s199.max_available_slots), (Some(Num(-1)), None));
+    assert_eq!((ids.name(q.skills[0].0), s199.entered_q_eng), ("199", Figure(9)));
+    assert_eq!(
+        (s199.max_queue_size, s199.max_available_slots),
+        (Some(Figure(-1)), None)
+    );
     assert_eq!(
         (s199.queue_size_sum, s199.available_slots_count),
-        (Num(i64::MIN), Num(i64::MAX))
+        (Figure(i64::MIN), Figure(i64::MAX))
     );
-    assert_eq!(s7.max_available_slots, Some(Num(3)));
+    assert_eq!(s7.max_available_slots, Some(Figure(3)));
+    // A figure not whole keeps its mark through the encoding.
+    assert_eq!(
+        (s7.abandoned_eng, s7.max_queue_size),
+        (Figure::NOT_WHOLE, Some(Figure::NOT_WHOLE))
+    );
 
     let e = one::<EngInterval>(
         r#"{"skillsMetricsPerAgent":{"metricsPerSkill":{"5":{"metricsTotals":{"totalHandlingTime":4},"metricsPerAgent":{"2":{"connectedEngagements":1},"8":null}},"6":{"metricsPerAgent":null}}}}"#,
@@ -41,8 +49,8 @@ fn records_survive_encoding() {
     )
     .unwrap();
     assert_eq!(e.skills.len(), 2);
-    assert_eq!(e.skills[0].totals.unwrap().total_handling_time, Num(4));
-    assert_eq!(e.skills[0].agents[0].1.connected_engagements, Num(1));
+    assert_eq!(e.skills[0].totals.unwrap().total_handling_time, Figure(4));
+    assert_eq!(e.skills[0].agents[0].1.connected_engagements, Figure(1));
     assert_eq!((e.skills[1].totals, e.skills[1].agents.len()), (None, 1));
 
     let a: AgentInterval = one(
@@ -51,7 +59,10 @@ fn records_survive_encoding() {
     )
     .unwrap();
     let states = &a.agents[0].1;
-    assert_eq!((states[0].id, states[0].value.total, states[1].id), (4, Num(100), -1));
+    assert_eq!(
+        (states[0].id, states[0].value.total, states[1].id),
+        (4, Figure(100), -1)
+    );
     let reasons: Vec<(&str, i64)> = states[0]
         .reasons
         .iter()
@@ -80,7 +91,7 @@ fn a_repeated_id_keeps_its_last_record() {
     )
     .unwrap();
     assert_eq!(e.skills[0].agents.len(), 1);
-    assert_eq!(e.skills[0].agents[0].1.connected_engagements, Num(5));
+    assert_eq!(e.skills[0].agents[0].1.connected_engagements, Figure(5));
 }
 
 /// What serde's derive makes of a queuehealth `metricsData`: the rules the
@@ -138,5 +149,108 @@ fn damaged_bytes_are_errors_not_panics() {
         assert!(QueueInterval::decode_all([bytes], &mut marks).is_err());
         assert!(EngInterval::decode_all([bytes], &mut marks).is_err());
         assert!(AgentInterval::decode_all([bytes], &mut marks).is_err());
+    }
+}
+
+/// Any figure, the mark of one not whole ([`Figure::NOT_WHOLE`]) and the ends of i64 included.
+fn figure() -> impl proptest::strategy::Strategy<Value = Figure> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => (-1i64..1000).prop_map(Figure),
+        1 => Just(Figure::NOT_WHOLE),
+        1 => Just(Figure(i64::MAX)),
+        1 => Just(Figure(i64::MIN + 1)),
+        1 => any::<i64>().prop_map(Figure),
+    ]
+}
+
+fn times() -> impl proptest::strategy::Strategy<Value = StateTimes> {
+    use proptest::prelude::*;
+    (figure(), figure(), figure(), figure()).prop_map(|(total, chatting, not_chatting, chatting_in_max_concurrency)| {
+        StateTimes {
+            total,
+            chatting,
+            not_chatting,
+            chatting_in_max_concurrency,
+        }
+    })
+}
+
+fn eng() -> impl proptest::strategy::Strategy<Value = EngMetrics> {
+    use proptest::prelude::*;
+    proptest::array::uniform5(figure()).prop_map(|[a, b, c, d, e]| EngMetrics {
+        total_interactive_chats: a,
+        total_non_interactive_chats: b,
+        total_handling_time: c,
+        non_interactive_total_handling_time: d,
+        connected_engagements: e,
+    })
+}
+
+fn queue_skill() -> impl proptest::strategy::Strategy<Value = QueueHealthSkill> {
+    use proptest::prelude::*;
+    (
+        proptest::array::uniform9(figure()),
+        proptest::option::of(figure()),
+        proptest::option::of(figure()),
+    )
+        .prop_map(
+            |([a, b, c, d, e, f, g, h, i], max_queue_size, max_available_slots)| QueueHealthSkill {
+                entered_q_eng: a,
+                connected_eng: b,
+                abandoned_eng: c,
+                total_time_to_answer: d,
+                total_time_to_abandon: e,
+                max_queue_size,
+                queue_size_sum: f,
+                queue_size_count: g,
+                max_available_slots,
+                available_slots_sum: h,
+                available_slots_count: i,
+            },
+        )
+}
+
+/// Encoded and decoded, records come back as they were (distinct ids, so none is dropped).
+fn round_trips<M: IntervalRecords + PartialEq + std::fmt::Debug>(
+    m: &M,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let mut bytes = Vec::new();
+    m.encode(&mut bytes);
+    let back = M::decode_all([bytes.as_slice()], &mut Marks::default());
+    proptest::prop_assert_eq!(back.as_ref(), Ok(m));
+    Ok(())
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_encoding_round_trips_every_figure(
+        qs in proptest::collection::vec(queue_skill(), 0..4),
+        es in proptest::collection::vec((proptest::option::of(eng()), proptest::collection::vec(eng(), 0..3)), 0..3),
+        states in proptest::collection::vec((-2i64..6, times(), proptest::collection::vec(times(), 0..3)), 0..4),
+    ) {
+        let q = QueueInterval { skills: qs.into_iter().zip(0u32..).map(|(s, id)| (id, s)).collect() };
+        round_trips(&q)?;
+        let e = EngInterval {
+            skills: es
+                .into_iter()
+                .zip(0u32..)
+                .map(|((totals, agents), skill)| EngSkillRecords {
+                    skill,
+                    agents: agents.into_iter().zip(100u32..).map(|(m, id)| (id, m)).collect(),
+                    totals,
+                })
+                .collect(),
+        };
+        round_trips(&e)?;
+        let states = states
+            .into_iter()
+            .map(|(id, value, reasons)| StateRecord {
+                id,
+                value,
+                reasons: reasons.into_iter().zip(200u32..).map(|(t, r)| (r, t)).collect(),
+            })
+            .collect();
+        round_trips(&AgentInterval { agents: vec![(7, states)] })?;
     }
 }

@@ -1,7 +1,7 @@
 //! The records' encoding: LEB128 varints, zigzag for signed numbers.
 
 use super::DecodeError;
-use crate::lp::model::{EngMetrics, Num, StateTimes};
+use crate::lp::model::{EngMetrics, Figure, StateTimes};
 
 pub(in crate::lp::model) fn put_u(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -36,8 +36,8 @@ impl Bytes<'_> {
         Ok((u >> 1) as i64 ^ -((u & 1) as i64))
     }
 
-    pub(super) fn num(&mut self) -> Result<Num, DecodeError> {
-        self.i().map(Num)
+    pub(super) fn figure(&mut self) -> Result<Figure, DecodeError> {
+        self.i().map(Figure)
     }
 
     pub(in crate::lp::model) fn id(&mut self) -> Result<u32, DecodeError> {
@@ -50,20 +50,20 @@ impl Bytes<'_> {
 
     pub(super) fn eng(&mut self) -> Result<EngMetrics, DecodeError> {
         Ok(EngMetrics {
-            total_interactive_chats: self.num()?,
-            total_non_interactive_chats: self.num()?,
-            total_handling_time: self.num()?,
-            non_interactive_total_handling_time: self.num()?,
-            connected_engagements: self.num()?,
+            total_interactive_chats: self.figure()?,
+            total_non_interactive_chats: self.figure()?,
+            total_handling_time: self.figure()?,
+            non_interactive_total_handling_time: self.figure()?,
+            connected_engagements: self.figure()?,
         })
     }
 
     pub(super) fn times(&mut self) -> Result<StateTimes, DecodeError> {
         Ok(StateTimes {
-            total: self.num()?,
-            chatting: self.num()?,
-            not_chatting: self.num()?,
-            chatting_in_max_concurrency: self.num()?,
+            total: self.figure()?,
+            chatting: self.figure()?,
+            not_chatting: self.figure()?,
+            chatting_in_max_concurrency: self.figure()?,
         })
     }
 
