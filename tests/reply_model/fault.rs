@@ -23,11 +23,14 @@ pub enum Fault {
 
 pub fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
-        (0..3usize, 0..3usize, 0..9usize, i64::MIN..-1).prop_map(|(method, interval, field, value)| Fault::Negative {
-            method,
-            interval,
-            field,
-            value
+        // Not i64::MIN: that is the mark of a figure not whole (lp::model::Figure).
+        (0..3usize, 0..3usize, 0..9usize, (i64::MIN + 1)..-1).prop_map(|(method, interval, field, value)| {
+            Fault::Negative {
+                method,
+                interval,
+                field,
+                value,
+            }
         }),
         (0..3usize, 0..9usize).prop_map(|(method, field)| Fault::Overflow { method, field }),
         (0..3usize, 0..5usize).prop_map(|(method, interval)| Fault::LeftOut { method, interval }),
