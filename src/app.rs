@@ -329,7 +329,7 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
     // stderr at every debug level: cron's mail is where a loop's operator reads. A
     // loop says each once a day (it repeats every 15 minutes); a run by hand, every run.
     let repeat = match job {
-        Job::Loop if opts.replay.is_none() && !opts.dry_run => crate::logging::Repeat::OnceADay,
+        Job::Loop if opts.records() => crate::logging::Repeat::OnceADay,
         _ => crate::logging::Repeat::EveryRun,
     };
     crate::logging::warn_loudly(&cfg.log_dir, &cfg.warnings, repeat);

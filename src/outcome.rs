@@ -177,7 +177,7 @@ impl RunSummary {
 
     /// Quarters delivered (or built) partial: messaging beyond Messaging Operations' 24 h.
     pub fn partial(&self) -> usize {
-        self.quarters.iter().filter(|q| q.error.is_none() && q.partial).count()
+        self.partial_quarters().len()
     }
 
     /// The quarters delivered (or built) partial, oldest first.

@@ -2,8 +2,8 @@
 //! read back from the parsed replies, aggregated and rendered (pure core calls
 //! besides the read; this module only logs and names failures).
 
-use super::fetch::{QuarterError, Replies};
-use crate::aggregate::{build_quarter, Selection};
+use super::fetch::Replies;
+use crate::aggregate::{build_quarter, RecordsError, Selection};
 use crate::config::Config;
 use crate::outcome::{Failure, FailureKind};
 use crate::quarter::Quarter;
@@ -21,8 +21,11 @@ pub fn quarter(
 ) -> Result<[RenderedFile; 3], Failure> {
     let data = |e: &dyn std::fmt::Display| Failure::new(FailureKind::Data, format!("{e}; no files written"));
     let records = replies.records(q).map_err(|e| match e {
-        QuarterError::Data(e) => data(&e),
-        QuarterError::Spill(_) => Failure::new(FailureKind::Write, format!("{e}; no files written")),
+        RecordsError::Data(e) => data(&e),
+        RecordsError::Kept(why) => Failure::new(
+            FailureKind::Write,
+            format!("cannot read the parsed replies back from their temporary file ({why}); check TMPDIR's disk; no files written"),
+        ),
     })?;
     let report = build_quarter(&records, q, sel, replies.ids()).map_err(|e| data(&e))?;
     unmapped.extend(report.unmapped_agents.iter().cloned());

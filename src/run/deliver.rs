@@ -95,13 +95,15 @@ pub fn pending(ctx: &RunContext<'_>, q: Quarter, rec: &Record) -> QuarterOutcome
         files: rec
             .prefixes_of(q)
             .iter()
-            .map(|p| DeliveredFile {
-                name: q.file_name(p, ctx.cfg.file_stamp),
-                rows: 0,
-                bytes: std::fs::metadata(ctx.cfg.report_dir.join(q.file_name(p, ctx.cfg.file_stamp)))
-                    .map(|m| m.len())
-                    .unwrap_or(0),
-                path: ctx.cfg.report_dir.join(q.file_name(p, ctx.cfg.file_stamp)),
+            .map(|p| {
+                let name = q.file_name(p, ctx.cfg.file_stamp);
+                let path = ctx.cfg.report_dir.join(&name);
+                DeliveredFile {
+                    bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+                    name,
+                    rows: 0,
+                    path,
+                }
             })
             .collect(),
         error: None,

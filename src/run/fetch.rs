@@ -7,7 +7,7 @@
 use super::source::{deadline_failure, lp_failure, of_quarters};
 use super::spill::{Blob, Spill, SpillWriter};
 use super::RunContext;
-use crate::aggregate::{id_ranks, quarter_records, AggregateError, QuarterRecords, RecordsError, RunIds};
+use crate::aggregate::{id_ranks, quarter_records, QuarterRecords, RecordsError, RunIds};
 use crate::lp::client::{FetchPlan, LpClient, RawReply};
 use crate::lp::model::compact::IntervalRecords;
 use crate::lp::model::{read_reply, AgentInterval, EngInterval, IdTable, Intervals, Method, ParseError, QueueInterval};
@@ -163,22 +163,10 @@ impl Replies {
     }
 
     /// Quarter `q`'s records ([`quarter_records`]), read back from the spill.
-    pub fn records(&self, q: Quarter) -> Result<QuarterRecords, QuarterError> {
+    pub fn records(&self, q: Quarter) -> Result<QuarterRecords, RecordsError> {
         let [qh, ea, aa] = &self.index;
-        quarter_records([qh, ea, aa], q, |b| self.spill.read(*b)).map_err(|e| match e {
-            RecordsError::Data(e) => QuarterError::Data(e),
-            RecordsError::Kept(why) => QuarterError::Spill(why),
-        })
+        quarter_records([qh, ea, aa], q, |b| self.spill.read(*b))
     }
-}
-
-/// Why a quarter's records are not there.
-#[derive(Debug, thiserror::Error)]
-pub enum QuarterError {
-    #[error(transparent)]
-    Data(#[from] AggregateError),
-    #[error("cannot read the parsed replies back from their temporary file ({0}); check TMPDIR's disk")]
-    Spill(String),
 }
 
 #[cfg(test)]

@@ -157,11 +157,12 @@ pub fn render(previous: &str, r: &RunReport<'_>, account: &str, methods: &[&str]
         r.summary.retries.to_string(),
         format!("{:.3}", r.seconds),
         u8::from(r.outage).to_string(),
+        r.summary.partial().to_string(),
     ];
+    // BY_METHOD, the last of METRICS, has a sample per method (below).
     for ((name, _), v) in METRICS.iter().zip(values) {
         samples.insert(key(name), v);
     }
-    samples.insert(key(PARTIAL), r.summary.partial().to_string());
     // This job's series of the previous run go: a method not asked now must not linger.
     samples.retain(|(n, j, a, _), _| !(n == BY_METHOD && j == job && a == account));
     let asked = |m: &str| r.summary.by_method.iter().find(|(n, _)| *n == m).map_or(0, |(_, c)| *c);
