@@ -28,8 +28,8 @@ fn shown(id: &str) -> String {
     }
 }
 
-const QUARTER_MS: i64 = 15 * 60_000;
-const BUCKET_MS: i64 = 5 * 60_000;
+/// msgconversation's buckets: LivePerson's 5-minute intervals.
+const BUCKET_MS: i64 = crate::quarter::INTERVAL_MINUTES * 60_000;
 
 /// The `msgskillsegments` query for quarters `first` to `last`: F = first's
 /// start, T = last's end, 15-minute buckets stamped with their start.
@@ -196,11 +196,13 @@ pub(crate) fn parse_segments<R: Read>(
             place: " in an interval".into(),
         })?;
         let stamp = stamp.0;
-        let q = match stamp.rem_euclid(QUARTER_MS) == 0 && (from..to).contains(&stamp) {
-            true => chrono::DateTime::from_timestamp_millis(stamp).and_then(|t| Quarter::starting_at(t).ok()),
-            false => None,
-        }
-        .ok_or(OpsError::Stamp { stamp, from, to })?;
+        // Off the quarter grid: `starting_at` refuses it.
+        let q = (from..to)
+            .contains(&stamp)
+            .then(|| chrono::DateTime::from_timestamp_millis(stamp))
+            .flatten()
+            .and_then(|t| Quarter::starting_at(t).ok())
+            .ok_or(OpsError::Stamp { stamp, from, to })?;
         let skills = iv
             .skills
             .or(iv.data.and_then(|d| d.skills))

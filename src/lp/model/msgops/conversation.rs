@@ -5,7 +5,7 @@
 //! 2,000 agents is never held in memory.
 
 use super::intervals::{count, for_each_seeded};
-use super::{shown, Conv, ConvQuarter, OpsError};
+use super::{shown, Conv, ConvQuarter, OpsError, BUCKET_MS};
 use crate::lp::model::compact::varint::{put_u, Bytes};
 use crate::lp::model::seeds::{IdEntries, IdMap, MemberKey, Nullable, OneMember, Seen, Shape};
 use crate::lp::model::{IdTable, Method, Num};
@@ -18,7 +18,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::io::Read;
 
-const BUCKET_MS: i64 = 5 * 60_000;
 const M: Method = Method::MsgConversation;
 /// What serde is told when a seed stops the reading (the kept `OpsError` is the one shown).
 const STOPPED: &str = "stopped";
