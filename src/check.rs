@@ -358,8 +358,8 @@ async fn ping_item(url: &str) -> Item {
         None => host,
     };
     let client = crate::net::http_client(crate::net::Http {
-        timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(10),
+        timeout: crate::net::PING_TIMEOUT,
+        connect_timeout: crate::net::PING_TIMEOUT,
         follow_redirects: false,
     });
     let answer = match client {

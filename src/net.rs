@@ -34,6 +34,9 @@ pub(crate) fn tls_config(extra_root_pem: Option<&[u8]>, need_roots: bool) -> Res
         .with_no_client_auth())
 }
 
+/// How long a request of PING_URL (a run's ping, `check`'s HEAD) may take.
+pub(crate) const PING_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How an HTTP client behaves; every client of the binary is built from one.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Http {

@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use tracing::{debug, warn};
 
-/// How long the ping may take.
-const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+use crate::net::PING_TIMEOUT;
 
 /// What one run reports.
 pub struct RunReport<'a> {
