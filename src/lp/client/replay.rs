@@ -29,16 +29,25 @@ impl Replay {
             Ok(_) => return Err(format!("--replay {}: not a folder; give the JSON_DIR of a run at DEBUG_LEVEL 2 (or a folder holding its dumps)", dir.display())),
             Err(e) => return Err(format!("--replay {}: {e}; give the JSON_DIR of a run at DEBUG_LEVEL 2 (or a folder holding its dumps)", dir.display())),
         }
-        std::fs::read_dir(dir).map_err(|e| format!("--replay {}: cannot list the folder: {e}", dir.display()))?;
-        Ok(Replay::at(dir))
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("--replay {}: cannot list the folder: {e}", dir.display()))?;
+        Ok(Replay::index(dir, entries))
     }
 
     /// A folder already checked by [`Replay::open`].
     pub fn at(dir: &Path) -> Replay {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => Replay::index(dir, entries),
+            // Then every reply is missing, and each call says so.
+            Err(_) => Replay::index(dir, std::iter::empty()),
+        }
+    }
+
+    /// The folder's dumps by key, from one listing of it.
+    fn index(dir: &Path, entries: impl IntoIterator<Item = std::io::Result<std::fs::DirEntry>>) -> Replay {
         let mut newest: HashMap<String, (DateTime<Utc>, String)> = HashMap::new();
-        let names = std::fs::read_dir(dir)
+        let names = entries
             .into_iter()
-            .flatten()
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok());
         for name in names {
