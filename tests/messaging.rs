@@ -17,6 +17,11 @@ mod metrics;
 mod ops;
 mod refusals;
 
+/// A reply body of `v`, for the tests of hostile and unusable replies.
+fn body(v: serde_json::Value) -> Fault {
+    Fault::Body(v.to_string())
+}
+
 /// The starts of the quarters from `first` to `last`, both included.
 fn stems(first: &str, last: &str) -> Vec<DateTime<Utc>> {
     let (mut q, last) = (t(first), t(last));

@@ -57,10 +57,6 @@ fn name(m: Method) -> String {
     }
 }
 
-fn body(v: serde_json::Value) -> Fault {
-    Fault::Body(v.to_string())
-}
-
 /// Item 8: a 200 page without the members a page has is unusable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_without_its_members_fails_the_quarter_and_a_later_run_builds_it() {

@@ -157,10 +157,6 @@ async fn the_run_fails(sim: &Simulator, method: Method, fault: Fault, times: usi
     exp.check_quarter(&out_dir, t("2026-11-24T10:00:00Z"));
 }
 
-fn body(v: serde_json::Value) -> Fault {
-    Fault::Body(v.to_string())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unusable_messaging_operations_reply_fails_every_quarter_of_the_run() {
     use serde_json::json;

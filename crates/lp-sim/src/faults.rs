@@ -135,7 +135,7 @@ pub(crate) fn patched_reply(reply: &Reply, end_ms: i64, pointer: &str, value: &V
             set(&mut iv["metricsData"], pointer, value.clone());
         }
     }
-    body_response(&body.to_string())
+    json_response(StatusCode::OK, &body)
 }
 
 /// Sets the member at `pointer` under `at`, making the objects missing on the way.
