@@ -359,7 +359,7 @@ fn run_job(cfg: &config::Config, job: &Job, opts: &RunOptions, config_path: &std
                 if matches!(job, Job::Rerun { .. }) && opts.mode == crate::job::DeliveryMode::Push {
                     eprintln!("wfm: warning: {}", crate::job::NICE_SKIPS_LOADED_NAMES);
                 }
-                eprintln!("{}", summary.line(summary.seconds));
+                eprintln!("{}", summary.line());
             }
             Ok(status_of(&summary))
         }

@@ -205,7 +205,7 @@ impl RunSummary {
     }
 
     /// The one summary line every run logs.
-    pub fn line(&self, seconds: f64) -> String {
+    pub fn line(&self) -> String {
         let delivered = self.quarters.iter().filter(|q| q.error.is_none()).count();
         format!(
             "{} finished: {} of {} quarter(s) {}{}, {} file(s), {} request(s), {} retr{}, {} lost, {:.1} s, {}",
@@ -223,7 +223,7 @@ impl RunSummary {
             self.retries,
             if self.retries == 1 { "y" } else { "ies" },
             self.lost.len(),
-            seconds,
+            self.seconds,
             if self.ok() { "ok" } else { "FAILED" }
         )
     }
@@ -264,7 +264,7 @@ mod tests {
             retries: 1,
             fatal: None,
             dry_run: false,
-            seconds: 0.0,
+            seconds: 1.04,
             replay: false,
         };
         assert!(!s.ok());
@@ -285,7 +285,7 @@ mod tests {
             "oldest first, each once"
         );
         assert_eq!(
-            s.line(1.04),
+            s.line(),
             "run finished: 1 of 2 quarter(s) delivered, 1 file(s), 4 request(s), 1 retry, 3 lost, 1.0 s, FAILED"
         );
         let good = RunSummary {
@@ -298,13 +298,13 @@ mod tests {
         );
         assert!(good.ok() && good.failures().is_empty());
         assert_eq!(good.by_method_line(), None, "no line for a run that asked nothing");
-        assert!(good.line(0.0).ends_with("0 retries, 0 lost, 0.0 s, ok"));
+        assert!(good.line().ends_with("0 retries, 0 lost, 0.0 s, ok"));
         let dry = RunSummary {
             dry_run: true,
             ..good.clone()
         };
         assert_eq!(
-            dry.line(0.0),
+            dry.line(),
             "run finished: 1 of 1 quarter(s) built in a dry run (nothing written), 1 file(s), 0 request(s), 0 retries, 0 lost, 0.0 s, ok"
         );
         let replayed = RunSummary {
@@ -312,7 +312,7 @@ mod tests {
             ..good.clone()
         };
         assert!(replayed
-            .line(0.0)
+            .line()
             .starts_with("replay finished: 1 of 1 quarter(s) delivered"));
         let all = RunSummary::all_failed(&[q("112426.1000")], Failure::new(FailureKind::Refused, "HTTP 401"));
         assert_eq!(

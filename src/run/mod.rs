@@ -216,13 +216,12 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             error!("{e:#}");
         }
     }
-    let seconds = started.elapsed().as_secs_f64();
-    summary.seconds = seconds;
+    summary.seconds = started.elapsed().as_secs_f64();
     // Its own line before the summary, whose format the contract fixes (and which stays last).
     if let Some(line) = summary.by_method_line() {
         info!("{line}");
     }
-    info!("{}", summary.line(seconds));
+    info!("{}", summary.line());
     let outage = rec.state_mut().outage.is_some();
     drop(opened.lock);
     if opts.records() {
@@ -230,7 +229,6 @@ pub async fn execute(cfg: &Config, job: &Job, opts: &RunOptions) -> Result<RunSu
             job,
             summary: &summary,
             now: ctx.now(),
-            seconds,
             outage,
         };
         report::after_run(cfg, &r).await;
@@ -357,15 +355,13 @@ async fn not_started(
         )
         .await;
     }
-    let seconds = started.elapsed().as_secs_f64();
-    summary.seconds = seconds;
-    info!("{}", summary.line(seconds));
+    summary.seconds = started.elapsed().as_secs_f64();
+    info!("{}", summary.line());
     if ctx.opts.records() {
         let r = report::RunReport {
             job: ctx.job,
             summary: &summary,
             now: ctx.now(),
-            seconds,
             outage: true,
         };
         report::after_run(ctx.cfg, &r).await;

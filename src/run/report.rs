@@ -20,7 +20,6 @@ pub struct RunReport<'a> {
     pub summary: &'a RunSummary,
     /// The run's time (the logical clock).
     pub now: DateTime<Utc>,
-    pub seconds: f64,
     /// The outage streak is on after this run.
     pub outage: bool,
 }
@@ -154,7 +153,7 @@ pub fn render(previous: &str, r: &RunReport<'_>, account: &str, methods: &[&str]
         r.summary.lost.len().to_string(),
         r.summary.requests.to_string(),
         r.summary.retries.to_string(),
-        format!("{:.3}", r.seconds),
+        format!("{:.3}", r.summary.seconds),
         u8::from(r.outage).to_string(),
         r.summary.partial().to_string(),
     ];

@@ -15,6 +15,7 @@ fn the_failure_ping_goes_on_the_path_and_keeps_the_query() {
 #[test]
 fn a_failed_run_keeps_the_last_success_and_the_other_job() {
     let good = RunSummary {
+        seconds: 1.5,
         requests: 3,
         ..Default::default()
     };
@@ -22,7 +23,6 @@ fn a_failed_run_keeps_the_last_success_and_the_other_job() {
         job: &Job::Loop,
         summary: &good,
         now: t("2026-11-24T10:16:00Z"),
-        seconds: 1.5,
         outage: false,
     };
     let first = render("", &r, "123", CHAT);
@@ -33,6 +33,7 @@ fn a_failed_run_keeps_the_last_success_and_the_other_job() {
     assert!(first.contains("wfm_last_success_timestamp_seconds{job=\"loop\",account=\"123\"} 1795515360\n"));
     assert!(first.contains("wfm_run_duration_seconds{job=\"loop\",account=\"123\"} 1.500\n"));
     let bad = RunSummary {
+        seconds: 0.2,
         fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
         ..Default::default()
     };
@@ -45,7 +46,6 @@ fn a_failed_run_keeps_the_last_success_and_the_other_job() {
         job: &rerun,
         summary: &bad,
         now: t("2026-11-24T10:20:00Z"),
-        seconds: 0.2,
         outage: false,
     };
     let second = render(&first, &r2, "123", CHAT);
@@ -58,7 +58,6 @@ fn a_failed_run_keeps_the_last_success_and_the_other_job() {
         job: &Job::Loop,
         summary: &bad,
         now: t("2026-11-24T10:31:00Z"),
-        seconds: 0.2,
         outage: true,
     };
     let third = render(&second, &r3, "123", CHAT);
@@ -77,6 +76,7 @@ fn an_old_file_is_read_as_this_accounts_and_other_accounts_are_kept() {
                wfm_outage{job=\"loop\",account=\"999\"} 1\nnot a sample\nwfm_x{job=\"loop\",other=\"1\"} 3\n\
                wfm_outage{job=\"loop\",account=\"1\\\"2\"} 1\nwfm_outage{job=\"rerun\",account=\"7\"} x\n";
     let bad = RunSummary {
+        seconds: 1.0,
         fatal: Some(Failure::new(FailureKind::LivePerson, "HTTP 400")),
         ..Default::default()
     };
@@ -84,7 +84,6 @@ fn an_old_file_is_read_as_this_accounts_and_other_accounts_are_kept() {
         job: &Job::Loop,
         summary: &bad,
         now: t("2026-11-24T10:16:00Z"),
-        seconds: 1.0,
         outage: true,
     };
     let text = render(old, &r, "123", CHAT);
@@ -115,6 +114,7 @@ fn partial_quarters_and_requests_by_method_are_written_and_read_back() {
     };
     let messaging = ["msgskillsegments", "msgconversation", "metrics", "agent_view", "token"];
     let summary = RunSummary {
+        seconds: 1.0,
         quarters: vec![
             quarter("112326.0900", true),
             quarter("112326.0915", true),
@@ -134,7 +134,6 @@ fn partial_quarters_and_requests_by_method_are_written_and_read_back() {
         job: &Job::Loop,
         summary: &summary,
         now: t("2026-11-24T10:16:00Z"),
-        seconds: 1.0,
         outage: false,
     };
     // Another account's series and this job's method no longer asked, from the last run.
@@ -191,6 +190,7 @@ fn partial_quarters_and_requests_by_method_are_written_and_read_back() {
 
     // Chat: no partial quarter, the three methods.
     let chat = RunSummary {
+        seconds: 1.0,
         quarters: vec![quarter("112426.1000", false)],
         requests: 3,
         by_method: vec![("queuehealth", 1), ("engactivity", 1), ("agentactivity", 1)],
@@ -215,6 +215,7 @@ fn partial_quarters_and_requests_by_method_are_written_and_read_back() {
 #[test]
 fn a_run_that_asked_nothing_still_writes_its_channels_series() {
     let nothing = RunSummary {
+        seconds: 0.1,
         fatal: Some(Failure::new(FailureKind::NotStarted, "no lock")),
         ..Default::default()
     };
@@ -222,7 +223,6 @@ fn a_run_that_asked_nothing_still_writes_its_channels_series() {
         job: &Job::Loop,
         summary: &nothing,
         now: t("2026-11-24T10:16:00Z"),
-        seconds: 0.1,
         outage: true,
     };
     let text = render("", &r, "123", CHAT);
@@ -244,6 +244,7 @@ fn a_run_that_asked_nothing_still_writes_its_channels_series() {
 #[test]
 fn the_earlier_families_keep_their_bytes_and_the_new_ones_follow() {
     let summary = RunSummary {
+        seconds: 0.25,
         requests: 4,
         by_method: vec![
             ("queuehealth", 1),
@@ -257,7 +258,6 @@ fn the_earlier_families_keep_their_bytes_and_the_new_ones_follow() {
         job: &Job::Loop,
         summary: &summary,
         now: t("2026-11-24T10:16:00Z"),
-        seconds: 0.25,
         outage: false,
     };
     let earlier = "\
