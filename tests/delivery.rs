@@ -6,23 +6,12 @@ mod stamp;
 mod verbatim;
 
 use crate::common::*;
-use crate::delivery_support::ftp_server::{self, start_server, FtpServer, ServerTls};
+use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
 use crate::delivery_support::refused_port;
 use crate::delivery_support::smtp_server::{start_smtp, SmtpServer};
 use lp_sim::{Fault, Method};
 
-async fn ftp() -> FtpServer {
-    tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
-        .await
-        .unwrap()
-}
-
-fn ftp_lines(port: u16, password: &str) -> String {
-    format!(
-        "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={password}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
-        ftp_server::USER
-    )
-}
+use crate::delivery_support::ftp_server::{lines as ftp_lines, start_plain as ftp};
 
 fn mail_lines(port: u16) -> String {
     format!(

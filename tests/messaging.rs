@@ -558,14 +558,8 @@ async fn a_rerun_days_back_with_oauth1_and_debug_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_uploads_the_three_files_later_and_a_lost_state_is_rebuilt_from_them() {
-    use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
-    let ftp = |port: u16| {
-        format!(
-            "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
-            ftp_server::USER,
-            ftp_server::PASS
-        )
-    };
+    use crate::delivery_support::ftp_server;
+    let ftp = |port: u16| ftp_server::lines(port, ftp_server::PASS);
     let first = t("2026-11-24T10:16:30Z");
     let sim = messaging(first).start().await;
     let down = crate::delivery_support::refused_port();
@@ -576,9 +570,7 @@ async fn push_uploads_the_three_files_later_and_a_lost_state_is_rebuilt_from_the
     assert_eq!(quarters_in(&s.state_json().unwrap()["written"]), 1);
 
     // An hour later FTP is back: the waiting quarter goes from REPORT_DIR, the gap is built.
-    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
-        .await
-        .unwrap();
+    let server = ftp_server::start_plain().await;
     s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
     let later = t("2026-11-24T11:16:30Z");
     sim.set_now(later);

@@ -3,18 +3,10 @@
 //! after the last delivery is delivered or reported lost, exactly once.
 
 use crate::common::*;
-use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
+use crate::delivery_support::ftp_server;
 use crate::delivery_support::refused_port;
 use crate::delivery_support::smtp_server::start_smtp;
 use lp_sim::Fault;
-
-fn ftp_lines(port: u16) -> String {
-    format!(
-        "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
-        ftp_server::USER,
-        ftp_server::PASS
-    )
-}
 
 fn mail_lines(port: u16) -> String {
     format!("EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={port}\nEMAIL_TLS=none\nEMAIL_FROM=wfm@example.com\nEMAIL_TO=ops@example.com\n")
@@ -29,7 +21,7 @@ async fn files_built_during_a_long_ftp_outage_are_uploaded_when_it_ends() {
     let first = t("2026-11-24T10:16:30Z");
     let sim = scenario(first).start().await;
     let down = refused_port();
-    let s = Setup::new(&sim, &ftp_lines(down));
+    let s = Setup::new(&sim, &ftp_server::lines(down, ftp_server::PASS));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], first).await;
     assert_eq!(out.status.code(), Some(1), "FTP is down");
     let local: Vec<Vec<u8>> = names(t("2026-11-24T10:00:00Z"))
@@ -43,9 +35,7 @@ async fn files_built_during_a_long_ftp_outage_are_uploaded_when_it_ends() {
 
     // More than 24 hours later FTP is back. LivePerson no longer serves 10:00 of
     // yesterday, but its files are complete in REPORT_DIR: they are uploaded.
-    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
-        .await
-        .unwrap();
+    let server = ftp_server::start_plain().await;
     s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
     let later = t("2026-11-25T10:31:30Z");
     sim.set_now(later);

@@ -34,15 +34,13 @@ async fn ftp_and_mail_passwords_with_blanks_are_sent_verbatim_and_never_shown() 
     let dead = refused_port();
     let s = Setup::new(
         &sim,
-        &format!(
-            "FTP_HOST=127.0.0.1\nFTP_PORT={}\nFTP_USER={}\nFTP_PASSWORD='{FTP_PW}'\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n\
-             EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={}\nEMAIL_TLS=starttls\nEMAIL_FROM={}\nEMAIL_TO=ops@example.com\n\
-             EMAIL_PASSWORD='{SMTP_PW}'\nLP_BASE_URI=http://127.0.0.1:{dead}\n",
-            ftp.port,
-            ftp_server::USER,
-            smtp.port,
-            smtp_server::USER,
-        ),
+        &(ftp_server::lines(ftp.port, &format!("'{FTP_PW}'"))
+            + &format!(
+                "EMAIL_SERVER=127.0.0.1\nEMAIL_PORT={}\nEMAIL_TLS=starttls\nEMAIL_FROM={}\nEMAIL_TO=ops@example.com\n\
+                 EMAIL_PASSWORD='{SMTP_PW}'\nLP_BASE_URI=http://127.0.0.1:{dead}\n",
+                smtp.port,
+                smtp_server::USER,
+            )),
     );
     let cfg = s.config.to_str().unwrap().to_string();
     let env = [("SSL_CERT_FILE", ca.as_str())];

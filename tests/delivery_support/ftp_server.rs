@@ -226,6 +226,20 @@ pub enum ServerTls {
     Optional,
 }
 
+/// The config lines of plain FTP to the server on `port`, logging in as [`USER`] with `password`.
+pub fn lines(port: u16, password: &str) -> String {
+    format!(
+        "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={USER}\nFTP_PASSWORD={password}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n"
+    )
+}
+
+/// A plain FTP server with no fault, started off the async runtime.
+pub async fn start_plain() -> FtpServer {
+    tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, Fault::None))
+        .await
+        .unwrap()
+}
+
 pub fn start_server(tls: ServerTls, pki: Option<&TestPki>, fault: Fault) -> FtpServer {
     start_server_for(PASS, tls, pki, fault)
 }

@@ -308,14 +308,8 @@ async fn check_with_oauth1_warns_that_offered_needs_oauth2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_quarters_wait_for_the_upload_with_their_two_files() {
-    use crate::delivery_support::ftp_server::{self, start_server, ServerTls};
-    let ftp = |port: u16| {
-        format!(
-            "FTP_HOST=127.0.0.1\nFTP_PORT={port}\nFTP_USER={}\nFTP_PASSWORD={}\nFTP_REMOTE_DIR=/in\nFTP_TLS=none\n",
-            ftp_server::USER,
-            ftp_server::PASS
-        )
-    };
+    use crate::delivery_support::ftp_server;
+    let ftp = |port: u16| ftp_server::lines(port, ftp_server::PASS);
     let first = t("2026-11-23T08:16:30Z");
     let sim = messaging(first).start().await;
     let down = crate::delivery_support::refused_port();
@@ -333,9 +327,7 @@ async fn partial_quarters_wait_for_the_upload_with_their_two_files() {
     assert_eq!(quarters_in(&st["partial"]), 9, "{st}");
     assert_eq!(files_in(&s.reports()).len(), 3 * 96 + 2 * 9);
     // FTP back: every waiting quarter goes from REPORT_DIR, the partial ones with two files.
-    let server = tokio::task::spawn_blocking(|| start_server(ServerTls::Off, None, ftp_server::Fault::None))
-        .await
-        .unwrap();
+    let server = ftp_server::start_plain().await;
     s.rewrite_config(&format!("FTP_PORT={down}"), &format!("FTP_PORT={}", server.port));
     let out = wfm(&["loop", s.config.to_str().unwrap(), "1", "2", "0"], later).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
