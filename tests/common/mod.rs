@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod prom;
-pub use prom::{method_requests, prom_samples};
+pub use prom::{asked, counted, gauge, method_requests, prom_samples};
 
 pub const ACCOUNT: &str = "12345678";
 

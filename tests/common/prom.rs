@@ -47,3 +47,37 @@ pub fn method_requests(samples: &BTreeMap<String, f64>, job: &str, account: &str
         .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.strip_suffix("\"}")?.to_string(), *v)))
         .collect()
 }
+
+/// The gauge `name` of one job and account.
+pub fn gauge(samples: &BTreeMap<String, f64>, name: &str, job: &str, account: &str) -> f64 {
+    let key = format!("{name}{{job=\"{job}\",account=\"{account}\"}}");
+    *samples.get(&key).unwrap_or_else(|| panic!("no {key}: {samples:?}"))
+}
+
+/// What the simulator counted so far, by the names of METRICS_FILE's `method` label.
+pub fn counted(sim: &lp_sim::Simulator) -> BTreeMap<String, f64> {
+    use lp_sim::Method;
+    let mut out: BTreeMap<String, f64> = [
+        ("queuehealth", Method::QueueHealth),
+        ("engactivity", Method::EngActivity),
+        ("agentactivity", Method::AgentActivity),
+        ("msgskillsegments", Method::MsgSkillSegments),
+        ("msgconversation", Method::MsgConversation),
+        ("metrics", Method::Metrics),
+        ("agent_view", Method::AgentView),
+    ]
+    .into_iter()
+    .map(|(name, m)| (name.to_string(), sim.method_requests(m) as f64))
+    .collect();
+    out.insert("token".into(), sim.token_requests() as f64);
+    out
+}
+
+/// The methods asked between two [`counted`], with how often.
+pub fn asked(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before[k]))
+        .filter(|(_, v)| *v > 0.0)
+        .collect()
+}

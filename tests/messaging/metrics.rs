@@ -6,58 +6,30 @@ use super::*;
 
 const MONITORING: &str = "LP_CHANNEL=messaging\nMETRICS_FILE=wfm.prom\n";
 
-/// What the simulator counted so far, by the names METRICS_FILE's `method` label uses.
-fn counted(sim: &Simulator) -> BTreeMap<String, usize> {
-    let mut out: BTreeMap<String, usize> = [
-        ("msgskillsegments", Method::MsgSkillSegments),
-        ("msgconversation", Method::MsgConversation),
-        ("metrics", Method::Metrics),
-        ("agent_view", Method::AgentView),
-        ("queuehealth", Method::QueueHealth),
-        ("engactivity", Method::EngActivity),
-        ("agentactivity", Method::AgentActivity),
-    ]
-    .into_iter()
-    .map(|(name, m)| (name.to_string(), sim.method_requests(m)))
-    .collect();
-    out.insert("token".into(), sim.token_requests());
-    out
-}
-
-fn since(after: &BTreeMap<String, usize>, before: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
-    after.iter().map(|(k, v)| (k.clone(), v - before[k])).collect()
-}
-
-/// The loop's `wfm_method_requests` samples, as counts.
-fn by_method(samples: &BTreeMap<String, f64>) -> BTreeMap<String, usize> {
+/// The loop's `wfm_method_requests` samples.
+fn by_method(samples: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
     method_requests(samples, "loop", ACCOUNT)
-        .into_iter()
-        .map(|(k, v)| (k, v as usize))
-        .collect()
 }
 
-fn gauge(samples: &BTreeMap<String, f64>, name: &str) -> f64 {
-    samples[&format!("{name}{{job=\"loop\",account=\"{ACCOUNT}\"}}")]
+fn loop_gauge(samples: &BTreeMap<String, f64>, name: &str) -> f64 {
+    gauge(samples, name, "loop", ACCOUNT)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_catch_up_loop_reports_its_partial_quarters_and_requests_by_method() {
     let before = t("2026-11-22T08:16:30Z");
     let sim = messaging(before).start().await;
+    let zero = counted(&sim);
     let s = Setup::new(&sim, MONITORING);
     let cfg = s.config.to_str().unwrap();
     let prom = s.path("wfm.prom");
     let out = wfm(&["loop", cfg, "2", "2", "0"], before).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m = prom_samples(&std::fs::read_to_string(&prom).unwrap());
-    assert_eq!(gauge(&m, "wfm_quarters_partial"), 0.0, "one quarter, whole");
+    assert_eq!(loop_gauge(&m, "wfm_quarters_partial"), 0.0, "one quarter, whole");
     let first = counted(&sim);
     // The channel's four methods and the token, nothing of chat's.
-    let expected: BTreeMap<String, usize> = first
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| (k.clone(), *n))
-        .collect();
+    let expected = asked(&zero, &first);
     assert_eq!(expected.len(), 5, "{first:?}");
     assert_eq!(by_method(&m), expected);
 
@@ -67,43 +39,39 @@ async fn a_catch_up_loop_reports_its_partial_quarters_and_requests_by_method() {
     sim.set_now(now);
     let out = wfm(&["loop", cfg, "2", "2", "0"], now).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let asked = since(&counted(&sim), &first);
+    let asked = asked(&first, &counted(&sim));
     let reach = now - Duration::minutes(1430);
     let planned = stems("2026-11-22T08:15:00Z", "2026-11-23T08:30:00Z");
     let partial = planned.iter().filter(|q| **q < reach).count();
     assert_eq!((planned.len(), partial), (98, 3), "08:15, 08:30, 08:45 yesterday");
     let m = prom_samples(&std::fs::read_to_string(&prom).unwrap());
-    assert_eq!(gauge(&m, "wfm_quarters_delivered"), planned.len() as f64);
-    assert_eq!(gauge(&m, "wfm_quarters_partial"), partial as f64);
+    assert_eq!(loop_gauge(&m, "wfm_quarters_delivered"), planned.len() as f64);
+    assert_eq!(loop_gauge(&m, "wfm_quarters_partial"), partial as f64);
     // The files agree: a partial quarter has no AQ_.
     let names = files_in(&s.reports());
     let count = |p: &str| names.iter().filter(|n| n.starts_with(p)).count();
     assert_eq!(count("Q_") - count("AQ_"), partial, "{names:?}");
 
     // Every method the simulator saw, as it counted it; the channel's series all there.
-    let mut expected: BTreeMap<String, usize> = asked
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| (k.clone(), *n))
-        .collect();
+    let mut expected = asked;
     assert_eq!(
         expected,
         BTreeMap::from([
-            ("agent_view".to_string(), 98),
-            ("metrics".to_string(), 98),
-            ("msgconversation".to_string(), 1),
-            ("msgskillsegments".to_string(), 1),
-            ("token".to_string(), 1),
+            ("agent_view".to_string(), 98.0),
+            ("metrics".to_string(), 98.0),
+            ("msgconversation".to_string(), 1.0),
+            ("msgskillsegments".to_string(), 1.0),
+            ("token".to_string(), 1.0),
         ]),
         "the simulator's own count"
     );
     for m in ["msgskillsegments", "msgconversation", "metrics", "agent_view", "token"] {
-        expected.entry(m.to_string()).or_insert(0);
+        expected.entry(m.to_string()).or_insert(0.0);
     }
     assert_eq!(by_method(&m), expected);
-    let total: usize = expected.values().sum();
+    let total = expected.values().sum::<f64>() as usize;
     assert_eq!(
-        gauge(&m, "wfm_requests"),
+        loop_gauge(&m, "wfm_requests"),
         total as f64,
         "the split adds up to the total"
     );

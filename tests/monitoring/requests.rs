@@ -7,33 +7,6 @@
 use super::*;
 use lp_sim::Method;
 
-/// What the simulator counted so far, by the names of the `method` label.
-fn counted(sim: &lp_sim::Simulator) -> BTreeMap<String, f64> {
-    let mut out: BTreeMap<String, f64> = [
-        ("queuehealth", Method::QueueHealth),
-        ("engactivity", Method::EngActivity),
-        ("agentactivity", Method::AgentActivity),
-        ("msgskillsegments", Method::MsgSkillSegments),
-        ("msgconversation", Method::MsgConversation),
-        ("metrics", Method::Metrics),
-        ("agent_view", Method::AgentView),
-    ]
-    .into_iter()
-    .map(|(name, m)| (name.to_string(), sim.method_requests(m) as f64))
-    .collect();
-    out.insert("token".into(), sim.token_requests() as f64);
-    out
-}
-
-/// The methods asked between two counts.
-fn asked(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
-    after
-        .iter()
-        .map(|(k, v)| (k.clone(), v - before[k]))
-        .filter(|(_, v)| *v > 0.0)
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_rerun_reports_its_requests_by_method_as_the_simulator_counted_them() {
     let now = t("2026-11-24T10:16:30Z");
@@ -90,23 +63,13 @@ async fn a_chat_rerun_reports_its_requests_by_method_as_the_simulator_counted_th
     let m = prom_samples(&std::fs::read_to_string(&prom).unwrap());
     assert_eq!(method_requests(&m, "rerun", ACCOUNT), rerun_asked);
     let total: f64 = rerun_asked.values().sum();
-    assert_eq!(
-        m[&format!("wfm_requests{{job=\"rerun\",account=\"{ACCOUNT}\"}}")],
-        total
-    );
-    assert_eq!(m[&format!("wfm_retries{{job=\"rerun\",account=\"{ACCOUNT}\"}}")], 1.0);
-    assert_eq!(
-        m[&format!("wfm_quarters_partial{{job=\"rerun\",account=\"{ACCOUNT}\"}}")],
-        0.0,
-        "chat"
-    );
+    assert_eq!(gauge(&m, "wfm_requests", "rerun", ACCOUNT), total);
+    assert_eq!(gauge(&m, "wfm_retries", "rerun", ACCOUNT), 1.0);
+    assert_eq!(gauge(&m, "wfm_quarters_partial", "rerun", ACCOUNT), 0.0, "chat");
     // The loop's series and the other account's are kept.
     assert_eq!(method_requests(&m, "loop", ACCOUNT), loop_asked);
     assert_eq!(loop_asked.len(), 4, "{loop_asked:?}");
-    assert_eq!(
-        m[&format!("wfm_quarters_partial{{job=\"loop\",account=\"{ACCOUNT}\"}}")],
-        0.0
-    );
+    assert_eq!(gauge(&m, "wfm_quarters_partial", "loop", ACCOUNT), 0.0);
     assert_eq!(
         m["wfm_method_requests{job=\"loop\",account=\"87654321\",method=\"metrics\"}"],
         42.0
