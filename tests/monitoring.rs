@@ -183,37 +183,24 @@ pub(crate) async fn ping_server() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, paths)
 }
 
-/// `name{job="loop",account="12345678"} value` lines of the textfile, checked for HELP and TYPE.
+/// The loop's samples of the textfile by metric name (its shape checked by
+/// [`prom_samples`]); `wfm_method_requests`, with a label more, is left out.
 fn metrics(path: &Path) -> BTreeMap<String, f64> {
     let text = std::fs::read_to_string(path).unwrap();
-    let mut out = BTreeMap::new();
-    let mut typed = Vec::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').unwrap();
-            assert_eq!(kind, "gauge");
-            typed.push(name.to_string());
-        } else if line.starts_with("# HELP ") {
-            continue;
-        } else {
-            // Every sample names the account: one host may run many.
-            let labels = format!("{{job=\"loop\",account=\"{ACCOUNT}\"");
-            let (name, rest) = line.split_once(&labels).unwrap_or_else(|| panic!("{line}"));
-            assert_eq!(typed.last().map(String::as_str), Some(name), "TYPE before {line}");
-            // wfm_method_requests has one label more: read as `name/method`.
-            let (method, value) = rest.split_once("} ").unwrap_or_else(|| panic!("{line}"));
-            let key = match method.strip_prefix(",method=\"").and_then(|m| m.strip_suffix('"')) {
-                Some(m) => format!("{name}/{m}"),
-                None if method.is_empty() => name.to_string(),
-                None => panic!("{line}"),
-            };
-            out.insert(key, value.parse().unwrap());
-        }
-    }
+    let samples = prom_samples(&text);
     // The first eight as before, then wfm_quarters_partial and wfm_method_requests.
-    assert_eq!(typed.len(), 10, "{text}");
+    assert_eq!(text.matches("# TYPE ").count(), 10, "{text}");
     assert_eq!(text.matches("# HELP ").count(), 10, "{text}");
-    out
+    // Every sample names the account: one host may run many.
+    let labels = format!("{{job=\"loop\",account=\"{ACCOUNT}\"");
+    samples
+        .into_iter()
+        .filter_map(|(key, v)| {
+            let (name, rest) = key.split_once(&labels).unwrap_or_else(|| panic!("{key}"));
+            assert!(rest == "}" || rest.starts_with(",method=\""), "{key}");
+            (rest == "}").then(|| (name.to_string(), v))
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
