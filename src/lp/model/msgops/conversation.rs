@@ -71,12 +71,12 @@ struct Parse<'s> {
     ids: IdTable,
     /// By id index: whether the agent is in the selection (decided once per id).
     selected: Vec<bool>,
-    agents: &'s IdSelection,
-    listed: HashSet<&'s str>,
+    /// LP_AGENT_IDS as a set; `None`: every agent.
+    listed: Option<HashSet<&'s str>>,
     /// The current interval's records (agent, skill, figures) and skill totals.
     records: Vec<(u32, u32, Conv)>,
     totals: Vec<(u32, Conv)>,
-    /// The current interval's stamp as the errors show it (unknown until read).
+    /// A failure inside the seeds, kept while serde is told to stop.
     failed: Option<OpsError>,
 }
 
@@ -87,7 +87,7 @@ impl Parse<'_> {
             why: "more than 2^32 distinct ids".into(),
         })?;
         if i as usize == self.selected.len() {
-            let on = matches!(self.agents, IdSelection::All) || self.listed.contains(id);
+            let on = self.listed.as_ref().is_none_or(|l| l.contains(id));
             self.selected.push(on);
         }
         Ok(i)
@@ -339,13 +339,12 @@ pub fn parse_conversation<R: Read>(
     let mut skills: BTreeMap<Quarter, HashMap<u32, Conv>> = wanted.iter().map(|q| (*q, HashMap::new())).collect();
     let mut seen = HashSet::new();
     let listed = match agents {
-        IdSelection::List(ids) => ids.iter().map(String::as_str).collect(),
-        IdSelection::All => HashSet::new(),
+        IdSelection::List(ids) => Some(ids.iter().map(String::as_str).collect()),
+        IdSelection::All => None,
     };
     let p = RefCell::new(Parse {
         ids: IdTable::default(),
         selected: Vec::new(),
-        agents,
         listed,
         records: Vec::new(),
         totals: Vec::new(),
