@@ -289,12 +289,18 @@ async fn messaging_operations_item(cfg: &Config, client: &LpClient) -> Item {
 /// A folder exists (or can be made) and takes a file.
 fn writable(dir: &std::path::Path) -> Result<String, String> {
     crate::atomic::ensure_dir(dir, "REPORT_DIR").map_err(|e| format!("{e:#}"))?;
+    probe_write(dir)
+        .map(|_| format!("{} is writable", dir.display()))
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+}
+
+/// Whether a file can be made in `dir` (a temporary one, removed at once).
+fn probe_write(dir: &std::path::Path) -> std::io::Result<()> {
     tempfile::Builder::new()
         .prefix(".wfm-check.")
         .suffix(".part")
         .tempfile_in(dir)
-        .map(|_| format!("{} is writable", dir.display()))
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))
+        .map(drop)
 }
 
 /// METRICS_FILE: a target a run refuses (a pipe, a folder) fails the check, as it
@@ -315,11 +321,7 @@ fn metrics_item(path: &std::path::Path) -> Item {
             } else {
                 "not there yet"
             };
-            match tempfile::Builder::new()
-                .prefix(".wfm-check.")
-                .suffix(".part")
-                .tempfile_in(dir)
-            {
+            match probe_write(dir) {
                 Ok(_) => Item::new(
                     "METRICS_FILE",
                     Ok(format!("{} is {what}, and its folder is writable", path.display())),
